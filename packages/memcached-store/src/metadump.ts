@@ -1,0 +1,80 @@
+import { connect } from 'node:net'
+import { storeError } from './errors.js'
+
+export interface DumpedKey {
+  key: string
+  /** absolute expiry, Unix seconds; -1 when the item never expires */
+  exp: number
+}
+
+/**
+ * Lists every key a server holds with `lru_crawler metadump all`. memcache-client
+ * cannot parse this multi-line answer, so it gets its own short-lived socket.
+ * memcached answers BUSY while another crawl runs; we retry a few times.
+ */
+export async function metadump (host: string, port: number, timeoutMs: number, attempts = 20): Promise<DumpedKey[]> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await dumpOnce(host, port, timeoutMs)
+    if (result !== 'busy') return result
+    if (attempt >= attempts) throw storeError('STK_ERR_SERVER_FAILED', `${host}:${port} kept answering BUSY to lru_crawler metadump`)
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+  }
+}
+
+function dumpOnce (host: string, port: number, timeoutMs: number): Promise<DumpedKey[] | 'busy'> {
+  return new Promise((resolve, reject) => {
+    const keys: DumpedKey[] = []
+    let pending = ''
+    let done = false
+    const socket = connect({ host, port })
+    // The timeout is for silence, not for the whole dump: a large dump may take longer.
+    socket.setTimeout(timeoutMs)
+    const finish = (err?: Error, busy?: boolean): void => {
+      if (done) return
+      done = true
+      socket.destroy()
+      if (err) reject(err)
+      else resolve(busy === true ? 'busy' : keys)
+    }
+    socket.on('connect', () => socket.write('lru_crawler metadump all\r\n'))
+    socket.on('timeout', () => finish(storeError('STK_ERR_STORE_TIMEOUT', `${host}:${port} went silent during metadump`)))
+    socket.on('error', (err) => finish(storeError('STK_ERR_SERVER_FAILED', `${host}:${port} metadump: ${err.message}`, err)))
+    socket.on('close', () => finish(storeError('STK_ERR_SERVER_FAILED', `${host}:${port} closed the connection during metadump`)))
+    socket.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('latin1')
+      let nl: number
+      while ((nl = pending.indexOf('\n')) !== -1) {
+        const line = pending.slice(0, nl).replace(/\r$/, '')
+        pending = pending.slice(nl + 1)
+        if (line === 'END') return finish()
+        if (line.startsWith('BUSY')) return finish(undefined, true)
+        if (line.startsWith('ERROR') || line.startsWith('CLIENT_ERROR') || line.startsWith('SERVER_ERROR')) {
+          return finish(storeError('STK_ERR_SERVER_FAILED', `${host}:${port} answered "${line}" to metadump`))
+        }
+        const entry = parseLine(line)
+        if (entry) keys.push(entry)
+      }
+    })
+  })
+}
+
+function parseLine (line: string): DumpedKey | undefined {
+  let key: string | undefined
+  let exp = -1
+  for (const field of line.split(' ')) {
+    const eq = field.indexOf('=')
+    if (eq === -1) continue
+    const name = field.slice(0, eq)
+    const value = field.slice(eq + 1)
+    if (name === 'key') {
+      try {
+        key = decodeURIComponent(value)
+      } catch {
+        return undefined
+      }
+    } else if (name === 'exp') {
+      exp = Number(value)
+    }
+  }
+  return key === undefined ? undefined : { key, exp: Number.isFinite(exp) ? exp : -1 }
+}

@@ -1,0 +1,231 @@
+import { storeError } from './errors.js'
+import { parseServerString, type ServerSpec } from './server-string.js'
+
+/** What a caller may leave to the store's judgment when logging. */
+export interface StoreLogger {
+  debug?(obj: object, msg?: string): void
+  info(obj: object, msg?: string): void
+  warn(obj: object, msg?: string): void
+  error(obj: object, msg?: string): void
+}
+
+export type WriteConcern = number | 'all' | 'majority' | 'available'
+
+export interface MemcachedStoreOptions {
+  /** The seed's string (`tcp://h:p?weight=1&timeout=1&retry_interval=15,...`) or a list of specs / `host:port` strings. */
+  servers: string | ReadonlyArray<string | ServerSpec>
+  /** Copies of each session. Default 2, or every server when there are fewer. */
+  replicas?: number
+  /**
+   * Acknowledgements a write needs. `available` (default): every replica that is not marked down,
+   * and at least one. A number, `majority` or `all` count the replica set.
+   */
+  writeConcern?: WriteConcern
+  /** Prefix of every key, so several apps can share memcached. Default `stk:`. */
+  keyPrefix?: string
+  /** Idle lifetime when the session cookie carries no maxAge. Default 30 min. */
+  idleTimeoutMs?: number
+  /** Hard lifetime from creation, whatever the activity. Default 12 h. */
+  absoluteTimeoutMs?: number
+  /** An access extends the TTL with `touch` once this long has passed since the last one. Default idleTimeoutMs / 10. */
+  touchAfterMs?: number
+  /** Share of hits that also read the other replicas to repair older copies. Default 0.05. Misses are always repaired. */
+  readRepairChance?: number
+  /** Largest encoded value; memcached's default item size is 1 MiB. Default 1 MiB minus 1 KiB of item overhead. */
+  maxValueBytes?: number
+  /** AES-256-GCM keys (strings of 32+ characters). The first encrypts, all decrypt: rotation by prepending. */
+  encryptionKeys?: readonly string[]
+  /** Session field that names the user, for the per-user index. Default `user`. */
+  userField?: string
+  /** Sessions remembered per user in the index. Default 100. */
+  maxSessionsPerUser?: number
+  /** cas retries before a write gives up under contention. Default 8. */
+  conflictRetries?: number
+  /** How often down servers are probed and up servers are checked for a restart. Default 1 s. */
+  probeIntervalMs?: number
+  /** Keys copied per multi-get during a refill. Default 100. */
+  refillBatchSize?: number
+  /** Batches in flight during a refill. Default 4. */
+  refillConcurrency?: number
+  /** Default per-server command timeout. Default 300 ms. */
+  timeoutMs?: number
+  /** Default per-server connect timeout. Default: timeoutMs. */
+  connectTimeoutMs?: number
+  /** Default time a failed server is skipped. Default 15 s (PHP's retry_interval default). */
+  retryIntervalMs?: number
+  /** Name of the field the store keeps its revision in, inside the session object. Default `_rev`. */
+  revisionField?: string
+  logger?: StoreLogger
+}
+
+export interface ResolvedServer {
+  readonly id: string
+  readonly host: string
+  readonly port: number
+  readonly weight: number
+  readonly timeoutMs: number
+  readonly connectTimeoutMs: number
+  readonly retryIntervalMs: number
+}
+
+export interface ResolvedOptions {
+  readonly servers: readonly ResolvedServer[]
+  readonly replicas: number
+  readonly writeConcern: WriteConcern
+  readonly keyPrefix: string
+  readonly idleTimeoutMs: number
+  readonly absoluteTimeoutMs: number
+  readonly touchAfterMs: number
+  readonly readRepairChance: number
+  readonly maxValueBytes: number
+  readonly encryptionKeys: readonly string[]
+  readonly userField: string
+  readonly maxSessionsPerUser: number
+  readonly conflictRetries: number
+  readonly probeIntervalMs: number
+  readonly refillBatchSize: number
+  readonly refillConcurrency: number
+  readonly revisionField: string
+  readonly logger: StoreLogger | undefined
+}
+
+/** Every default, once. The README repeats this table. */
+export const DEFAULTS = Object.freeze({
+  replicas: 2,
+  writeConcern: 'available' as WriteConcern,
+  keyPrefix: 'stk:',
+  idleTimeoutMs: 30 * 60 * 1000, // 30 min
+  absoluteTimeoutMs: 12 * 60 * 60 * 1000, // 12 h
+  readRepairChance: 0.05,
+  maxValueBytes: 1024 * 1024 - 1024, // memcached's 1 MiB item less its header
+  userField: 'user',
+  maxSessionsPerUser: 100,
+  conflictRetries: 8,
+  probeIntervalMs: 1000, // 1 s
+  refillBatchSize: 100,
+  refillConcurrency: 4,
+  timeoutMs: 300, // well under a second: a frozen server holds a request this long at most
+  retryIntervalMs: 15 * 1000, // 15 s, PHP's retry_interval default
+  weight: 1,
+  revisionField: '_rev'
+})
+
+// memcached reads an exptime over 30 days as a Unix time, so a relative TTL must stay below it.
+export const MAX_RELATIVE_TTL_S = 30 * 24 * 60 * 60
+
+function invalid (name: string, value: unknown, expected: string): never {
+  throw storeError('STK_ERR_INVALID_OPTION', `${name} must be ${expected}, got ${safeShow(value)}`)
+}
+
+function safeShow (value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+function positiveInt (name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
+    invalid(name, value, `an integer from 1 to ${max}`)
+  }
+  return value
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'servers', 'replicas', 'writeConcern', 'keyPrefix', 'idleTimeoutMs', 'absoluteTimeoutMs', 'touchAfterMs',
+  'readRepairChance', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
+  'probeIntervalMs', 'refillBatchSize', 'refillConcurrency', 'timeoutMs', 'connectTimeoutMs', 'retryIntervalMs',
+  'revisionField', 'logger'
+])
+
+function resolveServer (raw: string | ServerSpec, index: number, defaults: { timeoutMs: number, connectTimeoutMs: number, retryIntervalMs: number }): ResolvedServer {
+  const spec = typeof raw === 'string' ? parseServerString(raw)[0] : raw
+  const name = `servers[${index}]`
+  if (spec === undefined || typeof spec !== 'object') invalid(name, raw, 'a "host:port" string or { host, port }')
+  if (typeof spec.host !== 'string' || spec.host === '' || /[\s/?#]/.test(spec.host)) invalid(`${name}.host`, spec.host, 'a host name or address')
+  const port = positiveInt(`${name}.port`, spec.port, 11211, 65535)
+  const weight = spec.weight ?? DEFAULTS.weight
+  if (typeof weight !== 'number' || !(weight > 0) || !Number.isFinite(weight)) invalid(`${name}.weight`, weight, 'a positive number')
+  const timeoutMs = positiveInt(`${name}.timeoutMs`, spec.timeoutMs, defaults.timeoutMs, 60_000)
+  const connectTimeoutMs = positiveInt(`${name}.connectTimeoutMs`, spec.connectTimeoutMs, spec.timeoutMs ?? defaults.connectTimeoutMs, 60_000)
+  const retryIntervalMs = spec.retryIntervalMs === 0 ? 0 : positiveInt(`${name}.retryIntervalMs`, spec.retryIntervalMs, defaults.retryIntervalMs)
+  const hostForId = spec.host.includes(':') ? `[${spec.host}]` : spec.host
+  return Object.freeze({ id: `${hostForId}:${port}`, host: spec.host, port, weight, timeoutMs, connectTimeoutMs, retryIntervalMs })
+}
+
+/** Validates once at start and freezes; a bad option fails with STK_ERR_INVALID_OPTION naming it and its value. */
+export function resolveOptions (input: MemcachedStoreOptions | string): ResolvedOptions {
+  const opts: MemcachedStoreOptions = typeof input === 'string' ? { servers: input } : input
+  if (opts === null || typeof opts !== 'object') invalid('options', opts, 'an object or a server string')
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN_OPTIONS.has(key)) invalid(key, (opts as unknown as Record<string, unknown>)[key], `a known option (${[...KNOWN_OPTIONS].join(', ')})`)
+  }
+  const timeoutMs = positiveInt('timeoutMs', opts.timeoutMs, DEFAULTS.timeoutMs, 60_000)
+  const connectTimeoutMs = positiveInt('connectTimeoutMs', opts.connectTimeoutMs, timeoutMs, 60_000)
+  const retryIntervalMs = opts.retryIntervalMs === 0 ? 0 : positiveInt('retryIntervalMs', opts.retryIntervalMs, DEFAULTS.retryIntervalMs)
+  const rawServers = typeof opts.servers === 'string' ? parseServerString(opts.servers) : opts.servers
+  if (!Array.isArray(rawServers) || rawServers.length === 0) invalid('servers', opts.servers, 'a server string or a non-empty list')
+  const servers = rawServers.map((s, i) => resolveServer(s, i, { timeoutMs, connectTimeoutMs, retryIntervalMs }))
+  const ids = new Set<string>()
+  for (const s of servers) {
+    if (ids.has(s.id)) invalid('servers', s.id, 'a list without duplicates')
+    ids.add(s.id)
+  }
+  const replicas = Math.min(positiveInt('replicas', opts.replicas, DEFAULTS.replicas, 16), servers.length)
+  const writeConcern = opts.writeConcern ?? DEFAULTS.writeConcern
+  if (!(writeConcern === 'all' || writeConcern === 'majority' || writeConcern === 'available' ||
+    (typeof writeConcern === 'number' && Number.isInteger(writeConcern) && writeConcern >= 1 && writeConcern <= replicas))) {
+    invalid('writeConcern', writeConcern, `'available', 'majority', 'all' or an integer from 1 to replicas (${replicas})`)
+  }
+  const keyPrefix = opts.keyPrefix ?? DEFAULTS.keyPrefix
+  if (typeof keyPrefix !== 'string' || !/^[\x21-\x7e]{0,64}$/.test(keyPrefix)) invalid('keyPrefix', keyPrefix, 'up to 64 printable characters without spaces')
+  const idleTimeoutMs = positiveInt('idleTimeoutMs', opts.idleTimeoutMs, DEFAULTS.idleTimeoutMs, MAX_RELATIVE_TTL_S * 1000)
+  const absoluteTimeoutMs = positiveInt('absoluteTimeoutMs', opts.absoluteTimeoutMs, DEFAULTS.absoluteTimeoutMs)
+  if (absoluteTimeoutMs < idleTimeoutMs) invalid('absoluteTimeoutMs', absoluteTimeoutMs, `at least idleTimeoutMs (${idleTimeoutMs})`)
+  const touchAfterMs = opts.touchAfterMs === 0 ? 0 : positiveInt('touchAfterMs', opts.touchAfterMs, Math.floor(idleTimeoutMs / 10))
+  const readRepairChance = opts.readRepairChance ?? DEFAULTS.readRepairChance
+  if (typeof readRepairChance !== 'number' || !(readRepairChance >= 0 && readRepairChance <= 1)) invalid('readRepairChance', readRepairChance, 'a number from 0 to 1')
+  const maxValueBytes = positiveInt('maxValueBytes', opts.maxValueBytes, DEFAULTS.maxValueBytes, 1024 * 1024 * 1024)
+  const encryptionKeys = opts.encryptionKeys ?? []
+  if (!Array.isArray(encryptionKeys) || encryptionKeys.some((k) => typeof k !== 'string' || k.length < 32)) {
+    invalid('encryptionKeys', encryptionKeys.map?.((k: unknown) => typeof k === 'string' ? `<${k.length} chars>` : k), 'a list of strings of 32 or more characters')
+  }
+  const userField = opts.userField ?? DEFAULTS.userField
+  if (typeof userField !== 'string' || userField === '') invalid('userField', userField, 'a non-empty string')
+  const revisionField = opts.revisionField ?? DEFAULTS.revisionField
+  if (typeof revisionField !== 'string' || revisionField === '' || revisionField === 'cookie') invalid('revisionField', revisionField, 'a non-empty string other than "cookie"')
+  const logger = opts.logger
+  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.warn !== 'function' || typeof logger.error !== 'function' || typeof logger.info !== 'function')) {
+    invalid('logger', '<object>', 'an object with info, warn and error methods (pino works)')
+  }
+  return Object.freeze({
+    servers: Object.freeze(servers),
+    replicas,
+    writeConcern,
+    keyPrefix,
+    idleTimeoutMs,
+    absoluteTimeoutMs,
+    touchAfterMs,
+    readRepairChance,
+    maxValueBytes,
+    encryptionKeys: Object.freeze([...encryptionKeys]),
+    userField,
+    maxSessionsPerUser: positiveInt('maxSessionsPerUser', opts.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser, 10_000),
+    conflictRetries: positiveInt('conflictRetries', opts.conflictRetries, DEFAULTS.conflictRetries, 100),
+    probeIntervalMs: positiveInt('probeIntervalMs', opts.probeIntervalMs, DEFAULTS.probeIntervalMs, 60_000),
+    refillBatchSize: positiveInt('refillBatchSize', opts.refillBatchSize, DEFAULTS.refillBatchSize, 1000),
+    refillConcurrency: positiveInt('refillConcurrency', opts.refillConcurrency, DEFAULTS.refillConcurrency, 64),
+    revisionField,
+    logger
+  })
+}
+
+/** Acks a write needs out of `replicaCount` targets, `liveCount` of which are not marked down. */
+export function requiredAcks (concern: WriteConcern, replicaCount: number, liveCount: number): number {
+  if (concern === 'all') return replicaCount
+  if (concern === 'majority') return Math.floor(replicaCount / 2) + 1
+  if (concern === 'available') return Math.max(1, liveCount)
+  return Math.min(concern, replicaCount)
+}

@@ -1,0 +1,70 @@
+import type { EnvelopeCodec } from './envelope.js'
+import { isNewer } from './envelope.js'
+import type { ServerConnection } from './server-connection.js'
+import { MAX_RELATIVE_TTL_S } from './options.js'
+
+export interface RefillPlan {
+  target: ServerConnection
+  sources: readonly ServerConnection[]
+  /** true when the key is ours to copy and `target` is one of its replicas */
+  belongsOnTarget: (key: string) => boolean
+  codec: EnvelopeCodec
+  batchSize: number
+  concurrency: number
+}
+
+export interface RefillReport {
+  target: string
+  scanned: number
+  copied: number
+  ms: number
+}
+
+// A server that comes back empty (or stale, after a freeze) gets every key it
+// should hold copied from its peers, so a later failure of a peer logs nobody
+// out. Keys come from `lru_crawler metadump`; values move in multi-get batches.
+// A copy never overwrites a newer value: missing keys are written with `add`,
+// older ones with `cas` on the version just read, and a write that races us
+// simply wins.
+export async function refill (plan: RefillPlan): Promise<RefillReport> {
+  const started = Date.now()
+  const { target, codec } = plan
+  let scanned = 0
+  let copied = 0
+  const seen = new Set<string>()
+  for (const source of plan.sources) {
+    const entries = (await source.listKeys()).filter((e) => !seen.has(e.key) && plan.belongsOnTarget(e.key))
+    for (const e of entries) seen.add(e.key)
+    scanned += entries.length
+    const expByKey = new Map(entries.map((e) => [e.key, e.exp]))
+    const batches: string[][] = []
+    for (let i = 0; i < entries.length; i += plan.batchSize) batches.push(entries.slice(i, i + plan.batchSize).map((e) => e.key))
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < batches.length) {
+        const batch = batches[next++] as string[]
+        const [fromSource, onTarget] = await Promise.all([source.getsMany(batch), target.getsMany(batch)])
+        const nowS = Math.floor(Date.now() / 1000)
+        await Promise.all(batch.map(async (key) => {
+          const src = fromSource.get(key)
+          if (src === undefined) return
+          const exp = expByKey.get(key) ?? -1
+          const ttlS = exp < 0 ? 0 : Math.min(exp - nowS, MAX_RELATIVE_TTL_S)
+          if (exp >= 0 && ttlS <= 0) return
+          const have = onTarget.get(key)
+          if (have === undefined) {
+            if (await target.add(key, src.value, ttlS) === 'stored') copied++
+            return
+          }
+          const a = codec.decode(key, src.value)
+          const b = codec.decode(key, have.value)
+          if (a !== undefined && (b === undefined || isNewer(a.env, b.env))) {
+            if (await target.cas(key, src.value, ttlS, have.cas) === 'stored') copied++
+          }
+        }))
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(plan.concurrency, batches.length) }, worker))
+  }
+  return { target: target.id, scanned, copied, ms: Date.now() - started }
+}

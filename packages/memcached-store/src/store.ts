@@ -1,0 +1,563 @@
+import { EventEmitter } from 'node:events'
+import { BoundedMap } from './bounded-map.js'
+import { ValueCipher } from './cipher.js'
+import { decodeJson, encodeJson } from './codec.js'
+import { EnvelopeCodec, isNewer, TOMBSTONE_VERSION, type Decoded, type Envelope } from './envelope.js'
+import { StoreError, storeError } from './errors.js'
+import { KeySpace } from './keys.js'
+import { mergeSessions } from './merge.js'
+import { MAX_RELATIVE_TTL_S, requiredAcks, resolveOptions, type MemcachedStoreOptions, type ResolvedOptions } from './options.js'
+import { refill, type RefillReport } from './refill.js'
+import { replicasFor } from './replica-set.js'
+import { ServerConnection } from './server-connection.js'
+import type { HealthSnapshot, ServerState } from './server-health.js'
+
+export type SessionData = Record<string, unknown>
+type Callback<T = void> = (err?: Error | null, value?: T) => void
+
+/** Counts since start, for metrics. Names are stable: the web service exports them. */
+export interface StoreCounters {
+  hits: number
+  misses: number
+  readRepairs: number
+  failovers: number
+  replicaWriteFailures: number
+  refills: number
+  refilledKeys: number
+  conflicts: number
+  writes: number
+  skippedWrites: number
+  touches: number
+  destroys: number
+  rejectedValues: number
+  serverDowns: number
+}
+
+export interface ServerHealthReport extends HealthSnapshot {
+  readonly id: string
+  readonly weight: number
+}
+
+/** What a read found on one replica. */
+interface Found {
+  conn: ServerConnection
+  cas: string
+  raw: string
+  decoded: Decoded
+}
+
+/** What the last read of a session revision saw, kept until its write (or eviction). */
+interface Known {
+  connId: string
+  cas: string
+  v: number
+  c: number
+  dataText: string
+  maxAge: unknown
+  user: unknown
+}
+
+const BASES_KEPT = 10_000
+const TOUCHES_KEPT = 100_000
+
+function newCounters (): StoreCounters {
+  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0 }
+}
+
+function ignore (): void {}
+
+/**
+ * A replicated memcached store for @fastify/session. See the package README
+ * for the design; each private method below is one step of it.
+ */
+export class MemcachedStore extends EventEmitter {
+  readonly options: ResolvedOptions
+  private readonly conns: readonly ServerConnection[]
+  private readonly keys: KeySpace
+  private readonly codec: EnvelopeCodec
+  private readonly bases = new BoundedMap<string, Known>(BASES_KEPT)
+  private readonly touchedAt = new BoundedMap<string, number>(TOUCHES_KEPT)
+  private readonly refilling = new Set<string>()
+  private readonly probing = new Set<string>()
+  private readonly counts = newCounters()
+  private readonly prober: NodeJS.Timeout
+  private closed = false
+
+  constructor (options: MemcachedStoreOptions | string) {
+    super()
+    this.options = resolveOptions(options)
+    this.keys = new KeySpace(this.options.keyPrefix)
+    this.codec = new EnvelopeCodec(new ValueCipher(this.options.encryptionKeys), this.options.maxValueBytes)
+    this.conns = this.options.servers.map((server) => new ServerConnection(server, (conn, err) => this.onServerFailure(conn, err)))
+    this.prober = setInterval(() => { this.probeAll() }, this.options.probeIntervalMs)
+    this.prober.unref()
+  }
+
+  // ── @fastify/session's callback contract ────────────────────────────────
+
+  get (sessionId: string, callback: Callback<SessionData | null>): void {
+    this.getSession(sessionId).then((s) => { callback(null, s) }, (err: Error) => { callback(err) })
+  }
+
+  set (sessionId: string, session: object, callback: Callback): void {
+    this.setSession(sessionId, session).then(() => { callback() }, (err: Error) => { callback(err) })
+  }
+
+  destroy (sessionId: string, callback: Callback): void {
+    this.destroySession(sessionId).then(() => { callback() }, (err: Error) => { callback(err) })
+  }
+
+  // ── promise API ──────────────────────────────────────────────────────────
+
+  /** The session, or null when there is none (a miss is not an error). Throws a StoreError when no replica answers. */
+  async getSession (sessionId: string): Promise<SessionData | null> {
+    const key = this.sessionKeyOrUndefined(sessionId)
+    if (key === undefined) {
+      this.counts.misses++
+      return null
+    }
+    const found = await this.readRecord(key)
+    const env = found?.decoded.env
+    if (found === undefined || env === undefined || env.x === 1 || env.d === undefined) {
+      this.counts.misses++
+      return null
+    }
+    const now = Date.now()
+    if (now >= env.c + this.options.absoluteTimeoutMs) {
+      this.counts.misses++
+      this.destroySession(sessionId).catch(ignore)
+      return null
+    }
+    this.counts.hits++
+    this.touchIfDue(key, env, now)
+    const { revisionField, userField } = this.options
+    this.bases.set(`${sessionId}:${env.v}`, {
+      connId: found.conn.id,
+      cas: found.cas,
+      v: env.v,
+      c: env.c,
+      dataText: found.decoded.dataText,
+      maxAge: env.k?.originalMaxAge,
+      user: env.d[userField]
+    })
+    const session: SessionData = { ...env.d, [revisionField]: String(env.v) }
+    if (env.k !== undefined) {
+      // memcached's TTL is the idle timeout and a touch extends it, so while the
+      // item lives the cookie has not expired: report the extended expiry, or
+      // @fastify/session would treat a touched session as expired.
+      const maxAge = env.k.originalMaxAge
+      session.cookie = typeof maxAge === 'number' && maxAge > 0 ? { ...env.k, expires: new Date(now + maxAge).toISOString() } : { ...env.k }
+    }
+    return session
+  }
+
+  /**
+   * Saves a session. An unchanged one costs nothing (its TTL was extended by the
+   * read); a changed one is written to every available replica, and a
+   * concurrent change made elsewhere since our read is merged, not lost.
+   */
+  async setSession (sessionId: string, session: object): Promise<void> {
+    const key = this.keys.session(sessionId)
+    const { revisionField, userField } = this.options
+    const data: SessionData = {}
+    let cookie: Record<string, unknown> | undefined
+    let rev: string | undefined
+    for (const [field, value] of Object.entries(session)) {
+      if (field === 'cookie') cookie = toPlainCookie(value)
+      else if (field === revisionField) rev = typeof value === 'string' ? value : undefined
+      else if (value !== undefined && typeof value !== 'function') data[field] = value
+    }
+    const dataText = encodeJson(data)
+    const known = rev === undefined ? undefined : this.bases.get(`${sessionId}:${rev}`)
+    if (known !== undefined && known.dataText === dataText && known.maxAge === cookie?.originalMaxAge) {
+      this.counts.skippedWrites++
+      return
+    }
+    const now = Date.now()
+    const revNumber = rev === undefined ? 0 : Number(rev) || 0
+    let base: SessionData | undefined
+    const written = await this.writeRecord(key, known, (current) => {
+      if (current?.x === 1) return undefined // destroyed meanwhile: a logout wins over a late write
+      const created = current?.c ?? known?.c ?? now
+      if (now >= created + this.options.absoluteTimeoutMs) return undefined
+      let merged = data
+      let text: string | undefined = dataText
+      const baseVersion = known?.v ?? (rev === undefined ? undefined : revNumber)
+      if (current?.d !== undefined && baseVersion !== undefined && current.v !== baseVersion) {
+        base ??= known === undefined ? undefined : decodeJson(known.dataText) as SessionData
+        merged = mergeSessions(base, current.d, data)
+        text = undefined
+        this.counts.conflicts++
+        this.emit('conflict', { key })
+      }
+      const env: Envelope = { v: (current?.v ?? baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now), d: merged }
+      if (cookie !== undefined) env.k = cookie
+      return { env, dataText: text }
+    })
+    if (written === undefined) return
+    this.bases.delete(`${sessionId}:${rev}`)
+    const user = written.d?.[userField]
+    if (typeof user === 'string' && user !== '' && user !== known?.user) {
+      await this.indexUserSession(user, sessionId)
+    }
+  }
+
+  /** Destroys a session on every available replica, with a tombstone no stale copy can outrank. */
+  async destroySession (sessionId: string): Promise<void> {
+    const key = this.sessionKeyOrUndefined(sessionId)
+    if (key === undefined) return
+    const now = Date.now()
+    const ttlS = Math.min(Math.ceil(this.options.absoluteTimeoutMs / 1000), MAX_RELATIVE_TTL_S)
+    const env: Envelope = { v: TOMBSTONE_VERSION, c: now, w: now, t: ttlS, x: 1 }
+    const encoded = this.codec.encode(key, env)
+    const targets = this.writeTargets(key)
+    const results = await Promise.allSettled(targets.map((conn) => conn.set(key, encoded, ttlS)))
+    this.requireAcks(key, results, targets.length, 'destroy')
+    this.counts.destroys++
+    this.touchedAt.delete(key)
+  }
+
+  /** Live session ids of one user (the per-user index, pruned of dead entries). */
+  async listUserSessions (userId: string): Promise<string[]> {
+    const ids = await this.userIndex(userId)
+    const live: string[] = []
+    for (const sid of ids) {
+      const key = this.sessionKeyOrUndefined(sid)
+      if (key === undefined) continue
+      const found = await this.readRecord(key)
+      const env = found?.decoded.env
+      if (env !== undefined && env.x !== 1 && Date.now() < env.c + this.options.absoluteTimeoutMs) live.push(sid)
+    }
+    return live
+  }
+
+  /** "Log out everywhere": destroys every session of a user; returns how many were live. */
+  async destroyUserSessions (userId: string): Promise<number> {
+    const live = await this.listUserSessions(userId)
+    const all = await this.userIndex(userId)
+    for (const sid of all) await this.destroySession(sid)
+    const key = this.keys.user(userId)
+    await this.writeRecord(key, undefined, (current) => current === undefined ? undefined : { env: { ...current, v: current.v + 1, w: Date.now(), d: { ids: [] } } })
+    return live.length
+  }
+
+  /**
+   * A replicated fixed-window counter (login limiting across nodes): the count
+   * after this hit, the highest any replica holds.
+   */
+  async hit (name: string, windowMs: number): Promise<number> {
+    const key = this.keys.counter(name)
+    const ttlS = Math.max(1, Math.ceil(windowMs / 1000))
+    const targets = this.writeTargets(key)
+    const results = await Promise.allSettled(targets.map(async (conn) => {
+      const n = await conn.incr(key, 1)
+      if (n !== undefined) return n
+      if (await conn.add(key, '1', ttlS) === 'stored') return 1
+      return (await conn.incr(key, 1)) ?? 1
+    }))
+    const counts = results.flatMap((r) => r.status === 'fulfilled' ? [r.value] : [])
+    if (counts.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of counter ${name} answered`)
+    return Math.max(...counts)
+  }
+
+  /** The current count of a counter, 0 when there is none. */
+  async peek (name: string): Promise<number> {
+    const key = this.keys.counter(name)
+    const targets = this.writeTargets(key)
+    const results = await Promise.allSettled(targets.map((conn) => conn.gets(key)))
+    const ok = results.flatMap((r) => r.status === 'fulfilled' ? [r.value] : [])
+    if (ok.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of counter ${name} answered`)
+    return Math.max(0, ...ok.map((v) => v === undefined ? 0 : Number(v.value) || 0))
+  }
+
+  health (): ServerHealthReport[] {
+    return this.conns.map((c) => ({ id: c.id, weight: c.server.weight, ...c.health.snapshot() }))
+  }
+
+  counters (): StoreCounters {
+    return { ...this.counts }
+  }
+
+  /** Resolves once no server is recovering (a refill in progress), or after `timeoutMs`. */
+  async settled (timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      if (this.conns.every((c) => c.health.state !== 'recovering')) return true
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    return false
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    clearInterval(this.prober)
+    for (const conn of this.conns) conn.close()
+  }
+
+  // ── reading ──────────────────────────────────────────────────────────────
+
+  private sessionKeyOrUndefined (sessionId: string): string | undefined {
+    try {
+      return this.keys.session(sessionId)
+    } catch {
+      // an id that cannot be a key cannot name a session
+      this.counts.rejectedValues++
+      return undefined
+    }
+  }
+
+  private replicasOf (key: string): ServerConnection[] {
+    return replicasFor(this.conns, key, this.options.replicas)
+  }
+
+  /** Up replicas first, then recovering ones (possibly not refilled yet). */
+  private readOrder (replicas: readonly ServerConnection[]): ServerConnection[] {
+    return [...replicas.filter((c) => c.health.readable), ...replicas.filter((c) => c.health.state === 'recovering')]
+  }
+
+  private writeTargets (key: string): ServerConnection[] {
+    if (this.closed) throw storeError('STK_ERR_CLOSED', 'the store was closed')
+    const targets = this.readOrder(this.replicasOf(key))
+    if (targets.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `every replica of ${key.slice(0, 12)}… is marked down`)
+    return targets
+  }
+
+  /**
+   * Reads a key from the first replica that has it, falling back on a miss or
+   * an error, and repairs the replicas that lacked it. A miss is only believed
+   * from a replica that is up; if the others all failed, the read fails.
+   */
+  private async readRecord (key: string): Promise<Found | undefined> {
+    const order = this.writeTargets(key)
+    const missed: Array<{ conn: ServerConnection, cas: string | undefined }> = []
+    let errors = 0
+    let believedMiss = false
+    let found: Found | undefined
+    for (const conn of order) {
+      let item
+      try {
+        item = await conn.gets(key)
+      } catch {
+        errors++
+        this.counts.failovers++
+        continue
+      }
+      const decoded = item === undefined ? undefined : this.codec.decode(key, item.value)
+      if (item === undefined || decoded === undefined) {
+        if (item !== undefined) this.counts.rejectedValues++
+        missed.push({ conn, cas: item?.cas })
+        if (conn.health.readable) believedMiss = true
+        continue
+      }
+      found = { conn, cas: item.cas, raw: item.value, decoded }
+      break
+    }
+    if (found === undefined) {
+      if (errors > 0 && !believedMiss) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
+      return undefined
+    }
+    for (const m of missed) this.repair(key, m.conn, found, m.cas)
+    if (this.options.readRepairChance > 0 && Math.random() < this.options.readRepairChance) {
+      const rest = order.slice(order.indexOf(found.conn) + 1)
+      if (rest.length > 0) this.verifyReplicas(key, found, rest).catch(ignore)
+    }
+    return found
+  }
+
+  /** Copies what `found` holds onto a replica that lacks it or holds an older version. */
+  private repair (key: string, conn: ServerConnection, found: Found, theirCas: string | undefined): void {
+    const ttlS = this.remainingTtl(found.decoded.env)
+    const op = theirCas === undefined ? conn.add(key, found.raw, ttlS) : conn.cas(key, found.raw, ttlS, theirCas)
+    op.then((outcome) => {
+      if (outcome === 'stored') {
+        this.counts.readRepairs++
+        this.emit('readRepair', { key, server: conn.id })
+      }
+    }, ignore)
+  }
+
+  /** The sampled part of read-repair: compare the other replicas' versions after answering. */
+  private async verifyReplicas (key: string, found: Found, rest: readonly ServerConnection[]): Promise<void> {
+    await Promise.all(rest.map(async (conn) => {
+      const item = await conn.gets(key)
+      const theirs = item === undefined ? undefined : this.codec.decode(key, item.value)
+      if (theirs === undefined || isNewer(found.decoded.env, theirs.env)) {
+        this.repair(key, conn, found, item?.cas)
+      } else if (item !== undefined && isNewer(theirs.env, found.decoded.env)) {
+        // the copy we answered from was the stale one: repair it from this replica
+        this.repair(key, found.conn, { conn, cas: item.cas, raw: item.value, decoded: theirs }, found.cas)
+      }
+    }))
+  }
+
+  private touchIfDue (key: string, env: Envelope, now: number): void {
+    const last = Math.max(env.w, this.touchedAt.get(key) ?? 0)
+    if (now - last < this.options.touchAfterMs) return
+    this.touchedAt.set(key, now)
+    const ttlS = this.ttlFor(env.k, env.c, now)
+    for (const conn of this.writeTargets(key)) {
+      conn.touch(key, ttlS).then(() => { this.counts.touches++ }, ignore)
+    }
+  }
+
+  // ── writing ──────────────────────────────────────────────────────────────
+
+  /**
+   * Read-modify-write with `cas` on the first available replica, which orders
+   * concurrent writers; the others get the same value in parallel. A lost cas
+   * race reads again and asks `next` to merge. `next` returning undefined drops
+   * the write (the record was destroyed, or has expired).
+   */
+  private async writeRecord (
+    key: string,
+    known: Known | undefined,
+    next: (current: Envelope | undefined) => { env: Envelope, dataText?: string | undefined } | undefined
+  ): Promise<Envelope | undefined> {
+    let hint = known
+    for (let attempt = 0; attempt <= this.options.conflictRetries; attempt++) {
+      const targets = this.writeTargets(key)
+      const primary = targets[0] as ServerConnection
+      let current: Envelope | undefined
+      let cas: string | undefined
+      if (hint !== undefined && hint.connId === primary.id) {
+        // Our read came from this very server: its cas token saves a round
+        // trip. The hint's data is only needed for a merge, and a merge only
+        // happens after a lost race, when the hint is dropped; so it is left empty.
+        cas = hint.cas
+        current = { v: hint.v, c: hint.c, w: 0, t: 0, d: {} }
+      } else {
+        let item
+        try {
+          item = await primary.gets(key)
+        } catch {
+          hint = undefined
+          continue // the primary is marked down now; the next one takes its place
+        }
+        cas = item?.cas
+        current = item === undefined ? undefined : this.codec.decode(key, item.value)?.env
+      }
+      const step = next(current)
+      if (step === undefined) return undefined
+      const encoded = this.codec.encode(key, step.env, step.dataText)
+      const ttlS = step.env.t
+      const results = await Promise.allSettled([
+        cas === undefined ? primary.add(key, encoded, ttlS) : primary.cas(key, encoded, ttlS, cas),
+        ...targets.slice(1).map((conn) => conn.set(key, encoded, ttlS))
+      ])
+      const first = results[0] as PromiseSettledResult<string>
+      if (first.status === 'fulfilled' && first.value !== 'stored') {
+        hint = undefined
+        continue // someone wrote since our read: read again and merge
+      }
+      this.requireAcks(key, results, targets.length, 'write')
+      this.counts.writes++
+      return step.env
+    }
+    throw storeError('STK_ERR_CONFLICT', `${key.slice(0, 12)}… changed ${this.options.conflictRetries + 1} times while we wrote it`)
+  }
+
+  private requireAcks (key: string, results: ReadonlyArray<PromiseSettledResult<unknown>>, targetCount: number, what: string): void {
+    const acks = results.filter((r) => r.status === 'fulfilled').length
+    const failed = results.length - acks
+    if (failed > 0) {
+      this.counts.replicaWriteFailures += failed
+      this.emit('replicaWriteFailed', { key, failed })
+    }
+    const needed = requiredAcks(this.options.writeConcern, this.options.replicas, targetCount)
+    if (acks < needed) {
+      const cause = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason
+      throw storeError(acks === 0 ? 'STK_ERR_STORE_UNAVAILABLE' : 'STK_ERR_WRITE_CONCERN', `${what} of ${key.slice(0, 12)}… acknowledged by ${acks} of ${results.length}, ${needed} needed`, cause)
+    }
+  }
+
+  private ttlFor (cookie: Record<string, unknown> | undefined, created: number, now: number): number {
+    const maxAge = cookie?.originalMaxAge
+    const idleMs = typeof maxAge === 'number' && maxAge > 0 ? maxAge : this.options.idleTimeoutMs
+    const leftMs = created + this.options.absoluteTimeoutMs - now
+    return Math.max(1, Math.min(Math.ceil(Math.min(idleMs, leftMs) / 1000), MAX_RELATIVE_TTL_S))
+  }
+
+  private remainingTtl (env: Envelope): number {
+    return env.x === 1 ? env.t : this.ttlFor(env.k, env.c, Date.now())
+  }
+
+  // ── the per-user index ─────────────────────────────────────────────────
+
+  private async userIndex (userId: string): Promise<string[]> {
+    const found = await this.readRecord(this.keys.user(userId))
+    const ids = found?.decoded.env.d?.ids
+    return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : []
+  }
+
+  private async indexUserSession (userId: string, sessionId: string): Promise<void> {
+    const key = this.keys.user(userId)
+    const now = Date.now()
+    const ttlS = Math.min(Math.ceil(this.options.absoluteTimeoutMs / 1000), MAX_RELATIVE_TTL_S)
+    await this.writeRecord(key, undefined, (current) => {
+      const ids = Array.isArray(current?.d?.ids) ? (current.d.ids as unknown[]).filter((x): x is string => typeof x === 'string' && x !== sessionId) : []
+      ids.push(sessionId)
+      return { env: { v: (current?.v ?? 0) + 1, c: current?.c ?? now, w: now, t: ttlS, d: { ids: ids.slice(-this.options.maxSessionsPerUser) } } }
+    })
+  }
+
+  // ── health, probes and refill ───────────────────────────────────────────
+
+  private onServerFailure (conn: ServerConnection, err: StoreError): void {
+    if (conn.health.recordFailure(err.message)) {
+      this.counts.serverDowns++
+      this.options.logger?.warn({ server: conn.id, err: err.message, retryInMs: conn.server.retryIntervalMs }, 'memcached server marked down')
+      this.emit('serverDown', { server: conn.id, reason: err.message })
+    }
+  }
+
+  private probeAll (): void {
+    if (this.closed) return
+    for (const conn of this.conns) {
+      if (this.probing.has(conn.id)) continue
+      if (conn.health.state === 'down' && !conn.health.probeDue()) continue
+      this.probing.add(conn.id)
+      conn.identity().then((identity) => {
+        if (conn.health.recordProbe(identity)) {
+          this.options.logger?.info({ server: conn.id }, 'memcached server is back; refilling it from its peers')
+          this.emit('serverRecovering', { server: conn.id })
+        }
+        if (conn.health.state === 'recovering') this.startRefill(conn)
+      }, ignore).finally(() => this.probing.delete(conn.id))
+    }
+  }
+
+  private startRefill (target: ServerConnection): void {
+    if (this.refilling.has(target.id) || this.closed) return
+    this.refilling.add(target.id)
+    const sources = this.conns.filter((c) => c !== target && c.health.writable)
+    refill({
+      target,
+      sources,
+      belongsOnTarget: (key) => this.keys.isReplicated(key) && this.replicasOf(key).includes(target),
+      codec: this.codec,
+      batchSize: this.options.refillBatchSize,
+      concurrency: this.options.refillConcurrency
+    }).then((report: RefillReport) => {
+      target.health.recordRefilled()
+      this.counts.refills++
+      this.counts.refilledKeys += report.copied
+      this.options.logger?.info({ ...report }, 'memcached server refilled')
+      this.emit('refill', report)
+      this.emit('serverUp', { server: target.id })
+    }, (err: Error) => {
+      this.options.logger?.warn({ server: target.id, err: err.message }, 'refill failed; retrying at the next probe')
+    }).finally(() => this.refilling.delete(target.id))
+  }
+}
+
+/** @fastify/session's Cookie has a toJSON; a plain object (from a test or another store) is taken as is. */
+function toPlainCookie (value: unknown): Record<string, unknown> | undefined {
+  if (value === null || typeof value !== 'object') return undefined
+  const json = typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON: () => unknown }).toJSON() : value
+  const plain = JSON.parse(JSON.stringify(json)) as Record<string, unknown>
+  return plain
+}
+
+export type { ServerState }
+export { StoreError }

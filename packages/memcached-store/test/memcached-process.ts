@@ -1,0 +1,84 @@
+// Real memcached processes for integration tests: started on free loopback
+// ports, stopped by PID (never by name), also when a test fails.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { connect, createServer } from 'node:net'
+import type { TestContext } from 'node:test'
+
+export async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      srv.close(() => { resolve(typeof addr === 'object' && addr !== null ? addr.port : 0) })
+    })
+  })
+}
+
+function answers (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port })
+    const done = (ok: boolean): void => { s.destroy(); resolve(ok) }
+    s.setTimeout(500, () => { done(false) })
+    s.on('error', () => { done(false) })
+    s.on('connect', () => s.write('version\r\n'))
+    s.on('data', (d) => { done(d.toString().startsWith('VERSION')) })
+  })
+}
+
+export class MemcachedProcess {
+  private child: ChildProcess | undefined
+  constructor (readonly port: number, private readonly extraArgs: string[] = []) {}
+
+  get address (): string {
+    return `127.0.0.1:${this.port}`
+  }
+
+  get pid (): number | undefined {
+    return this.child?.pid
+  }
+
+  async start (): Promise<void> {
+    // memcached refuses to run as root without naming a user
+    const asUser = process.getuid?.() === 0 ? ['-u', 'root'] : []
+    const child = spawn('memcached', ['-l', '127.0.0.1', '-p', String(this.port), '-U', '0', '-m', '64', '-t', '1', ...asUser, ...this.extraArgs], { stdio: 'ignore' })
+    this.child = child
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`memcached on ${this.port} exited with ${child.exitCode}`)
+      if (await answers(this.port)) return
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+    throw new Error(`memcached on ${this.port} did not start`)
+  }
+
+  signal (sig: NodeJS.Signals): void {
+    if (this.child?.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) process.kill(this.child.pid, sig)
+  }
+
+  async kill (): Promise<void> {
+    const child = this.child
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    this.signal('SIGCONT')
+    this.signal('SIGKILL')
+    await exited
+  }
+
+  async restart (): Promise<void> {
+    await this.kill()
+    await this.start()
+  }
+}
+
+/** Starts `count` memcached servers and registers their stop with the test. */
+export async function startMemcached (t: TestContext, count: number, extraArgs: string[] = []): Promise<MemcachedProcess[]> {
+  const servers: MemcachedProcess[] = []
+  t.after(async () => { await Promise.all(servers.map((s) => s.kill())) })
+  for (let i = 0; i < count; i++) {
+    const server = new MemcachedProcess(await freePort(), extraArgs)
+    servers.push(server)
+    await server.start()
+  }
+  return servers
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// The one entry point behind `npm start`, `npm test` and `npm run bench`.
+// It is plain JavaScript with no dependencies because it runs before
+// anything is installed or compiled: it installs what is missing (npm
+// packages; memcached, chromium, docker-compose through apt-get when root),
+// builds with one `tsc -b`, then hands over to the compiled programs.
+import { spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const [command = 'test', ...rest] = process.argv.slice(2)
+
+/** Debian package that provides each executable we need, per command. */
+const APT_NEEDS = {
+  start: { memcached: 'memcached' },
+  test: { memcached: 'memcached', chromium: 'chromium', 'docker-compose': 'docker-compose' },
+  bench: { memcached: 'memcached', nginx: 'nginx', haproxy: 'haproxy', wrk: 'wrk' }
+}
+
+function log (msg) { console.log(`\x1b[36m[stickless]\x1b[0m ${msg}`) }
+
+function run (cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts })
+  if (r.error) throw r.error
+  return r.status ?? 1
+}
+
+function mustRun (cmd, args, opts) {
+  const status = run(cmd, args, opts)
+  if (status !== 0) {
+    log(`\`${cmd} ${args.join(' ')}\` failed with exit code ${status}`)
+    process.exit(status)
+  }
+}
+
+function which (bin) {
+  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/usr/bin', '/sbin'])
+  return dirs.map((d) => join(d, bin)).find((p) => existsSync(p))
+}
+
+function ensureAptPackages (needs) {
+  const missing = Object.entries(needs).filter(([bin]) => !which(bin)).map(([, pkg]) => pkg)
+  if (missing.length === 0) return
+  const cmd = `apt-get update && apt-get install -y ${missing.join(' ')}`
+  if (process.getuid?.() !== 0) {
+    log(`missing system packages: ${missing.join(', ')}. Install them with:\n\n  sudo sh -c '${cmd}'\n`)
+    process.exit(1)
+  }
+  log(`installing ${missing.join(', ')} with apt-get`)
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  mustRun('apt-get', ['update', '-qq'], { env })
+  mustRun('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env })
+}
+
+function ensureNpmPackages () {
+  const marker = join(root, 'node_modules', '.package-lock.json')
+  const lock = join(root, 'package-lock.json')
+  if (existsSync(marker) && (!existsSync(lock) || statSync(marker).mtimeMs >= statSync(lock).mtimeMs)) return
+  log('installing npm packages')
+  mustRun('npm', existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'])
+}
+
+function build () {
+  log('building (tsc -b)')
+  mustRun(join(root, 'node_modules', '.bin', 'tsc'), ['-b'])
+}
+
+const needs = APT_NEEDS[command]
+if (!needs) {
+  console.error(`usage: bootstrap.mjs start|test|bench [args]`)
+  process.exit(2)
+}
+ensureNpmPackages()
+ensureAptPackages(needs)
+build()
+
+if (command === 'start') {
+  process.exit(run(process.execPath, [join(root, 'scripts/dist/src/start.js'), ...rest]))
+}
+if (command === 'bench') {
+  process.exit(run(process.execPath, [join(root, 'bench/dist/src/main.js'), ...rest]))
+}
+// test: every stage runs, in order of cost, and the first failure stops the run.
+process.exit(run(process.execPath, [join(root, 'scripts/dist/src/test-all.js'), ...rest]))
