@@ -17,8 +17,10 @@ export interface MemcachedStoreOptions {
   /** Copies of each session. Default 2, or every server when there are fewer. */
   replicas?: number
   /**
-   * Acknowledgements a write needs. `available` (default): every replica that is not marked down,
-   * and at least one. A number, `majority` or `all` count the replica set.
+   * Acknowledgements a write needs. `available` (default): the write goes to every replica not
+   * marked down and succeeds when one acknowledges; a replica that fails is marked down, and is
+   * refilled before it serves reads again, so it cannot answer with the older value.
+   * A number, `majority` or `all` count the whole replica set, up or not.
    */
   writeConcern?: WriteConcern
   /** Prefix of every key, so several apps can share memcached. Default `stk:`. */
@@ -222,10 +224,10 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   })
 }
 
-/** Acks a write needs out of `replicaCount` targets, `liveCount` of which are not marked down. */
-export function requiredAcks (concern: WriteConcern, replicaCount: number, liveCount: number): number {
+/** Acks a write needs, given the size of the replica set. */
+export function requiredAcks (concern: WriteConcern, replicaCount: number): number {
   if (concern === 'all') return replicaCount
   if (concern === 'majority') return Math.floor(replicaCount / 2) + 1
-  if (concern === 'available') return Math.max(1, liveCount)
+  if (concern === 'available') return 1
   return Math.min(concern, replicaCount)
 }

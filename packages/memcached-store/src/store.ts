@@ -95,7 +95,10 @@ export class MemcachedStore extends EventEmitter {
 
   // ── @fastify/session's callback contract ────────────────────────────────
 
-  get (sessionId: string, callback: Callback<SessionData | null>): void {
+  // The session is typed loosely so the store fits @fastify/session's
+  // SessionStore, whose Session type each app augments, without depending on it.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  get (sessionId: string, callback: (err: any, session?: any) => void): void {
     this.getSession(sessionId).then((s) => { callback(null, s) }, (err: Error) => { callback(err) })
   }
 
@@ -212,7 +215,7 @@ export class MemcachedStore extends EventEmitter {
     const encoded = this.codec.encode(key, env)
     const targets = this.writeTargets(key)
     const results = await Promise.allSettled(targets.map((conn) => conn.set(key, encoded, ttlS)))
-    this.requireAcks(key, results, targets.length, 'destroy')
+    this.requireAcks(key, results, 'destroy')
     this.counts.destroys++
     this.touchedAt.delete(key)
   }
@@ -447,24 +450,27 @@ export class MemcachedStore extends EventEmitter {
       ])
       const first = results[0] as PromiseSettledResult<string>
       if (first.status === 'fulfilled' && first.value !== 'stored') {
+        // someone wrote since our read: read again and merge, after a jittered
+        // pause so a crowd of writers to one session does not collide in step
         hint = undefined
-        continue // someone wrote since our read: read again and merge
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
+        continue
       }
-      this.requireAcks(key, results, targets.length, 'write')
+      this.requireAcks(key, results, 'write')
       this.counts.writes++
       return step.env
     }
     throw storeError('STK_ERR_CONFLICT', `${key.slice(0, 12)}… changed ${this.options.conflictRetries + 1} times while we wrote it`)
   }
 
-  private requireAcks (key: string, results: ReadonlyArray<PromiseSettledResult<unknown>>, targetCount: number, what: string): void {
+  private requireAcks (key: string, results: ReadonlyArray<PromiseSettledResult<unknown>>, what: string): void {
     const acks = results.filter((r) => r.status === 'fulfilled').length
     const failed = results.length - acks
     if (failed > 0) {
       this.counts.replicaWriteFailures += failed
       this.emit('replicaWriteFailed', { key, failed })
     }
-    const needed = requiredAcks(this.options.writeConcern, this.options.replicas, targetCount)
+    const needed = requiredAcks(this.options.writeConcern, this.options.replicas)
     if (acks < needed) {
       const cause = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason
       throw storeError(acks === 0 ? 'STK_ERR_STORE_UNAVAILABLE' : 'STK_ERR_WRITE_CONCERN', `${what} of ${key.slice(0, 12)}… acknowledged by ${acks} of ${results.length}, ${needed} needed`, cause)
@@ -475,7 +481,10 @@ export class MemcachedStore extends EventEmitter {
     const maxAge = cookie?.originalMaxAge
     const idleMs = typeof maxAge === 'number' && maxAge > 0 ? maxAge : this.options.idleTimeoutMs
     const leftMs = created + this.options.absoluteTimeoutMs - now
-    return Math.max(1, Math.min(Math.ceil(Math.min(idleMs, leftMs) / 1000), MAX_RELATIVE_TTL_S))
+    // memcached's clock ticks in whole seconds, so an exptime of N can end up to
+    // a second early; one more second keeps an item at least its full idle time.
+    // The absolute lifetime is checked on read, to the millisecond.
+    return Math.max(1, Math.min(Math.ceil(Math.min(idleMs, leftMs) / 1000) + 1, MAX_RELATIVE_TTL_S))
   }
 
   private remainingTtl (env: Envelope): number {

@@ -1,0 +1,73 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startMemcached } from './memcached-process.js'
+import { session, storeFor } from './fixtures.js'
+import { waitFor } from './memcached-stats.js'
+
+test('a killed server is marked down and skipped; nobody is logged out', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const store = storeFor(t, servers, { retryIntervalMs: 60_000 })
+  const sids = Array.from({ length: 50 }, (_, i) => `k${i}`)
+  for (const sid of sids) await store.setSession(sid, session({ n: sid }))
+  await servers[0]!.kill()
+  for (const sid of sids) assert.equal((await store.getSession(sid))?.n, sid)
+  assert.equal(store.health()[0]?.state, 'down')
+  assert.ok(store.counters().serverDowns === 1)
+  // writes keep working on the survivor
+  await store.setSession('new', session({ n: 'new' }))
+  assert.equal((await store.getSession('new'))?.n, 'new')
+})
+
+test('a down server is probed after retry_interval and rejoins after a refill', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const store = storeFor(t, servers, { retryIntervalMs: 300 })
+  await store.setSession('a', session({ n: 1 }))
+  await servers[0]!.kill()
+  await store.getSession('a')
+  await waitFor('marked down', () => store.health()[0]?.state === 'down')
+  await servers[0]!.start()
+  await waitFor('back up', () => store.health()[0]?.state === 'up')
+  assert.ok(store.counters().refills >= 1)
+})
+
+test('a frozen server (SIGSTOP) holds no request longer than its timeout', async (t) => {
+  const servers = await startMemcached(t, 2)
+  t.after(() => { for (const s of servers) s.signal('SIGCONT') })
+  const timeoutMs = 250
+  const store = storeFor(t, servers, { timeoutMs, retryIntervalMs: 60_000, probeIntervalMs: 60_000 })
+  const sids = Array.from({ length: 20 }, (_, i) => `f${i}`)
+  for (const sid of sids) await store.setSession(sid, session({ n: sid }))
+  servers[0]!.signal('SIGSTOP')
+  servers[1]!.signal('SIGSTOP')
+  servers[1]!.signal('SIGCONT')
+  let worst = 0
+  for (const sid of sids) {
+    const started = performance.now()
+    assert.equal((await store.getSession(sid))?.n, sid)
+    worst = Math.max(worst, performance.now() - started)
+  }
+  // Without our own timer memcache-client would hold a command for 5 s. The slack
+  // covers a loaded machine; the bound itself is measured in bench/.
+  assert.ok(worst < timeoutMs + 750, `a read took ${worst.toFixed(0)} ms`)
+  assert.equal(store.health()[0]?.state, 'down')
+})
+
+test('with every server down the store fails fast with STK_ERR_STORE_UNAVAILABLE, then recovers', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const store = storeFor(t, servers, { retryIntervalMs: 200 })
+  await store.setSession('s', session({ n: 1 }))
+  for (const s of servers) await s.kill()
+  const isUnavailable = (err: Error & { code?: string, statusCode?: number }): boolean =>
+    (err.code === 'STK_ERR_STORE_UNAVAILABLE' || err.code === 'STK_ERR_SERVER_FAILED') && err.statusCode === 503
+  await assert.rejects(store.getSession('s'), isUnavailable)
+  await assert.rejects(store.getSession('s'), (err: Error & { code?: string }) => err.code === 'STK_ERR_STORE_UNAVAILABLE')
+  await assert.rejects(store.setSession('s', session({ n: 2 })), (err: Error & { code?: string }) => err.code === 'STK_ERR_STORE_UNAVAILABLE')
+  await assert.rejects(store.destroySession('s'), (err: Error & { code?: string }) => err.code === 'STK_ERR_STORE_UNAVAILABLE')
+  // the callback API reports the same error instead of throwing
+  const cbErr = await new Promise<Error | null | undefined>((resolve) => { store.get('s', (err) => { resolve(err) }) })
+  assert.equal((cbErr as Error & { code?: string }).code, 'STK_ERR_STORE_UNAVAILABLE')
+  await servers[1]!.start()
+  await waitFor('a server back', () => store.health().some((h) => h.state === 'up'))
+  await store.setSession('s', session({ n: 3 }))
+  assert.equal((await store.getSession('s'))?.n, 3)
+})

@@ -1,0 +1,26 @@
+import type { TestContext } from 'node:test'
+import { MemcachedStore } from '../src/index.js'
+import type { MemcachedStoreOptions } from '../src/options.js'
+import type { MemcachedProcess } from './memcached-process.js'
+
+/** A store over the given servers, closed when the test ends. Short timeouts keep failure tests quick. */
+export function storeFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): MemcachedStore {
+  const store = new MemcachedStore({
+    servers: servers.map((s) => s.address),
+    timeoutMs: 200,
+    retryIntervalMs: 300,
+    probeIntervalMs: 100,
+    readRepairChance: 0,
+    ...options
+  })
+  t.after(() => store.close())
+  return store
+}
+
+export function session (data: Record<string, unknown>, maxAgeMs = 60_000): Record<string, unknown> {
+  return { cookie: { originalMaxAge: maxAgeMs, path: '/', httpOnly: true, sameSite: 'lax' }, ...data }
+}
+
+export function ids (n: number, prefix = 'sid'): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}${i.toString().padStart(6, '0')}`)
+}

@@ -1,0 +1,56 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startMemcached } from './memcached-process.js'
+import { session, storeFor } from './fixtures.js'
+
+test('two nodes changing one session at once lose neither change', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const node1 = storeFor(t, servers)
+  const node2 = storeFor(t, servers)
+  await node1.setSession('s', session({ user: 'alice', cart: ['first'] }))
+  const [r1, r2] = await Promise.all([node1.getSession('s'), node2.getSession('s')])
+  await Promise.all([
+    node1.setSession('s', { ...r1, cart: [...(r1!.cart as string[]), 'from-node-1'] }),
+    node2.setSession('s', { ...r2, cart: [...(r2!.cart as string[]), 'from-node-2'] })
+  ])
+  const cart = (await node1.getSession('s'))?.cart as string[]
+  assert.deepEqual([...cart].sort(), ['first', 'from-node-1', 'from-node-2'])
+  assert.equal(node1.counters().conflicts + node2.counters().conflicts, 1)
+})
+
+test('twenty concurrent writers from three nodes: every item survives', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const nodes = [storeFor(t, servers), storeFor(t, servers), storeFor(t, servers)]
+  await nodes[0]!.setSession('s', session({ cart: [] }))
+  await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+    const node = nodes[i % 3]!
+    const s = await node.getSession('s')
+    await node.setSession('s', { ...s, cart: [...(s!.cart as string[]), `item-${i}`] })
+  }))
+  const cart = (await nodes[1]!.getSession('s'))?.cart as string[]
+  assert.equal(cart.length, 20)
+  assert.equal(new Set(cart).size, 20)
+})
+
+test('scalar fields changed by different nodes both stick', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const a = storeFor(t, servers)
+  const b = storeFor(t, servers)
+  await a.setSession('s', session({ theme: 'light', lang: 'en' }))
+  const [ra, rb] = await Promise.all([a.getSession('s'), b.getSession('s')])
+  await Promise.all([a.setSession('s', { ...ra, theme: 'dark' }), b.setSession('s', { ...rb, lang: 'fr' })])
+  const s = await a.getSession('s')
+  assert.deepEqual([s?.theme, s?.lang], ['dark', 'fr'])
+})
+
+test('a write racing a logout does not bring the session back', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const a = storeFor(t, servers)
+  const b = storeFor(t, servers)
+  await a.setSession('s', session({ user: 'alice', cart: [] }))
+  const read = await a.getSession('s')
+  await b.destroySession('s')
+  await a.setSession('s', { ...read, cart: ['late'] })
+  assert.equal(await a.getSession('s'), null)
+  assert.equal(await b.getSession('s'), null)
+})

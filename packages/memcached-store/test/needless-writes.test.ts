@@ -1,0 +1,61 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startMemcached } from './memcached-process.js'
+import { stats } from './memcached-stats.js'
+import { session, storeFor } from './fixtures.js'
+
+async function commandCounts (ports: number[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = { get: 0, set: 0, touch: 0, cas: 0 }
+  for (const port of ports) {
+    const s = await stats(port)
+    out.get! += s.get('cmd_get') ?? 0
+    out.set! += s.get('cmd_set') ?? 0 // memcached counts set, add and cas attempts here
+    out.touch! += s.get('cmd_touch') ?? 0
+    out.cas! += (s.get('cas_hits') ?? 0) + (s.get('cas_badval') ?? 0) + (s.get('cas_misses') ?? 0)
+  }
+  return out
+}
+
+test('an unchanged session costs no write; a read is one get; a due touch is one touch per replica', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const ports = servers.map((s) => s.port)
+  const store = storeFor(t, servers, { touchAfterMs: 60_000 })
+  await store.setSession('s', session({ user: 'alice', cart: ['a'], at: new Date() }))
+  const before = await commandCounts(ports)
+  for (let i = 0; i < 10; i++) {
+    const s = await store.getSession('s')
+    await store.setSession('s', s!) // unchanged: rolling @fastify/session calls set anyway
+  }
+  const after = await commandCounts(ports)
+  assert.equal(after.set! - before.set!, 0, 'no write')
+  assert.equal(after.get! - before.get!, 10, 'one get per read')
+  assert.equal(after.touch! - before.touch!, 0, 'recently written: no touch due')
+  assert.equal(store.counters().skippedWrites, 10)
+})
+
+test('a touch is sent once per touchAfterMs, not per request', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const ports = servers.map((s) => s.port)
+  const store = storeFor(t, servers, { touchAfterMs: 300 })
+  await store.setSession('s', session({ user: 'alice' }))
+  await new Promise((resolve) => setTimeout(resolve, 350))
+  const before = await commandCounts(ports)
+  for (let i = 0; i < 10; i++) await store.getSession('s')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const after = await commandCounts(ports)
+  assert.equal(after.touch! - before.touch!, 2, 'one touch on each of the two replicas')
+})
+
+test('a changed session is one cas on the first replica and one set on the other', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const ports = servers.map((s) => s.port)
+  const store = storeFor(t, servers)
+  await store.setSession('s', session({ cart: [] }))
+  const s = await store.getSession('s')
+  const before = await commandCounts(ports)
+  await store.setSession('s', { ...s, cart: ['x'] })
+  const after = await commandCounts(ports)
+  assert.equal(after.cas! - before.cas!, 1)
+  assert.equal(after.set! - before.set!, 2)
+  assert.equal(after.get! - before.get!, 0, 'the cas token came from the read: no extra round trip')
+})

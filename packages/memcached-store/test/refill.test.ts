@@ -1,0 +1,62 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startMemcached } from './memcached-process.js'
+import { rawGet, sessionKey, waitFor } from './memcached-stats.js'
+import { ids, session, storeFor } from './fixtures.js'
+import type { RefillReport } from '../src/index.js'
+
+const SESSIONS = 10_000
+
+test(`a server restarted empty is refilled from its peer (${SESSIONS} sessions), so losing the peer logs nobody out`, async (t) => {
+  const [a, b] = await startMemcached(t, 2)
+  const store = storeFor(t, [a!, b!], { retryIntervalMs: 200, probeIntervalMs: 100 })
+  const sids = ids(SESSIONS)
+  // written in parallel batches to keep the test short
+  for (let i = 0; i < sids.length; i += 500) {
+    await Promise.all(sids.slice(i, i + 500).map((sid) => store.setSession(sid, session({ user: `u${sid}`, cart: ['x'] }))))
+  }
+  const refilled = new Promise<RefillReport>((resolve) => store.once('refill', resolve))
+  await a!.restart()
+  assert.equal(await rawGet(a!.port, sessionKey(sids[0]!)), undefined, 'restarted empty')
+  const report = await refilled
+  t.diagnostic(`refill of ${report.copied} keys (${report.scanned} scanned) took ${report.ms} ms`)
+  // sessions plus their users' index entries
+  assert.ok(report.copied >= SESSIONS, `copied ${report.copied}`)
+  await waitFor('server up', () => store.health()[0]?.state === 'up')
+  await b!.kill()
+  let missing = 0
+  for (let i = 0; i < sids.length; i += 500) {
+    const got = await Promise.all(sids.slice(i, i + 500).map((sid) => store.getSession(sid)))
+    missing += got.filter((s, j) => s?.user !== `u${sids[i + j]}`).length
+  }
+  assert.equal(missing, 0)
+})
+
+test('a server frozen through a logout gets the tombstone on refill; the session stays dead', async (t) => {
+  const [a, b] = await startMemcached(t, 2)
+  t.after(() => { b!.signal('SIGCONT') })
+  const store = storeFor(t, [a!, b!], { retryIntervalMs: 200, probeIntervalMs: 100 })
+  await store.setSession('gone', session({ user: 'alice' }))
+  b!.signal('SIGSTOP')
+  await store.destroySession('gone') // b times out, is marked down
+  await waitFor('b down', () => store.health()[1]?.state === 'down')
+  b!.signal('SIGCONT')
+  await waitFor('b refilled', () => store.health()[1]?.state === 'up')
+  await a!.kill()
+  assert.equal(await store.getSession('gone'), null)
+})
+
+test('a write made while a server was down reaches it with the refill, and a stale copy never wins', async (t) => {
+  const [a, b] = await startMemcached(t, 2)
+  t.after(() => { b!.signal('SIGCONT') })
+  const store = storeFor(t, [a!, b!], { retryIntervalMs: 200, probeIntervalMs: 100 })
+  await store.setSession('s', session({ cart: ['a'] }))
+  const first = await store.getSession('s')
+  b!.signal('SIGSTOP')
+  await store.setSession('s', { ...first, cart: ['a', 'b'] })
+  await waitFor('b down', () => store.health()[1]?.state === 'down')
+  b!.signal('SIGCONT')
+  await waitFor('b refilled', () => store.health()[1]?.state === 'up')
+  await a!.kill()
+  assert.deepEqual((await store.getSession('s'))?.cart, ['a', 'b'])
+})

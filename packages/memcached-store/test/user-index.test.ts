@@ -1,0 +1,28 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startMemcached } from './memcached-process.js'
+import { session, storeFor } from './fixtures.js'
+
+test('every session of a user is listed and can be destroyed at once ("log out everywhere")', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const node1 = storeFor(t, servers)
+  const node2 = storeFor(t, servers)
+  await node1.setSession('phone', session({ user: 'alice' }))
+  await node2.setSession('laptop', session({ user: 'alice' }))
+  await node1.setSession('bobs', session({ user: 'bob' }))
+  await node1.setSession('anon', session({ cart: [] }))
+  assert.deepEqual((await node2.listUserSessions('alice')).sort(), ['laptop', 'phone'])
+  await node1.destroySession('phone')
+  assert.deepEqual(await node1.listUserSessions('alice'), ['laptop'])
+  assert.equal(await node2.destroyUserSessions('alice'), 1)
+  assert.equal(await node1.getSession('laptop'), null)
+  assert.deepEqual(await node1.listUserSessions('alice'), [])
+  assert.equal((await node1.getSession('bobs'))?.user, 'bob')
+})
+
+test('user ids with spaces or CR/LF are safe: they are hashed into valid keys', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const store = storeFor(t, servers)
+  await store.setSession('s', session({ user: 'evil user\r\nflush_all' }))
+  assert.deepEqual(await store.listUserSessions('evil user\r\nflush_all'), ['s'])
+})
