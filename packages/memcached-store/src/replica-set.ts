@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-
 export interface WeightedNode {
   readonly id: string
   readonly weight: number
@@ -10,16 +8,49 @@ export interface WeightedNode {
 // it now wins, about R/N of them, and the order of the rest stays the same, so
 // the primary of most keys does not change. With R = N it still spreads the
 // primary role across servers, which spreads the read load.
-function unitHash (nodeId: string, key: string): number {
-  const digest = createHash('md5').update(nodeId).update('\0').update(key).digest()
-  // 52 bits of the digest as a float in (0, 1): enough resolution, never 0 or 1
-  const hi = digest.readUInt32BE(0) >>> 0
-  const lo = digest.readUInt32BE(4) >>> 12
-  return (hi * 2 ** 20 + lo + 0.5) / 2 ** 52
+//
+// The hash runs on every session read, so it is FNV-1a over the key, mixed
+// with each node's own hash through murmur3's finalizer (md5 from node:crypto
+// cost 9% of a read in a profile). It must never change between releases:
+// every web node has to place a key on the same servers.
+function fnv1a (text: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
 }
 
-export function score (node: WeightedNode, key: string): number {
-  return -node.weight / Math.log(unitHash(node.id, key))
+function fmix32 (x: number): number {
+  x ^= x >>> 16
+  x = Math.imul(x, 0x85ebca6b)
+  x ^= x >>> 13
+  x = Math.imul(x, 0xc2b2ae35)
+  x ^= x >>> 16
+  return x >>> 0
+}
+
+const nodeHashes = new Map<string, number>()
+function nodeHash (id: string): number {
+  let h = nodeHashes.get(id)
+  if (h === undefined) {
+    h = fmix32(fnv1a(id))
+    nodeHashes.set(id, h)
+  }
+  return h
+}
+
+/** A uniform value in (0, 1) for this node and key, never 0 or 1. */
+function unitHash (nodeId: string, keyHash: number): number {
+  const n = nodeHash(nodeId)
+  const hi = fmix32((keyHash ^ n) >>> 0)
+  const lo = fmix32((hi + n + 0x9e3779b9) >>> 0) >>> 11
+  return (hi * 2 ** 21 + lo + 0.5) / 2 ** 53
+}
+
+export function score (node: WeightedNode, key: string, keyHash = fnv1a(key)): number {
+  return -node.weight / Math.log(unitHash(node.id, keyHash))
 }
 
 /**
@@ -28,7 +59,8 @@ export function score (node: WeightedNode, key: string): number {
  */
 export function replicasFor<T extends WeightedNode> (nodes: readonly T[], key: string, count: number): T[] {
   if (count >= nodes.length && nodes.length <= 1) return [...nodes]
-  const scored = nodes.map((node) => ({ node, s: score(node, key) }))
+  const keyHash = fnv1a(key)
+  const scored = nodes.map((node) => ({ node, s: score(node, key, keyHash) }))
   scored.sort((a, b) => b.s - a.s)
   return scored.slice(0, Math.min(count, nodes.length)).map((x) => x.node)
 }

@@ -143,13 +143,16 @@ export class MemcachedStore extends EventEmitter {
       maxAge: env.k?.originalMaxAge,
       user: env.d[userField]
     })
-    const session: SessionData = { ...env.d, [revisionField]: String(env.v) }
+    // env was decoded for this call alone, so its data becomes the session as is
+    const session: SessionData = env.d
+    session[revisionField] = String(env.v)
     if (env.k !== undefined) {
       // memcached's TTL is the idle timeout and a touch extends it, so while the
       // item lives the cookie has not expired: report the extended expiry, or
       // @fastify/session would treat a touched session as expired.
       const maxAge = env.k.originalMaxAge
-      session.cookie = typeof maxAge === 'number' && maxAge > 0 ? { ...env.k, expires: new Date(now + maxAge).toISOString() } : { ...env.k }
+      if (typeof maxAge === 'number' && maxAge > 0) env.k.expires = new Date(now + maxAge).toISOString()
+      session.cookie = env.k
     }
     return session
   }
@@ -201,7 +204,12 @@ export class MemcachedStore extends EventEmitter {
     this.bases.delete(`${sessionId}:${rev}`)
     const user = written.d?.[userField]
     if (typeof user === 'string' && user !== '' && user !== known?.user) {
-      await this.indexUserSession(user, sessionId)
+      // The session is saved; the index only serves "log out everywhere", so a
+      // failure to update it (say, a thousand logins of one user at once) must
+      // not fail the request that saved the session.
+      await this.indexUserSession(user, sessionId).catch((err: Error) => {
+        this.options.logger?.warn({ err: err.message }, 'could not add a session to its user index')
+      })
     }
   }
 
@@ -564,7 +572,12 @@ export class MemcachedStore extends EventEmitter {
 function toPlainCookie (value: unknown): Record<string, unknown> | undefined {
   if (value === null || typeof value !== 'object') return undefined
   const json = typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON: () => unknown }).toJSON() : value
-  const plain = JSON.parse(JSON.stringify(json)) as Record<string, unknown>
+  if (json === null || typeof json !== 'object') return undefined
+  const plain: Record<string, unknown> = {}
+  for (const [field, v] of Object.entries(json)) {
+    if (v instanceof Date) plain[field] = Number.isNaN(v.getTime()) ? null : v.toISOString()
+    else if (v !== undefined && (v === null || typeof v !== 'object')) plain[field] = v
+  }
   return plain
 }
 

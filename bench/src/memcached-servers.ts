@@ -1,0 +1,45 @@
+import { memcachedVersion, Supervisor, freePort } from '@stickless/scripts/cluster'
+
+/** memcached processes for a benchmark, on free loopback ports, stopped by PID. */
+export class MemcachedServers {
+  private readonly supervisor = new Supervisor({ output: null, stopGraceMs: 2000 })
+  readonly ports: number[] = []
+
+  async start (count: number): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const port = await freePort('127.0.0.1')
+      this.ports.push(port)
+      this.spawn(i)
+      await this.waitReady(i)
+    }
+  }
+
+  address (i: number): string {
+    return `127.0.0.1:${this.ports[i]}`
+  }
+
+  private spawn (i: number): void {
+    const asUser = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
+    this.supervisor.start({ name: `memcached-${i + 1}`, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(this.ports[i]), '-U', '0', '-m', '256', '-t', '1', ...asUser] })
+  }
+
+  private async waitReady (i: number): Promise<void> {
+    const deadline = Date.now() + 10_000
+    while (Date.now() < deadline) {
+      if (await memcachedVersion('127.0.0.1', this.ports[i] as number, 500) !== undefined) return
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    throw new Error(`memcached-${i + 1} did not start`)
+  }
+
+  /** SIGKILL, then start again on the same port: an empty server, as after a crash. */
+  async restartEmpty (i: number): Promise<void> {
+    await this.supervisor.kill(`memcached-${i + 1}`, 'SIGKILL')
+    this.supervisor.respawn(`memcached-${i + 1}`)
+    await this.waitReady(i)
+  }
+
+  async stop (): Promise<void> {
+    await this.supervisor.stop()
+  }
+}

@@ -1,0 +1,27 @@
+// Builds the SESSION_SERVERS string of the contract, e.g.
+// "tcp://127.0.0.1:11211?weight=1&timeout=1&retry_interval=15,tcp://127.0.0.1:11212".
+// The units inside the string are seconds because the contract says so.
+
+export interface SessionServer {
+  host: string
+  port: number
+  /** Share of keys when there are more servers than replicas. Default 1. */
+  weight?: number
+  /** Seconds a connect or command may take before it counts as failed. Default 1. */
+  timeoutS?: number
+  /** Seconds a failed server is skipped before it is probed again. Default 15. */
+  retryIntervalS?: number
+}
+
+export function formatSessionServer (server: SessionServer): string {
+  const params = new URLSearchParams({
+    weight: String(server.weight ?? 1),
+    timeout: String(server.timeoutS ?? 1),
+    retry_interval: String(server.retryIntervalS ?? 15)
+  })
+  return `tcp://${server.host}:${server.port}?${params.toString()}`
+}
+
+export function formatSessionServers (servers: readonly SessionServer[]): string {
+  return servers.map(formatSessionServer).join(',')
+}

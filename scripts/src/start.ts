@@ -1,0 +1,67 @@
+// `npm start`: the whole system on this machine, as child processes, with
+// restarts on crash, until Ctrl-C. bootstrap.mjs has built everything already.
+import { Cluster, type ClusterInfo } from './cluster/index.js'
+import { paint as paintAlways, shouldColour, type Colour } from './cluster/line-prefixer.js'
+import { parseStartFlags, START_USAGE } from './start-flags.js'
+
+const colour = shouldColour(process.stdout)
+const paint = (style: Colour, text: string): string => colour ? paintAlways(style, text) : text
+const say = (text: string): void => { console.log(`${paint('cyan', '[stickless]')} ${text}`) }
+
+/** Browsers know localhost better than 127.0.0.1; the port is whatever the cluster got. */
+function forBrowser (url: string): string {
+  return url.replace('//127.0.0.1:', '//localhost:')
+}
+
+function banner (info: ClusterInfo, startedMs: number): string {
+  const lines = [
+    '',
+    paint('bold', `stickless is ready in ${(startedMs / 1000).toFixed(1)} s`),
+    '',
+    `  open        ${paint('green', forBrowser(info.url))}`,
+    `  LB status   ${forBrowser(info.statusUrl)}`,
+    `  web nodes   ${info.web.map((w) => `${w.name} ${forBrowser(w.url)}`).join(', ')}`,
+    `  memcached   ${info.memcached.map((m) => `${m.name} ${m.address}`).join(', ')}`,
+    '',
+    '  demo accounts: alice / wonderland, bob / builder',
+    '  press Ctrl-C to stop everything',
+    ''
+  ]
+  if (!info.url.endsWith(':8080/')) lines.push(paint('yellow', '  note: port 8080 was taken, so the LB is on another port (see above)'), '')
+  return lines.join('\n')
+}
+
+/** Resolves with an exit code, or undefined while the cluster runs (its children keep the process alive). */
+async function main (): Promise<number | undefined> {
+  let flags
+  try {
+    flags = parseStartFlags(process.argv.slice(2), process.env)
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${START_USAGE}`)
+    return 2
+  }
+  if (flags.help) {
+    console.log(START_USAGE)
+    return 0
+  }
+  const cluster = new Cluster({ webNodes: flags.webNodes, memcachedServers: flags.memcachedServers, restartOnExit: true })
+  // The cluster's own exit hook stops every process and exits; these only tell the user what happens.
+  let stopping = false
+  process.once('SIGINT', () => { stopping = true; say('stopping (Ctrl-C again to kill at once)') })
+  process.once('SIGTERM', () => { stopping = true; say('stopping') })
+  say(`starting ${flags.memcachedServers} memcached, ${flags.webNodes} web nodes and the LB`)
+  const startedAt = Date.now()
+  try {
+    const info = await cluster.start()
+    console.log(banner(info, Date.now() - startedAt))
+    return undefined
+  } catch (err) {
+    // Interrupted while starting: the exit hook is stopping everything and will exit.
+    if (stopping) return undefined
+    console.error(paint('red', `\nstickless failed to start: ${err instanceof Error ? err.message : String(err)}`))
+    return 1
+  }
+}
+
+const code = await main()
+if (code !== undefined) process.exit(code)

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { findExecutable } from './cluster/command-check.js'
+import { compiledTestFiles } from './test-files.js'
+
+/** What a stage will do: run a command, or be skipped for a stated reason. */
+export type StagePlan =
+  | { run: true, command: string, args: string[], what: string }
+  | { run: false, reason: string }
+
+export interface Stage {
+  name: string
+  plan: (rootDir: string) => StagePlan
+}
+
+/**
+ * One test file at a time. The files could run side by side port-wise (the
+ * cluster tests use free ports), but several guarantees are timing bounds (a
+ * frozen memcached holds no request longer than its 1 s timeout; a refill
+ * finishes within 20 s), and two clusters of six processes each on a 2-core
+ * machine would starve each other into flaky failures. TEST_CONCURRENCY
+ * overrides this on a bigger machine.
+ */
+export const TEST_CONCURRENCY = 1
+
+const PLAYWRIGHT_CONFIGS = ['playwright.config.ts', 'playwright.config.mts', 'playwright.config.js', 'playwright.config.mjs', 'playwright.config.cjs']
+
+/** `docker-compose` (v1, what Debian ships) or the `docker compose` plugin, whichever exists. */
+function composeCommand (): string[] | undefined {
+  const v1 = findExecutable('docker-compose')
+  if (v1 !== undefined) return [v1]
+  const docker = findExecutable('docker')
+  if (docker !== undefined && spawnSync(docker, ['compose', 'version'], { stdio: 'ignore' }).status === 0) return [docker, 'compose']
+  return undefined
+}
+
+/** The stages of `npm test`, cheapest first; the first failure stops the run. */
+export const STAGES: readonly Stage[] = [
+  {
+    name: 'lint',
+    plan: (rootDir) => ({ run: true, command: join(rootDir, 'node_modules', '.bin', 'eslint'), args: ['.'], what: 'eslint .' })
+  },
+  {
+    name: 'node tests',
+    plan: (rootDir) => {
+      const files = compiledTestFiles(rootDir)
+      if (files.length === 0) return { run: false, reason: 'no dist/test/**/*.test.js in any workspace' }
+      const concurrency = process.env.TEST_CONCURRENCY ?? String(TEST_CONCURRENCY)
+      return {
+        run: true,
+        command: process.execPath,
+        args: ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
+        what: `node --test, ${files.length} files, concurrency ${concurrency}`
+      }
+    }
+  },
+  {
+    name: 'compose config',
+    plan: (rootDir) => {
+      const compose = composeCommand()
+      if (compose === undefined) return { run: false, reason: 'neither docker-compose nor `docker compose` is installed' }
+      const [command = '', ...rest] = compose
+      return { run: true, command, args: [...rest, '-f', join(rootDir, 'docker-compose.yml'), 'config', '-q'], what: `${compose.join(' ')} config -q` }
+    }
+  },
+  {
+    name: 'e2e',
+    plan: (rootDir) => {
+      if (!PLAYWRIGHT_CONFIGS.some((file) => existsSync(join(rootDir, 'e2e', file)))) return { run: false, reason: 'no e2e/playwright.config.*' }
+      return { run: true, command: 'npx', args: ['playwright', 'test', '-c', 'e2e'], what: 'npx playwright test -c e2e' }
+    }
+  }
+]
