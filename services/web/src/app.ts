@@ -1,0 +1,147 @@
+// Builds a web node's Fastify app without listening (main.ts listens; tests
+// use inject). The layout of contexts is the architecture:
+//
+//   root        x-served-by & co, errors, metrics hook, GET /healthz, GET /metrics
+//   └ pages     cookies, forms, stateless CSRF, GET /login
+//     ├ session         (rolling)  GET /, POST /login, POST /logout, POST /api/login,
+//     │                            POST /api/logout, POST /api/cart
+//     └ session-read    (no roll)  GET /api/session
+//
+// Only the two session contexts ever talk to the store, so health checks,
+// scrapes and the login form cost nothing there and work while it is down.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fastifyCookie, { Signer } from '@fastify/cookie'
+import fastifyFormbody from '@fastify/formbody'
+import fastifyCsrfProtection from '@fastify/csrf-protection'
+import type { WebConfig } from './config.js'
+import type { WebSessionStore } from './session-store.js'
+import { Lifecycle } from './lifecycle.js'
+import { WebMetrics } from './metrics.js'
+import { LoginLimiter, type LoginLimiterOptions } from './auth/login-limiter.js'
+import { ClusterStatus, type ClusterStatusSource } from './cluster-status.js'
+import { createSessionLogId } from './session-log-id.js'
+import { requestIdFrom } from './request-id.js'
+import { createClientErrorHandler } from './client-errors.js'
+import { createFrameworkErrorHandler, installErrorHandling } from './error-handling.js'
+import { installResponseHeaders } from './response-headers.js'
+import { installRequestMetrics } from './request-metrics.js'
+import sessionSupport from './plugins/session-support.js'
+import type { RouteDependencies } from './route-dependencies.js'
+import { healthRoutes } from './routes/health.js'
+import { metricsRoutes } from './routes/metrics.js'
+import { loginFormRoutes, loginSubmitRoutes } from './routes/login.js'
+import { logoutRoutes } from './routes/logout.js'
+import { dashboardRoutes } from './routes/dashboard.js'
+import { apiAuthRoutes } from './routes/api-auth.js'
+import { apiSessionRoutes } from './routes/api-session.js'
+import { apiCartRoutes } from './routes/api-cart.js'
+
+export interface BuildAppOptions {
+  readonly config: WebConfig
+  readonly store: WebSessionStore
+  /** Shared with the shutdown code, which starts the drain. */
+  readonly lifecycle?: Lifecycle
+  /** pino options, or false for none (tests). Default false. */
+  readonly logger?: FastifyServerOptions['logger']
+  /** A ready pino logger (main.ts shares it with the store); wins over `logger`. */
+  readonly loggerInstance?: FastifyBaseLogger
+  /** Replaces the LB status reader (tests). */
+  readonly cluster?: ClusterStatusSource
+  readonly limiter?: LoginLimiterOptions
+  /** Process metrics; default true. */
+  readonly defaultMetrics?: boolean
+}
+
+/** Request bodies are tiny forms and JSON; anything bigger is a mistake or an attack. */
+export const BODY_LIMIT_BYTES = 16 * 1024
+
+export const serverTimeouts = Object.freeze({
+  // A request (headers and body) must arrive within this.
+  requestTimeoutMs: 15_000,
+  // Headers must arrive within this (slowloris).
+  headersTimeoutMs: 10_000,
+  // Longer than the LB keeps an idle socket for reuse (under 60 s): the LB
+  // always closes first, so it never sends a request on a socket we are
+  // closing at that very moment (which would fail a request).
+  keepAliveTimeoutMs: 72_000,
+  // How often Node checks the two timeouts above (its default is 30 s, which
+  // would let a slow client hold a socket three times longer than intended).
+  connectionsCheckingIntervalMs: 1_000
+})
+
+export function buildApp (options: BuildAppOptions): FastifyInstance {
+  const { config, store } = options
+  const lifecycle = options.lifecycle ?? new Lifecycle()
+  const signer = new Signer([...config.sessionSecrets], 'sha256')
+
+  const app: FastifyInstance = Fastify({
+    ...(options.loggerInstance !== undefined ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
+    // X-Forwarded-* is believed from the LB only; request.ip and
+    // request.protocol then say what the LB saw.
+    trustProxy: [...config.trustedProxies],
+    bodyLimit: BODY_LIMIT_BYTES,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestIdHeader: false,
+    genReqId: requestIdFrom,
+    requestTimeout: serverTimeouts.requestTimeoutMs,
+    keepAliveTimeout: serverTimeouts.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: serverTimeouts.headersTimeoutMs,
+      connectionsCheckingInterval: serverTimeouts.connectionsCheckingIntervalMs
+    },
+    // While closing, requests still arriving on open keep-alive sockets are
+    // served rather than refused with 503 (the LB would pass a 503 on).
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    clientErrorHandler: createClientErrorHandler(config.nodeName),
+    frameworkErrors: createFrameworkErrorHandler(config.nodeName)
+  })
+
+  const metrics = new WebMetrics({ nodeName: config.nodeName, store, lifecycle, defaultMetrics: options.defaultMetrics })
+  const deps: RouteDependencies = {
+    config,
+    store,
+    lifecycle,
+    metrics,
+    limiter: new LoginLimiter(store, options.limiter),
+    cluster: options.cluster ?? new ClusterStatus({ url: config.lbStatusUrl }),
+    sessionLogId: createSessionLogId(config.sessionSecrets[0] ?? '')
+  }
+
+  installResponseHeaders(app, config.nodeName, lifecycle)
+  installErrorHandling(app, config.nodeName)
+  installRequestMetrics(app, metrics)
+  app.register(healthRoutes, deps)
+  app.register(metricsRoutes, deps)
+
+  app.register(async function pages (pagesApp: FastifyInstance) {
+    await pagesApp.register(fastifyCookie, { secret: signer })
+    await pagesApp.register(fastifyFormbody)
+    await pagesApp.register(fastifyCsrfProtection, {
+      sessionPlugin: '@fastify/cookie',
+      cookieKey: 'csrf',
+      // Signed double-submit cookie: stateless, so the login form needs no
+      // session. Secure is added per request (see generateCsrf callers).
+      cookieOpts: { path: '/', sameSite: 'lax', httpOnly: true, signed: true },
+      getToken: (request) => (request.body as { _csrf?: unknown } | undefined)?._csrf as string | undefined
+    })
+    await pagesApp.register(loginFormRoutes, deps)
+
+    pagesApp.register(async function sessionRoutes (sessionApp: FastifyInstance) {
+      await sessionApp.register(sessionSupport, { store, signer, idleTimeoutMs: config.idleTimeoutMs, rolling: true, sessionLogId: deps.sessionLogId })
+      await sessionApp.register(dashboardRoutes, deps)
+      await sessionApp.register(loginSubmitRoutes, deps)
+      await sessionApp.register(logoutRoutes, deps)
+      await sessionApp.register(apiAuthRoutes, deps)
+      await sessionApp.register(apiCartRoutes, deps)
+    })
+
+    pagesApp.register(async function readOnlySessionRoutes (readApp: FastifyInstance) {
+      await readApp.register(sessionSupport, { store, signer, idleTimeoutMs: config.idleTimeoutMs, rolling: false, sessionLogId: deps.sessionLogId })
+      await readApp.register(apiSessionRoutes, deps)
+    })
+  })
+
+  return app
+}

@@ -1,0 +1,40 @@
+// Starts one web node: reads the environment (see README.md), connects the
+// session store, listens, and drains gracefully on SIGTERM.
+import pino from 'pino'
+import { MemcachedStore } from '@stickless/memcached-store'
+import { loadConfig } from './config.js'
+import { loggerOptions } from './logger-options.js'
+import { buildApp } from './app.js'
+import { Lifecycle } from './lifecycle.js'
+import { installGracefulShutdown } from './shutdown.js'
+
+async function main (): Promise<void> {
+  const config = loadConfig(process.env)
+  const logger = pino(loggerOptions(config))
+
+  if (config.usingDevSecret) {
+    logger.warn('!!! SESSION_SECRETS is not set: using the PUBLIC development secret. Anyone can forge session cookies. Set SESSION_SECRETS (comma-separated, 32+ characters each) outside development. !!!')
+  }
+
+  const store = new MemcachedStore({
+    servers: config.sessionServers,
+    idleTimeoutMs: config.idleTimeoutMs,
+    absoluteTimeoutMs: config.absoluteTimeoutMs,
+    encryptionKeys: config.encryptionKeys.length > 0 ? config.encryptionKeys : undefined,
+    userField: 'user',
+    logger: logger.child({ component: 'memcached-store' })
+  })
+
+  const lifecycle = new Lifecycle()
+  const app = buildApp({ config, store, lifecycle, loggerInstance: logger })
+  installGracefulShutdown({ app, store, lifecycle, drainMs: config.shutdownDrainMs, logger })
+
+  await app.listen({ port: config.port, host: config.host })
+  logger.info({ port: config.port, host: config.host, sessionServers: store.health().map((s) => s.id) }, 'web node ready')
+}
+
+main().catch((err: unknown) => {
+  // Startup failures (a bad option, a port in use) end here, with their code.
+  console.error(err)
+  process.exit(1)
+})

@@ -1,0 +1,18 @@
+import type { WebConfig } from './config.js'
+import type { WebSessionStore } from './session-store.js'
+import type { LoginLimiter } from './auth/login-limiter.js'
+import type { WebMetrics } from './metrics.js'
+import type { Lifecycle } from './lifecycle.js'
+import type { ClusterStatusSource } from './cluster-status.js'
+import type { SessionLogId } from './session-log-id.js'
+
+/** What route plugins receive as options: everything built once per app. */
+export interface RouteDependencies {
+  readonly config: WebConfig
+  readonly store: WebSessionStore
+  readonly limiter: LoginLimiter
+  readonly metrics: WebMetrics
+  readonly lifecycle: Lifecycle
+  readonly cluster: ClusterStatusSource
+  readonly sessionLogId: SessionLogId
+}

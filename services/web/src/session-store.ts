@@ -1,0 +1,52 @@
+// What the web node needs from its session store. @stickless/memcached-store's
+// MemcachedStore fits it; the tests use an in-memory fake with the same shape,
+// so the app never imports the real store (only main.ts does).
+import type { Session } from 'fastify'
+
+export type StoreCallback = (err?: Error | null) => void
+export type StoreGetCallback = (err: Error | null | undefined, session?: Session | null) => void
+
+export interface SessionServerHealth {
+  /** 'host:port' */
+  readonly id: string
+  readonly state: 'up' | 'down' | 'recovering'
+}
+
+export interface WebSessionStore {
+  // The @fastify/session store contract: a miss is cb(null, undefined), not an error.
+  get (sessionId: string, callback: StoreGetCallback): void
+  set (sessionId: string, session: Session, callback: StoreCallback): void
+  destroy (sessionId: string, callback: StoreCallback): void
+  /** Replicated fixed-window counter; resolves to the count after this hit. */
+  hit (counterName: string, windowMs: number): Promise<number>
+  /** The counter's current count, 0 when there is none. */
+  peek (counterName: string): Promise<number>
+  health (): readonly SessionServerHealth[]
+  /** Running totals (hits, misses, readRepairs, failovers, ...); numbers only. */
+  counters (): object
+  close (): Promise<void>
+}
+
+// The store's codes that mean "could not answer" (see the isStoreUnavailable
+// of @stickless/memcached-store). Matched by code, not by instanceof, so the
+// app depends on the store's contract rather than on one copy of its module;
+// any other STK_ERR_* with status 503 counts too.
+const UNAVAILABLE_CODES = new Set([
+  'STK_ERR_STORE_UNAVAILABLE',
+  'STK_ERR_STORE_TIMEOUT',
+  'STK_ERR_SERVER_FAILED',
+  'STK_ERR_WRITE_CONCERN',
+  'STK_ERR_CONFLICT',
+  'STK_ERR_CLOSED'
+])
+
+/** True when the store could not answer (servers down, timeouts, closing). */
+export function isStoreUnavailable (err: unknown): boolean {
+  const { code, statusCode } = (err ?? {}) as { code?: unknown, statusCode?: unknown }
+  if (typeof code !== 'string') return false
+  return UNAVAILABLE_CODES.has(code) || (code.startsWith('STK_ERR_') && statusCode === 503)
+}
+
+export function isValueTooLarge (err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'STK_ERR_VALUE_TOO_LARGE'
+}

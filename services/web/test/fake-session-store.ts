@@ -1,0 +1,90 @@
+// An in-memory stand-in for @stickless/memcached-store with the same surface.
+// Values round-trip through JSON, as in memcached (Dates become strings), and
+// the store adds a `_rev` field the app must carry along untouched.
+import type { Session } from 'fastify'
+import { StoreError, errorCodes } from '@stickless/memcached-store'
+import type { SessionServerHealth, StoreCallback, StoreGetCallback, WebSessionStore } from '../src/session-store.js'
+
+
+export class FakeSessionStore implements WebSessionStore {
+  readonly sessions = new Map<string, string>()
+  readonly #counters = new Map<string, { count: number, expiresAt: number }>()
+  readonly calls = { get: 0, set: 0, destroy: 0, hit: 0, peek: 0 }
+  /** Every server down: every call fails with STK_ERR_STORE_UNAVAILABLE. */
+  down = false
+  /** Only writes fail. */
+  failWrites = false
+  now: () => number = () => Date.now()
+  #rev = 0
+
+  // The real store's error, so the app's mapping is tested against it.
+  #unavailable (): Error {
+    return new StoreError(errorCodes.STK_ERR_STORE_UNAVAILABLE, 'fake: every server is down')
+  }
+
+  get (sessionId: string, callback: StoreGetCallback): void {
+    this.calls.get++
+    setImmediate(() => {
+      if (this.down) return callback(this.#unavailable())
+      const value = this.sessions.get(sessionId)
+      callback(null, value === undefined ? undefined : JSON.parse(value) as Session)
+    })
+  }
+
+  set (sessionId: string, session: Session, callback: StoreCallback): void {
+    this.calls.set++
+    setImmediate(() => {
+      if (this.down || this.failWrites) return callback(this.#unavailable())
+      const stored = JSON.parse(JSON.stringify(session)) as Record<string, unknown>
+      stored._rev = String(++this.#rev)
+      this.sessions.set(sessionId, JSON.stringify(stored))
+      callback()
+    })
+  }
+
+  destroy (sessionId: string, callback: StoreCallback): void {
+    this.calls.destroy++
+    setImmediate(() => {
+      if (this.down || this.failWrites) return callback(this.#unavailable())
+      this.sessions.delete(sessionId)
+      callback()
+    })
+  }
+
+  async hit (counterName: string, windowMs: number): Promise<number> {
+    this.calls.hit++
+    if (this.down) throw this.#unavailable()
+    const now = this.now()
+    const current = this.#counters.get(counterName)
+    if (current === undefined || current.expiresAt <= now) {
+      this.#counters.set(counterName, { count: 1, expiresAt: now + windowMs })
+      return 1
+    }
+    current.count++
+    return current.count
+  }
+
+  async peek (counterName: string): Promise<number> {
+    this.calls.peek++
+    if (this.down) throw this.#unavailable()
+    const current = this.#counters.get(counterName)
+    return current === undefined || current.expiresAt <= this.now() ? 0 : current.count
+  }
+
+  health (): SessionServerHealth[] {
+    const state = this.down ? 'down' : 'up'
+    return [{ id: '127.0.0.1:11211', state }, { id: '127.0.0.1:11212', state }]
+  }
+
+  counters (): Record<string, number> {
+    return { hits: this.calls.get, writes: this.calls.set, failovers: 0 }
+  }
+
+  async close (): Promise<void> {}
+
+  /** The stored value of a session, parsed. */
+  read (sessionId: string): Record<string, unknown> | undefined {
+    const value = this.sessions.get(sessionId)
+    return value === undefined ? undefined : JSON.parse(value) as Record<string, unknown>
+  }
+}

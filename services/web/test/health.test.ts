@@ -1,0 +1,35 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { buildTestApp } from './helpers.js'
+
+test('GET /healthz: 200 {status:"ok",node,sessionServers}', async (t) => {
+  const { app } = buildTestApp({ env: { NODE_NAME: 'web-2' } })
+  t.after(() => app.close())
+  const res = await app.inject('/healthz')
+  assert.equal(res.statusCode, 200)
+  assert.deepEqual(res.json(), {
+    status: 'ok',
+    node: 'web-2',
+    sessionServers: [{ id: '127.0.0.1:11211', state: 'up' }, { id: '127.0.0.1:11212', state: 'up' }]
+  })
+})
+
+test('GET /healthz: 503 at once while draining, other routes keep serving', async (t) => {
+  const { app, lifecycle } = buildTestApp()
+  t.after(() => app.close())
+  lifecycle.startDraining()
+  const res = await app.inject('/healthz')
+  assert.equal(res.statusCode, 503)
+  assert.equal(res.json().status, 'draining')
+  assert.equal(res.headers.connection, 'close')
+  const login = await app.inject('/login')
+  assert.equal(login.statusCode, 200)
+})
+
+test('/healthz and /metrics never touch the store or set cookies', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  await app.inject({ url: '/healthz', headers: { cookie: 'sid=whatever.sig' } })
+  await app.inject({ url: '/metrics', headers: { cookie: 'sid=whatever.sig' } })
+  assert.equal(store.calls.get + store.calls.set, 0)
+})

@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { buildApp, type BuildAppOptions } from '../src/app.js'
+import { loadConfig, type WebConfig } from '../src/config.js'
+import { Lifecycle } from '../src/lifecycle.js'
+import type { ClusterSnapshot } from '../src/cluster-status.js'
+import { FakeSessionStore } from './fake-session-store.js'
+
+export const SECRET = 'test-secret-0123456789abcdef0123456789'
+
+export function testConfig (env: NodeJS.ProcessEnv = {}): WebConfig {
+  return loadConfig({ NODE_NAME: 'web-1', SESSION_SECRETS: SECRET, ...env })
+}
+
+export interface TestApp {
+  readonly app: FastifyInstance
+  readonly store: FakeSessionStore
+  readonly lifecycle: Lifecycle
+  readonly config: WebConfig
+}
+
+export function buildTestApp (options: Partial<BuildAppOptions> & { env?: NodeJS.ProcessEnv, store?: FakeSessionStore } = {}): TestApp {
+  const store = options.store ?? new FakeSessionStore()
+  const config = options.config ?? testConfig(options.env)
+  const lifecycle = options.lifecycle ?? new Lifecycle()
+  const cluster = options.cluster ?? { snapshot: async (): Promise<ClusterSnapshot> => ({ reachable: false, nodes: [], error: 'not configured' }) }
+  const app = buildApp({ defaultMetrics: false, ...options, config, store, lifecycle, cluster })
+  return { app, store, lifecycle, config }
+}
+
+/** The value of one Set-Cookie of a response, or undefined. */
+export function setCookie (res: LightMyRequestResponse, name: string): { value: string, [key: string]: unknown } | undefined {
+  return (res.cookies as Array<{ name: string, value: string }>).find((c) => c.name === name)
+}
+
+export function rawSetCookies (res: LightMyRequestResponse): string[] {
+  const header = res.headers['set-cookie']
+  if (header === undefined) return []
+  return Array.isArray(header) ? header : [String(header)]
+}
+
+/** A Cookie header made of the given cookies. */
+export function cookieHeader (cookies: Record<string, string | undefined>): string {
+  return Object.entries(cookies)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v as string)}`)
+    .join('; ')
+}
+
+export interface LoginForm {
+  readonly token: string
+  readonly csrfCookie: string
+}
+
+/** GET /login as a browser would: the hidden _csrf and its cookie. */
+export async function fetchLoginForm (app: FastifyInstance, headers: Record<string, string> = {}): Promise<LoginForm> {
+  const res = await app.inject({ method: 'GET', url: '/login', headers })
+  assert.equal(res.statusCode, 200)
+  const match = /name="_csrf" value="([^"]+)"/.exec(res.body)
+  assert.ok(match?.[1], 'login form has a _csrf input')
+  const csrfCookie = setCookie(res, 'csrf')?.value ?? headerCookie(headers.cookie, 'csrf')
+  assert.ok(csrfCookie, 'a csrf cookie was set')
+  return { token: match[1], csrfCookie }
+}
+
+function headerCookie (header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=')
+    if (k === name) return decodeURIComponent(v.join('='))
+  }
+  return undefined
+}
+
+export function formBody (fields: Record<string, string | undefined>): string {
+  const defined = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  return new URLSearchParams(defined).toString()
+}
+
+export interface SubmitOptions {
+  readonly sid?: string
+  readonly remoteAddress?: string
+  readonly headers?: Record<string, string>
+}
+
+/** POST /login with a valid CSRF token. */
+export async function submitLogin (app: FastifyInstance, username: string, password: string, options: SubmitOptions = {}): Promise<LightMyRequestResponse> {
+  const form = await fetchLoginForm(app)
+  return await app.inject({
+    method: 'POST',
+    url: '/login',
+    remoteAddress: options.remoteAddress,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: cookieHeader({ csrf: form.csrfCookie, sid: options.sid }),
+      ...options.headers
+    },
+    payload: formBody({ username, password, _csrf: form.token })
+  })
+}
+
+/** POST /api/login; resolves to the response. */
+export async function apiLogin (app: FastifyInstance, username: string, password: string, options: SubmitOptions = {}): Promise<LightMyRequestResponse> {
+  return await app.inject({
+    method: 'POST',
+    url: '/api/login',
+    remoteAddress: options.remoteAddress,
+    headers: { 'content-type': 'application/json', cookie: cookieHeader({ sid: options.sid }), ...options.headers },
+    payload: JSON.stringify({ username, password })
+  })
+}
+
+/** Signs alice in through the API and returns her session cookie value. */
+export async function signIn (app: FastifyInstance, username = 'alice', password = 'wonderland'): Promise<string> {
+  const res = await apiLogin(app, username, password)
+  assert.equal(res.statusCode, 200, res.body)
+  const sid = setCookie(res, 'sid')?.value
+  assert.ok(sid, 'login set a sid cookie')
+  return sid
+}
+
+/** The store key (unsigned id) inside a signed cookie value. */
+export function sessionIdOf (signedCookie: string): string {
+  return signedCookie.slice(0, signedCookie.lastIndexOf('.'))
+}

@@ -1,0 +1,74 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { apiLogin, buildTestApp, cookieHeader, signIn, submitLogin } from './helpers.js'
+
+test('every memcached down: requests with a session cookie answer 503 (JSON or HTML), never 500', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  const sid = await signIn(app)
+  store.down = true
+  const api = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
+  assert.equal(api.statusCode, 503)
+  assert.deepEqual(Object.keys(api.json()).sort(), ['code', 'error', 'message', 'statusCode'])
+  assert.equal(api.json().code, 'STK_ERR_WEB_SESSION_UNAVAILABLE')
+  assert.match(api.json().message, /session service is unavailable/)
+  const page = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
+  assert.equal(page.statusCode, 503)
+  assert.match(String(page.headers['content-type']), /^text\/html/)
+  assert.match(page.body, /session service is unavailable/)
+  for (const url of ['/api/cart', '/api/logout']) {
+    const res = await app.inject({ method: 'POST', url, headers: { cookie: cookieHeader({ sid }), 'content-type': 'application/json' }, payload: '{"item":"x"}' })
+    assert.equal(res.statusCode, 503, url)
+  }
+})
+
+test('every memcached down: GET /login still renders, with or without a cookie', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  const sid = await signIn(app)
+  store.down = true
+  assert.equal((await app.inject('/login')).statusCode, 200)
+  const withCookie = await app.inject({ url: '/login', headers: { cookie: cookieHeader({ sid }) } })
+  assert.equal(withCookie.statusCode, 200)
+  assert.match(withCookie.body, /name="_csrf"/)
+})
+
+test('every memcached down: a correct login answers 503, anonymous pages still work', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  store.down = true
+  assert.equal((await apiLogin(app, 'alice', 'wonderland')).statusCode, 503)
+  const form = await submitLogin(app, 'alice', 'wonderland')
+  assert.equal(form.statusCode, 503)
+  assert.match(form.body, /session service is unavailable/)
+  assert.equal((await app.inject('/')).statusCode, 303, 'no cookie: redirect, no store access')
+  assert.equal((await app.inject('/api/session')).statusCode, 401)
+  assert.equal((await app.inject({ method: 'POST', url: '/api/logout' })).statusCode, 204)
+  const health = await app.inject('/healthz')
+  assert.equal(health.statusCode, 200, 'a shared dependency does not make the node unhealthy')
+  assert.deepEqual(health.json().sessionServers.map((s: { state: string }) => s.state), ['down', 'down'])
+})
+
+test('a write that fails answers 503, and everything recovers when the store returns', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  const sid = await signIn(app)
+  store.failWrites = true
+  const failed = await app.inject({ method: 'POST', url: '/api/cart', headers: { cookie: cookieHeader({ sid }), 'content-type': 'application/json' }, payload: '{"item":"lost"}' })
+  assert.equal(failed.statusCode, 503)
+  store.failWrites = false
+  const ok = await app.inject({ method: 'POST', url: '/api/cart', headers: { cookie: cookieHeader({ sid }), 'content-type': 'application/json' }, payload: '{"item":"kept"}' })
+  assert.equal(ok.statusCode, 200)
+  assert.deepEqual(ok.json().cart, ['kept'])
+})
+
+test('a store error that is not an outage is a 500 without details', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  const sid = await signIn(app)
+  store.get = (_id, cb) => { cb(new Error('secret internal detail')) }
+  const res = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
+  assert.equal(res.statusCode, 500)
+  assert.equal(res.json().code, 'STK_ERR_WEB_INTERNAL')
+  assert.doesNotMatch(res.body, /secret internal detail/)
+})
