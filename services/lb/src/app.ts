@@ -1,0 +1,191 @@
+import http from 'node:http'
+import https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { Balancer, RetryPolicy, type HealthTransition, type UpstreamDiff } from '@stickless/balancer'
+import type { Logger } from 'pino'
+import { createAdminServer } from './admin-server.js'
+import { createClientErrorHandler } from './client-error.js'
+import { HealthChecker } from './health-checker.js'
+import { createLogger } from './logger.js'
+import { createMetrics, type LbMetrics } from './metrics.js'
+import { resolveLbOptions, type LbOptions, type ResolvedLbOptions } from './options.js'
+import { RequestForwarder, type RequestTotals } from './request-forwarder.js'
+import { UpstreamDiscovery, resolveWithSystem, type ResolveHost } from './upstream-discovery.js'
+
+/** What the LB is given besides options: collaborators tests replace. */
+export interface LbDependencies {
+  /** Default: JSON logs at info on stdout. */
+  readonly logger?: Logger
+  /** Default: the system resolver (dns.lookup), IPv4 first. */
+  readonly resolveHost?: ResolveHost
+  /** Whether /metrics includes process metrics (CPU, memory, event loop). Default true. */
+  readonly processMetrics?: boolean
+}
+
+export interface LbAddresses {
+  readonly http: AddressInfo
+  readonly https: AddressInfo | undefined
+  readonly admin: AddressInfo
+}
+
+export interface LoadBalancer {
+  readonly options: ResolvedLbOptions
+  readonly balancer: Balancer
+  readonly metrics: LbMetrics
+  readonly totals: Readonly<RequestTotals>
+  readonly server: http.Server
+  readonly httpsServer: https.Server | undefined
+  readonly adminServer: http.Server
+  /** Resolves the backends, starts health checks and re-resolution, and listens on every port. */
+  listen: () => Promise<LbAddresses>
+  /** Resolves the backends now (also done every `resolveIntervalMs`). */
+  refreshUpstreams: () => Promise<UpstreamDiff>
+  /** Runs one round of active health checks now (also done every `healthIntervalMs`). */
+  checkHealth: () => Promise<void>
+  /** Stops accepting, lets in-flight requests finish (up to `shutdownTimeoutMs`), closes upstream connections. */
+  close: () => Promise<void>
+}
+
+/** Builds the LB without listening, so tests can start it on port 0 and main only reads env. */
+export function createLoadBalancer (input: LbOptions, dependencies: LbDependencies = {}): LoadBalancer {
+  const options = resolveLbOptions(input)
+  const logger = dependencies.logger ?? createLogger('info')
+  const startedAtMs = Date.now()
+  const balancer = new Balancer({
+    healthyThreshold: options.healthyThreshold,
+    unhealthyThreshold: options.unhealthyThreshold,
+    ejectionTimeMs: options.ejectionTimeMs
+  })
+  const retryPolicy = new RetryPolicy({ maxAttempts: options.maxAttempts })
+  const metrics = createMetrics(balancer, { processMetrics: dependencies.processMetrics ?? true })
+  const agent = new http.Agent({
+    keepAlive: true,
+    maxSockets: options.agentMaxSockets,
+    maxFreeSockets: options.agentMaxFreeSockets,
+    // For a keep-alive agent, `timeout` is how long a free socket may idle
+    // before it is destroyed. It must stay below the web nodes'
+    // keepAliveTimeout (72 s): see agentFreeSocketTimeoutMs in options.ts.
+    timeout: options.agentFreeSocketTimeoutMs,
+    scheduling: 'lifo'
+  })
+
+  const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition })
+  const discovery = new UpstreamDiscovery({
+    backends: options.backends,
+    balancer,
+    resolveHost: dependencies.resolveHost ?? resolveWithSystem,
+    intervalMs: options.resolveIntervalMs,
+    logger
+  })
+  const healthChecker = new HealthChecker({
+    balancer,
+    path: options.healthPath,
+    intervalMs: options.healthIntervalMs,
+    timeoutMs: options.healthTimeoutMs,
+    logger,
+    onTransition
+  })
+
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    connectionsCheckingInterval: options.connectionsCheckingIntervalMs
+  }
+  const onClientError = createClientErrorHandler(logger)
+  const server = http.createServer(serverOptions, (req, res) => forwarder.handle(req, res, 'http'))
+  server.on('clientError', onClientError)
+  const httpsServer = options.tls === undefined
+    ? undefined
+    : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, (req, res) => forwarder.handle(req, res, 'https'))
+  httpsServer?.on('clientError', onClientError)
+  httpsServer?.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'))
+  const adminServer = createAdminServer({
+    balancer,
+    metrics,
+    totals: forwarder.totals,
+    startedAtMs,
+    logger,
+    headersTimeoutMs: options.headersTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs
+  })
+
+  let closing: Promise<void> | undefined
+
+  function onTransition (transition: HealthTransition): void {
+    const { upstream, from, to } = transition
+    const level = to === 'healthy' ? 'info' : 'warn'
+    logger[level]({ upstream: upstream.name, url: upstream.url, from, to }, `upstream ${upstream.name} is ${to}`)
+    if (from === 'healthy') {
+      metrics.ejections.inc({ upstream: upstream.name, reason: to === 'ejected' ? 'connect' : to })
+    }
+    if (to === 'unhealthy') forwarder.releaseWaitingOn(upstream.id)
+  }
+
+  async function listen (): Promise<LbAddresses> {
+    await discovery.refresh()
+    discovery.start()
+    healthChecker.start()
+    const [httpAddress, httpsAddress, adminAddress] = await Promise.all([
+      listenOn(server, options.port, options.host),
+      httpsServer === undefined ? Promise.resolve(undefined) : listenOn(httpsServer, options.httpsPort, options.httpsHost),
+      listenOn(adminServer, options.adminPort, options.adminHost)
+    ])
+    return { http: httpAddress, https: httpsAddress, admin: adminAddress }
+  }
+
+  async function close (): Promise<void> {
+    closing ??= (async () => {
+      const traffic = [server, httpsServer].filter((s): s is http.Server => s !== undefined)
+      forwarder.beginShutdown(() => { for (const s of traffic) s.closeIdleConnections() })
+      // close() stops accepting at once and resolves once every connection has
+      // ended: idle keep-alive connections are closed now, busy ones after
+      // their response (which carries Connection: close), stragglers at the
+      // deadline. Health checks keep running meanwhile, so requests still in
+      // flight are retried on upstreams that are really up.
+      const drained = Promise.all(traffic.map(closeServer))
+      for (const s of traffic) s.closeIdleConnections()
+      const deadline = setTimeout(() => { for (const s of traffic) s.closeAllConnections() }, options.shutdownTimeoutMs)
+      deadline.unref()
+      await drained
+      clearTimeout(deadline)
+      discovery.stop()
+      await healthChecker.stop()
+      const admin = closeServer(adminServer)
+      adminServer.closeAllConnections()
+      await admin
+      forwarder.close()
+      agent.destroy()
+    })()
+    await closing
+  }
+
+  return {
+    options,
+    balancer,
+    metrics,
+    totals: forwarder.totals,
+    server,
+    httpsServer,
+    adminServer,
+    listen,
+    refreshUpstreams: () => discovery.refresh(),
+    checkHealth: () => healthChecker.checkAll(),
+    close
+  }
+}
+
+function listenOn (server: http.Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve(server.address() as AddressInfo)
+    })
+  })
+}
+
+function closeServer (server: http.Server): Promise<void> {
+  if (!server.listening) return Promise.resolve()
+  return new Promise((resolve) => server.close(() => resolve()))
+}

@@ -1,0 +1,87 @@
+import { parseBackendList } from './backend-list.js'
+import { errors } from './errors.js'
+import type { LbOptions } from './options.js'
+
+/** What main needs from the environment. TLS files are read by main, so this stays pure. */
+export interface EnvConfig {
+  readonly options: Omit<LbOptions, 'tls'>
+  readonly tlsCertPath: string | undefined
+  readonly tlsKeyPath: string | undefined
+  readonly logLevel: string
+}
+
+/** The local topology of the contract: three web nodes on 3001-3003. */
+export const defaultBackends = 'web-1=http://127.0.0.1:3001,web-2=http://127.0.0.1:3002,web-3=http://127.0.0.1:3003'
+
+// Environment variable → numeric option. Defaults live in options.ts, so an
+// unset variable leaves the option undefined.
+const numericVariables = {
+  LB_PORT: 'port',
+  LB_HTTPS_PORT: 'httpsPort',
+  LB_ADMIN_PORT: 'adminPort',
+  LB_RESOLVE_INTERVAL_MS: 'resolveIntervalMs',
+  LB_HEALTH_INTERVAL_MS: 'healthIntervalMs',
+  LB_HEALTH_TIMEOUT_MS: 'healthTimeoutMs',
+  LB_HEALTHY_THRESHOLD: 'healthyThreshold',
+  LB_UNHEALTHY_THRESHOLD: 'unhealthyThreshold',
+  LB_EJECTION_TIME_MS: 'ejectionTimeMs',
+  LB_MAX_ATTEMPTS: 'maxAttempts',
+  LB_BODY_BUFFER_LIMIT_BYTES: 'bodyBufferLimitBytes',
+  LB_MAX_BODY_BYTES: 'maxBodyBytes',
+  LB_CONNECT_TIMEOUT_MS: 'connectTimeoutMs',
+  LB_PROXY_TIMEOUT_MS: 'proxyTimeoutMs',
+  LB_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',
+  LB_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  LB_KEEP_ALIVE_TIMEOUT_MS: 'keepAliveTimeoutMs',
+  LB_AGENT_MAX_SOCKETS: 'agentMaxSockets',
+  LB_AGENT_MAX_FREE_SOCKETS: 'agentMaxFreeSockets',
+  LB_AGENT_FREE_SOCKET_TIMEOUT_MS: 'agentFreeSocketTimeoutMs',
+  LB_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs'
+} as const satisfies Record<string, keyof LbOptions>
+
+const stringVariables = {
+  LB_HOST: 'host',
+  LB_HTTPS_HOST: 'httpsHost',
+  LB_ADMIN_HOST: 'adminHost',
+  LB_HEALTH_PATH: 'healthPath'
+} as const satisfies Record<string, keyof LbOptions>
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export function readEnvConfig (env: Readonly<Record<string, string | undefined>>): EnvConfig {
+  const Invalid = errors.STK_ERR_LB_INVALID_ENV
+  const options: Record<string, unknown> = {}
+  for (const [variable, option] of Object.entries(numericVariables)) {
+    const raw = present(env[variable])
+    if (raw === undefined) continue
+    if (!/^\d+$/.test(raw)) throw new Invalid(variable, 'expected a whole number', raw)
+    options[option] = Number(raw)
+  }
+  for (const [variable, option] of Object.entries(stringVariables)) {
+    const raw = present(env[variable])
+    if (raw !== undefined) options[option] = raw
+  }
+  const backendText = present(env.LB_BACKENDS) ?? defaultBackends
+  const backends = parseBackendList(backendText)
+  if (backends.length === 0) throw new Invalid('LB_BACKENDS', 'expected at least one backend', backendText)
+
+  const tlsCertPath = present(env.LB_TLS_CERT)
+  const tlsKeyPath = present(env.LB_TLS_KEY)
+  if ((tlsCertPath === undefined) !== (tlsKeyPath === undefined)) {
+    throw new Invalid(tlsCertPath === undefined ? 'LB_TLS_CERT' : 'LB_TLS_KEY', 'LB_TLS_CERT and LB_TLS_KEY go together', '(unset)')
+  }
+  const logLevel = present(env.LOG_LEVEL) ?? 'info'
+  if (!(logLevels as readonly string[]).includes(logLevel)) throw new Invalid('LOG_LEVEL', `expected one of ${logLevels.join(', ')}`, logLevel)
+
+  return Object.freeze({
+    options: Object.freeze({ ...options, backends }) as Omit<LbOptions, 'tls'>,
+    tlsCertPath,
+    tlsKeyPath,
+    logLevel
+  })
+}
+
+function present (value: string | undefined): string | undefined {
+  const trimmed = value?.trim()
+  return trimmed === '' ? undefined : trimmed
+}

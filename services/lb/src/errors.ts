@@ -1,0 +1,62 @@
+import { createError } from './coded-error.js'
+
+// Every failure the LB reports, once: start-up errors that stop the process,
+// and the answers it gives clients when it cannot forward a request. The
+// README lists each code; test/errors.test.ts keeps the two in step.
+export const errors = {
+  STK_ERR_LB_INVALID_OPTION: createError(
+    'STK_ERR_LB_INVALID_OPTION',
+    'Invalid load balancer option "%s": %s (got %j)',
+    500,
+    TypeError
+  ),
+  STK_ERR_LB_INVALID_ENV: createError(
+    'STK_ERR_LB_INVALID_ENV',
+    'Invalid environment variable %s: %s (got %j)',
+    500,
+    TypeError
+  ),
+  STK_ERR_LB_INVALID_BACKEND: createError(
+    'STK_ERR_LB_INVALID_BACKEND',
+    'Invalid backend %j: %s',
+    500,
+    TypeError
+  ),
+  STK_ERR_LB_BAD_REQUEST: createError(
+    'STK_ERR_LB_BAD_REQUEST',
+    'The request cannot be forwarded: %s',
+    400
+  ),
+  STK_ERR_LB_PAYLOAD_TOO_LARGE: createError(
+    'STK_ERR_LB_PAYLOAD_TOO_LARGE',
+    'The request body is larger than %d bytes',
+    413
+  ),
+  STK_ERR_LB_BAD_GATEWAY: createError(
+    'STK_ERR_LB_BAD_GATEWAY',
+    'The backend %s failed to answer (%s)',
+    502
+  ),
+  STK_ERR_LB_NO_HEALTHY_BACKEND: createError(
+    'STK_ERR_LB_NO_HEALTHY_BACKEND',
+    'No healthy backend is available to serve this request; try again shortly',
+    503
+  ),
+  STK_ERR_LB_UPSTREAM_TIMEOUT: createError(
+    'STK_ERR_LB_UPSTREAM_TIMEOUT',
+    'The backend %s did not answer within %d ms',
+    504
+  ),
+  STK_ERR_LB_NOT_FOUND: createError(
+    'STK_ERR_LB_NOT_FOUND',
+    'No admin route %s %s; try GET /status, /status.json or /metrics',
+    404
+  ),
+  STK_ERR_LB_INTERNAL: createError(
+    'STK_ERR_LB_INTERNAL',
+    'The load balancer failed while handling this request',
+    500
+  )
+} as const
+
+export type LbErrorCode = keyof typeof errors

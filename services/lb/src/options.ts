@@ -1,0 +1,195 @@
+import { toBackendTarget } from './backend-list.js'
+import { errors } from './errors.js'
+
+/** One backend as configured: a name and where it listens. Its host may resolve to several addresses. */
+export interface BackendSpec {
+  /** Display name (logs, metrics, status page). Default: `host:port`. */
+  readonly name?: string | undefined
+  /** `http://host:port`; the host may be a name that resolves to several addresses. */
+  readonly url: string
+  /** Share of traffic of each of its addresses, 1 to 100. Default 1. */
+  readonly weight?: number | undefined
+}
+
+export interface TlsMaterial {
+  readonly cert: string | Buffer
+  readonly key: string | Buffer
+}
+
+export interface LbOptions {
+  /** Interface of the plain HTTP listener. Default '127.0.0.1' (the Dockerfile sets 0.0.0.0). */
+  host?: string
+  /** Port of the plain HTTP listener; 0 picks a free one. Default 8080. */
+  port?: number
+  /** Interface of the HTTPS listener. Default: `host`. */
+  httpsHost?: string | undefined
+  /** Port of the HTTPS listener, used only when `tls` is set. Default 8443. */
+  httpsPort?: number
+  /** Certificate and key (PEM). When set the LB also listens with TLS. Default: none. */
+  tls?: TlsMaterial | undefined
+  /** Interface of the admin server. Default '127.0.0.1': the admin port is loopback-only. */
+  adminHost?: string
+  /** Port of the admin server (status page, metrics). Default 8081. */
+  adminPort?: number
+  /** The backends. Required, at least one. */
+  backends: readonly BackendSpec[]
+  /** How often backend host names are resolved again, in ms. Default 10000. */
+  resolveIntervalMs?: number
+  /** Path of the active health check. Default '/healthz'. */
+  healthPath?: string
+  /** Time between two active checks of an upstream, in ms. Default 1000. */
+  healthIntervalMs?: number
+  /** How long one active check may take, in ms. Default 1000. */
+  healthTimeoutMs?: number
+  /** Passing checks in a row that bring an upstream back. Default 2. */
+  healthyThreshold?: number
+  /** Failing checks in a row that take an upstream out. Default 2. */
+  unhealthyThreshold?: number
+  /** How long a connect failure keeps an upstream out, in ms. Default 10000. */
+  ejectionTimeMs?: number
+  /** Attempts per request, the first included. Default 3. */
+  maxAttempts?: number
+  /** Bodies up to this size are held in memory so they can be re-sent, in bytes. Default 1048576 (1 MiB). */
+  bodyBufferLimitBytes?: number
+  /** Bodies above this size are refused with 413, in bytes. Default 10485760 (10 MiB). */
+  maxBodyBytes?: number
+  /** How long opening a connection to an upstream may take, in ms. Default 2000. */
+  connectTimeoutMs?: number
+  /** How long an upstream connection may stay silent during a request, in ms (http-proxy's proxyTimeout). Default 30000. */
+  proxyTimeoutMs?: number
+  /** How long a client may take to send its request headers, in ms (slowloris). Default 10000. */
+  headersTimeoutMs?: number
+  /** How long a client may take to send its whole request, in ms. Default 30000. */
+  requestTimeoutMs?: number
+  /** How long an idle client connection is kept open, in ms. Default 5000. */
+  keepAliveTimeoutMs?: number
+  /** How often the server looks for requests past their headers/request timeout, in ms. Default 1000. */
+  connectionsCheckingIntervalMs?: number
+  /** Most sockets open to one upstream. Default 256. */
+  agentMaxSockets?: number
+  /** Most idle sockets kept per upstream. Default 64. */
+  agentMaxFreeSockets?: number
+  /** How long an idle upstream socket is kept, in ms. Default 60000; must stay below the web nodes' keepAliveTimeout (72 s). */
+  agentFreeSocketTimeoutMs?: number
+  /** How long shutdown waits for in-flight requests before cutting connections, in ms. Default 10000. */
+  shutdownTimeoutMs?: number
+}
+
+export type ResolvedLbOptions = Readonly<Required<Omit<LbOptions, 'tls' | 'httpsHost'>> & {
+  httpsHost: string
+  tls: TlsMaterial | undefined
+}>
+
+type Defaults = Omit<ResolvedLbOptions, 'backends' | 'httpsHost' | 'tls'>
+
+// The one place the defaults are written down; the README repeats them.
+export const lbDefaults: Defaults = Object.freeze({
+  host: '127.0.0.1',
+  port: 8080,
+  httpsPort: 8443,
+  adminHost: '127.0.0.1',
+  adminPort: 8081,
+  resolveIntervalMs: 10_000,
+  healthPath: '/healthz',
+  healthIntervalMs: 1_000,
+  healthTimeoutMs: 1_000,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+  ejectionTimeMs: 10_000,
+  maxAttempts: 3,
+  bodyBufferLimitBytes: 1024 * 1024,
+  maxBodyBytes: 10 * 1024 * 1024,
+  connectTimeoutMs: 2_000,
+  proxyTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  connectionsCheckingIntervalMs: 1_000,
+  agentMaxSockets: 256,
+  agentMaxFreeSockets: 64,
+  // The web nodes keep idle connections for 72 s. An LB socket idle longer
+  // than that may be closed by the node at the moment the LB reuses it; the
+  // request then fails with ECONNRESET. Closing ours first avoids the race.
+  agentFreeSocketTimeoutMs: 60_000,
+  shutdownTimeoutMs: 10_000
+})
+
+const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPath'>, readonly [min: number, max: number]> = {
+  port: [0, 65_535],
+  httpsPort: [0, 65_535],
+  adminPort: [0, 65_535],
+  resolveIntervalMs: [100, 86_400_000],
+  healthIntervalMs: [10, 3_600_000],
+  healthTimeoutMs: [10, 600_000],
+  healthyThreshold: [1, 100],
+  unhealthyThreshold: [1, 100],
+  ejectionTimeMs: [0, 3_600_000],
+  maxAttempts: [1, 20],
+  bodyBufferLimitBytes: [0, 1024 * 1024 * 1024],
+  maxBodyBytes: [0, Number.MAX_SAFE_INTEGER],
+  connectTimeoutMs: [1, 600_000],
+  proxyTimeoutMs: [1, 3_600_000],
+  headersTimeoutMs: [1, 3_600_000],
+  requestTimeoutMs: [1, 3_600_000],
+  keepAliveTimeoutMs: [0, 3_600_000],
+  connectionsCheckingIntervalMs: [10, 3_600_000],
+  agentMaxSockets: [1, 100_000],
+  agentMaxFreeSockets: [0, 100_000],
+  agentFreeSocketTimeoutMs: [1, 3_600_000],
+  shutdownTimeoutMs: [0, 3_600_000]
+}
+
+const knownKeys = new Set<string>([...Object.keys(lbDefaults), 'backends', 'tls', 'httpsHost'])
+
+/** Applies the defaults, checks every option once and freezes the result. */
+export function resolveLbOptions (options: LbOptions): ResolvedLbOptions {
+  const Invalid = errors.STK_ERR_LB_INVALID_OPTION
+  if (options === null || typeof options !== 'object') throw new Invalid('(options)', 'expected an object', options)
+  for (const [key, value] of Object.entries(options)) {
+    if (!knownKeys.has(key)) throw new Invalid(key, 'unknown option', value)
+  }
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<LbOptions>
+  const merged = { ...lbDefaults, ...given }
+
+  for (const [name, [min, max]] of Object.entries(integerRules)) {
+    const value = (merged as Record<string, unknown>)[name]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new Invalid(name, `expected an integer from ${min} to ${max}`, value)
+    }
+  }
+  for (const name of ['host', 'adminHost'] as const) {
+    if (typeof merged[name] !== 'string' || merged[name] === '') throw new Invalid(name, 'expected a host name or address', merged[name])
+  }
+  const httpsHost = given.httpsHost ?? merged.host
+  if (typeof httpsHost !== 'string' || httpsHost === '') throw new Invalid('httpsHost', 'expected a host name or address', httpsHost)
+  if (typeof merged.healthPath !== 'string' || !merged.healthPath.startsWith('/')) {
+    throw new Invalid('healthPath', 'expected a path starting with /', merged.healthPath)
+  }
+  if (merged.headersTimeoutMs > merged.requestTimeoutMs) {
+    // Node refuses a request timeout shorter than the headers timeout.
+    throw new Invalid('headersTimeoutMs', `must not exceed requestTimeoutMs (${merged.requestTimeoutMs})`, merged.headersTimeoutMs)
+  }
+  if (merged.bodyBufferLimitBytes > merged.maxBodyBytes) {
+    throw new Invalid('bodyBufferLimitBytes', `must not exceed maxBodyBytes (${merged.maxBodyBytes})`, merged.bodyBufferLimitBytes)
+  }
+  const tls = given.tls
+  if (tls !== undefined && (typeof tls !== 'object' || !isPem(tls.cert) || !isPem(tls.key))) {
+    throw new Invalid('tls', 'expected { cert, key } as PEM strings or Buffers', tls === null ? null : '(redacted)')
+  }
+  const backends = given.backends
+  if (!Array.isArray(backends) || backends.length === 0) {
+    throw new Invalid('backends', 'expected at least one backend', backends)
+  }
+  // Fails at start with STK_ERR_LB_INVALID_BACKEND rather than at the first resolution.
+  for (const backend of backends) toBackendTarget(backend)
+  return Object.freeze({
+    ...merged,
+    httpsHost,
+    tls: tls === undefined ? undefined : Object.freeze({ cert: tls.cert, key: tls.key }),
+    backends: Object.freeze(backends.map((backend) => Object.freeze({ ...backend })))
+  })
+}
+
+function isPem (value: unknown): boolean {
+  return (typeof value === 'string' && value.length > 0) || (Buffer.isBuffer(value) && value.length > 0)
+}

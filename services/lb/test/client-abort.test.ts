@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import { test } from 'node:test'
+import { startBackend } from '../test-support/fake-backend.js'
+import { request, requestJson, sleep, waitFor } from '../test-support/http-client.js'
+import { startLb } from '../test-support/lb-harness.js'
+
+void test('a client that aborts while the backend works does not crash the LB', async (t) => {
+  let upstreamClosed = false
+  const slow = await startBackend(t, 'slow', {
+    handler: (req, res) => {
+      if (req.url !== '/slow') {
+        res.end('fast')
+        return
+      }
+      const timer = setTimeout(() => res.end('late'), 2_000)
+      res.on('close', () => {
+        clearTimeout(timer)
+        upstreamClosed = !res.writableFinished
+      })
+    }
+  })
+  const { url, lb } = await startLb(t, [{ name: 'slow', url: slow.url }])
+
+  const req = http.get(`${url}/slow`, { agent: false })
+  const gone = new Promise<void>((resolve) => req.on('error', () => resolve()))
+  await waitFor(() => slow.seen.length === 1, 'the request to reach the backend')
+  req.destroy()
+  await gone
+  await waitFor(() => upstreamClosed, 'the upstream request to be abandoned too')
+  const after = await request(`${url}/fast`)
+  assert.equal(after.status, 200)
+  assert.equal(after.body, 'fast')
+  assert.equal(lb.totals.inFlight, 0)
+  const stats = lb.balancer.snapshot()[0]
+  assert.equal(stats?.inFlight, 0)
+  assert.equal(stats?.errors, 0, 'a client leaving is not the upstream failing')
+})
+
+void test('a client that aborts mid-upload does not crash the LB', async (t) => {
+  const backend = await startBackend(t, 'web-1')
+  const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1024 })
+  for (const size of [100, 5_000]) {
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${url}/upload`, { method: 'POST', agent: false, headers: { 'content-length': String(size * 4) } })
+      req.on('error', () => resolve())
+      req.write('x'.repeat(size))
+      setTimeout(() => { req.destroy(); resolve() }, 50)
+    })
+  }
+  await sleep(100)
+  assert.equal((await requestJson(`${url}/ok`)).status, 200)
+  assert.equal(lb.totals.inFlight, 0)
+})
+
+void test('a client that leaves in the middle of a streamed response does not crash the LB', async (t) => {
+  const streaming = await startBackend(t, 'streaming', {
+    handler: (req, res) => {
+      if (req.url !== '/stream') { res.end('ok'); return }
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      const timer = setInterval(() => res.write('tick\n'), 10)
+      res.on('close', () => clearInterval(timer))
+    }
+  })
+  const { url } = await startLb(t, [{ name: 'streaming', url: streaming.url }])
+  await new Promise<void>((resolve) => {
+    const req = http.get(`${url}/stream`, { agent: false }, (res) => {
+      res.once('data', () => { req.destroy(); resolve() })
+    })
+    req.on('error', () => resolve())
+  })
+  await sleep(50)
+  assert.equal((await request(`${url}/ok`)).status, 200)
+})

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { startBackend } from '../test-support/fake-backend.js'
+import { request, sleep, waitFor } from '../test-support/http-client.js'
+import { startLb } from '../test-support/lb-harness.js'
+
+void test('close() stops accepting, finishes in-flight requests, then resolves', async (t) => {
+  const backend = await startBackend(t, 'web-1', {
+    handler: (_req, res) => { setTimeout(() => res.end('finished'), 300) }
+  })
+  const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }])
+
+  const inFlight = request(`${url}/slow`)
+  await waitFor(() => backend.seen.length === 1, 'the request to reach the backend')
+  const closed = lb.close()
+  await sleep(20)
+  await assert.rejects(request(`${url}/new`), { code: 'ECONNREFUSED' }, 'no new connections once closing')
+
+  const reply = await inFlight
+  assert.equal(reply.status, 200)
+  assert.equal(reply.body, 'finished')
+  assert.equal(reply.headers.connection, 'close', 'the client is told not to reuse the connection')
+  await closed
+  assert.equal(lb.server.listening, false)
+  assert.equal(lb.adminServer.listening, false)
+})
+
+void test('close() cuts requests still running at shutdownTimeoutMs', async (t) => {
+  const backend = await startBackend(t, 'web-1', { handler: () => {} })
+  const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { shutdownTimeoutMs: 200 })
+  const stuck = request(`${url}/forever`).then(() => 'answered', () => 'cut')
+  await waitFor(() => backend.seen.length === 1, 'the request to reach the backend')
+  const started = Date.now()
+  await lb.close()
+  assert.ok(Date.now() - started < 2_000)
+  assert.equal(await stuck, 'cut')
+})

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { startBackend } from '../test-support/fake-backend.js'
+import { request } from '../test-support/http-client.js'
+import { startLb } from '../test-support/lb-harness.js'
+
+void test('all backends down: 503 with a clear message, JSON for /api and text elsewhere', async (t) => {
+  const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
+  const { url, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
+  for (const backend of backends) await backend.kill()
+
+  const api = await request(`${url}/api/session`)
+  assert.equal(api.status, 503)
+  assert.match(api.headers['content-type'] ?? '', /application\/json/)
+  assert.equal(api.headers['retry-after'], '1')
+  assert.ok(api.headers['x-request-id'] !== undefined)
+  const body = JSON.parse(api.body) as Record<string, unknown>
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'error', 'message', 'requestId', 'statusCode'])
+  assert.equal(body.statusCode, 503)
+  assert.equal(body.code, 'STK_ERR_LB_NO_HEALTHY_BACKEND')
+  assert.equal(body.error, 'Service Unavailable')
+  assert.match(String(body.message), /No healthy backend/)
+  assert.equal(lb.balancer.availableCount(), 0, 'every refused backend was ejected')
+
+  // Now nothing is in rotation: answered at once, without trying anyone.
+  const page = await request(`${url}/`)
+  assert.equal(page.status, 503)
+  assert.match(page.headers['content-type'] ?? '', /text\/plain/)
+  assert.match(page.body, /^503 Service Unavailable: No healthy backend/)
+  assert.equal(lb.totals.noHealthyBackend, 2)
+})
+
+void test('a JSON Accept header gets JSON outside /api too; HEAD gets no body', async (t) => {
+  const backend = await startBackend(t, 'web-1')
+  const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
+  await backend.kill()
+  const json = await request(`${url}/`, { headers: { accept: 'application/json' } })
+  assert.equal((JSON.parse(json.body) as { code: string }).code, 'STK_ERR_LB_NO_HEALTHY_BACKEND')
+  const head = await request(`${url}/`, { method: 'HEAD' })
+  assert.equal(head.status, 503)
+  assert.equal(head.body, '')
+})
