@@ -14,6 +14,15 @@ export type ProcessRole = 'memcached' | 'web' | 'lb'
 /** The loopback address every process binds: the contract allows no other target. */
 export const CLUSTER_HOST = '127.0.0.1'
 
+/**
+ * The address the LB connects to web nodes from. On one machine every client
+ * is 127.0.0.1, so a node trusting that address for X-Forwarded-* would trust
+ * anyone who calls it directly. Linux routes all of 127.0.0.0/8 to loopback,
+ * so the LB takes 127.0.0.2 and the nodes trust only that; other systems
+ * (macOS has only 127.0.0.1) fall back to sharing the address.
+ */
+export const LB_SOURCE_ADDRESS = process.platform === 'linux' ? '127.0.0.2' : CLUSTER_HOST
+
 interface Member {
   name: string
   role: ProcessRole
@@ -340,7 +349,7 @@ export class Cluster {
       SESSION_SECRETS: this.options.sessionSecrets,
       LB_STATUS_URL: this.lbAdminUrl('/status.json'),
       // The LB reaches the nodes over loopback: only it may set X-Forwarded-*.
-      TRUSTED_PROXIES: CLUSTER_HOST
+      TRUSTED_PROXIES: LB_SOURCE_ADDRESS
     }, this.options.webEnv)
   }
 
@@ -350,6 +359,7 @@ export class Cluster {
       LB_HOST: CLUSTER_HOST,
       LB_ADMIN_PORT: String(this.#lbAdminPort),
       LB_ADMIN_HOST: CLUSTER_HOST,
+      ...(LB_SOURCE_ADDRESS === CLUSTER_HOST ? {} : { LB_UPSTREAM_LOCAL_ADDRESS: LB_SOURCE_ADDRESS }),
       LB_BACKENDS: this.#byRole('web').map((w) => `${w.name}=http://${CLUSTER_HOST}:${w.port}`).join(',')
     }, this.options.lbEnv)
   }

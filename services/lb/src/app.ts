@@ -66,7 +66,8 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     // before it is destroyed. It must stay below the web nodes'
     // keepAliveTimeout (72 s): see agentFreeSocketTimeoutMs in options.ts.
     timeout: options.agentFreeSocketTimeoutMs,
-    scheduling: 'lifo'
+    scheduling: 'lifo',
+    ...(options.upstreamLocalAddress === '' ? {} : { localAddress: options.upstreamLocalAddress })
   })
 
   const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition })

@@ -43,7 +43,8 @@ const stringVariables = {
   LB_HOST: 'host',
   LB_HTTPS_HOST: 'httpsHost',
   LB_ADMIN_HOST: 'adminHost',
-  LB_HEALTH_PATH: 'healthPath'
+  LB_HEALTH_PATH: 'healthPath',
+  LB_UPSTREAM_LOCAL_ADDRESS: 'upstreamLocalAddress'
 } as const satisfies Record<string, keyof LbOptions>
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

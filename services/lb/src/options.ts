@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { toBackendTarget } from './backend-list.js'
 import { errors } from './errors.js'
 
@@ -73,6 +74,12 @@ export interface LbOptions {
   agentFreeSocketTimeoutMs?: number
   /** How long shutdown waits for in-flight requests before cutting connections, in ms. Default 10000. */
   shutdownTimeoutMs?: number
+  /**
+   * Source address of connections to the web nodes. Default '' (the system's
+   * choice). On a shared loopback, `127.0.0.2` lets the nodes trust
+   * X-Forwarded-* from the LB's address alone, not from every local client.
+   */
+  upstreamLocalAddress?: string
 }
 
 export type ResolvedLbOptions = Readonly<Required<Omit<LbOptions, 'tls' | 'httpsHost'>> & {
@@ -111,10 +118,11 @@ export const lbDefaults: Defaults = Object.freeze({
   // than that may be closed by the node at the moment the LB reuses it; the
   // request then fails with ECONNRESET. Closing ours first avoids the race.
   agentFreeSocketTimeoutMs: 60_000,
-  shutdownTimeoutMs: 10_000
+  shutdownTimeoutMs: 10_000,
+  upstreamLocalAddress: ''
 })
 
-const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPath'>, readonly [min: number, max: number]> = {
+const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPath' | 'upstreamLocalAddress'>, readonly [min: number, max: number]> = {
   port: [0, 65_535],
   httpsPort: [0, 65_535],
   adminPort: [0, 65_535],
@@ -159,6 +167,9 @@ export function resolveLbOptions (options: LbOptions): ResolvedLbOptions {
   }
   for (const name of ['host', 'adminHost'] as const) {
     if (typeof merged[name] !== 'string' || merged[name] === '') throw new Invalid(name, 'expected a host name or address', merged[name])
+  }
+  if (typeof merged.upstreamLocalAddress !== 'string' || (merged.upstreamLocalAddress !== '' && isIP(merged.upstreamLocalAddress) === 0)) {
+    throw new Invalid('upstreamLocalAddress', 'expected an IP address, or empty for the system\'s choice', merged.upstreamLocalAddress)
   }
   const httpsHost = given.httpsHost ?? merged.host
   if (typeof httpsHost !== 'string' || httpsHost === '') throw new Invalid('httpsHost', 'expected a host name or address', httpsHost)
