@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { test } from 'node:test'
-import { Cluster } from '../src/cluster/cluster.js'
+import { Cluster, LB_SOURCE_ADDRESS } from '../src/cluster/cluster.js'
 import { probeHttp } from '../src/cluster/http-probe.js'
 import { memcachedVersion } from '../src/cluster/memcached-probe.js'
 import { standInCommands } from '../src/stand-ins/commands.js'
@@ -75,7 +75,8 @@ void test('start() runs memcached, web nodes and the LB, all reachable, with the
   assert.equal(env.SESSION_SERVERS, cluster.sessionServers)
   assert.ok((env.SESSION_SECRETS ?? '').length >= 32, 'a generated dev secret')
   assert.equal(env.LB_STATUS_URL, cluster.lbAdminUrl('/status.json'))
-  assert.equal(env.TRUSTED_PROXIES, '127.0.0.1')
+  // the LB has its own loopback source address on Linux: only it is trusted
+  assert.equal(env.TRUSTED_PROXIES, LB_SOURCE_ADDRESS)
   assert.equal(env.STAND_IN_EXTRA, 'from-webEnv')
 
   const seen = new Set<string>()
