@@ -44,6 +44,15 @@ export class KeySpace {
     return assertValidKey(`${this.prefix}c:${digest}`)
   }
 
+  /**
+   * Present on every server that holds (or is being refilled with) the
+   * sessions: a server without it was emptied (restarted, flushed) and needs
+   * a refill, even if no node ever saw its previous run.
+   */
+  filledMarker (): string {
+    return assertValidKey(`${this.prefix}m:filled`)
+  }
+
   /** True for keys this store owns and refills (sessions and user indexes; counters are not worth copying). */
   isReplicated (key: string): boolean {
     return key.startsWith(`${this.prefix}s:`) || key.startsWith(`${this.prefix}u:`)

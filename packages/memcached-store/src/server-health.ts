@@ -80,6 +80,13 @@ export class ServerHealth {
     return false
   }
 
+  /** An up server found empty (our marker gone): read elsewhere until it is refilled. */
+  markRecovering (): boolean {
+    if (this._state !== 'up') return false
+    this._state = 'recovering'
+    return true
+  }
+
   recordRefilled (): void {
     if (this._state === 'recovering') this._state = 'up'
   }

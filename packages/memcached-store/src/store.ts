@@ -7,7 +7,7 @@ import { StoreError, storeError } from './errors.js'
 import { KeySpace } from './keys.js'
 import { mergeSessions } from './merge.js'
 import { MAX_RELATIVE_TTL_S, requiredAcks, resolveOptions, type MemcachedStoreOptions, type ResolvedOptions } from './options.js'
-import { refill, type RefillReport } from './refill.js'
+import { refill } from './refill.js'
 import { replicasFor } from './replica-set.js'
 import { ServerConnection } from './server-connection.js'
 import type { HealthSnapshot, ServerState } from './server-health.js'
@@ -58,6 +58,9 @@ interface Known {
 }
 
 const BASES_KEPT = 10_000
+// How long a node's claim to refill an emptied server holds: if that node dies
+// mid-refill, the claim expires and another node takes the work over.
+const MARKER_CLAIM_TTL_S = 120
 const TOUCHES_KEPT = 100_000
 
 function newCounters (): StoreCounters {
@@ -534,37 +537,55 @@ export class MemcachedStore extends EventEmitter {
       if (this.probing.has(conn.id)) continue
       if (conn.health.state === 'down' && !conn.health.probeDue()) continue
       this.probing.add(conn.id)
-      conn.identity().then((identity) => {
-        if (conn.health.recordProbe(identity)) {
-          this.options.logger?.info({ server: conn.id }, 'memcached server is back; refilling it from its peers')
-          this.emit('serverRecovering', { server: conn.id })
-        }
-        if (conn.health.state === 'recovering') this.startRefill(conn)
-      }, ignore).finally(() => this.probing.delete(conn.id))
+      this.probe(conn).catch(ignore).finally(() => this.probing.delete(conn.id))
     }
+  }
+
+  /**
+   * One probe: `stats` (a failure marks the server down; a new pid means it
+   * restarted), then the filled marker. A server that lost the marker was
+   * emptied, perhaps before this node ever saw it; the first node to put the
+   * marker back (`add`) refills it, and reads elsewhere until that is done.
+   */
+  private async probe (conn: ServerConnection): Promise<void> {
+    let recovering = conn.health.recordProbe(await conn.identity())
+    if (conn.health.state === 'up') {
+      const marker = this.keys.filledMarker()
+      if (await conn.gets(marker) === undefined && await conn.add(marker, 'refilling', MARKER_CLAIM_TTL_S) === 'stored') {
+        recovering = conn.health.markRecovering()
+      }
+    }
+    if (recovering) {
+      this.options.logger?.info({ server: conn.id }, 'memcached server is back or empty; refilling it from its peers')
+      this.emit('serverRecovering', { server: conn.id })
+    }
+    if (conn.health.state === 'recovering') this.startRefill(conn)
   }
 
   private startRefill (target: ServerConnection): void {
     if (this.refilling.has(target.id) || this.closed) return
     this.refilling.add(target.id)
-    const sources = this.conns.filter((c) => c !== target && c.health.writable)
-    refill({
+    this.refillOnce(target).catch((err: Error) => {
+      this.options.logger?.warn({ server: target.id, err: err.message }, 'refill failed; retrying at the next probe')
+    }).finally(() => this.refilling.delete(target.id))
+  }
+
+  private async refillOnce (target: ServerConnection): Promise<void> {
+    const report = await refill({
       target,
-      sources,
+      sources: this.conns.filter((c) => c !== target && c.health.writable),
       belongsOnTarget: (key) => this.keys.isReplicated(key) && this.replicasOf(key).includes(target),
       codec: this.codec,
       batchSize: this.options.refillBatchSize,
       concurrency: this.options.refillConcurrency
-    }).then((report: RefillReport) => {
-      target.health.recordRefilled()
-      this.counts.refills++
-      this.counts.refilledKeys += report.copied
-      this.options.logger?.info({ ...report }, 'memcached server refilled')
-      this.emit('refill', report)
-      this.emit('serverUp', { server: target.id })
-    }, (err: Error) => {
-      this.options.logger?.warn({ server: target.id, err: err.message }, 'refill failed; retrying at the next probe')
-    }).finally(() => this.refilling.delete(target.id))
+    })
+    await target.set(this.keys.filledMarker(), 'ok', 0)
+    target.health.recordRefilled()
+    this.counts.refills++
+    this.counts.refilledKeys += report.copied
+    this.options.logger?.info({ ...report }, 'memcached server refilled')
+    this.emit('refill', report)
+    this.emit('serverUp', { server: target.id })
   }
 }
 

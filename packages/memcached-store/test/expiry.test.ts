@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached } from './memcached-process.js'
 import { stats, waitFor } from './memcached-stats.js'
-import { session, storeFor } from './fixtures.js'
+import { session, settledStoreFor, storeFor } from './fixtures.js'
 
 test('the memcached TTL follows the cookie maxAge (the idle timeout)', async (t) => {
   const servers = await startMemcached(t, 2)
@@ -17,7 +17,7 @@ test('the memcached TTL follows the cookie maxAge (the idle timeout)', async (t)
 
 test('activity extends the TTL with touch, not with a write', async (t) => {
   const servers = await startMemcached(t, 2)
-  const store = storeFor(t, servers, { touchAfterMs: 200 })
+  const store = await settledStoreFor(t, servers, { touchAfterMs: 200 })
   await store.setSession('s', session({ n: 1 }, 2000))
   const setsBefore = (await stats(servers[0]!.port)).get('cmd_set')
   // keep it busy for longer than its 2 s idle timeout

@@ -2,6 +2,7 @@ import type { TestContext } from 'node:test'
 import { MemcachedStore } from '../src/index.js'
 import type { MemcachedStoreOptions } from '../src/options.js'
 import type { MemcachedProcess } from './memcached-process.js'
+import { rawGet, waitFor } from './memcached-stats.js'
 
 /** A store over the given servers, closed when the test ends. Short timeouts keep failure tests quick. */
 export function storeFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): MemcachedStore {
@@ -23,4 +24,17 @@ export function session (data: Record<string, unknown>, maxAgeMs = 60_000): Reco
 
 export function ids (n: number, prefix = 'sid'): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${i.toString().padStart(6, '0')}`)
+}
+
+/**
+ * A store whose first probes have put the filled marker on every server, so
+ * a test counting memcached commands counts only its own.
+ */
+export async function settledStoreFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): Promise<MemcachedStore> {
+  const store = storeFor(t, servers, options)
+  await waitFor('filled markers', async () => {
+    for (const s of servers) if (await rawGet(s.port, 'stk:m:filled') !== 'ok') return false
+    return true
+  })
+  return store
 }

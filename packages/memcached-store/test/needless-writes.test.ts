@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached } from './memcached-process.js'
 import { stats } from './memcached-stats.js'
-import { session, storeFor } from './fixtures.js'
+import { session, settledStoreFor } from './fixtures.js'
 
 async function commandCounts (ports: number[]): Promise<Record<string, number>> {
   const out: Record<string, number> = { get: 0, set: 0, touch: 0, cas: 0 }
@@ -19,7 +19,7 @@ async function commandCounts (ports: number[]): Promise<Record<string, number>> 
 test('an unchanged session costs no write; a read is one get; a due touch is one touch per replica', async (t) => {
   const servers = await startMemcached(t, 2)
   const ports = servers.map((s) => s.port)
-  const store = storeFor(t, servers, { touchAfterMs: 60_000 })
+  const store = await settledStoreFor(t, servers, { touchAfterMs: 60_000 })
   await store.setSession('s', session({ user: 'alice', cart: ['a'], at: new Date() }))
   const before = await commandCounts(ports)
   for (let i = 0; i < 10; i++) {
@@ -36,7 +36,7 @@ test('an unchanged session costs no write; a read is one get; a due touch is one
 test('a touch is sent once per touchAfterMs, not per request', async (t) => {
   const servers = await startMemcached(t, 2)
   const ports = servers.map((s) => s.port)
-  const store = storeFor(t, servers, { touchAfterMs: 300 })
+  const store = await settledStoreFor(t, servers, { touchAfterMs: 300 })
   await store.setSession('s', session({ user: 'alice' }))
   await new Promise((resolve) => setTimeout(resolve, 350))
   const before = await commandCounts(ports)
@@ -49,7 +49,7 @@ test('a touch is sent once per touchAfterMs, not per request', async (t) => {
 test('a changed session is one cas on the first replica and one set on the other', async (t) => {
   const servers = await startMemcached(t, 2)
   const ports = servers.map((s) => s.port)
-  const store = storeFor(t, servers)
+  const store = await settledStoreFor(t, servers)
   await store.setSession('s', session({ cart: [] }))
   const s = await store.getSession('s')
   const before = await commandCounts(ports)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached } from './memcached-process.js'
-import { rawGet, sessionKey, waitFor } from './memcached-stats.js'
+import { rawCommand, rawGet, sessionKey, waitFor } from './memcached-stats.js'
 import { ids, session, storeFor } from './fixtures.js'
 import type { RefillReport } from '../src/index.js'
 
@@ -59,4 +59,35 @@ test('a write made while a server was down reaches it with the refill, and a sta
   await waitFor('b refilled', () => store.health()[1]?.state === 'up')
   await a!.kill()
   assert.deepEqual((await store.getSession('s'))?.cart, ['a', 'b'])
+})
+
+test('a server emptied without a restart this node could see (flush_all) is refilled too', async (t) => {
+  const [a, b] = await startMemcached(t, 2)
+  const store = storeFor(t, [a!, b!], { retryIntervalMs: 200, probeIntervalMs: 100 })
+  const sids = ids(200, 'flush')
+  await Promise.all(sids.map((sid) => store.setSession(sid, session({ user: sid }))))
+  // the first probes put the filled marker on both servers
+  await waitFor('marker on a', async () => await rawGet(a!.port, 'stk:m:filled') === 'ok')
+  await store.settled()
+  const refilled = new Promise<RefillReport>((resolve) => store.once('refill', resolve))
+  assert.equal(await rawCommand(a!.port, 'flush_all\r\n'), 'OK')
+  const report = await refilled
+  assert.equal(report.target, a!.address)
+  assert.ok(report.copied >= sids.length)
+  await b!.kill()
+  const back = await Promise.all(sids.map((sid) => store.getSession(sid)))
+  assert.equal(back.filter((s, i) => s?.user !== sids[i]).length, 0)
+})
+
+test('of several nodes, one claims an emptied server and refills it; the others leave it be', async (t) => {
+  const [a, b] = await startMemcached(t, 2)
+  const nodes = [storeFor(t, [a!, b!], { probeIntervalMs: 100 }), storeFor(t, [a!, b!], { probeIntervalMs: 100 }), storeFor(t, [a!, b!], { probeIntervalMs: 100 })]
+  await nodes[0]!.setSession('one', session({ user: 'x' }))
+  await waitFor('marker on a', async () => await rawGet(a!.port, 'stk:m:filled') === 'ok')
+  await Promise.all(nodes.map((n) => n.settled()))
+  const before = nodes.map((n) => n.counters().refills)
+  assert.equal(await rawCommand(a!.port, 'flush_all\r\n'), 'OK')
+  await waitFor('refilled', async () => await rawGet(a!.port, 'stk:m:filled') === 'ok' && await rawGet(a!.port, sessionKey('one')) !== undefined)
+  const extra = nodes.map((n, i) => n.counters().refills - before[i]!)
+  assert.equal(extra.reduce((x, y) => x + y, 0), 1, `refills per node: ${extra.join(', ')}`)
 })

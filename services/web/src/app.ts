@@ -23,7 +23,7 @@ import { createSessionLogId } from './session-log-id.js'
 import { requestIdFrom } from './request-id.js'
 import { createClientErrorHandler } from './client-errors.js'
 import { createFrameworkErrorHandler, installErrorHandling } from './error-handling.js'
-import { installResponseHeaders } from './response-headers.js'
+import { installRequireHost, installResponseHeaders } from './response-headers.js'
 import { installRequestMetrics } from './request-metrics.js'
 import sessionSupport from './plugins/session-support.js'
 import type { RouteDependencies } from './route-dependencies.js'
@@ -88,7 +88,10 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     keepAliveTimeout: serverTimeouts.keepAliveTimeoutMs,
     http: {
       headersTimeout: serverTimeouts.headersTimeoutMs,
-      connectionsCheckingInterval: serverTimeouts.connectionsCheckingIntervalMs
+      connectionsCheckingInterval: serverTimeouts.connectionsCheckingIntervalMs,
+      // Node would answer a request without Host itself, with an empty 400
+      // and no x-served-by; requireHost below answers it in the contract's shape.
+      requireHostHeader: false
     },
     // While closing, requests still arriving on open keep-alive sockets are
     // served rather than refused with 503 (the LB would pass a 503 on).
@@ -110,6 +113,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
   }
 
   installResponseHeaders(app, config.nodeName, lifecycle)
+  installRequireHost(app)
   installErrorHandling(app, config.nodeName)
   installRequestMetrics(app, metrics)
   app.register(healthRoutes, deps)

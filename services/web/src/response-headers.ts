@@ -1,5 +1,6 @@
 // Headers on every response of the node, errors and 404s included.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { WebError } from './errors.js'
 import type { Lifecycle } from './lifecycle.js'
 
 export function installResponseHeaders (app: FastifyInstance, nodeName: string, lifecycle: Lifecycle): void {
@@ -17,5 +18,17 @@ export function installResponseHeaders (app: FastifyInstance, nodeName: string, 
       reply.header('connection', 'close')
     }
     done(null, payload)
+  })
+}
+
+/** HTTP/1.1 requires a Host header (RFC 9112 §3.2): a request without one is a 400. */
+export function installRequireHost (app: FastifyInstance): void {
+  app.addHook('onRequest', function requireHost (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void) {
+    const host = request.headers.host
+    if (request.raw.httpVersion === '1.1' && (host === undefined || host === '')) {
+      done(new WebError('STK_ERR_WEB_BAD_REQUEST', 'HTTP/1.1 requests need a Host header'))
+      return
+    }
+    done()
   })
 }

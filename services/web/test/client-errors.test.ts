@@ -47,3 +47,17 @@ test('slow headers get 408, oversized headers 431', () => {
     assert.equal(destroyed, true)
   }
 })
+
+test('an HTTP/1.1 request without Host gets the coded 400 with x-served-by, not Node\'s bare one', async (t) => {
+  const { app } = buildTestApp({ env: { NODE_NAME: 'web-2' } })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.after(() => app.close())
+  const { port } = app.server.address() as AddressInfo
+  const answer = await rawRequest(port, 'GET /api/session HTTP/1.1\r\nConnection: close\r\n\r\n')
+  assert.match(answer, /^HTTP\/1\.1 400 /)
+  assert.match(answer, /x-served-by: web-2/)
+  assert.match(answer, /"code":"STK_ERR_WEB_BAD_REQUEST"/)
+  // HTTP/1.0 has no Host requirement
+  const old = await rawRequest(port, 'GET /healthz HTTP/1.0\r\n\r\n')
+  assert.match(old, /^HTTP\/1\.1 200 /)
+})
