@@ -1,0 +1,62 @@
+// What the web nodes say about memcached: /healthz states and the store's
+// counters in /metrics. Used to wait for a restarted server's refill.
+import type { Cluster } from '@stickless/scripts/cluster'
+import type { HealthBody } from './assertions.js'
+import { HttpClient, jsonOf } from './http-client.js'
+import { pollUntil } from './wait.js'
+
+/** Per web node, the state of each session server, e.g. { 'web-1': ['up', 'down'] }. */
+export async function sessionServerStates (cluster: Cluster): Promise<Record<string, string[]>> {
+  const client = new HttpClient({ timeoutMs: 5_000 })
+  const states: Record<string, string[]> = {}
+  for (const name of cluster.webNames) {
+    const res = await client.get(cluster.webUrl(name, '/healthz'))
+    states[name] = jsonOf<HealthBody>(res).sessionServers.map((s) => s.state)
+  }
+  return states
+}
+
+/** The value of one sample of a Prometheus text exposition, matched by name and labels. */
+export function metricValue (text: string, name: string, labels: Readonly<Record<string, string>>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue
+    const labelText = line.slice(name.length + 1, line.lastIndexOf('}'))
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) {
+      return Number(line.slice(line.lastIndexOf('}') + 1).trim())
+    }
+  }
+  return undefined
+}
+
+/** One store counter (stickless_session_store_events_total{event}) summed over the web nodes. */
+export async function storeCounterTotal (cluster: Cluster, event: string): Promise<number> {
+  const client = new HttpClient({ timeoutMs: 5_000 })
+  let total = 0
+  for (const name of cluster.webNames) {
+    const res = await client.get(cluster.webUrl(name, '/metrics'))
+    total += metricValue(res.text, 'stickless_session_store_events_total', { event }) ?? 0
+  }
+  return total
+}
+
+/**
+ * Waits until a refill finished after `refillsBefore` (some node copied the
+ * peers' sessions onto the restarted server) and every node sees every
+ * server up, so no node still writes around it. Returns how long it took.
+ */
+export async function waitForRefill (cluster: Cluster, refillsBefore: number, timeoutMs: number): Promise<number> {
+  const started = Date.now()
+  let last = ''
+  try {
+    await pollUntil(async () => {
+      const refills = await storeCounterTotal(cluster, 'refills')
+      const states = await sessionServerStates(cluster)
+      last = `refills ${refillsBefore} -> ${refills}, states ${JSON.stringify(states)}`
+      const allUp = Object.values(states).every((s) => s.length > 0 && s.every((state) => state === 'up'))
+      return refills > refillsBefore && allUp ? true : undefined
+    }, { timeoutMs, intervalMs: 250, what: 'a finished refill and every session server up on every node' })
+  } catch (err) {
+    throw new Error(`${(err as Error).message} (last seen: ${last})`)
+  }
+  return Date.now() - started
+}
