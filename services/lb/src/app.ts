@@ -91,7 +91,10 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
-    connectionsCheckingInterval: options.connectionsCheckingIntervalMs
+    connectionsCheckingInterval: options.connectionsCheckingIntervalMs,
+    // Node would answer a Host-less HTTP/1.1 request itself, with an empty 400;
+    // forwarded, the node answers it in the contract's error shape.
+    requireHostHeader: false
   }
   const onClientError = createClientErrorHandler(logger)
   const server = http.createServer(serverOptions, (req, res) => forwarder.handle(req, res, 'http'))

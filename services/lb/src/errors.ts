@@ -27,6 +27,21 @@ export const errors = {
     'The request cannot be forwarded: %s',
     400
   ),
+  STK_ERR_LB_MALFORMED_REQUEST: createError(
+    'STK_ERR_LB_MALFORMED_REQUEST',
+    'The request is not valid HTTP',
+    400
+  ),
+  STK_ERR_LB_REQUEST_TIMEOUT: createError(
+    'STK_ERR_LB_REQUEST_TIMEOUT',
+    'The request headers did not arrive in time',
+    408
+  ),
+  STK_ERR_LB_HEADERS_TOO_LARGE: createError(
+    'STK_ERR_LB_HEADERS_TOO_LARGE',
+    'The request headers are too large',
+    431
+  ),
   STK_ERR_LB_PAYLOAD_TOO_LARGE: createError(
     'STK_ERR_LB_PAYLOAD_TOO_LARGE',
     'The request body is larger than %d bytes',
