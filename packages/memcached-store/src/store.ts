@@ -322,6 +322,7 @@ export class MemcachedStore extends EventEmitter {
   }
 
   private replicasOf (key: string): ServerConnection[] {
+    if (this.closed) throw storeError('STK_ERR_CLOSED', 'the store was closed')
     return replicasFor(this.conns, key, this.options.replicas)
   }
 
@@ -330,11 +331,23 @@ export class MemcachedStore extends EventEmitter {
     return [...replicas.filter((c) => c.health.readable), ...replicas.filter((c) => c.health.state === 'recovering')]
   }
 
+  /**
+   * Every replica not marked down, in placement order. The first is where
+   * `cas` orders concurrent writers, so it must be the same server on every
+   * web node: a recovering server keeps its place (nodes may disagree on
+   * whether it is still recovering, never on the order). Only a server
+   * marked down gives up its place.
+   */
   private writeTargets (key: string): ServerConnection[] {
-    if (this.closed) throw storeError('STK_ERR_CLOSED', 'the store was closed')
-    const targets = this.readOrder(this.replicasOf(key))
+    const targets = this.replicasOf(key).filter((c) => c.health.writable)
     if (targets.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `every replica of ${key.slice(0, 12)}… is marked down`)
     return targets
+  }
+
+  private readTargets (key: string): ServerConnection[] {
+    const order = this.readOrder(this.replicasOf(key))
+    if (order.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `every replica of ${key.slice(0, 12)}… is marked down`)
+    return order
   }
 
   /**
@@ -343,7 +356,7 @@ export class MemcachedStore extends EventEmitter {
    * from a replica that is up; if the others all failed, the read fails.
    */
   private async readRecord (key: string): Promise<Found | undefined> {
-    const order = this.writeTargets(key)
+    const order = this.readTargets(key)
     const missed: Array<{ conn: ServerConnection, cas: string | undefined }> = []
     let errors = 0
     let believedMiss = false

@@ -27,14 +27,17 @@ export function ids (n: number, prefix = 'sid'): string[] {
 }
 
 /**
- * A store whose first probes have put the filled marker on every server, so
- * a test counting memcached commands counts only its own.
+ * A store that sends memcached nothing of its own during the test, so a test
+ * counting commands counts only the ones it causes: a first store's probes
+ * put the filled marker on every server and it is closed; the store returned
+ * probes once a minute.
  */
 export async function settledStoreFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): Promise<MemcachedStore> {
-  const store = storeFor(t, servers, options)
+  const settler = storeFor(t, servers)
   await waitFor('filled markers', async () => {
     for (const s of servers) if (await rawGet(s.port, 'stk:m:filled') !== 'ok') return false
     return true
   })
-  return store
+  await settler.close()
+  return storeFor(t, servers, { probeIntervalMs: 60_000, ...options })
 }

@@ -92,8 +92,8 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     requestTimeout: options.requestTimeoutMs,
     keepAliveTimeout: options.keepAliveTimeoutMs,
     connectionsCheckingInterval: options.connectionsCheckingIntervalMs,
-    // Node would answer a Host-less HTTP/1.1 request itself, with an empty 400;
-    // forwarded, the node answers it in the contract's error shape.
+    // Node would answer a Host-less HTTP/1.1 request itself with an empty 400;
+    // the forwarder answers it with the coded error instead.
     requireHostHeader: false
   }
   const onClientError = createClientErrorHandler(logger)

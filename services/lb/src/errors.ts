@@ -29,7 +29,7 @@ export const errors = {
   ),
   STK_ERR_LB_MALFORMED_REQUEST: createError(
     'STK_ERR_LB_MALFORMED_REQUEST',
-    'The request is not valid HTTP',
+    'The request is not valid HTTP/1.1',
     400
   ),
   STK_ERR_LB_REQUEST_TIMEOUT: createError(

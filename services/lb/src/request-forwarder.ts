@@ -157,6 +157,12 @@ export class RequestForwarder {
 
     res.setHeader('x-request-id', requestId)
     if (this.closing) res.setHeader('connection', 'close')
+    if (req.httpVersion === '1.1' && (req.headers.host === undefined || req.headers.host === '')) {
+      // HTTP/1.1 requires Host (RFC 9112 §3.2). Node's own check answers with
+      // an empty body, and forwarding would let Node's client invent one.
+      this.answerError(req, res, new errors.STK_ERR_LB_MALFORMED_REQUEST(), requestId, { connection: 'close' })
+      return
+    }
     setForwardedHeaders(req, proto, requestId)
 
     const body = await readRequestBody(req, { bufferLimitBytes: options.bodyBufferLimitBytes, maxBodyBytes: options.maxBodyBytes })

@@ -36,10 +36,13 @@ void test('a request Node cannot parse gets a coded JSON 400, and the LB keeps s
   assert.match(after, /^HTTP\/1\.1 200 /)
 })
 
-void test('a Host-less HTTP/1.1 request is forwarded, so the node answers it in its own shape', async (t) => {
+void test('a Host-less HTTP/1.1 request gets the coded 400 and is not forwarded', async (t) => {
   const backend = await startBackend(t, 'from-node')
   const { url } = await startLb(t, [{ name: 'b', url: backend.url }])
-  const answer = await raw(url, 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n')
-  assert.match(answer, /^HTTP\/1\.1 200 /)
-  assert.match(answer, /from-node/)
+  const answer = await raw(url, 'GET /api/session HTTP/1.1\r\nConnection: close\r\n\r\n')
+  assert.match(answer, /^HTTP\/1\.1 400 /)
+  assert.match(answer, /"code":"STK_ERR_LB_MALFORMED_REQUEST"/)
+  assert.doesNotMatch(answer, /from-node/)
+  // HTTP/1.0 needs no Host
+  assert.match(await raw(url, 'GET / HTTP/1.0\r\n\r\n'), /^HTTP\/1\.1 200 /)
 })
