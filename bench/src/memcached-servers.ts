@@ -39,6 +39,26 @@ export class MemcachedServers {
     await this.waitReady(i)
   }
 
+  /** SIGSTOP: the server keeps its connections but answers nothing. */
+  freeze (i: number): void {
+    this.supervisor.signal(`memcached-${i + 1}`, 'SIGSTOP')
+  }
+
+  thaw (i: number): void {
+    this.supervisor.signal(`memcached-${i + 1}`, 'SIGCONT')
+  }
+
+  /** SIGKILL only; respawn() brings it back (empty). */
+  async kill (i: number): Promise<void> {
+    await this.supervisor.kill(`memcached-${i + 1}`, 'SIGKILL')
+  }
+
+  /** Starts a killed server again on its port, empty, and waits until it answers. */
+  async respawn (i: number): Promise<void> {
+    this.supervisor.respawn(`memcached-${i + 1}`)
+    await this.waitReady(i)
+  }
+
   async stop (): Promise<void> {
     await this.supervisor.stop()
   }

@@ -53,6 +53,14 @@ export class KeySpace {
     return assertValidKey(`${this.prefix}m:filled`)
   }
 
+  /**
+   * Kept on the other servers while some web node has `serverId` marked down
+   * and writes past it: until it expires, no node reads from that server.
+   */
+  skipMarker (serverId: string): string {
+    return assertValidKey(`${this.prefix}m:skip:${serverId}`)
+  }
+
   /** True for keys this store owns and refills (sessions and user indexes; counters are not worth copying). */
   isReplicated (key: string): boolean {
     return key.startsWith(`${this.prefix}s:`) || key.startsWith(`${this.prefix}u:`)

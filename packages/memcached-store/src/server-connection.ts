@@ -14,6 +14,9 @@ export interface CasValue {
 /** memcached's answers to a conditional store that are not failures of the server. */
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
 
+/** Periods of its timeout a command may be given while this process's own event loop lags. */
+const MAX_LAG_GRACE = 10
+
 const OUTCOME_BY_REPLY: Record<string, StoreOutcome> = {
   EXISTS: 'exists',
   NOT_FOUND: 'not_found',
@@ -48,6 +51,8 @@ export class ServerConnection {
   private readonly client: MemcacheClient
   private readonly batcher = new GetBatcher((keys) => this.getsMany(keys))
   private closed = false
+  /** When this server last answered anything: a server that answers is not frozen. */
+  private lastReplyAt = 0
 
   constructor (
     readonly server: ResolvedServer,
@@ -56,7 +61,8 @@ export class ServerConnection {
     this.health = new ServerHealth(server.retryIntervalMs)
     this.client = new MemcacheClient({
       server: { server: `${server.host}:${server.port}`, maxConnections: 1 },
-      cmdTimeout: server.timeoutMs,
+      // our own timer (run) decides when a command failed; the client's is a backstop
+      cmdTimeout: server.timeoutMs * (MAX_LAG_GRACE + 1),
       connectTimeout: server.connectTimeoutMs,
       noDelay: true,
       keepAlive: 30_000,
@@ -75,15 +81,39 @@ export class ServerConnection {
 
   private run<T> (what: string, op: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(storeError('STK_ERR_CLOSED', this.id))
+    const timeoutMs = this.server.timeoutMs
     return new Promise<T>((resolve, reject) => {
       let settled = false
-      const timer = setTimeout(() => {
+      const startedAt = performance.now()
+      let dueAt = startedAt + timeoutMs
+      const fail = (): void => {
         if (settled) return
         settled = true
-        const err = storeError('STK_ERR_STORE_TIMEOUT', `${what} on ${this.id} took longer than ${this.server.timeoutMs} ms`)
+        const err = storeError('STK_ERR_STORE_TIMEOUT', `${what} on ${this.id} took longer than ${timeoutMs} ms`)
         this.onFailure(this, err)
         reject(err)
-      }, this.server.timeoutMs)
+      }
+      const onTimer = (): void => {
+        if (settled) return
+        // A timer that runs late means this process's event loop was busy
+        // (a burst of large sessions, say), not that the server was slow: the
+        // reply may be waiting in the socket. While the loop stays that busy,
+        // the command gets another period, up to MAX_LAG_GRACE periods in all,
+        // instead of taking a healthy server down for retry_interval. With a
+        // loop on time, a silent server fails at exactly its timeout.
+        // Likewise when the server answered another command within the last
+        // period: it is alive, and this command waits behind its replies.
+        const now = performance.now()
+        const busyHere = now - dueAt > timeoutMs / 4 || now - this.lastReplyAt < timeoutMs
+        if (busyHere && now - startedAt < timeoutMs * MAX_LAG_GRACE) {
+          dueAt = now + timeoutMs
+          timer = setTimeout(onTimer, timeoutMs)
+          return
+        }
+        // Timers run before I/O in a loop turn: let a reply that has arrived be read first.
+        setImmediate(fail)
+      }
+      let timer = setTimeout(onTimer, timeoutMs)
       let pending: Promise<T>
       try {
         pending = op()
@@ -91,6 +121,7 @@ export class ServerConnection {
         pending = Promise.reject(err)
       }
       pending.then((value) => {
+        this.lastReplyAt = performance.now()
         if (settled) return
         settled = true
         clearTimeout(timer)
@@ -101,6 +132,7 @@ export class ServerConnection {
         clearTimeout(timer)
         const reply = replyOf(err)
         if (reply !== undefined && reply in OUTCOME_BY_REPLY) {
+          this.lastReplyAt = performance.now()
           // a normal answer, surfaced by the client as an error
           resolve(OUTCOME_BY_REPLY[reply] as T)
           return

@@ -192,14 +192,18 @@ export class MemcachedStore extends EventEmitter {
       let merged = data
       let text: string | undefined = dataText
       const baseVersion = known?.v ?? (rev === undefined ? undefined : revNumber)
-      if (current?.d !== undefined && baseVersion !== undefined && current.v !== baseVersion) {
+      // Merge only with a copy newer than the one this request read: someone
+      // wrote since. An older copy (a replica still being refilled) is stale,
+      // not a concurrent change; merging with it would take what it lacks
+      // for removals and lose acknowledged writes.
+      if (current?.d !== undefined && baseVersion !== undefined && current.v > baseVersion) {
         base ??= known === undefined ? undefined : decodeJson(known.dataText) as SessionData
         merged = mergeSessions(base, current.d, data)
         text = undefined
         this.counts.conflicts++
         this.emit('conflict', { key })
       }
-      const env: Envelope = { v: (current?.v ?? baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now), d: merged }
+      const env: Envelope = { v: Math.max(current?.v ?? 0, baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now), d: merged }
       if (cookie !== undefined) env.k = cookie
       return { env, dataText: text }
     })
@@ -292,11 +296,11 @@ export class MemcachedStore extends EventEmitter {
     return { ...this.counts }
   }
 
-  /** Resolves once no server is recovering (a refill in progress), or after `timeoutMs`. */
+  /** Resolves true once no refill runs and no server is recovering, or false after `timeoutMs`. */
   async settled (timeoutMs = 30_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
-      if (this.conns.every((c) => c.health.state !== 'recovering')) return true
+      if (this.refilling.size === 0 && this.conns.every((c) => c.health.state !== 'recovering')) return true
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
     return false
@@ -541,12 +545,39 @@ export class MemcachedStore extends EventEmitter {
       this.counts.serverDowns++
       this.options.logger?.warn({ server: conn.id, err: err.message, retryInMs: conn.server.retryIntervalMs }, 'memcached server marked down')
       this.emit('serverDown', { server: conn.id, reason: err.message })
+      this.announceSkip(conn)
+    }
+  }
+
+  /**
+   * Web nodes see failures at different moments. While this node writes past
+   * a server, the others must not read from it: it misses those writes. The
+   * skip marker on the other servers tells them so, refreshed at every probe
+   * while the server stays down here.
+   */
+  private announceSkip (skipped: ServerConnection): void {
+    const key = this.keys.skipMarker(skipped.id)
+    const ttlS = Math.max(2, Math.ceil(3 * this.options.probeIntervalMs / 1000))
+    for (const other of this.conns) {
+      if (other !== skipped && other.health.writable) other.set(key, '1', ttlS).catch(ignore)
+    }
+  }
+
+  /** True when some node has announced that it writes past this server. */
+  private async skippedElsewhere (conn: ServerConnection): Promise<boolean> {
+    const witness = this.conns.find((c) => c !== conn && c.health.readable)
+    if (witness === undefined) return false
+    try {
+      return await witness.gets(this.keys.skipMarker(conn.id)) !== undefined
+    } catch {
+      return false
     }
   }
 
   private probeAll (): void {
     if (this.closed) return
     for (const conn of this.conns) {
+      if (conn.health.state === 'down') this.announceSkip(conn)
       if (this.probing.has(conn.id)) continue
       if (conn.health.state === 'down' && !conn.health.probeDue()) continue
       this.probing.add(conn.id)
@@ -558,15 +589,26 @@ export class MemcachedStore extends EventEmitter {
    * One probe: `stats` (a failure marks the server down; a new pid means it
    * restarted), then the filled marker. A server that lost the marker was
    * emptied, perhaps before this node ever saw it; the first node to put the
-   * marker back (`add`) refills it, and reads elsewhere until that is done.
+   * marker back (`add`) refills it. A server that was down may hold stale
+   * values: it is read only after its refill (`recovering`).
    */
   private async probe (conn: ServerConnection): Promise<void> {
     let recovering = conn.health.recordProbe(await conn.identity())
     if (conn.health.state === 'up') {
       const marker = this.keys.filledMarker()
       if (await conn.gets(marker) === undefined && await conn.add(marker, 'refilling', MARKER_CLAIM_TTL_S) === 'stored') {
-        recovering = conn.health.markRecovering()
+        // Empty, not stale: it holds nothing old, and a miss there falls
+        // through to the peers, so it stays up (and first in read order)
+        // while it is refilled.
+        this.options.logger?.info({ server: conn.id }, 'memcached server is empty; refilling it from its peers')
+        this.startRefill(conn)
       }
+    }
+    if (conn.health.state !== 'down' && await this.skippedElsewhere(conn)) {
+      // another node writes past it: read elsewhere, refill once it stops
+      recovering = conn.health.markRecovering() || recovering
+      if (recovering) this.emit('serverRecovering', { server: conn.id })
+      return
     }
     if (recovering) {
       this.options.logger?.info({ server: conn.id }, 'memcached server is back or empty; refilling it from its peers')
@@ -593,6 +635,8 @@ export class MemcachedStore extends EventEmitter {
       concurrency: this.options.refillConcurrency
     })
     await target.set(this.keys.filledMarker(), 'ok', 0)
+    // a node that began writing past it during the copy means another round
+    if (await this.skippedElsewhere(target)) return
     target.health.recordRefilled()
     this.counts.refills++
     this.counts.refilledKeys += report.copied

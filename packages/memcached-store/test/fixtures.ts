@@ -8,7 +8,7 @@ import { rawGet, waitFor } from './memcached-stats.js'
 export function storeFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): MemcachedStore {
   const store = new MemcachedStore({
     servers: servers.map((s) => s.address),
-    timeoutMs: 200,
+    timeoutMs: 500,
     retryIntervalMs: 300,
     probeIntervalMs: 100,
     readRepairChance: 0,

@@ -1,0 +1,71 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { startMemcached } from './memcached-process.js'
+import { ids, session, storeFor } from './fixtures.js'
+import { waitFor } from './memcached-stats.js'
+
+// Regression tests for lost acknowledged writes found by the chaos run
+// (bench/src/repro/): web nodes see a server's failure and return at
+// different moments.
+
+test('a node that still writes past a returned server keeps the others from reading it', async (t) => {
+  const [a, b] = await startMemcached(t, 2)
+  // x retries after 200 ms, y only after a minute: they disagree about A for that long
+  const x = storeFor(t, [a!, b!], { retryIntervalMs: 200, probeIntervalMs: 100 })
+  const y = storeFor(t, [a!, b!], { retryIntervalMs: 60_000, probeIntervalMs: 100 })
+  const sids = ids(20, 'disagree')
+  for (const sid of sids) await x.setSession(sid, session({ cart: ['one'] }))
+  await a!.kill()
+  for (const sid of sids) { await x.getSession(sid); await y.getSession(sid) }
+  await waitFor('both mark A down', () => x.health()[0]?.state === 'down' && y.health()[0]?.state === 'down')
+  await a!.start()
+  await waitFor('x probes A again', () => x.health()[0]?.state !== 'down')
+  await new Promise((resolve) => setTimeout(resolve, 500))
+  assert.equal(x.health()[0]?.state, 'recovering', 'x does not read A while y writes past it')
+  let missing = 0
+  for (const sid of sids) {
+    const s = await y.getSession(sid)
+    await y.setSession(sid, { ...s, cart: [...(s!.cart as string[]), 'two'] })
+    const next = await x.getSession(sid)
+    if (!(next?.cart as string[]).includes('two')) missing++
+  }
+  assert.equal(missing, 0)
+})
+
+test('writes made while a server was frozen survive its return and the writes during its refill', async (t) => {
+  const [a, b] = await startMemcached(t, 2)
+  t.after(() => { b!.signal('SIGCONT') })
+  const x = storeFor(t, [a!, b!], { timeoutMs: 300, retryIntervalMs: 300, probeIntervalMs: 50 })
+  const sids = ids(20, 'frozen')
+  const add = async (sid: string, item: string): Promise<void> => {
+    const s = await x.getSession(sid)
+    await x.setSession(sid, { ...s, cart: [...(s!.cart as string[]), item] })
+  }
+  for (const sid of sids) await x.setSession(sid, session({ cart: ['before'] }))
+  b!.signal('SIGSTOP')
+  await Promise.all(sids.map((sid) => x.getSession(sid)))
+  await waitFor('b down', () => x.health()[1]?.state === 'down')
+  for (const sid of sids) await add(sid, 'during-freeze')
+  const raced = new Promise<void>((resolve) => {
+    x.once('serverRecovering', () => { Promise.all(sids.map((sid) => add(sid, 'after-thaw'))).then(() => resolve(), () => resolve()) })
+  })
+  b!.signal('SIGCONT')
+  await raced
+  assert.equal(await x.settled(10_000), true)
+  for (const sid of sids) {
+    assert.deepEqual((await x.getSession(sid))?.cart, ['before', 'during-freeze', 'after-thaw'], sid)
+  }
+})
+
+test('a busy event loop is not a slow server: no server is marked down for it', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const store = storeFor(t, servers, { timeoutMs: 200 })
+  await store.setSession('s', session({ n: 1 }))
+  const read = store.getSession('s')
+  // the reply arrives while this process is blocked for twice the timeout
+  const until = Date.now() + 400
+  while (Date.now() < until) { /* busy, as under a burst of large sessions */ }
+  assert.equal((await read)?.n, 1)
+  assert.deepEqual(store.health().map((h) => h.state), ['up', 'up'])
+  assert.equal(store.counters().serverDowns, 0)
+})
