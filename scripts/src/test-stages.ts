@@ -65,6 +65,17 @@ export const STAGES: readonly Stage[] = [
     }
   },
   {
+    // Issue 6: a short chaos run is part of CI. It kills, restarts and freezes
+    // web nodes and memcached under 50 signed-in users, and exits non-zero on
+    // any logout, lost acknowledged write or unexplained error.
+    name: 'chaos',
+    plan: (rootDir) => {
+      const script = join(rootDir, 'bench', 'dist', 'src', 'chaos.js')
+      if (!existsSync(script)) return { run: false, reason: 'bench/dist/src/chaos.js is not built' }
+      return { run: true, command: process.execPath, args: [script, '--short'], what: 'chaos run, --short (under 60 s)' }
+    }
+  },
+  {
     name: 'e2e',
     plan: (rootDir) => {
       if (!PLAYWRIGHT_CONFIGS.some((file) => existsSync(join(rootDir, 'e2e', file)))) return { run: false, reason: 'no e2e/playwright.config.*' }
