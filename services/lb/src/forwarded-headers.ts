@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
 export type ForwardedProto = 'http' | 'https'
 
@@ -30,6 +30,28 @@ export function clientAddressOf (req: IncomingMessage): string | undefined {
   return address?.startsWith('::ffff:') === true && address.includes('.') ? address.slice(7) : address
 }
 
+/** Whether a lower-case header name is hop-by-hop (Transfer-Encoding aside, which frames the body). */
+export function isHopByHop (lowerName: string): boolean {
+  return hopByHop.includes(lowerName)
+}
+
+/** The lower-case header names a `Connection` header lists; empty when there is none. */
+export function listedInConnection (connection: string | undefined): string[] {
+  if (connection === undefined) return []
+  const listed: string[] = []
+  for (const token of connection.toLowerCase().split(',')) {
+    const name = token.trim()
+    // `close` and `keep-alive` are the usual values and name no other header.
+    if (name !== '' && name !== 'close' && name !== 'keep-alive') listed.push(name)
+  }
+  return listed
+}
+
+/** Whether `Connection` lists this header, so it stays on its hop; never one that frames or routes the message. */
+export function isConnectionListed (lowerName: string, listed: readonly string[]): boolean {
+  return listed.includes(lowerName) && !framing.includes(lowerName)
+}
+
 /**
  * Rewrites the request headers in place for forwarding (http-proxy copies
  * `req.headers` into the upstream request): drops hop-by-hop and spoofable
@@ -39,13 +61,17 @@ export function clientAddressOf (req: IncomingMessage): string | undefined {
 export function setForwardedHeaders (req: IncomingMessage, proto: ForwardedProto, requestId: string): void {
   const headers = req.headers
   const connection = headers.connection
-  const listed = typeof connection === 'string' ? connection.toLowerCase().split(',').map((token) => token.trim()) : []
-  for (const name of [...hopByHop, ...listed, ...spoofable]) {
-    // `Connection: host` must not strip what frames or routes the message.
-    if (name !== '' && !framing.includes(name)) delete headers[name]
+  if (connection !== undefined) {
+    for (const name of listedInConnection(connection)) {
+      // `Connection: host` must not strip what frames or routes the message.
+      if (!framing.includes(name)) delete headers[name]
+    }
   }
+  // Deleting only what is there keeps the common header object in V8's fast mode.
+  for (const name of hopByHop) if (headers[name] !== undefined) delete headers[name]
+  for (const name of spoofable) if (headers[name] !== undefined) delete headers[name]
   // Node has already answered `100 Continue` to the client; the body is ours to send.
-  delete headers.expect
+  if (headers.expect !== undefined) delete headers.expect
 
   const clientAddress = clientAddressOf(req)
   if (clientAddress === undefined) delete headers['x-forwarded-for']
@@ -60,17 +86,4 @@ export function setForwardedHeaders (req: IncomingMessage, proto: ForwardedProto
 export function setBufferedBodyLength (req: IncomingMessage, length: number): void {
   delete req.headers['transfer-encoding']
   req.headers['content-length'] = String(length)
-}
-
-/** Response headers minus those that describe the upstream connection. */
-export function endToEndResponseHeaders (headers: IncomingHttpHeaders): OutgoingHttpHeaders {
-  const connection = headers.connection
-  const listed = new Set(typeof connection === 'string' ? connection.toLowerCase().split(',').map((token) => token.trim()) : [])
-  const result: OutgoingHttpHeaders = {}
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || hopByHop.includes(name) || name === 'transfer-encoding') continue
-    if (listed.has(name) && !framing.includes(name)) continue
-    result[name] = value
-  }
-  return result
 }

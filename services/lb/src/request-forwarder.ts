@@ -1,6 +1,5 @@
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { pipeline } from 'node:stream'
 import { attemptFailureCodes, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'
 import type { Logger } from 'pino'
@@ -13,6 +12,7 @@ import type { ResolvedLbOptions } from './options.js'
 import { ProxyAttempt, lbFailureCodes, type AttemptFailure } from './proxy-attempt.js'
 import { bodyTooLargeCode, readRequestBody, replay, type RequestBody } from './request-body.js'
 import { writeUpstreamHead } from './response-head.js'
+import { relayResponseBody } from './response-relay.js'
 
 export interface RequestForwarderOptions {
   readonly options: ResolvedLbOptions
@@ -62,7 +62,7 @@ export class RequestForwarder {
       agent: deps.agent,
       // X-Forwarded-* are set by setForwardedHeaders: xfwd appends to a client's values.
       xfwd: false,
-      // The response is copied by writeUpstreamHead and a pipeline with error
+      // The response is copied by writeUpstreamHead and relayResponseBody, with error
       // handling; http-proxy's own copy throws on bad headers and ignores a
       // response stream that breaks.
       selfHandleResponse: true,
@@ -155,7 +155,8 @@ export class RequestForwarder {
       if (this.closing) setImmediate(() => this.afterResponse?.())
     })
 
-    res.setHeader('x-request-id', requestId)
+    // x-request-id goes into writeHead with the rest (see response-head.ts):
+    // a header set here would send Node down its slower merging path.
     if (this.closing) res.setHeader('connection', 'close')
     if (req.httpVersion === '1.1' && (req.headers.host === undefined || req.headers.host === '')) {
       // HTTP/1.1 requires Host (RFC 9112 §3.2). Node's own check answers with
@@ -287,7 +288,7 @@ export class RequestForwarder {
   ): void {
     const { balancer, metrics } = this.deps
     const upstream = attempt.upstream
-    const dropped = writeUpstreamHead(res, response, { 'x-request-id': requestId, ...(this.closing ? { connection: 'close' } : {}) })
+    const dropped = writeUpstreamHead(res, response, { requestId, close: this.closing })
     if (dropped === undefined) {
       response.destroy()
       balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
@@ -296,19 +297,13 @@ export class RequestForwarder {
     }
     if (dropped.length > 0) log.warn({ upstream: upstream.name, dropped }, 'dropped response headers that Node refuses to send')
 
-    // Who broke first decides whose failure it is: the upstream stopping
-    // mid-body (it is counted as an error and the client connection is cut,
-    // since a status was already sent) or the client leaving.
-    let brokenBy: 'upstream' | 'client' | undefined
-    response.once('aborted', () => { brokenBy ??= 'upstream' })
-    res.once('close', () => { if (!res.writableFinished) brokenBy ??= 'client' })
-    pipeline(response, res, (error) => {
+    relayResponseBody(response, res, (outcome) => {
       const latencyMs = performance.now() - attempt.startedAt
-      const clientAborted = error !== undefined && error !== null && brokenBy !== 'upstream'
-      const failed = error !== undefined && error !== null && !clientAborted
+      const failed = outcome.kind === 'upstream-broke'
+      const clientAborted = outcome.kind === 'client-gone'
       balancer.recordFinish(upstream.id, { latencyMs, statusCode: response.statusCode, failed, retried: false, clientAborted })
-      if (!failed && !clientAborted) metrics.upstreamDuration.observe({ upstream: upstream.name }, latencyMs / 1000)
-      if (failed) log.warn({ upstream: upstream.name, err: error }, 'upstream response broke after it started; the client connection was cut')
+      if (outcome.kind === 'finished') metrics.upstreamDuration.observe({ upstream: upstream.name }, latencyMs / 1000)
+      else if (failed) log.warn({ upstream: upstream.name, err: outcome.error }, 'upstream response broke after it started; the client connection was cut')
     })
   }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
 import { startBackend } from '../test-support/fake-backend.js'
-import { requestJson } from '../test-support/http-client.js'
+import { requestJson, waitFor } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
 
 void test('a backend that sends headers and then dies is not retried; the client sees an error; the LB survives', async (t) => {
@@ -37,4 +37,33 @@ void test('a backend that sends headers and then dies is not retried; the client
   const dyingStats = lb.balancer.snapshot().find((u) => u.name === 'dying')
   assert.equal(dyingStats?.errors, 1)
   assert.equal(dyingStats?.inFlight, 0)
+})
+
+void test('an upstream that breaks mid-body is counted as an error and an aborted request, and its latency is not sampled', async (t) => {
+  const dying = await startBackend(t, 'dying', {
+    handler: (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' })
+      res.write('part')
+      setTimeout(() => res.socket?.destroy(), 20)
+    }
+  })
+  const { url, lb } = await startLb(t, [{ name: 'dying', url: dying.url }])
+  const ended = await new Promise<string>((resolve) => {
+    const req = http.get(`${url}/`, { agent: false }, (res) => {
+      res.resume()
+      res.on('error', () => resolve('error'))
+      res.on('end', () => resolve('end'))
+    })
+    req.on('error', () => resolve('error'))
+  })
+  assert.equal(ended, 'error', 'the client connection is cut, not ended cleanly')
+  await waitFor(() => lb.totals.inFlight === 0, 'the request to be finished')
+  const stats = lb.balancer.snapshot()[0]
+  assert.equal(stats?.errors, 1)
+  assert.equal(stats?.inFlight, 0)
+  assert.equal(stats?.p50Ms, undefined, 'a broken answer is not a latency sample')
+  const requests = await lb.metrics.registry.getSingleMetricAsString('lb_requests_total')
+  assert.match(requests, /lb_requests_total\{upstream="dying",status="aborted"\} 1/)
+  const durations = await lb.metrics.registry.getSingleMetricAsString('lb_upstream_response_duration_seconds')
+  assert.doesNotMatch(durations, /_count\{upstream="dying"\} [1-9]/)
 })

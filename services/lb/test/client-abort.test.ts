@@ -72,3 +72,32 @@ void test('a client that leaves in the middle of a streamed response does not cr
   await sleep(50)
   assert.equal((await request(`${url}/ok`)).status, 200)
 })
+
+void test('a client that leaves mid-body releases the upstream connection and is not counted as an upstream error', async (t) => {
+  let upstreamResponseClosed = false
+  const streaming = await startBackend(t, 'streaming', {
+    handler: (req, res) => {
+      if (req.url !== '/stream') { res.end('ok'); return }
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      const timer = setInterval(() => res.write('tick\n'), 10)
+      res.on('close', () => {
+        clearInterval(timer)
+        upstreamResponseClosed = !res.writableFinished
+      })
+    }
+  })
+  const { url, lb } = await startLb(t, [{ name: 'streaming', url: streaming.url }])
+  await new Promise<void>((resolve) => {
+    const req = http.get(`${url}/stream`, { agent: false }, (res) => {
+      res.once('data', () => { req.destroy(); resolve() })
+    })
+    req.on('error', () => resolve())
+  })
+  await waitFor(() => upstreamResponseClosed, 'the upstream connection to be closed by the LB')
+  await waitFor(() => lb.totals.inFlight === 0, 'the request to be finished')
+  const stats = lb.balancer.snapshot()[0]
+  assert.equal(stats?.inFlight, 0)
+  assert.equal(stats?.errors, 0, 'a client leaving is not the upstream failing')
+  const metrics = await lb.metrics.registry.getSingleMetricAsString('lb_requests_total')
+  assert.match(metrics, /lb_requests_total\{upstream="streaming",status="aborted"\} 1/)
+})
