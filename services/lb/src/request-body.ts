@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { Readable, Transform, type TransformCallback } from 'node:stream'
+import { Transform, type Readable, type TransformCallback, type Writable } from 'node:stream'
 
 /**
  * The client's body as the forwarder can use it:
@@ -29,12 +29,18 @@ export function hasBody (req: IncomingMessage): boolean {
     (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
 }
 
+/** The body of a request without one (`hasBody` is false), without a promise or a tick. */
+export function emptyBody (req: IncomingMessage): RequestBody {
+  // Let the request end so Node can reuse the connection.
+  req.resume()
+  return req.headers['content-length'] === undefined ? absent : emptyPresent
+}
+
+const absent: RequestBody = Object.freeze({ kind: 'buffered', bytes: empty, present: false })
+const emptyPresent: RequestBody = Object.freeze({ kind: 'buffered', bytes: empty, present: true })
+
 export function readRequestBody (req: IncomingMessage, limits: BodyLimits): Promise<RequestBody> {
-  if (!hasBody(req)) {
-    // Let the request end so Node can reuse the connection.
-    req.resume()
-    return Promise.resolve({ kind: 'buffered', bytes: empty, present: req.headers['content-length'] !== undefined })
-  }
+  if (!hasBody(req)) return Promise.resolve(emptyBody(req))
   // Node's parser has already refused a malformed Content-Length.
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length'])
   if (declared !== undefined && declared > limits.maxBodyBytes) return Promise.resolve({ kind: 'too-large' })
@@ -93,7 +99,19 @@ function streamRest (req: IncomingMessage, head: readonly Buffer[], headSize: nu
   return limiter
 }
 
-/** A fresh readable over a buffered body, one per attempt (http-proxy's `buffer` option pipes it). */
-export function replay (bytes: Buffer): Readable {
-  return Readable.from(bytes.length === 0 ? [] : [bytes])
+/**
+ * What http-proxy's `buffer` option needs of a body: it only calls
+ * `buffer.pipe(proxyReq)`. A buffered body is written with one `end()`, so
+ * Node sends it with the request head; a Readable per attempt would cost a
+ * stream, its listeners and a tick for nothing.
+ */
+export interface BodySource {
+  pipe: (destination: Writable) => void
+}
+
+const emptySource: BodySource = Object.freeze({ pipe: (destination: Writable) => { destination.end() } })
+
+/** A source over a buffered body; it may be piped once per attempt. */
+export function replay (bytes: Buffer): BodySource {
+  return bytes.length === 0 ? emptySource : { pipe: (destination) => { destination.end(bytes) } }
 }

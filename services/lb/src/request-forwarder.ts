@@ -1,5 +1,7 @@
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import type { Stream } from 'node:stream'
+import { parse as parseUrl, type Url } from 'node:url'
 import { attemptFailureCodes, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'
 import type { Logger } from 'pino'
@@ -10,7 +12,7 @@ import { setBufferedBodyLength, setForwardedHeaders, requestIdOf, type Forwarded
 import type { LbMetrics } from './metrics.js'
 import type { ResolvedLbOptions } from './options.js'
 import { ProxyAttempt, lbFailureCodes, type AttemptFailure } from './proxy-attempt.js'
-import { bodyTooLargeCode, readRequestBody, replay, type RequestBody } from './request-body.js'
+import { bodyTooLargeCode, emptyBody, hasBody, readRequestBody, replay, type BodySource, type RequestBody } from './request-body.js'
 import { writeUpstreamHead } from './response-head.js'
 import { relayResponseBody } from './response-relay.js'
 
@@ -54,6 +56,8 @@ export class RequestForwarder {
   private readonly current = new WeakMap<IncomingMessage, ProxyAttempt>()
   // Attempts waiting for an answer, per upstream, so a health verdict can release them.
   private readonly waiting = new Map<string, Set<ProxyAttempt>>()
+  // Parsed upstream origins, as http-proxy's setupOutgoing reads them.
+  private readonly targets = new Map<string, Url>()
   private closing = false
   private afterResponse: (() => void) | undefined
 
@@ -166,7 +170,9 @@ export class RequestForwarder {
     }
     setForwardedHeaders(req, proto, requestId)
 
-    const body = await readRequestBody(req, { bufferLimitBytes: options.bodyBufferLimitBytes, maxBodyBytes: options.maxBodyBytes })
+    const body = hasBody(req)
+      ? await readRequestBody(req, { bufferLimitBytes: options.bodyBufferLimitBytes, maxBodyBytes: options.maxBodyBytes })
+      : emptyBody(req)
     if (body.kind === 'client-gone') return
     if (body.kind === 'too-large') {
       // The rest of the body is not read, so the connection cannot carry another request.
@@ -260,16 +266,19 @@ export class RequestForwarder {
     waiting.add(attempt)
     this.deps.balancer.recordStart(upstream.id)
 
-    let source
+    let source: BodySource
     if (body.kind === 'buffered') {
       source = replay(body.bytes)
     } else {
       source = body.stream
-      source.once('error', (error: NodeJS.ErrnoException) => attempt.abort(error.code ?? bodyTooLargeCode, error.message))
+      body.stream.once('error', (error: NodeJS.ErrnoException) => attempt.abort(error.code ?? bodyTooLargeCode, error.message))
     }
     try {
-      // `buffer` is what http-proxy pipes into the upstream request instead of `req`.
-      this.proxy.web(req, res, { target: upstream.url, buffer: source }, (error) => this.guard(() => attempt.onProxyError(error)))
+      // `buffer` is what http-proxy pipes into the upstream request instead of
+      // `req`; it only calls its pipe(). A parsed target spares http-proxy a
+      // url.parse per request.
+      const target = this.targetOf(upstream)
+      this.proxy.web(req, res, { target, buffer: source as Stream }, (error) => this.guard(() => attempt.onProxyError(error)))
     } catch (error) {
       // http.request throws synchronously on a header it refuses to send;
       // unguarded, that kills the process (node-http-proxy#1679).
@@ -305,6 +314,17 @@ export class RequestForwarder {
       if (outcome.kind === 'finished') metrics.upstreamDuration.observe({ upstream: upstream.name }, latencyMs / 1000)
       else if (failed) log.warn({ upstream: upstream.name, err: outcome.error }, 'upstream response broke after it started; the client connection was cut')
     })
+  }
+
+  private targetOf (upstream: Upstream): Url {
+    let target = this.targets.get(upstream.url)
+    if (target === undefined) {
+      // Upstreams come and go with re-resolution; the cache only ever holds a few origins.
+      if (this.targets.size > 1024) this.targets.clear()
+      target = Object.freeze(parseUrl(upstream.url))
+      this.targets.set(upstream.url, target)
+    }
+    return target
   }
 
   private stopWaiting (attempt: ProxyAttempt): void {
