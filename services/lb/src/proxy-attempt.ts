@@ -36,12 +36,12 @@ export interface AttemptContext {
 /**
  * One try of one request on one upstream. It turns http-proxy's events into
  * a single result: the first of a response, a failure or the client leaving
- * settles it, and anything later is ignored or cleaned up.
+ * settles it, and anything later is ignored or cleaned up. The result goes to
+ * a callback, not a promise: a promise per attempt and its tick cost more than
+ * the rest of the attempt's own bookkeeping on the hot path.
  */
 export class ProxyAttempt {
   readonly startedAt = performance.now()
-  readonly result: Promise<AttemptResult>
-  private settle!: (result: AttemptResult) => void
   private settled = false
   private proxyReq: ClientRequest | undefined
   private connected = false
@@ -50,15 +50,18 @@ export class ProxyAttempt {
   private abortCode: string | undefined
   private connectTimer: NodeJS.Timeout | undefined
 
-  constructor (readonly upstream: Upstream, readonly context: AttemptContext) {
-    this.result = new Promise((resolve) => {
-      this.settle = (result) => {
-        if (this.settled) return
-        this.settled = true
-        clearTimeout(this.connectTimer)
-        resolve(result)
-      }
-    })
+  constructor (
+    readonly upstream: Upstream,
+    readonly context: AttemptContext,
+    /** Called once, possibly from inside http-proxy's or Node's event handlers. */
+    private readonly onResult: (attempt: ProxyAttempt, result: AttemptResult) => void
+  ) {}
+
+  private settle (result: AttemptResult): void {
+    if (this.settled) return
+    this.settled = true
+    if (this.connectTimer !== undefined) clearTimeout(this.connectTimer)
+    this.onResult(this, result)
   }
 
   /** True until the attempt has a result; only then may it be aborted. */
@@ -116,7 +119,7 @@ export class ProxyAttempt {
   /** The client went away: stop talking to the upstream. */
   onClientGone (): void {
     if (this.settled) return
-    this.settle({ kind: 'client-gone' })
+    this.settle(clientGone)
     this.proxyReq?.destroy()
   }
 
@@ -139,3 +142,5 @@ export class ProxyAttempt {
     this.onProxyError(Object.assign(new Error(message), { code }))
   }
 }
+
+const clientGone: AttemptResult = Object.freeze({ kind: 'client-gone' })

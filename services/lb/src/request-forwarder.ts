@@ -1,6 +1,6 @@
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { Stream } from 'node:stream'
+import type { Readable, Stream } from 'node:stream'
 import { parse as parseUrl, type Url } from 'node:url'
 import { attemptFailureCodes, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'
@@ -11,7 +11,7 @@ import { errors } from './errors.js'
 import { setBufferedBodyLength, setForwardedHeaders, requestIdOf, type ForwardedProto } from './forwarded-headers.js'
 import type { LbMetrics } from './metrics.js'
 import type { ResolvedLbOptions } from './options.js'
-import { ProxyAttempt, lbFailureCodes, type AttemptFailure } from './proxy-attempt.js'
+import { ProxyAttempt, lbFailureCodes, type AttemptFailure, type AttemptResult } from './proxy-attempt.js'
 import { bodyTooLargeCode, emptyBody, hasBody, readRequestBody, replay, type BodySource, type RequestBody } from './request-body.js'
 import { writeUpstreamHead } from './response-head.js'
 import { relayResponseBody } from './response-relay.js'
@@ -43,6 +43,36 @@ interface LastFailure {
   readonly failure: AttemptFailure
 }
 
+/** One client request as it goes through its attempts. */
+interface Exchange {
+  readonly req: IncomingMessage
+  readonly res: ServerResponse
+  readonly requestId: string
+  readonly method: string
+  readonly startedAt: number
+  /** The upstream that answered or failed last; 'none' while none was tried. */
+  upstreamName: string
+  attempts: number
+  bodyBuffered: boolean
+  /** What http-proxy pipes into each upstream request. */
+  source: BodySource | Readable | undefined
+  /** Upstreams that failed this request, once one has. */
+  tried: Set<string> | undefined
+  /** The latest attempt, settled or not. */
+  attempt: ProxyAttempt | undefined
+  last: LastFailure | undefined
+}
+
+// The exchange rides on its response: http-proxy's events and the response's
+// own listeners find it there, so those listeners are shared functions rather
+// than closures per request, and no WeakMap lookup is needed.
+const exchangeKey = Symbol('stickless.exchange')
+type ExchangeCarrier = ServerResponse & { [exchangeKey]?: Exchange }
+
+function exchangeOf (res: ServerResponse): Exchange | undefined {
+  return (res as ExchangeCarrier)[exchangeKey]
+}
+
 /**
  * Forwards client requests to upstreams with http-proxy: picks an upstream,
  * tries it, and on a failure asks the retry policy whether to try another.
@@ -53,7 +83,6 @@ interface LastFailure {
 export class RequestForwarder {
   readonly totals: RequestTotals = { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0 }
   private readonly proxy: httpProxy
-  private readonly current = new WeakMap<IncomingMessage, ProxyAttempt>()
   // Attempts waiting for an answer, per upstream, so a health verdict can release them.
   private readonly waiting = new Map<string, Set<ProxyAttempt>>()
   // Parsed upstream origins, as http-proxy's setupOutgoing reads them.
@@ -61,7 +90,26 @@ export class RequestForwarder {
   private closing = false
   private afterResponse: (() => void) | undefined
 
+  // Listeners shared by every request (`this` is the emitter), not closures per request.
+  private readonly onClientResponseError: (this: ServerResponse, error: Error) => void
+  private readonly onClientRequestError: (this: IncomingMessage, error: Error) => void
+  private readonly onClientResponseClose: (this: ServerResponse) => void
+
   constructor (private readonly deps: RequestForwarderOptions) {
+    const logger = deps.logger
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners below get the emitter as `this`
+    const forwarder = this
+    this.onClientResponseError = function onClientResponseError (error) {
+      logger.debug({ reqId: exchangeOf(this)?.requestId, err: error }, 'client response error')
+    }
+    this.onClientRequestError = function onClientRequestError (error) {
+      // setForwardedHeaders put the request id there before any I/O.
+      logger.debug({ reqId: this.headers['x-request-id'], err: error }, 'client request error')
+    }
+    this.onClientResponseClose = function onClientResponseClose () {
+      const exchange = exchangeOf(this)
+      if (exchange !== undefined) forwarder.finish(exchange)
+    }
     this.proxy = httpProxy.createProxyServer({
       agent: deps.agent,
       // X-Forwarded-* are set by setForwardedHeaders: xfwd appends to a client's values.
@@ -75,13 +123,23 @@ export class RequestForwarder {
     })
     // A throw inside these listeners would surface in a socket callback and
     // end the process, so each one is guarded.
-    this.proxy.on('proxyReq', (proxyReq, req) => this.guard(() => this.current.get(req)?.onProxyReq(proxyReq)))
-    this.proxy.on('proxyRes', (proxyRes, req) => this.guard(() => {
-      if (this.current.get(req)?.onResponse(proxyRes) !== true) proxyRes.destroy()
-    }))
+    this.proxy.on('proxyReq', (proxyReq, _req, res) => {
+      try {
+        exchangeOf(res)?.attempt?.onProxyReq(proxyReq)
+      } catch (error) {
+        this.handlerFailed(error)
+      }
+    })
+    this.proxy.on('proxyRes', (proxyRes, _req, res) => {
+      try {
+        if (exchangeOf(res)?.attempt?.onResponse(proxyRes) !== true) proxyRes.destroy()
+      } catch (error) {
+        this.handlerFailed(error)
+      }
+    })
     // http-proxy reports an upstream error after the client socket closed as
     // 'econnreset' instead of calling the request's callback.
-    this.proxy.on('econnreset', (_error, req) => this.guard(() => this.current.get(req)?.onClientGone()))
+    this.proxy.on('econnreset', (_error, _req, res) => this.guard(() => exchangeOf(res as ServerResponse)?.attempt?.onClientGone()))
     // Errors with no callback (none are expected) must still have a listener,
     // or http-proxy rethrows them.
     this.proxy.on('error', (error) => deps.logger.error({ err: error }, 'http-proxy error without a request callback'))
@@ -89,14 +147,11 @@ export class RequestForwarder {
 
   /** The request listener for the HTTP and HTTPS servers. */
   handle (req: IncomingMessage, res: ServerResponse, proto: ForwardedProto): void {
-    this.serve(req, res, proto).catch((error: unknown) => {
-      this.deps.logger.error({ err: error, url: req.url }, 'request handling failed')
-      try {
-        sendError(req, res, new errors.STK_ERR_LB_INTERNAL(), requestIdOf(req.headers))
-      } catch {
-        res.destroy()
-      }
-    })
+    try {
+      this.serve(req, res, proto)
+    } catch (error) {
+      this.failInternally(req, res, error)
+    }
   }
 
   /** From now on responses close their connection, so clients move to another LB. */
@@ -111,7 +166,8 @@ export class RequestForwarder {
    * have seen the request (idempotent, buffered). Others keep waiting.
    */
   releaseWaitingOn (upstreamId: string): void {
-    for (const attempt of this.waiting.get(upstreamId) ?? []) {
+    // A copy: an abort settles its attempt at once, which leaves the set.
+    for (const attempt of [...this.waiting.get(upstreamId) ?? []]) {
       const { method, bodyBuffered, number } = attempt.context
       const allowed = this.deps.retryPolicy.shouldRetry({
         method,
@@ -131,180 +187,195 @@ export class RequestForwarder {
     this.proxy.close()
   }
 
-  private async serve (req: IncomingMessage, res: ServerResponse, proto: ForwardedProto): Promise<void> {
-    const { options, balancer, retryPolicy, metrics } = this.deps
-    const requestId = requestIdOf(req.headers)
-    const log = this.deps.logger.child({ reqId: requestId })
-    const startedAt = performance.now()
-    const method = req.method ?? 'GET'
-    const summary = { upstream: 'none', attempts: 0 }
+  private serve (req: IncomingMessage, res: ServerResponse, proto: ForwardedProto): void {
+    const exchange: Exchange = {
+      req,
+      res,
+      requestId: requestIdOf(req.headers),
+      method: req.method ?? 'GET',
+      startedAt: performance.now(),
+      upstreamName: 'none',
+      attempts: 0,
+      bodyBuffered: true,
+      source: undefined,
+      tried: undefined,
+      attempt: undefined,
+      last: undefined
+    }
+    ;(res as ExchangeCarrier)[exchangeKey] = exchange
     this.totals.requests += 1
     this.totals.inFlight += 1
+    res.on('error', this.onClientResponseError)
+    req.on('error', this.onClientRequestError)
+    res.once('close', this.onClientResponseClose)
 
-    res.on('error', (error) => log.debug({ err: error }, 'client response error'))
-    req.on('error', (error) => log.debug({ err: error }, 'client request error'))
-    res.once('close', () => {
-      this.totals.inFlight -= 1
-      this.current.get(req)?.onClientGone()
-      const status = res.writableFinished ? String(res.statusCode) : 'aborted'
-      metrics.requests.inc({ upstream: summary.upstream, status })
-      log.info({
-        method,
-        url: req.url,
-        status,
-        upstream: summary.upstream,
-        attempts: summary.attempts,
-        durationMs: Math.round((performance.now() - startedAt) * 10) / 10
-      }, 'request')
-      if (this.closing) setImmediate(() => this.afterResponse?.())
-    })
-
-    // x-request-id goes into writeHead with the rest (see response-head.ts):
-    // a header set here would send Node down its slower merging path.
     if (this.closing) res.setHeader('connection', 'close')
     if (req.httpVersion === '1.1' && (req.headers.host === undefined || req.headers.host === '')) {
       // HTTP/1.1 requires Host (RFC 9112 §3.2). Node's own check answers with
       // an empty body, and forwarding would let Node's client invent one.
-      this.answerError(req, res, new errors.STK_ERR_LB_MALFORMED_REQUEST(), requestId, { connection: 'close' })
+      this.answerError(exchange, new errors.STK_ERR_LB_MALFORMED_REQUEST(), { connection: 'close' })
       return
     }
-    setForwardedHeaders(req, proto, requestId)
+    setForwardedHeaders(req, proto, exchange.requestId)
 
-    const body = hasBody(req)
-      ? await readRequestBody(req, { bufferLimitBytes: options.bodyBufferLimitBytes, maxBodyBytes: options.maxBodyBytes })
-      : emptyBody(req)
+    if (!hasBody(req)) {
+      this.forward(exchange, emptyBody(req))
+      return
+    }
+    const { bodyBufferLimitBytes, maxBodyBytes } = this.deps.options
+    readRequestBody(req, { bufferLimitBytes: bodyBufferLimitBytes, maxBodyBytes }).then(
+      (body) => this.forward(exchange, body),
+      (error: unknown) => this.failInternally(req, res, error)
+    )
+  }
+
+  private forward (exchange: Exchange, body: RequestBody): void {
+    const { req } = exchange
     if (body.kind === 'client-gone') return
     if (body.kind === 'too-large') {
       // The rest of the body is not read, so the connection cannot carry another request.
-      this.answerError(req, res, new errors.STK_ERR_LB_PAYLOAD_TOO_LARGE(options.maxBodyBytes), requestId, { connection: 'close' })
+      this.answerError(exchange, new errors.STK_ERR_LB_PAYLOAD_TOO_LARGE(this.deps.options.maxBodyBytes), { connection: 'close' })
       return
     }
-    if (body.kind === 'buffered' && (body.present || body.bytes.length > 0)) setBufferedBodyLength(req, body.bytes.length)
-
-    const tried = new Set<string>()
-    let upstream = balancer.pick()
-    let last: LastFailure | undefined
-    while (upstream !== undefined && !res.destroyed) {
-      tried.add(upstream.id)
-      summary.upstream = upstream.name
-      summary.attempts += 1
-      const attempt = this.startAttempt(req, res, upstream, body, method, summary.attempts)
-      const result = await attempt.result
-      this.stopWaiting(attempt)
-
-      if (result.kind === 'response') {
-        this.streamResponse(req, res, attempt, result.response, requestId, log)
-        return
-      }
-      if (result.kind === 'client-gone') {
-        balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
-        return
-      }
-
-      const failure = result.failure
-      if (!failure.connected && failure.code !== bodyTooLargeCode && failure.code !== lbFailureCodes.badRequest) {
-        const transition = balancer.recordConnectFailure(upstream.id)
-        if (transition !== undefined) this.deps.onTransition(transition)
-      }
-      const decision = retryPolicy.decide({
-        method,
-        errorCode: failure.code,
-        requestSent: failure.requestSent,
-        responseStarted: false,
-        bytesSentToClient: res.headersSent ? 1 : 0,
-        requestBodyBuffered: body.kind === 'buffered',
-        attempt: summary.attempts
-      })
-      const next = decision.retry ? balancer.pick(tried) : undefined
-      balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: next !== undefined })
-      log.warn({
-        upstream: upstream.name,
-        code: failure.code,
-        error: failure.message,
-        attempt: summary.attempts,
-        retry: decision.reason,
-        next: next?.name
-      }, 'upstream attempt failed')
-      if (next !== undefined) {
-        metrics.retries.inc({ upstream: upstream.name, reason: decision.reason })
-        this.totals.retries += 1
-      }
-      last = { upstream, failure }
-      upstream = next
+    if (body.kind === 'buffered') {
+      if (body.present || body.bytes.length > 0) setBufferedBodyLength(req, body.bytes.length)
+      exchange.source = replay(body.bytes)
+    } else {
+      exchange.bodyBuffered = false
+      exchange.source = body.stream
+      body.stream.once('error', (error: NodeJS.ErrnoException) => exchange.attempt?.abort(error.code ?? bodyTooLargeCode, error.message))
     }
+    this.tryUpstream(exchange, this.deps.balancer.pick())
+  }
+
+  /** Starts an attempt on `upstream`, or answers when there is none left to try. */
+  private tryUpstream (exchange: Exchange, upstream: Upstream | undefined): void {
+    const { res } = exchange
+    if (upstream === undefined || res.destroyed) {
+      this.answerWithoutUpstream(exchange)
+      return
+    }
+    exchange.upstreamName = upstream.name
+    exchange.attempts += 1
+    this.startAttempt(exchange, upstream)
+  }
+
+  private onAttemptResult (exchange: Exchange, attempt: ProxyAttempt, result: AttemptResult): void {
+    try {
+      this.settleAttempt(exchange, attempt, result)
+    } catch (error) {
+      this.failInternally(exchange.req, exchange.res, error)
+    }
+  }
+
+  private settleAttempt (exchange: Exchange, attempt: ProxyAttempt, result: AttemptResult): void {
+    const { balancer, retryPolicy, metrics } = this.deps
+    const { res } = exchange
+    const upstream = attempt.upstream
+    this.stopWaiting(attempt)
+    if (result.kind === 'response') {
+      this.streamResponse(exchange, attempt, result.response)
+      return
+    }
+    if (result.kind === 'client-gone') {
+      balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
+      return
+    }
+
+    const failure = result.failure
+    if (!failure.connected && failure.code !== bodyTooLargeCode && failure.code !== lbFailureCodes.badRequest) {
+      const transition = balancer.recordConnectFailure(upstream.id)
+      if (transition !== undefined) this.deps.onTransition(transition)
+    }
+    const decision = retryPolicy.decide({
+      method: exchange.method,
+      errorCode: failure.code,
+      requestSent: failure.requestSent,
+      responseStarted: false,
+      bytesSentToClient: res.headersSent ? 1 : 0,
+      requestBodyBuffered: exchange.bodyBuffered,
+      attempt: exchange.attempts
+    })
+    // A retry goes to an upstream this request has not tried; the set is
+    // only needed once an attempt has failed.
+    const tried = exchange.tried ??= new Set()
+    tried.add(upstream.id)
+    const next = decision.retry ? balancer.pick(tried) : undefined
+    balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: next !== undefined })
+    this.deps.logger.warn({
+      reqId: exchange.requestId,
+      upstream: upstream.name,
+      code: failure.code,
+      error: failure.message,
+      attempt: exchange.attempts,
+      retry: decision.reason,
+      next: next?.name
+    }, 'upstream attempt failed')
+    if (next !== undefined) {
+      metrics.retries.inc({ upstream: upstream.name, reason: decision.reason })
+      this.totals.retries += 1
+    }
+    exchange.last = { upstream, failure }
+    this.tryUpstream(exchange, next)
+  }
+
+  /** No upstream (left) to try: the answer is the LB's own error. */
+  private answerWithoutUpstream (exchange: Exchange): void {
+    const { res, last } = exchange
     if (res.destroyed) return
     // Nothing in rotation, or every upstream tried refused the connection and
     // is now ejected: to the client that is "no healthy backend", not a 502.
-    if (last === undefined || (!last.failure.connected && balancer.availableCount() === 0)) {
-      summary.upstream = 'none'
+    if (last === undefined || (!last.failure.connected && this.deps.balancer.availableCount() === 0)) {
+      exchange.upstreamName = 'none'
       this.totals.noHealthyBackend += 1
-      this.answerError(req, res, new errors.STK_ERR_LB_NO_HEALTHY_BACKEND(), requestId)
+      this.answerError(exchange, new errors.STK_ERR_LB_NO_HEALTHY_BACKEND())
       return
     }
     const error = this.errorFor(last)
     // A body cut off at the limit leaves unread bytes on the connection.
-    this.answerError(req, res, error, requestId, error.statusCode === 413 ? { connection: 'close' } : undefined)
+    this.answerError(exchange, error, error.statusCode === 413 ? { connection: 'close' } : undefined)
   }
 
-  private startAttempt (
-    req: IncomingMessage,
-    res: ServerResponse,
-    upstream: Upstream,
-    body: Exclude<RequestBody, { kind: 'too-large' | 'client-gone' }>,
-    method: string,
-    number: number
-  ): ProxyAttempt {
+  private startAttempt (exchange: Exchange, upstream: Upstream): void {
     const attempt = new ProxyAttempt(upstream, {
-      method,
-      bodyBuffered: body.kind === 'buffered',
-      number,
+      method: exchange.method,
+      bodyBuffered: exchange.bodyBuffered,
+      number: exchange.attempts,
       connectTimeoutMs: this.deps.options.connectTimeoutMs
-    })
-    this.current.set(req, attempt)
+    }, this.onResultOf(exchange))
+    exchange.attempt = attempt
     let waiting = this.waiting.get(upstream.id)
     if (waiting === undefined) this.waiting.set(upstream.id, waiting = new Set())
     waiting.add(attempt)
     this.deps.balancer.recordStart(upstream.id)
-
-    let source: BodySource
-    if (body.kind === 'buffered') {
-      source = replay(body.bytes)
-    } else {
-      source = body.stream
-      body.stream.once('error', (error: NodeJS.ErrnoException) => attempt.abort(error.code ?? bodyTooLargeCode, error.message))
-    }
     try {
       // `buffer` is what http-proxy pipes into the upstream request instead of
       // `req`; it only calls its pipe(). A parsed target spares http-proxy a
       // url.parse per request.
-      const target = this.targetOf(upstream)
-      this.proxy.web(req, res, { target, buffer: source as Stream }, (error) => this.guard(() => attempt.onProxyError(error)))
+      this.proxy.web(exchange.req, exchange.res, { target: this.targetOf(upstream), buffer: exchange.source as Stream }, (error) => this.guard(() => attempt.onProxyError(error)))
     } catch (error) {
       // http.request throws synchronously on a header it refuses to send;
       // unguarded, that kills the process (node-http-proxy#1679).
       attempt.fail(lbFailureCodes.badRequest, error instanceof Error ? error.message : String(error))
     }
-    return attempt
   }
 
-  private streamResponse (
-    req: IncomingMessage,
-    res: ServerResponse,
-    attempt: ProxyAttempt,
-    response: IncomingMessage,
-    requestId: string,
-    log: Logger
-  ): void {
-    const { balancer, metrics } = this.deps
+  private onResultOf (exchange: Exchange): (attempt: ProxyAttempt, result: AttemptResult) => void {
+    return (attempt, result) => this.onAttemptResult(exchange, attempt, result)
+  }
+
+  private streamResponse (exchange: Exchange, attempt: ProxyAttempt, response: IncomingMessage): void {
+    const { balancer, metrics, logger } = this.deps
+    const { res, requestId } = exchange
     const upstream = attempt.upstream
     const dropped = writeUpstreamHead(res, response, { requestId, close: this.closing })
     if (dropped === undefined) {
       response.destroy()
       balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
-      this.answerError(req, res, new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, `invalid status ${String(response.statusCode)}`), requestId)
+      this.answerError(exchange, new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, `invalid status ${String(response.statusCode)}`))
       return
     }
-    if (dropped.length > 0) log.warn({ upstream: upstream.name, dropped }, 'dropped response headers that Node refuses to send')
+    if (dropped.length > 0) logger.warn({ reqId: requestId, upstream: upstream.name, dropped }, 'dropped response headers that Node refuses to send')
 
     relayResponseBody(response, res, (outcome) => {
       const latencyMs = performance.now() - attempt.startedAt
@@ -312,8 +383,27 @@ export class RequestForwarder {
       const clientAborted = outcome.kind === 'client-gone'
       balancer.recordFinish(upstream.id, { latencyMs, statusCode: response.statusCode, failed, retried: false, clientAborted })
       if (outcome.kind === 'finished') metrics.upstreamDuration.observe({ upstream: upstream.name }, latencyMs / 1000)
-      else if (failed) log.warn({ upstream: upstream.name, err: outcome.error }, 'upstream response broke after it started; the client connection was cut')
+      else if (failed) logger.warn({ reqId: requestId, upstream: upstream.name, err: outcome.error }, 'upstream response broke after it started; the client connection was cut')
     })
+  }
+
+  /** The client response closed: finished, cut, or the client left. */
+  private finish (exchange: Exchange): void {
+    const { req, res } = exchange
+    this.totals.inFlight -= 1
+    exchange.attempt?.onClientGone()
+    const status = res.writableFinished ? String(res.statusCode) : 'aborted'
+    this.deps.metrics.requests.inc({ upstream: exchange.upstreamName, status })
+    this.deps.logger.info({
+      reqId: exchange.requestId,
+      method: exchange.method,
+      url: req.url,
+      status,
+      upstream: exchange.upstreamName,
+      attempts: exchange.attempts,
+      durationMs: Math.round((performance.now() - exchange.startedAt) * 10) / 10
+    }, 'request')
+    if (this.closing) setImmediate(() => this.afterResponse?.())
   }
 
   private targetOf (upstream: Upstream): Url {
@@ -348,16 +438,31 @@ export class RequestForwarder {
     }
   }
 
-  private answerError (req: IncomingMessage, res: ServerResponse, error: LbError, requestId: string, headers?: Record<string, string>): void {
+  private answerError (exchange: Exchange, error: LbError, headers?: Record<string, string>): void {
     this.totals.lbErrors += 1
-    sendError(req, res, error, requestId, headers)
+    sendError(exchange.req, exchange.res, error, exchange.requestId, headers)
+  }
+
+  /** A bug in the LB: logged with its stack, answered 500 (or the connection cut). */
+  private failInternally (req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const requestId = exchangeOf(res)?.requestId ?? requestIdOf(req.headers)
+    this.deps.logger.error({ reqId: requestId, err: error, url: req.url }, 'request handling failed')
+    try {
+      sendError(req, res, new errors.STK_ERR_LB_INTERNAL(), requestId)
+    } catch {
+      res.destroy()
+    }
   }
 
   private guard (fn: () => void): void {
     try {
       fn()
     } catch (error) {
-      this.deps.logger.error({ err: error }, 'proxy event handler failed')
+      this.handlerFailed(error)
     }
+  }
+
+  private handlerFailed (error: unknown): void {
+    this.deps.logger.error({ err: error }, 'proxy event handler failed')
   }
 }
