@@ -13,7 +13,8 @@ import { findSetCookie } from './helpers/set-cookie.js'
 import { metricValue } from './helpers/store-health.js'
 import { pollUntil } from './helpers/wait.js'
 
-const cluster = useCluster()
+// The nodes log one line per request only with ACCESS_LOG=on.
+const cluster = useCluster({ webEnv: { ACCESS_LOG: 'on' } })
 
 const FORGED = {
   'x-forwarded-for': '203.0.113.9',
@@ -30,7 +31,7 @@ interface RequestLog {
   req?: { host?: string, remoteAddress?: string, url?: string }
 }
 
-/** The web node's "incoming request" log line for a request id (the node logs what it believed). */
+/** The web node's access log line for a request id (the node logs what it believed). */
 async function incomingRequestLog (node: string, requestId: string): Promise<RequestLog> {
   return await pollUntil(async () => {
     for (const line of cluster.logs(node)) {

@@ -427,7 +427,10 @@ export class MemcachedStore extends EventEmitter {
     if (now - last < this.options.touchAfterMs) return
     this.touchedAt.set(key, now)
     const ttlS = this.ttlFor(env.k, env.c, now)
-    for (const conn of this.writeTargets(key)) {
+    // Every replica may have been marked down since the read: the read still
+    // answers, and the next one touches.
+    const targets = this.replicasOf(key).filter((c) => c.health.writable)
+    for (const conn of targets) {
       conn.touch(key, ttlS).then(() => { this.counts.touches++ }, ignore)
     }
   }

@@ -5,12 +5,12 @@
 //   └ pages     cookies, forms, stateless CSRF, GET /login
 //     ├ session         (rolling)  GET /, POST /login, POST /logout, POST /api/login,
 //     │                            POST /api/logout, POST /api/cart
-//     └ session-read    (no roll)  GET /api/session
+//     └ session-read    (read-only, no @fastify/session)  GET /api/session
 //
 // Only the two session contexts ever talk to the store, so health checks,
 // scrapes and the login form cost nothing there and work while it is down.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import fastifyCookie, { Signer } from '@fastify/cookie'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fastifyCookie from '@fastify/cookie'
 import fastifyFormbody from '@fastify/formbody'
 import fastifyCsrfProtection from '@fastify/csrf-protection'
 import type { WebConfig } from './config.js'
@@ -20,12 +20,15 @@ import { WebMetrics } from './metrics.js'
 import { LoginLimiter, type LoginLimiterOptions } from './auth/login-limiter.js'
 import { ClusterStatus, type ClusterStatusSource } from './cluster-status.js'
 import { createSessionLogId } from './session-log-id.js'
+import { CachingSigner } from './caching-signer.js'
+import { installAccessLog } from './access-log.js'
 import { requestIdFrom } from './request-id.js'
 import { createClientErrorHandler } from './client-errors.js'
 import { createFrameworkErrorHandler, installErrorHandling } from './error-handling.js'
 import { installRequireHost, installResponseHeaders } from './response-headers.js'
 import { installRequestMetrics } from './request-metrics.js'
 import sessionSupport from './plugins/session-support.js'
+import readOnlySession from './plugins/read-only-session.js'
 import type { RouteDependencies } from './route-dependencies.js'
 import { healthRoutes } from './routes/health.js'
 import { metricsRoutes } from './routes/metrics.js'
@@ -72,7 +75,7 @@ export const serverTimeouts = Object.freeze({
 export function buildApp (options: BuildAppOptions): FastifyInstance {
   const { config, store } = options
   const lifecycle = options.lifecycle ?? new Lifecycle()
-  const signer = new Signer([...config.sessionSecrets], 'sha256')
+  const signer = new CachingSigner({ secrets: config.sessionSecrets })
 
   const app: FastifyInstance = Fastify({
     ...(options.loggerInstance !== undefined ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? false }),
@@ -83,6 +86,8 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     requestIdHeader: false,
+    // Fastify's two lines per request are replaced by one (access-log.ts), or none.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFrom,
     requestTimeout: serverTimeouts.requestTimeoutMs,
     keepAliveTimeout: serverTimeouts.keepAliveTimeoutMs,
@@ -116,6 +121,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
   installRequireHost(app)
   installErrorHandling(app, config.nodeName)
   installRequestMetrics(app, metrics)
+  if (config.accessLog) installAccessLog(app, deps.sessionLogId)
   app.register(healthRoutes, deps)
   app.register(metricsRoutes, deps)
 
@@ -133,7 +139,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     await pagesApp.register(loginFormRoutes, deps)
 
     pagesApp.register(async function sessionRoutes (sessionApp: FastifyInstance) {
-      await sessionApp.register(sessionSupport, { store, signer, idleTimeoutMs: config.idleTimeoutMs, rolling: true, sessionLogId: deps.sessionLogId })
+      await sessionApp.register(sessionSupport, { store, signer, idleTimeoutMs: config.idleTimeoutMs })
       await sessionApp.register(dashboardRoutes, deps)
       await sessionApp.register(loginSubmitRoutes, deps)
       await sessionApp.register(logoutRoutes, deps)
@@ -142,7 +148,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     })
 
     pagesApp.register(async function readOnlySessionRoutes (readApp: FastifyInstance) {
-      await readApp.register(sessionSupport, { store, signer, idleTimeoutMs: config.idleTimeoutMs, rolling: false, sessionLogId: deps.sessionLogId })
+      await readApp.register(readOnlySession, { store, signer })
       await readApp.register(apiSessionRoutes, deps)
     })
   })

@@ -29,6 +29,8 @@ export interface WebConfig {
   readonly lbStatusUrl: string | undefined
   /** pino level. Default info. */
   readonly logLevel: string
+  /** One info line per request (ACCESS_LOG=on|off). Default off: the LB logs every request. */
+  readonly accessLog: boolean
   /** How long a node keeps serving after SIGTERM while /healthz says 503. Default 3000 ms. */
   readonly shutdownDrainMs: number
 }
@@ -41,6 +43,7 @@ export const defaults = Object.freeze({
   absoluteTimeoutS: 43200, // 12 h
   trustedProxies: '127.0.0.1,::1',
   logLevel: 'info',
+  accessLog: false, // the LB's access log covers every request; see README for the cost
   shutdownDrainMs: 3000 // the LB probes health about every second; three probes is plenty
 })
 
@@ -108,6 +111,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): WebConfig {
     throw invalid('LOG_LEVEL', JSON.stringify(logLevel), [...LOG_LEVELS].join(', '))
   }
 
+  const accessLogRaw = env.ACCESS_LOG?.trim().toLowerCase() || (defaults.accessLog ? 'on' : 'off')
+  if (accessLogRaw !== 'on' && accessLogRaw !== 'off') {
+    throw invalid('ACCESS_LOG', JSON.stringify(env.ACCESS_LOG), 'on or off')
+  }
+
   const trustedProxies = list(env.TRUSTED_PROXIES ?? defaults.trustedProxies)
 
   return Object.freeze({
@@ -123,6 +131,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): WebConfig {
     trustedProxies: Object.freeze(trustedProxies),
     lbStatusUrl,
     logLevel,
+    accessLog: accessLogRaw === 'on',
     shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', defaults.shutdownDrainMs, 0, 120_000)
   })
 }

@@ -32,7 +32,11 @@ export function appendHop (hops: readonly Hop[] | undefined, hop: Hop): Hop[] {
  */
 export function signedInUser (request: FastifyRequest, absoluteTimeoutMs: number, now = Date.now()): string | undefined {
   // request.session is {} or null outside a loaded session (see @fastify/session).
-  const session = request.session as Partial<FastifyRequest['session']> | null | undefined
+  return signedInUserOf(request.session as Partial<FastifyRequest['session']> | null | undefined, absoluteTimeoutMs, now)
+}
+
+/** signedInUser for session data read without @fastify/session (read-only-session.ts). */
+export function signedInUserOf (session: Partial<FastifyRequest['session']> | null | undefined, absoluteTimeoutMs: number, now = Date.now()): string | undefined {
   const user = session?.user
   if (typeof user !== 'string' || user.length === 0) return undefined
   const createdAt = session?.createdAt

@@ -2,12 +2,22 @@
 // is a stolen session). The key derives from the signing secret, so every
 // node computes the same value and one session can be followed across nodes.
 import { createHmac } from 'node:crypto'
+import { BoundedCache } from './bounded-cache.js'
 
 export type SessionLogId = (sessionId: string) => string
 
+/** Log ids remembered per node: one HMAC per session, not one per request. */
+const REMEMBERED_LOG_IDS = 20_000
+
 export function createSessionLogId (secret: string): SessionLogId {
   const key = createHmac('sha256', secret).update('stickless session log id').digest()
+  const known = new BoundedCache<string>(REMEMBERED_LOG_IDS)
   return function sessionLogId (sessionId: string): string {
-    return createHmac('sha256', key).update(sessionId).digest('base64url').slice(0, 16)
+    let id = known.get(sessionId)
+    if (id === undefined) {
+      id = createHmac('sha256', key).update(sessionId).digest('base64url').slice(0, 16)
+      known.set(sessionId, id)
+    }
+    return id
   }
 }

@@ -44,3 +44,45 @@ test('a session past its absolute lifetime is signed out', async (t) => {
   assert.equal(page.statusCode, 303)
   assert.equal(store.read(id), undefined, 'GET / removed it')
 })
+
+test('GET /api/session with a cookie that names no usable session: 401, the cookie cleared, nothing written', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  const sid = await signIn(app)
+  const id = sessionIdOf(sid)
+  const tampered = `${sid.slice(0, -2)}xx`
+  const stored = store.read(id)
+  assert.ok(stored)
+  const writes = store.calls.set
+  const cases: Array<[string, string, () => void]> = [
+    ['a bad signature', tampered, () => {}],
+    ['a session gone from the store', sid, () => { store.sessions.delete(id) }],
+    ['a session whose cookie expired', sid, () => {
+      store.sessions.set(id, JSON.stringify({ ...stored, cookie: { ...(stored.cookie as object), expires: new Date(Date.now() - 1000).toISOString() } }))
+    }]
+  ]
+  for (const [what, cookie, arrange] of cases) {
+    arrange()
+    const res = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid: cookie }) } })
+    assert.equal(res.statusCode, 401, what)
+    assert.deepEqual(res.json(), { authenticated: false, node: 'web-1' }, what)
+    const cleared = rawSetCookies(res)
+    assert.equal(cleared.length, 1, `${what}: one Set-Cookie`)
+    assert.match(cleared[0] as string, /^sid=; .*Expires=Thu, 01 Jan 1970/i, `${what}: the cookie is cleared`)
+    assert.match(cleared[0] as string, /Path=\//, what)
+  }
+  assert.equal(store.calls.set, writes, 'a read-only route never writes')
+  assert.equal(store.calls.destroy, 0)
+})
+
+test('GET /api/session while the store is down: 503 in the API error shape', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  const sid = await signIn(app)
+  store.down = true
+  const res = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
+  assert.equal(res.statusCode, 503)
+  const body = res.json<{ statusCode: number, code: string }>()
+  assert.equal(body.statusCode, 503)
+  assert.match(body.code, /^STK_ERR_/)
+})

@@ -31,8 +31,10 @@ test('reads every variable', () => {
     TRUSTED_PROXIES: '10.0.0.5',
     LB_STATUS_URL: 'http://127.0.0.1:8081/status.json',
     LOG_LEVEL: 'debug',
+    ACCESS_LOG: 'ON',
     SHUTDOWN_DRAIN_MS: '500'
   })
+  assert.equal(config.accessLog, true)
   assert.equal(config.port, 3002)
   assert.equal(config.nodeName, 'web-2')
   assert.deepEqual(config.sessionSecrets, [a, b])
@@ -50,7 +52,8 @@ test('bad values fail with STK_ERR_WEB_INVALID_OPTION naming the option, never e
     [{ NODE_NAME: 'web 1\r\n' }, /NODE_NAME/],
     [{ SESSION_IDLE_TIMEOUT_S: '600', SESSION_ABSOLUTE_TIMEOUT_S: '60' }, /SESSION_ABSOLUTE_TIMEOUT_S/],
     [{ LB_STATUS_URL: 'file:///etc/passwd' }, /LB_STATUS_URL/],
-    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/]
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ ACCESS_LOG: 'yes please' }, /ACCESS_LOG/]
   ]
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (err: Error & { code?: string }) => {

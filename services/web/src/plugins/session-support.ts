@@ -2,27 +2,20 @@
 // their encapsulated context, so /healthz and /metrics never touch the store.
 import fp from 'fastify-plugin'
 import fastifySession from '@fastify/session'
-import type { Signer } from '@fastify/cookie'
+import type { CookieSigner } from '../caching-signer.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { WebSessionStore } from '../session-store.js'
-import { SESSION_COOKIE_NAME, hasStoredSession, isHttps } from '../session-cookie.js'
-import type { SessionLogId } from '../session-log-id.js'
+import { SESSION_COOKIE_NAME, isHttps } from '../session-cookie.js'
 
 export interface SessionSupportOptions {
   readonly store: Pick<WebSessionStore, 'get' | 'set' | 'destroy'>
   /** Signs with the first secret, verifies with all (rotation). */
-  readonly signer: Signer
+  readonly signer: CookieSigner
   readonly idleTimeoutMs: number
-  /**
-   * true: every response re-saves (the store turns an unchanged session into a
-   * touch), which keeps an active session alive. false: read-only routes.
-   */
-  readonly rolling: boolean
-  readonly sessionLogId: SessionLogId
 }
 
 async function sessionSupport (instance: FastifyInstance, options: SessionSupportOptions): Promise<void> {
-  const { signer, sessionLogId } = options
+  const { signer } = options
 
   // @fastify/session unsigns with every secret but compares the cookie with
   // the id signed by the first one, and clears the cookie of an unchanged
@@ -47,7 +40,9 @@ async function sessionSupport (instance: FastifyInstance, options: SessionSuppor
     // @fastify/session's own expiry check agrees with memcached's TTL.
     store: options.store,
     saveUninitialized: false, // anonymous traffic must not fill memcached
-    rolling: options.rolling,
+    // Every response re-saves (the store turns an unchanged session into a
+    // touch), which keeps an active session alive.
+    rolling: true,
     cookie: {
       path: '/',
       httpOnly: true,
@@ -57,17 +52,13 @@ async function sessionSupport (instance: FastifyInstance, options: SessionSuppor
     }
   })
 
-  instance.addHook('onRequest', function applySessionPolicy (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+  instance.addHook('onRequest', function applySessionPolicy (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const session = request.session as FastifyRequest['session'] | null | Record<string, never>
     if (session !== null && 'sessionId' in session) {
       // A stored session remembers the Secure flag of the request that created
       // it, and @fastify/session silently skips saving a Secure cookie over
       // http. The flag must follow this request's scheme instead.
       session.cookie.secure = isHttps(request)
-      if (hasStoredSession(request)) {
-        // reply.log writes the "request completed" line, so it gets the field too.
-        request.log = reply.log = request.log.child({ session: sessionLogId(session.sessionId) })
-      }
     }
     done()
   })

@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RouteDependencies } from '../route-dependencies.js'
-import { signedInUser } from '../session-data.js'
+import { signedInUserOf } from '../session-data.js'
 
-/** Registered in a context whose sessions do not roll: it never writes. */
+/** Registered with read-only-session.ts: the session is read, never written. */
 export async function apiSessionRoutes (app: FastifyInstance, deps: RouteDependencies): Promise<void> {
   const { config } = deps
   app.get('/api/session', function readSession (request: FastifyRequest, reply: FastifyReply) {
-    const user = signedInUser(request, config.absoluteTimeoutMs)
+    const session = request.storedSession?.data
+    const user = signedInUserOf(session, config.absoluteTimeoutMs)
     if (user === undefined) {
       return reply.code(401).send({ authenticated: false, node: config.nodeName })
     }
-    return reply.code(200).send({ authenticated: true, user, node: config.nodeName, cart: request.session.cart ?? [] })
+    return reply.code(200).send({ authenticated: true, user, node: config.nodeName, cart: session?.cart ?? [] })
   })
 }

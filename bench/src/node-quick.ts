@@ -1,0 +1,117 @@
+// A fast loop for tuning one web node: memcached x2, one bare Fastify /hello
+// server and one web node (2 replicas), then wrk over /hello, the node's
+// /healthz and signed-in GET /api/session at 200 B and 4 KB, interleaved, with
+// the node's CPU per request. About 40 s. Not part of `npm run bench`; the
+// suite's figures come from http-bench.ts.
+//
+// `node bench/dist/src/node-quick.js [--seconds 3] [--rounds 3] [--profile]`
+// Extra environment for the web node: NODE_QUICK_ENV='LOG_LEVEL=warn,...'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '@stickless/scripts/cluster'
+import { BenchProcesses } from './bench-processes.js'
+import { runWrk } from './load-tool.js'
+import { cpuSeconds } from './process-cpu.js'
+import { cartOfSize, loginMany, SessionEditor, writeCookieFile } from './session-pool.js'
+import { ROOT_DIR } from './http-topology.js'
+import { randomBytes } from 'node:crypto'
+
+function arg (name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback
+}
+
+function extraEnv (): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const pair of (process.env.NODE_QUICK_ENV ?? '').split(',').filter((p) => p.includes('='))) {
+    const eq = pair.indexOf('=')
+    out[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  return out
+}
+
+async function main (): Promise<void> {
+  const seconds = arg('seconds', 3)
+  const rounds = arg('rounds', 3)
+  const profile = process.argv.includes('--profile')
+  const p = new BenchProcesses({})
+  const dir = mkdtempSync(join(tmpdir(), 'node-quick-'))
+  const secret = randomBytes(32).toString('hex')
+  try {
+    const mc: string[] = []
+    for (const name of ['memcached-a', 'memcached-b']) {
+      const port = await freePort()
+      p.start({ name, tier: 0, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '512', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : [])] })
+      await p.waitForMemcached(name, port)
+      mc.push(`127.0.0.1:${port}`)
+    }
+    const helloPort = await freePort()
+    p.start({ name: 'hello', tier: 1, command: process.execPath, args: [`${ROOT_DIR}bench/dist/src/hello-server.js`], env: { PORT: String(helloPort) } })
+    const webPort = await freePort()
+    p.start({
+      name: 'web',
+      tier: 1,
+      command: process.execPath,
+      args: [...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : []), `${ROOT_DIR}services/web/dist/src/main.js`],
+      env: {
+        PORT: String(webPort),
+        HOST: '127.0.0.1',
+        NODE_NAME: 'web-q',
+        SESSION_SERVERS: mc.map((a) => `tcp://${a}?timeout=1&retry_interval=15`).join(','),
+        SESSION_SECRETS: secret,
+        TRUSTED_PROXIES: '127.0.0.1',
+        SHUTDOWN_DRAIN_MS: '0',
+        ...extraEnv()
+      }
+    })
+    const hello = `http://127.0.0.1:${helloPort}`
+    const web = `http://127.0.0.1:${webPort}`
+    await p.waitForHttp('hello', `${hello}/healthz`)
+    await p.waitForHttp('web', `${web}/healthz`)
+    const logged = await loginMany([web], 20, 4)
+    const editor = new SessionEditor(mc, secret)
+    const small = await editor.clone(logged, 1000, () => ['bench item'])
+    const big = await editor.clone(logged, 1000, () => cartOfSize(4096))
+    await editor.close()
+    writeCookieFile(join(dir, 'small.txt'), small)
+    writeCookieFile(join(dir, 'big.txt'), big)
+    const cases = [
+      { id: 'hello', url: `${hello}/hello`, pid: 'hello' },
+      { id: 'healthz', url: `${web}/healthz`, pid: 'web' },
+      { id: 'session 200 B', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 50 },
+      { id: 'session 200 B c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 10 },
+      { id: 'session 4 KB c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 10 }
+    ]
+    const results = new Map<string, Array<{ rps: number, cpuUs: number, bad: number }>>()
+    for (let r = 0; r < rounds; r++) {
+      for (const c of cases) {
+        const pid = p.pid(c.pid) as number
+        const before = cpuSeconds([pid])
+        const load = await runWrk({ url: c.url, connections: c.connections ?? 50, durationS: seconds, cookieFile: c.cookies })
+        const after = cpuSeconds([pid])
+        const cpu = (after.get(pid) ?? 0) - (before.get(pid) ?? 0)
+        const list = results.get(c.id) ?? []
+        list.push({ rps: load.rps, cpuUs: cpu * 1e6 / load.requests, bad: load.badStatus + load.socketErrors })
+        results.set(c.id, list)
+      }
+    }
+    const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+    const helloRps = med((results.get('hello') ?? []).map((x) => x.rps))
+    const base10 = med((results.get('session 200 B c10') ?? []).map((x) => x.rps))
+    for (const [id, list] of results) {
+      const rps = med(list.map((x) => x.rps))
+      const vs = id.includes('c10') ? `${(rps / base10).toFixed(2)}x 200B-c10` : `${(rps / helloRps).toFixed(2)}x hello`
+      console.log(`${id.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  ${med(list.map((x) => x.cpuUs)).toFixed(0).padStart(5)} µs/req  ${vs}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
+    }
+    if (profile) console.log(`profile in ${join(dir, 'prof')}`)
+  } finally {
+    await p.stop()
+    if (!profile) rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err)
+  process.exitCode = 1
+})
