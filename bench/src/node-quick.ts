@@ -4,7 +4,7 @@
 // the node's CPU per request. About 40 s. Not part of `npm run bench`; the
 // suite's figures come from http-bench.ts.
 //
-// `node bench/dist/src/node-quick.js [--seconds 3] [--rounds 3] [--profile]`
+// `node bench/dist/src/node-quick.js [--seconds 3] [--rounds 3] [--profile] [--only 4 KB,healthz]`
 // Extra environment for the web node: NODE_QUICK_ENV='LOG_LEVEL=warn,...'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -80,12 +80,15 @@ async function main (): Promise<void> {
       { id: 'hello', url: `${hello}/hello`, pid: 'hello' },
       { id: 'healthz', url: `${web}/healthz`, pid: 'web' },
       { id: 'session 200 B', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 50 },
+      { id: 'session 4 KB', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 50 },
       { id: 'session 200 B c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 10 },
       { id: 'session 4 KB c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 10 }
     ]
+    const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined
+    const chosen = cases.filter((c) => only === undefined || c.id === 'hello' || only.some((o) => c.id.includes(o)))
     const results = new Map<string, Array<{ rps: number, cpuUs: number, bad: number }>>()
     for (let r = 0; r < rounds; r++) {
-      for (const c of cases) {
+      for (const c of chosen) {
         const pid = p.pid(c.pid) as number
         const before = cpuSeconds([pid])
         const load = await runWrk({ url: c.url, connections: c.connections ?? 50, durationS: seconds, cookieFile: c.cookies })
@@ -99,9 +102,10 @@ async function main (): Promise<void> {
     const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
     const helloRps = med((results.get('hello') ?? []).map((x) => x.rps))
     const base10 = med((results.get('session 200 B c10') ?? []).map((x) => x.rps))
+    const base50 = med((results.get('session 200 B') ?? []).map((x) => x.rps))
     for (const [id, list] of results) {
       const rps = med(list.map((x) => x.rps))
-      const vs = id.includes('c10') ? `${(rps / base10).toFixed(2)}x 200B-c10` : `${(rps / helloRps).toFixed(2)}x hello`
+      const vs = id.includes('c10') ? `${(rps / base10).toFixed(2)}x 200B-c10` : id.includes('4 KB') ? `${(rps / base50).toFixed(2)}x 200B` : `${(rps / helloRps).toFixed(2)}x hello`
       console.log(`${id.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  ${med(list.map((x) => x.cpuUs)).toFixed(0).padStart(5)} µs/req  ${vs}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
     }
     if (profile) console.log(`profile in ${join(dir, 'prof')}`)
