@@ -47,6 +47,13 @@ const stringVariables = {
   LB_UPSTREAM_LOCAL_ADDRESS: 'upstreamLocalAddress'
 } as const satisfies Record<string, keyof LbOptions>
 
+// Environment variable → boolean option.
+const booleanVariables = {
+  LB_ACCESS_LOG: 'accessLog'
+} as const satisfies Record<string, keyof LbOptions>
+
+const booleanWords: Readonly<Record<string, boolean>> = { on: true, off: false, true: true, false: false, 1: true, 0: false }
+
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 export function readEnvConfig (env: Readonly<Record<string, string | undefined>>): EnvConfig {
@@ -61,6 +68,13 @@ export function readEnvConfig (env: Readonly<Record<string, string | undefined>>
   for (const [variable, option] of Object.entries(stringVariables)) {
     const raw = present(env[variable])
     if (raw !== undefined) options[option] = raw
+  }
+  for (const [variable, option] of Object.entries(booleanVariables)) {
+    const raw = present(env[variable])
+    if (raw === undefined) continue
+    const value = booleanWords[raw.toLowerCase()]
+    if (value === undefined) throw new Invalid(variable, 'expected on or off (true/false, 1/0)', raw)
+    options[option] = value
   }
   const backendText = present(env.LB_BACKENDS) ?? defaultBackends
   const backends = parseBackendList(backendText)

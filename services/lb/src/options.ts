@@ -80,6 +80,13 @@ export interface LbOptions {
    * X-Forwarded-* from the LB's address alone, not from every local client.
    */
   upstreamLocalAddress?: string
+  /**
+   * One info line per request (method, url, status, upstream, attempts,
+   * duration). Default false: on /hello it cost about 25 us of CPU per request
+   * (a JSON line and a write), a sixth of the LB's whole cost. Failed
+   * attempts, errors and health changes are logged either way.
+   */
+  accessLog?: boolean
 }
 
 export type ResolvedLbOptions = Readonly<Required<Omit<LbOptions, 'tls' | 'httpsHost'>> & {
@@ -119,10 +126,11 @@ export const lbDefaults: Defaults = Object.freeze({
   // request then fails with ECONNRESET. Closing ours first avoids the race.
   agentFreeSocketTimeoutMs: 60_000,
   shutdownTimeoutMs: 10_000,
-  upstreamLocalAddress: ''
+  upstreamLocalAddress: '',
+  accessLog: false
 })
 
-const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPath' | 'upstreamLocalAddress'>, readonly [min: number, max: number]> = {
+const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPath' | 'upstreamLocalAddress' | 'accessLog'>, readonly [min: number, max: number]> = {
   port: [0, 65_535],
   httpsPort: [0, 65_535],
   adminPort: [0, 65_535],
@@ -171,6 +179,7 @@ export function resolveLbOptions (options: LbOptions): ResolvedLbOptions {
   if (typeof merged.upstreamLocalAddress !== 'string' || (merged.upstreamLocalAddress !== '' && isIP(merged.upstreamLocalAddress) === 0)) {
     throw new Invalid('upstreamLocalAddress', 'expected an IP address, or empty for the system\'s choice', merged.upstreamLocalAddress)
   }
+  if (typeof merged.accessLog !== 'boolean') throw new Invalid('accessLog', 'expected true or false', merged.accessLog)
   const httpsHost = given.httpsHost ?? merged.host
   if (typeof httpsHost !== 'string' || httpsHost === '') throw new Invalid('httpsHost', 'expected a host name or address', httpsHost)
   if (typeof merged.healthPath !== 'string' || !merged.healthPath.startsWith('/')) {

@@ -389,21 +389,25 @@ export class RequestForwarder {
 
   /** The client response closed: finished, cut, or the client left. */
   private finish (exchange: Exchange): void {
-    const { req, res } = exchange
+    const { res } = exchange
     this.totals.inFlight -= 1
     exchange.attempt?.onClientGone()
     const status = res.writableFinished ? String(res.statusCode) : 'aborted'
     this.deps.metrics.requests.inc({ upstream: exchange.upstreamName, status })
+    if (this.deps.options.accessLog) this.logAccess(exchange, status)
+    if (this.closing) setImmediate(() => this.afterResponse?.())
+  }
+
+  private logAccess (exchange: Exchange, status: string): void {
     this.deps.logger.info({
       reqId: exchange.requestId,
       method: exchange.method,
-      url: req.url,
+      url: exchange.req.url,
       status,
       upstream: exchange.upstreamName,
       attempts: exchange.attempts,
       durationMs: Math.round((performance.now() - exchange.startedAt) * 10) / 10
     }, 'request')
-    if (this.closing) setImmediate(() => this.afterResponse?.())
   }
 
   private targetOf (upstream: Upstream): Url {

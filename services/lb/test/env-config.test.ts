@@ -45,6 +45,13 @@ void test('a bad variable fails with a coded error naming it and the value', () 
   assert.throws(() => readEnvConfig({ LB_BACKENDS: ' , ' }), /LB_BACKENDS/)
   assert.throws(() => readEnvConfig({ LB_TLS_CERT: '/x.pem' }), /LB_TLS_KEY/)
   assert.throws(() => readEnvConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL/)
+  assert.throws(() => readEnvConfig({ LB_ACCESS_LOG: 'sometimes' }), /LB_ACCESS_LOG.*"sometimes"/)
+})
+
+void test('LB_ACCESS_LOG turns the per-request log line on or off', () => {
+  assert.equal(readEnvConfig({}).options.accessLog, undefined, 'unset: the option default (off)')
+  for (const on of ['on', 'ON', 'true', '1']) assert.equal(readEnvConfig({ LB_ACCESS_LOG: on }).options.accessLog, true, on)
+  for (const off of ['off', 'false', '0']) assert.equal(readEnvConfig({ LB_ACCESS_LOG: off }).options.accessLog, false, off)
 })
 
 void test('backend entries: names, default names, ports, weights, IPv6', () => {

@@ -15,6 +15,7 @@ void test('defaults are applied once and the result is frozen', () => {
   assert.equal(options.tls, undefined)
   assert.equal(options.bodyBufferLimitBytes, 1024 * 1024)
   assert.equal(options.maxAttempts, 3)
+  assert.equal(options.accessLog, false, 'the per-request log line is opt-in')
   assert.equal(options.proxyTimeoutMs, lbDefaults.proxyTimeoutMs)
   assert.ok(options.agentFreeSocketTimeoutMs < 72_000, 'below the web nodes keepAliveTimeout')
   assert.ok(Object.isFrozen(options))
@@ -32,6 +33,7 @@ void test('a bad option fails at start with a coded error naming the option and 
     [{ headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 }, /"headersTimeoutMs".*requestTimeoutMs/],
     [{ bodyBufferLimitBytes: 10, maxBodyBytes: 5 }, /"bodyBufferLimitBytes"/],
     [{ tls: { cert: 'x' } }, /"tls"/],
+    [{ accessLog: 'yes' }, /"accessLog".*"yes"/],
     [{ colour: 'blue' }, /"colour".*unknown/]
   ]
   for (const [given, message] of cases) {
