@@ -35,9 +35,12 @@ export function isHopByHop (lowerName: string): boolean {
   return hopByHop.includes(lowerName)
 }
 
+const noneListed: readonly string[] = Object.freeze([])
+
 /** The lower-case header names a `Connection` header lists; empty when there is none. */
-export function listedInConnection (connection: string | undefined): string[] {
-  if (connection === undefined) return []
+export function listedInConnection (connection: string | undefined): readonly string[] {
+  // The values nearly every message carries, answered without a split.
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return noneListed
   const listed: string[] = []
   for (const token of connection.toLowerCase().split(',')) {
     const name = token.trim()
