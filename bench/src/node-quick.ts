@@ -1,7 +1,8 @@
 // A fast loop for tuning one web node: memcached x2, one bare Fastify /hello
 // server and one web node (2 replicas), then wrk over /hello, the node's
 // /healthz and signed-in GET /api/session at 200 B and 4 KB, interleaved, with
-// the node's CPU per request. About 40 s. Not part of `npm run bench`; the
+// the node's CPU per request, and cart writes against a node with 2 replicas
+// and one with 1. About a minute. Not part of `npm run bench`; the
 // suite's figures come from http-bench.ts.
 //
 // `node bench/dist/src/node-quick.js [--seconds 3] [--rounds 3] [--profile] [--only 4 KB,healthz]`
@@ -15,6 +16,7 @@ import { runWrk } from './load-tool.js'
 import { cpuSeconds } from './process-cpu.js'
 import { cartOfSize, loginMany, SessionEditor, writeCookieFile } from './session-pool.js'
 import { ROOT_DIR } from './http-topology.js'
+import { CART_WRITE_BODY } from './http-bench.js'
 import { randomBytes } from 'node:crypto'
 
 function arg (name: string, fallback: number): number {
@@ -48,50 +50,62 @@ async function main (): Promise<void> {
     }
     const helloPort = await freePort()
     p.start({ name: 'hello', tier: 1, command: process.execPath, args: [`${ROOT_DIR}bench/dist/src/hello-server.js`], env: { PORT: String(helloPort) } })
-    const webPort = await freePort()
-    p.start({
-      name: 'web',
-      tier: 1,
-      command: process.execPath,
-      args: [...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'prof')] : []), `${ROOT_DIR}services/web/dist/src/main.js`],
-      env: {
-        PORT: String(webPort),
-        HOST: '127.0.0.1',
-        NODE_NAME: 'web-q',
-        SESSION_SERVERS: mc.map((a) => `tcp://${a}?timeout=1&retry_interval=15`).join(','),
-        SESSION_SECRETS: secret,
-        TRUSTED_PROXIES: '127.0.0.1',
-        SHUTDOWN_DRAIN_MS: '0',
-        ...extraEnv()
-      }
-    })
+    const startWeb = async (name: string, servers: readonly string[], env: Record<string, string> = {}): Promise<string> => {
+      const port = await freePort()
+      p.start({
+        name,
+        tier: 1,
+        command: process.execPath,
+        args: [...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, `prof-${name}`)] : []), `${ROOT_DIR}services/web/dist/src/main.js`],
+        env: {
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          NODE_NAME: name,
+          SESSION_SERVERS: servers.map((a) => `tcp://${a}?timeout=1&retry_interval=15`).join(','),
+          SESSION_SECRETS: secret,
+          TRUSTED_PROXIES: '127.0.0.1',
+          SHUTDOWN_DRAIN_MS: '0',
+          ...extraEnv(),
+          ...env
+        }
+      })
+      const url = `http://127.0.0.1:${port}`
+      await p.waitForHttp(name, `${url}/healthz`)
+      return url
+    }
+    const web = await startWeb('web', mc)
+    const webSolo = await startWeb('web-solo', mc.slice(0, 1))
     const hello = `http://127.0.0.1:${helloPort}`
-    const web = `http://127.0.0.1:${webPort}`
     await p.waitForHttp('hello', `${hello}/healthz`)
-    await p.waitForHttp('web', `${web}/healthz`)
     const logged = await loginMany([web], 20, 4)
     const editor = new SessionEditor(mc, secret)
     const small = await editor.clone(logged, 1000, () => ['bench item'])
     const big = await editor.clone(logged, 1000, () => cartOfSize(4096))
-    await editor.close()
+    const writers = await editor.clone(logged, 1000, () => [])
     writeCookieFile(join(dir, 'small.txt'), small)
     writeCookieFile(join(dir, 'big.txt'), big)
+    writeCookieFile(join(dir, 'writers.txt'), writers)
+    const emptyCarts = async (): Promise<void> => { await editor.setCarts(writers, () => []) }
+    const body = CART_WRITE_BODY
     const cases = [
       { id: 'hello', url: `${hello}/hello`, pid: 'hello' },
       { id: 'healthz', url: `${web}/healthz`, pid: 'web' },
       { id: 'session 200 B', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 50 },
       { id: 'session 4 KB', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 50 },
       { id: 'session 200 B c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 10 },
-      { id: 'session 4 KB c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 10 }
+      { id: 'session 4 KB c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 10 },
+      { id: 'write 1 replica', url: `${webSolo}/api/cart`, pid: 'web-solo', cookies: join(dir, 'writers.txt'), method: 'POST' as const, body, before: emptyCarts },
+      { id: 'write 2 replicas', url: `${web}/api/cart`, pid: 'web', cookies: join(dir, 'writers.txt'), method: 'POST' as const, body, before: emptyCarts }
     ]
     const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined
     const chosen = cases.filter((c) => only === undefined || c.id === 'hello' || only.some((o) => c.id.includes(o)))
     const results = new Map<string, Array<{ rps: number, cpuUs: number, bad: number }>>()
     for (let r = 0; r < rounds; r++) {
       for (const c of chosen) {
+        await c.before?.()
         const pid = p.pid(c.pid) as number
         const before = cpuSeconds([pid])
-        const load = await runWrk({ url: c.url, connections: c.connections ?? 50, durationS: seconds, cookieFile: c.cookies })
+        const load = await runWrk({ url: c.url, connections: c.connections ?? 50, durationS: seconds, cookieFile: c.cookies, method: c.method, body: c.body })
         const after = cpuSeconds([pid])
         const cpu = (after.get(pid) ?? 0) - (before.get(pid) ?? 0)
         const list = results.get(c.id) ?? []
@@ -103,12 +117,14 @@ async function main (): Promise<void> {
     const helloRps = med((results.get('hello') ?? []).map((x) => x.rps))
     const base10 = med((results.get('session 200 B c10') ?? []).map((x) => x.rps))
     const base50 = med((results.get('session 200 B') ?? []).map((x) => x.rps))
+    const write1 = med((results.get('write 1 replica') ?? []).map((x) => x.rps))
     for (const [id, list] of results) {
       const rps = med(list.map((x) => x.rps))
-      const vs = id.includes('c10') ? `${(rps / base10).toFixed(2)}x 200B-c10` : id.includes('4 KB') ? `${(rps / base50).toFixed(2)}x 200B` : `${(rps / helloRps).toFixed(2)}x hello`
+      const vs = id.startsWith('write') ? `${(rps / write1).toFixed(2)}x 1 replica` : id.includes('c10') ? `${(rps / base10).toFixed(2)}x 200B-c10` : id.includes('4 KB') ? `${(rps / base50).toFixed(2)}x 200B` : `${(rps / helloRps).toFixed(2)}x hello`
       console.log(`${id.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  ${med(list.map((x) => x.cpuUs)).toFixed(0).padStart(5)} µs/req  ${vs}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
     }
     if (profile) console.log(`profile in ${join(dir, 'prof')}`)
+    await editor.close()
   } finally {
     await p.stop()
     if (!profile) rmSync(dir, { recursive: true, force: true })

@@ -44,7 +44,14 @@ async function main (): Promise<number | undefined> {
     console.log(START_USAGE)
     return 0
   }
-  const cluster = new Cluster({ webNodes: flags.webNodes, memcachedServers: flags.memcachedServers, restartOnExit: true })
+  const cluster = new Cluster({
+    webNodes: flags.webNodes,
+    memcachedServers: flags.memcachedServers,
+    restartOnExit: true,
+    // The LB's line per request names the node that answered, so the output
+    // shows the round robin; off by default in the LB itself, for its cost.
+    lbEnv: { LB_ACCESS_LOG: process.env.LB_ACCESS_LOG ?? 'on' }
+  })
   // The cluster's own exit hook stops every process and exits; these only tell the user what happens.
   let stopping = false
   process.once('SIGINT', () => { stopping = true; say('stopping (Ctrl-C again to kill at once)') })
