@@ -141,7 +141,7 @@ export function httpSection (r: HttpBenchResult, goals: readonly Goal[], notes: 
     '',
     '### Session size',
     '',
-    `The cart carries the size (items of 100 characters; past 100 items, written directly through the store), so the response grows with the session: a big cart is what makes a big session in this app. ${o.sizeConnections} connections: at 50, reads of 512 KB sessions keep the node's event loop busy past the store's 1 s timeout and the node marks healthy memcached servers down and answers 503 for the retry interval (a bug: \`node bench/dist/src/repro/overload-marks-servers-down.js\`), which would spill into the next cases.`,
+    `The cart carries the size (items of 100 characters; past 100 items, written directly through the store), so the response grows with the session: a big cart is what makes a big session in this app. ${o.sizeConnections} connections, as when this sweep was first measured (at 50, 512 KB reads used to keep the node's loop busy past the store's 1 s timeout until the store learned to tell a busy loop from a slow server: \`node bench/dist/src/repro/overload-marks-servers-down.js\` now exits 0). At 50 connections the small sessions gain more from batched gets than the big ones, and the 4 KB ratio is lower (about 0.63× in \`node bench/dist/src/node-quick.js --only session\`).`,
     '',
     '![session size: throughput and p99](charts/session-size.svg)',
     '',

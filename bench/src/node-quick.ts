@@ -7,7 +7,7 @@
 //
 // `node bench/dist/src/node-quick.js [--seconds 3] [--rounds 3] [--profile] [--only 4 KB,healthz]`
 // Extra environment for the web node: NODE_QUICK_ENV='LOG_LEVEL=warn,...'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '@stickless/scripts/cluster'
@@ -124,6 +124,21 @@ async function main (): Promise<void> {
       console.log(`${id.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  ${med(list.map((x) => x.cpuUs)).toFixed(0).padStart(5)} µs/req  ${vs}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
     }
     if (profile) console.log(`profile in ${join(dir, 'prof')}`)
+    if (chosen.some((c) => c.id.startsWith('write'))) {
+      const lengths: number[] = []
+      for (const w of writers.slice(0, 1000)) {
+        const r = await fetch(`${web}/api/session`, { headers: { cookie: w.cookie } })
+        const j = await r.json() as { cart?: unknown[] }
+        lengths.push(j.cart?.length ?? -1)
+      }
+      lengths.sort((a, b) => a - b)
+      console.log(`writer carts after the last write run: min ${lengths[0]}, median ${lengths[500]}, max ${lengths[999]}, full ${lengths.filter((x) => x >= 100).length}`)
+    }
+    for (const name of ['web', 'web-solo']) {
+      // What went wrong, when something did: the node's warnings and errors.
+      const problems = readFileSync(join(p.dir, 'logs', `${name}.log`), 'utf8').split('\n').filter((l) => /"level":(40|50|60)/.test(l))
+      if (problems.length > 0) console.log(`${name}: ${problems.length} warnings/errors, the last: ${problems.slice(-3).join('\n')}`)
+    }
     await editor.close()
   } finally {
     await p.stop()

@@ -29,8 +29,6 @@ const ownedBy = (...parts: string[]): SampleTest => (stack, owner) => !SOCKET_WR
 /** ...or is `helper` (say, a JSON stringifier) called from there. */
 const ownedVia = (parts: readonly string[], helper: readonly string[]): SampleTest => (stack, owner) => !SOCKET_WRITES(stack, owner) &&
   (urlHas(stack[owner], parts) || (urlHas(stack[owner], helper) && stack.slice(owner + 1, owner + 6).some((n) => urlHas(n, parts))))
-const onStack = (test: (n: ProfileNode) => boolean): SampleTest => (stack) => stack.some(test)
-const either = (...tests: SampleTest[]): SampleTest => (stack, owner) => tests.some((t) => t(stack, owner))
 
 const LOGGING = ownedVia(['/pino/', '/sonic-boom/', '/pino-std-serializers/', '@pinojs/', 'fastify/lib/log-controller'], ['safe-stable-stringify', 'quick-format-unescaped'])
 /** @fastify/session's Session[hash]: safe-stable-stringify of the session, then sha256 over it. */
@@ -45,11 +43,10 @@ const STORE = ownedBy('memcached-store/dist', '/memcache-client/', '/memcache-pa
  */
 const COST_CENTRES: Record<string, Array<[string, SampleTest]>> = {
   'web-1': [
-    ['logging: pino, two lines per request plus a child logger per stored session', LOGGING],
-    ['cookie HMACs (three per request: our re-sign check, @fastify/session\'s unsign, the sign in new Session())', ownedBy('@fastify/cookie/signer.js')],
-    ['  of which our renewRotatedSignature hook', (stack, owner) => urlHas(stack[owner], ['@fastify/cookie/signer.js']) && stack.slice(owner, owner + 5).some((n) => n.callFrame.functionName === 'renewRotatedSignature')],
-    ['@fastify/session\'s Session object: copies, Cookie, two sha256 hashes of the session', ownedVia(['@fastify/session/lib/'], ['safe-stable-stringify'])],
-    ['  of which the stable stringify + sha256 of the session (on load and again in isModified)', SESSION_HASH],
+    ['logging: pino (no line per request by default; events only)', LOGGING],
+    ['cookie HMACs (cached: one per cookie value a node has not seen)', ownedBy('@fastify/cookie/signer.js')],
+    ['@fastify/session (not on this read-only route)', ownedVia(['@fastify/session/'], ['safe-stable-stringify'])],
+    ['the web node\'s own code: read-only loader, route, hooks', ownedBy('services/web/dist')],
     ['the session store: memcached-store, memcache-client and its parser', STORE],
     ['Fastify itself: routing, hooks, reply', ownedBy('/fastify/lib/', '/fastify/fastify.js', '/find-my-way/', '/avvio/')],
     ['metrics: a prom-client histogram per request', ownedBy('/prom-client/')],
@@ -59,6 +56,7 @@ const COST_CENTRES: Record<string, Array<[string, SampleTest]>> = {
     ['logging: pino', LOGGING],
     ['cookie HMACs', ownedBy('@fastify/cookie/signer.js')],
     ['@fastify/session\'s Session object and its hashes', ownedVia(['@fastify/session/lib/'], ['safe-stable-stringify'])],
+    ['  of which the stable stringify + sha256 of the session (on load, in isModified, after save)', SESSION_HASH],
     ['the session store: memcached-store, memcache-client and its parser', STORE],
     ['Fastify itself: routing, hooks, body parsing, reply', ownedBy('/fastify/lib/', '/fastify/fastify.js', '/find-my-way/', '/secure-json-parse/')],
     ['metrics: prom-client', ownedBy('/prom-client/')],
@@ -66,21 +64,17 @@ const COST_CENTRES: Record<string, Array<[string, SampleTest]>> = {
   ],
   'web-3': [
     ['logging: pino', LOGGING],
-    ['cookie HMACs', ownedBy('@fastify/cookie/signer.js')],
-    ['@fastify/session\'s Session object: copies, Cookie, two sha256 hashes of the session', ownedVia(['@fastify/session/lib/'], ['safe-stable-stringify'])],
-    ['  of which the stable stringify + sha256 of the whole session (Session[hash], on load and again in isModified)', SESSION_HASH],
+    ['@fastify/session (not on this read-only route)', ownedVia(['@fastify/session/'], ['safe-stable-stringify'])],
     ['the session store: memcached-store, memcache-client and its parser', STORE],
     ['  of which the store\'s JSON decode', (stack, owner) => !SOCKET_WRITES(stack, owner) && stack.slice(0, owner + 3).some((n) => ['decodeJson', 'decode'].includes(n.callFrame.functionName) && n.callFrame.url.includes('memcached-store'))],
     ['Fastify: routing, hooks, serializing the reply (JSON.stringify of the cart)', ownedBy('/fastify/lib/', '/fastify/fastify.js', '/find-my-way/')],
+    ['garbage collector', leaf('(garbage collector)')],
     ['writing to sockets (write/writev syscalls)', SOCKET_WRITES]
   ],
   'lb-hello': [
-    ['stream.pipeline per response: an AbortController and a DOMException each', onStack((n) => n.callFrame.url.includes('internal/abort_controller') || n.callFrame.functionName === 'DOMException')],
-    ['request body handling, incl. a Readable.from([]) per attempt for bodyless requests', ownedBy('services/lb/dist/src/request-body.js')],
-    ['response head copy: endToEndResponseHeaders and our own header validation', either(ownedBy('forwarded-headers.js'), (stack, owner) => owner > 0 && (stack[owner - 1]?.callFrame.functionName ?? '').startsWith('validateHeader'))],
-    ['logging: pino, one line per request and a child logger per request', LOGGING],
+    ['logging: pino (no line per request by default)', LOGGING],
     ['metrics: prom-client counter and histogram per request', ownedBy('/prom-client/')],
-    ['the rest of our LB code (forwarder, attempts, balancer)', ownedBy('services/lb/dist', 'balancer/dist')],
+    ['our LB code (forwarder, attempts, response relay, balancer)', ownedBy('services/lb/dist', 'balancer/dist')],
     ['http-proxy', ownedBy('/http-proxy/')],
     ['writing to sockets (write/writev syscalls)', SOCKET_WRITES]
   ]
@@ -100,13 +94,13 @@ export async function runProfiles (opts: { quick: boolean }, log: (line: string)
   try {
     await topology.start(log)
     const web = topology.web as [Endpoint, Endpoint, Endpoint]
-    // Copies with per-request logging off: LOG_LEVEL=warn is a setting, so
-    // this measures a recommendation without changing the services.
-    // Both sides unprofiled: the profiler's own cost would skew the A/B.
-    const webInfo = await topology.startWeb('web-info', topology.memcachedAddresses)
-    const webQuiet = await topology.startWeb('web-quiet', topology.memcachedAddresses, { LOG_LEVEL: 'warn' })
-    const lbInfoPort = await topology.startLb('lb-info', topology.hello)
-    const lbQuietPort = await topology.startLb('lb-quiet', topology.hello, { LOG_LEVEL: 'warn' })
+    // What a line per request costs: copies with the access log on against
+    // the defaults (off). Both sides unprofiled: the profiler's own cost
+    // would skew the A/B.
+    const webInfo = await topology.startWeb('web-info', topology.memcachedAddresses, { ACCESS_LOG: 'on' })
+    const webQuiet = await topology.startWeb('web-quiet', topology.memcachedAddresses)
+    const lbInfoPort = await topology.startLb('lb-info', topology.hello, { LB_ACCESS_LOG: 'on' })
+    const lbQuietPort = await topology.startLb('lb-quiet', topology.hello)
     await topology.processes.waitForHttp('web-info', `${webInfo.url}/healthz`)
     await topology.processes.waitForHttp('web-quiet', `${webQuiet.url}/healthz`)
     await topology.processes.waitForHttp('lb-info', `http://127.0.0.1:${lbInfoPort}/healthz`)
@@ -182,9 +176,9 @@ function writeProfilesMarkdown (run: ProfileRun): void {
     '',
     `Each profiled process got one kind of request only: web-1 \`GET /api/session\` (2 replicas, ~200 B sessions, 1,000 of them), web-2 \`POST /api/cart\`, web-3 \`GET /api/session\` on 64 KB sessions (10 connections), lb-hello \`GET /hello\` over three bare Fastify servers; ${rounds} runs of ${durationS} s, 50 connections unless stated. Shares are of the process's busy samples with start-up left out. A sample counts for the code that asked for the work: the nearest frame that is not Node's internals or native code, so a hook is not charged for the hooks it calls next. Socket writes (the write/writev syscalls) are their own row and left out of the others. Indented rows are part of the row above.`,
     '',
-    '## Logging on and off (A/B between two unprofiled copies, same run, interleaved)',
+    '## A line per request, on and off (A/B between two unprofiled copies, same run, interleaved)',
     '',
-    '| what | default (LOG_LEVEL=info) CPU µs/request | LOG_LEVEL=warn CPU µs/request | CPU saved | throughput, warn vs info |',
+    '| what | access log on (ACCESS_LOG / LB_ACCESS_LOG) CPU µs/request | default (off) CPU µs/request | CPU saved | throughput, off vs on |',
     '| --- | ---: | ---: | ---: | ---: |',
     ...ab.map((x) => `| ${x.label} | ${Math.round(x.cpuA)} | ${Math.round(x.cpuB)} | ${Math.round((1 - x.cpuB / x.cpuA) * 100)}% | ${x.rpsRatio.toFixed(2)}× |`),
     ''
