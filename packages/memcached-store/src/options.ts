@@ -33,6 +33,13 @@ export interface MemcachedStoreOptions {
   touchAfterMs?: number
   /** Share of hits that also read the other replicas to repair older copies. Default 0.05. Misses are always repaired. */
   readRepairChance?: number
+  /**
+   * A read whose replica has been silent (no reply to anything since the read was sent) for this
+   * fraction of the replica's timeout also asks the next replica, and takes its answer: a frozen
+   * server then costs a read half its timeout, not all of it plus the failover. 0 turns it off.
+   * Default 0.5.
+   */
+  readHedgeFraction?: number
   /** Largest encoded value; memcached's default item size is 1 MiB. Default 1 MiB minus 1 KiB of item overhead. */
   maxValueBytes?: number
   /** AES-256-GCM keys (strings of 32+ characters). The first encrypts, all decrypt: rotation by prepending. */
@@ -79,6 +86,7 @@ export interface ResolvedOptions {
   readonly absoluteTimeoutMs: number
   readonly touchAfterMs: number
   readonly readRepairChance: number
+  readonly readHedgeFraction: number
   readonly maxValueBytes: number
   readonly encryptionKeys: readonly string[]
   readonly userField: string
@@ -99,6 +107,7 @@ export const DEFAULTS = Object.freeze({
   idleTimeoutMs: 30 * 60 * 1000, // 30 min
   absoluteTimeoutMs: 12 * 60 * 60 * 1000, // 12 h
   readRepairChance: 0.05,
+  readHedgeFraction: 0.5,
   maxValueBytes: 1024 * 1024 - 1024, // memcached's 1 MiB item less its header
   userField: 'user',
   maxSessionsPerUser: 100,
@@ -137,7 +146,7 @@ function positiveInt (name: string, value: unknown, fallback: number, max = Numb
 
 const KNOWN_OPTIONS = new Set<string>([
   'servers', 'replicas', 'writeConcern', 'keyPrefix', 'idleTimeoutMs', 'absoluteTimeoutMs', 'touchAfterMs',
-  'readRepairChance', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
+  'readRepairChance', 'readHedgeFraction', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
   'probeIntervalMs', 'refillBatchSize', 'refillConcurrency', 'timeoutMs', 'connectTimeoutMs', 'retryIntervalMs',
   'revisionField', 'logger'
 ])
@@ -189,6 +198,8 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   const touchAfterMs = opts.touchAfterMs === 0 ? 0 : positiveInt('touchAfterMs', opts.touchAfterMs, Math.floor(idleTimeoutMs / 10))
   const readRepairChance = opts.readRepairChance ?? DEFAULTS.readRepairChance
   if (typeof readRepairChance !== 'number' || !(readRepairChance >= 0 && readRepairChance <= 1)) invalid('readRepairChance', readRepairChance, 'a number from 0 to 1')
+  const readHedgeFraction = opts.readHedgeFraction ?? DEFAULTS.readHedgeFraction
+  if (typeof readHedgeFraction !== 'number' || !(readHedgeFraction >= 0 && readHedgeFraction < 1)) invalid('readHedgeFraction', readHedgeFraction, 'a number from 0 (off) to below 1')
   const maxValueBytes = positiveInt('maxValueBytes', opts.maxValueBytes, DEFAULTS.maxValueBytes, 1024 * 1024 * 1024)
   const encryptionKeys = opts.encryptionKeys ?? []
   if (!Array.isArray(encryptionKeys) || encryptionKeys.some((k) => typeof k !== 'string' || k.length < 32)) {
@@ -211,6 +222,7 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     absoluteTimeoutMs,
     touchAfterMs,
     readRepairChance,
+    readHedgeFraction,
     maxValueBytes,
     encryptionKeys: Object.freeze([...encryptionKeys]),
     userField,

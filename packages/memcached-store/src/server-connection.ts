@@ -14,6 +14,9 @@ export interface CasValue {
 /** memcached's answers to a conditional store that are not failures of the server. */
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
 
+/** What untilSilent answers for a server that has said nothing for too long. */
+export const SILENT: unique symbol = Symbol('silent')
+
 /** Periods of its timeout a command may be given while this process's own event loop lags. */
 const MAX_LAG_GRACE = 10
 
@@ -156,6 +159,33 @@ export class ServerConnection {
   /** One key's value and cas token; joins the other gets of this event-loop turn in one command. */
   gets (key: string): Promise<CasValue | undefined> {
     return this.batcher.get(key)
+  }
+
+  /**
+   * `pending` (a command sent to this server just now), or SILENT once the
+   * server has said nothing at all for `silentMs`: no reply to this command
+   * nor to any other. A server that answers other commands is alive and this
+   * reply waits behind theirs; a timer that ran late means our own loop was
+   * busy (the reply may be unread in the socket): both wait another period.
+   * `pending` runs on either way, so a silent server still fails at its
+   * timeout and is marked down.
+   */
+  untilSilent<T> (pending: Promise<T>, silentMs: number): Promise<T | typeof SILENT> {
+    const sentAt = performance.now()
+    return new Promise((resolve, reject) => {
+      let dueAt = sentAt + silentMs
+      const check = (): void => {
+        const now = performance.now()
+        if (this.lastReplyAt < sentAt && now - dueAt <= silentMs / 4) {
+          resolve(SILENT)
+          return
+        }
+        dueAt = now + silentMs
+        timer = setTimeout(check, silentMs)
+      }
+      let timer = setTimeout(check, silentMs)
+      pending.then((value) => { clearTimeout(timer); resolve(value) }, (err: unknown) => { clearTimeout(timer); reject(err) })
+    })
   }
 
   /** Sends one command line (and data block), corked; the client parses the reply. */

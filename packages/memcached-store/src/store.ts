@@ -9,7 +9,7 @@ import { mergeSessions } from './merge.js'
 import { MAX_RELATIVE_TTL_S, requiredAcks, resolveOptions, type MemcachedStoreOptions, type ResolvedOptions } from './options.js'
 import { refill } from './refill.js'
 import { replicasFor } from './replica-set.js'
-import { ServerConnection } from './server-connection.js'
+import { ServerConnection, SILENT, type CasValue } from './server-connection.js'
 import type { HealthSnapshot, ServerState } from './server-health.js'
 
 export type SessionData = Record<string, unknown>
@@ -21,6 +21,8 @@ export interface StoreCounters {
   misses: number
   readRepairs: number
   failovers: number
+  /** Reads that also asked the next replica because theirs had gone silent (readHedgeFraction). */
+  hedgedReads: number
   replicaWriteFailures: number
   refills: number
   refilledKeys: number
@@ -64,7 +66,7 @@ const MARKER_CLAIM_TTL_S = 120
 const TOUCHES_KEPT = 100_000
 
 function newCounters (): StoreCounters {
-  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0 }
+  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0 }
 }
 
 function ignore (): void {}
@@ -362,38 +364,63 @@ export class MemcachedStore extends EventEmitter {
   private async readRecord (key: string): Promise<Found | undefined> {
     const order = this.readTargets(key)
     const missed: Array<{ conn: ServerConnection, cas: string | undefined }> = []
+    // Replicas that went silent: asked, not answered, passed over for the next one.
+    const silent: Array<{ conn: ServerConnection, pending: Promise<CasValue | undefined> }> = []
     let errors = 0
     let believedMiss = false
     let found: Found | undefined
-    for (const conn of order) {
-      let item
-      try {
-        item = await conn.gets(key)
-      } catch {
-        errors++
-        this.counts.failovers++
-        continue
-      }
+    const consider = (conn: ServerConnection, item: CasValue | undefined): boolean => {
       const decoded = item === undefined ? undefined : this.codec.decode(key, item.value)
       if (item === undefined || decoded === undefined) {
         if (item !== undefined) this.counts.rejectedValues++
         missed.push({ conn, cas: item?.cas })
         if (conn.health.readable) believedMiss = true
-        continue
+        return false
       }
       found = { conn, cas: item.cas, raw: item.value, decoded }
-      break
+      return true
+    }
+    for (const [i, conn] of order.entries()) {
+      const pending = conn.gets(key)
+      const hedgeMs = i < order.length - 1 ? conn.server.timeoutMs * this.options.readHedgeFraction : 0
+      let item
+      try {
+        item = hedgeMs > 0 ? await conn.untilSilent(pending, hedgeMs) : await pending
+      } catch {
+        errors++
+        this.counts.failovers++
+        continue
+      }
+      if (item === SILENT) {
+        pending.catch(ignore) // its own timeout marks the server down
+        silent.push({ conn, pending })
+        this.counts.hedgedReads++
+        continue
+      }
+      if (consider(conn, item)) break
+    }
+    // No other replica could answer: a silent one still may, within its timeout.
+    if (found === undefined && !believedMiss) {
+      for (const s of silent) {
+        try {
+          if (consider(s.conn, await s.pending)) break
+        } catch {
+          errors++
+          this.counts.failovers++
+        }
+      }
     }
     if (found === undefined) {
       if (errors > 0 && !believedMiss) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
       return undefined
     }
-    for (const m of missed) this.repair(key, m.conn, found, m.cas)
+    const answered: Found = found
+    for (const m of missed) this.repair(key, m.conn, answered, m.cas)
     if (this.options.readRepairChance > 0 && Math.random() < this.options.readRepairChance) {
-      const rest = order.slice(order.indexOf(found.conn) + 1)
-      if (rest.length > 0) this.verifyReplicas(key, found, rest).catch(ignore)
+      const rest = order.slice(order.indexOf(answered.conn) + 1)
+      if (rest.length > 0) this.verifyReplicas(key, answered, rest).catch(ignore)
     }
-    return found
+    return answered
   }
 
   /** Copies what `found` holds onto a replica that lacks it or holds an older version. */

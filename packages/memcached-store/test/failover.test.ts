@@ -52,6 +52,35 @@ test('a frozen server (SIGSTOP) holds no request longer than its timeout', async
   assert.equal(store.health()[0]?.state, 'down')
 })
 
+test('a read whose replica froze asks the next one and answers before the frozen one times out', async (t) => {
+  const servers = await startMemcached(t, 2)
+  t.after(() => { for (const s of servers) s.signal('SIGCONT') })
+  // A long timeout, so "answered before it" has seconds of slack on a loaded machine.
+  const timeoutMs = 4_000
+  const store = storeFor(t, servers, { timeoutMs, readRepairChance: 0, retryIntervalMs: 60_000, probeIntervalMs: 60_000 })
+  const sids = Array.from({ length: 20 }, (_, i) => `h${i}`)
+  for (const sid of sids) await store.setSession(sid, session({ n: sid }))
+  servers[0]!.signal('SIGSTOP')
+  const read = await Promise.all(sids.map(async (sid) => (await store.getSession(sid))?.n))
+  assert.deepEqual(read, sids, 'every session answered, from the other replica where needed')
+  assert.ok(store.counters().hedgedReads > 0, 'the reads placed first on the frozen server went on to the next one')
+  assert.equal(store.health()[0]?.state, 'up', 'answered before the frozen server\'s timeout marked it down')
+  await waitFor('the frozen server marked down at its own timeout', () => store.health()[0]?.state === 'down', 10_000)
+})
+
+test('readHedgeFraction 0: a read waits for its replica\'s timeout before asking the next', async (t) => {
+  const servers = await startMemcached(t, 2)
+  t.after(() => { for (const s of servers) s.signal('SIGCONT') })
+  const store = storeFor(t, servers, { timeoutMs: 300, readHedgeFraction: 0, readRepairChance: 0, retryIntervalMs: 60_000, probeIntervalMs: 60_000 })
+  const sids = Array.from({ length: 20 }, (_, i) => `z${i}`)
+  for (const sid of sids) await store.setSession(sid, session({ n: sid }))
+  servers[0]!.signal('SIGSTOP')
+  const read = await Promise.all(sids.map(async (sid) => (await store.getSession(sid))?.n))
+  assert.deepEqual(read, sids)
+  assert.equal(store.counters().hedgedReads, 0)
+  assert.equal(store.health()[0]?.state, 'down', 'the reads that found it silent waited for its timeout')
+})
+
 test('with every server down the store fails fast with STK_ERR_STORE_UNAVAILABLE, then recovers', async (t) => {
   const servers = await startMemcached(t, 2)
   const store = storeFor(t, servers, { retryIntervalMs: 200 })

@@ -42,6 +42,8 @@ const bad: Array<[string, object]> = [
   ['idleTimeoutMs', { servers: 'a:1', idleTimeoutMs: 31 * 24 * 3600 * 1000 }],
   ['absoluteTimeoutMs', { servers: 'a:1', idleTimeoutMs: 10_000, absoluteTimeoutMs: 5_000 }],
   ['readRepairChance', { servers: 'a:1', readRepairChance: 2 }],
+  ['readHedgeFraction', { servers: 'a:1', readHedgeFraction: 1 }],
+  ['readHedgeFraction', { servers: 'a:1', readHedgeFraction: -0.5 }],
   ['encryptionKeys', { servers: 'a:1', encryptionKeys: ['short'] }],
   ['timeoutMs', { servers: 'a:1', timeoutMs: '300' }],
   ['servers[0].weight', { servers: [{ host: 'a', port: 1, weight: -1 }] }],

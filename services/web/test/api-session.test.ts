@@ -74,15 +74,3 @@ test('GET /api/session with a cookie that names no usable session: 401, the cook
   assert.equal(store.calls.set, writes, 'a read-only route never writes')
   assert.equal(store.calls.destroy, 0)
 })
-
-test('GET /api/session while the store is down: 503 in the API error shape', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
-  const sid = await signIn(app)
-  store.down = true
-  const res = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
-  assert.equal(res.statusCode, 503)
-  const body = res.json<{ statusCode: number, code: string }>()
-  assert.equal(body.statusCode, 503)
-  assert.match(body.code, /^STK_ERR_/)
-})
