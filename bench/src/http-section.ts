@@ -58,8 +58,8 @@ export function httpGoals (r: HttpBenchResult): Goal[] {
   const afterP99 = median(f.after.map((x) => x.p99Ms))
   goals.push({
     goal: `a frozen memcached holds no request longer than its timeout (${f.timeoutMs} ms)`,
-    measured: `longest request while memcached-a froze: ${n0(f.frozen.maxMs)} ms, which is the timeout plus at most the HTTP path's own normal p99 (${n0(normalP99)} ms); the server was marked down on every node ${f.markedDownMs === undefined ? 'never' : `${n0(f.markedDownMs)} ms`} after SIGSTOP; ${f.frozen.badStatus} error responses`,
-    met: f.frozen.maxMs <= f.timeoutMs + normalP99 && f.frozen.badStatus === 0 && f.frozen.socketErrors === 0
+    measured: `longest request while memcached-a froze: ${n0(f.frozen.maxMs)} ms, ${f.frozen.maxMs <= f.timeoutMs ? 'under' : '**over**'} the timeout (a read passes over a replica that has been silent for half its timeout, the store's readHedgeFraction; normal p99 of the path ${n0(normalP99)} ms); the server was marked down on every node ${f.markedDownMs === undefined ? 'never' : `${n0(f.markedDownMs)} ms`} after SIGSTOP, at its own timeout; ${f.frozen.badStatus} error responses`,
+    met: f.frozen.maxMs <= f.timeoutMs && f.frozen.badStatus === 0 && f.frozen.socketErrors === 0
   })
   goals.push({
     goal: 'once it is marked down, p99 within 1.5× of normal',

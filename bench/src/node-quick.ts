@@ -91,6 +91,7 @@ async function main (): Promise<void> {
       { id: 'hello', url: `${hello}/hello`, pid: 'hello' },
       { id: 'healthz', url: `${web}/healthz`, pid: 'web' },
       { id: 'session 200 B', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 50 },
+      { id: 'session 200 B 1 replica', url: `${webSolo}/api/session`, pid: 'web-solo', cookies: join(dir, 'small.txt'), connections: 50 },
       { id: 'session 4 KB', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 50 },
       { id: 'session 200 B c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'small.txt'), connections: 10 },
       { id: 'session 4 KB c10', url: `${web}/api/session`, pid: 'web', cookies: join(dir, 'big.txt'), connections: 10 },
