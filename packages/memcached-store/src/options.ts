@@ -227,7 +227,8 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     encryptionKeys: Object.freeze([...encryptionKeys]),
     userField,
     maxSessionsPerUser: positiveInt('maxSessionsPerUser', opts.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser, 10_000),
-    conflictRetries: positiveInt('conflictRetries', opts.conflictRetries, DEFAULTS.conflictRetries, 100),
+    // 0: a write that loses the race fails at once (the caller retries, or tells the user)
+    conflictRetries: opts.conflictRetries === 0 ? 0 : positiveInt('conflictRetries', opts.conflictRetries, DEFAULTS.conflictRetries, 100),
     probeIntervalMs: positiveInt('probeIntervalMs', opts.probeIntervalMs, DEFAULTS.probeIntervalMs, 60_000),
     refillBatchSize: positiveInt('refillBatchSize', opts.refillBatchSize, DEFAULTS.refillBatchSize, 1000),
     refillConcurrency: positiveInt('refillConcurrency', opts.refillConcurrency, DEFAULTS.refillConcurrency, 64),

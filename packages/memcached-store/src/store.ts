@@ -466,7 +466,8 @@ export class MemcachedStore extends EventEmitter {
 
   /**
    * Read-modify-write with `cas` on the first available replica, which orders
-   * concurrent writers; the others get the same value in parallel. A lost cas
+   * concurrent writers; once it has taken the value, the others get it in
+   * parallel (if it failed, they get it anyway: write concern decides). A lost cas
    * race reads again and asks `next` to merge. `next` returning undefined drops
    * the write (the record was destroyed, or has expired).
    */
@@ -502,11 +503,11 @@ export class MemcachedStore extends EventEmitter {
       if (step === undefined) return undefined
       const encoded = this.codec.encode(key, step.env, step.dataText)
       const ttlS = step.env.t
-      const results = await Promise.allSettled([
-        cas === undefined ? primary.add(key, encoded, ttlS) : primary.cas(key, encoded, ttlS, cas),
-        ...targets.slice(1).map((conn) => conn.set(key, encoded, ttlS))
-      ])
-      const first = results[0] as PromiseSettledResult<string>
+      // The others are written only once the first has taken the value: a
+      // writer that loses the race must leave nothing behind, or a replica
+      // could hold its unmerged value over the winner's acknowledged one
+      // until its retry lands (and for good if the retry never does).
+      const [first] = await Promise.allSettled([cas === undefined ? primary.add(key, encoded, ttlS) : primary.cas(key, encoded, ttlS, cas)]) as [PromiseSettledResult<string>]
       if (first.status === 'fulfilled' && first.value !== 'stored') {
         // someone wrote since our read: read again and merge, after a jittered
         // pause so a crowd of writers to one session does not collide in step
@@ -514,6 +515,7 @@ export class MemcachedStore extends EventEmitter {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
         continue
       }
+      const results = [first, ...await Promise.allSettled(targets.slice(1).map((conn) => conn.set(key, encoded, ttlS)))]
       this.requireAcks(key, results, 'write')
       this.counts.writes++
       return step.env

@@ -1,8 +1,9 @@
 import type { TestContext } from 'node:test'
 import { MemcachedStore } from '../src/index.js'
-import type { MemcachedStoreOptions } from '../src/options.js'
+import type { MemcachedStoreOptions, ResolvedServer } from '../src/options.js'
+import { replicasFor } from '../src/replica-set.js'
 import type { MemcachedProcess } from './memcached-process.js'
-import { rawGet, waitFor } from './memcached-stats.js'
+import { rawGet, sessionKey, waitFor } from './memcached-stats.js'
 
 /** A store over the given servers, closed when the test ends. Short timeouts keep failure tests quick. */
 export function storeFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): MemcachedStore {
@@ -40,4 +41,9 @@ export async function settledStoreFor (t: TestContext, servers: readonly Memcach
   })
   await settler.close()
   return storeFor(t, servers, { probeIntervalMs: 60_000, ...options })
+}
+
+/** The ports of a session's replicas, first replica first (where reads go and writes are ordered). */
+export function portsInReadOrder (store: { options: { servers: readonly ResolvedServer[] } }, sid: string): number[] {
+  return replicasFor(store.options.servers, sessionKey(sid), 2).map((s) => s.port)
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached } from './memcached-process.js'
-import { session, storeFor } from './fixtures.js'
+import { portsInReadOrder, session, storeFor } from './fixtures.js'
 
 test('two nodes changing one session at once lose neither change', async (t) => {
   const servers = await startMemcached(t, 2)
@@ -53,4 +53,20 @@ test('a write racing a logout does not bring the session back', async (t) => {
   await a.setSession('s', { ...read, cart: ['late'] })
   assert.equal(await a.getSession('s'), null)
   assert.equal(await b.getSession('s'), null)
+})
+
+test('a writer that loses the cas race leaves nothing on the other replicas, so the winner survives the first replica\'s death', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const winner = storeFor(t, servers, { readRepairChance: 0 })
+  // It gives up after losing once: whatever it sent must not be left behind.
+  const loser = storeFor(t, servers, { readRepairChance: 0, conflictRetries: 0 })
+  await winner.setSession('s', session({ cart: ['first'] }))
+  const [w, l] = [await winner.getSession('s'), await loser.getSession('s')]
+  await winner.setSession('s', { ...w, cart: ['first', 'acknowledged'] })
+  await assert.rejects(loser.setSession('s', { ...l, cart: ['first', 'unmerged'] }), (err: Error & { code?: string }) => err.code === 'STK_ERR_CONFLICT')
+  // The first replica dies; a node that never saw either write reads what is left.
+  const [primary] = portsInReadOrder(winner, 's')
+  await servers.find((m) => m.port === primary)!.kill()
+  const fresh = storeFor(t, servers, { readRepairChance: 0 })
+  assert.deepEqual((await fresh.getSession('s'))?.cart, ['first', 'acknowledged'])
 })

@@ -2,13 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached } from './memcached-process.js'
 import { rawCommand, rawGet, sessionKey, waitFor } from './memcached-stats.js'
-import { session, storeFor } from './fixtures.js'
-import { replicasFor } from '../src/replica-set.js'
-import type { ResolvedServer } from '../src/options.js'
-
-function portsInReadOrder (store: { options: { servers: readonly ResolvedServer[] } }, sid: string): number[] {
-  return replicasFor(store.options.servers, sessionKey(sid), 2).map((s) => s.port)
-}
+import { portsInReadOrder, session, storeFor } from './fixtures.js'
 
 test('a read that misses on the first replica falls back to the next and repairs the first', async (t) => {
   const servers = await startMemcached(t, 2)
