@@ -17,6 +17,15 @@ export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
 /** What untilSilent answers for a server that has said nothing for too long. */
 export const SILENT: unique symbol = Symbol('silent')
 
+/**
+ * A timer that fires more than a quarter of its period late means this
+ * process's own event loop was busy: a reply may be waiting, unread, in the
+ * socket, so the server is not to blame for the silence.
+ */
+function ranLate (now: number, dueAt: number, periodMs: number): boolean {
+  return now - dueAt > periodMs / 4
+}
+
 /** Periods of its timeout a command may be given while this process's own event loop lags. */
 const MAX_LAG_GRACE = 10
 
@@ -116,7 +125,7 @@ export class ServerConnection {
         // Likewise when the server answered another command within the last
         // period: it is alive, and this command waits behind its replies.
         const now = performance.now()
-        const busyHere = now - dueAt > timeoutMs / 4 || now - this.lastReplyAt < timeoutMs
+        const busyHere = ranLate(now, dueAt, timeoutMs) || now - this.lastReplyAt < timeoutMs
         if (busyHere && now - startedAt < timeoutMs * MAX_LAG_GRACE) {
           dueAt = now + timeoutMs
           timer = setTimeout(onTimer, timeoutMs)
@@ -176,7 +185,7 @@ export class ServerConnection {
       let dueAt = sentAt + silentMs
       const check = (): void => {
         const now = performance.now()
-        if (this.lastReplyAt < sentAt && now - dueAt <= silentMs / 4) {
+        if (this.lastReplyAt < sentAt && !ranLate(now, dueAt, silentMs)) {
           resolve(SILENT)
           return
         }

@@ -345,9 +345,14 @@ export class MemcachedStore extends EventEmitter {
    * marked down gives up its place.
    */
   private writeTargets (key: string): ServerConnection[] {
-    const targets = this.replicasOf(key).filter((c) => c.health.writable)
+    const targets = this.writableReplicas(key)
     if (targets.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `every replica of ${key.slice(0, 12)}… is marked down`)
     return targets
+  }
+
+  /** The replicas not marked down, in placement order (writeTargets without its "none left" error). */
+  private writableReplicas (key: string): ServerConnection[] {
+    return this.replicasOf(key).filter((c) => c.health.writable)
   }
 
   private readTargets (key: string): ServerConnection[] {
@@ -369,16 +374,16 @@ export class MemcachedStore extends EventEmitter {
     let errors = 0
     let believedMiss = false
     let found: Found | undefined
-    const consider = (conn: ServerConnection, item: CasValue | undefined): boolean => {
+    /** What this replica answered, if usable; a miss or a value we cannot read is noted for repair. */
+    const consider = (conn: ServerConnection, item: CasValue | undefined): Found | undefined => {
       const decoded = item === undefined ? undefined : this.codec.decode(key, item.value)
       if (item === undefined || decoded === undefined) {
         if (item !== undefined) this.counts.rejectedValues++
         missed.push({ conn, cas: item?.cas })
         if (conn.health.readable) believedMiss = true
-        return false
+        return undefined
       }
-      found = { conn, cas: item.cas, raw: item.value, decoded }
-      return true
+      return { conn, cas: item.cas, raw: item.value, decoded }
     }
     for (const [i, conn] of order.entries()) {
       const pending = conn.gets(key)
@@ -397,13 +402,15 @@ export class MemcachedStore extends EventEmitter {
         this.counts.hedgedReads++
         continue
       }
-      if (consider(conn, item)) break
+      found = consider(conn, item)
+      if (found !== undefined) break
     }
     // No other replica could answer: a silent one still may, within its timeout.
     if (found === undefined && !believedMiss) {
       for (const s of silent) {
         try {
-          if (consider(s.conn, await s.pending)) break
+          found = consider(s.conn, await s.pending)
+          if (found !== undefined) break
         } catch {
           errors++
           this.counts.failovers++
@@ -414,13 +421,12 @@ export class MemcachedStore extends EventEmitter {
       if (errors > 0 && !believedMiss) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
       return undefined
     }
-    const answered: Found = found
-    for (const m of missed) this.repair(key, m.conn, answered, m.cas)
+    for (const m of missed) this.repair(key, m.conn, found, m.cas)
     if (this.options.readRepairChance > 0 && Math.random() < this.options.readRepairChance) {
-      const rest = order.slice(order.indexOf(answered.conn) + 1)
-      if (rest.length > 0) this.verifyReplicas(key, answered, rest).catch(ignore)
+      const rest = order.slice(order.indexOf(found.conn) + 1)
+      if (rest.length > 0) this.verifyReplicas(key, found, rest).catch(ignore)
     }
-    return answered
+    return found
   }
 
   /** Copies what `found` holds onto a replica that lacks it or holds an older version. */
@@ -456,8 +462,7 @@ export class MemcachedStore extends EventEmitter {
     const ttlS = this.ttlFor(env.k, env.c, now)
     // Every replica may have been marked down since the read: the read still
     // answers, and the next one touches.
-    const targets = this.replicasOf(key).filter((c) => c.health.writable)
-    for (const conn of targets) {
+    for (const conn of this.writableReplicas(key)) {
       conn.touch(key, ttlS).then(() => { this.counts.touches++ }, ignore)
     }
   }
