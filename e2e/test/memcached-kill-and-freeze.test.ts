@@ -3,9 +3,9 @@
 // longer than its timeout. The tests run in order and share the sessions.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { signInMany, type Account, type SessionBody } from './helpers/accounts.js'
+import { signedInProblem, signInMany, type Account, type SessionBody } from './helpers/accounts.js'
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
-import { jsonOf, summarize, type HttpClient, type HttpResponse } from './helpers/http-client.js'
+import { jsonOf, summarize, type HttpClient } from './helpers/http-client.js'
 import { startLoad } from './helpers/load.js'
 import { storeCounterTotal, waitForRefill } from './helpers/store-health.js'
 
@@ -26,13 +26,6 @@ interface User {
 }
 
 let users: User[] = []
-
-function problemOf (res: HttpResponse, user: User): string | undefined {
-  if (res.status !== 200) return `status ${res.status}`
-  const body = jsonOf<SessionBody>(res)
-  if (body.authenticated !== true || body.user !== user.account.username) return 'not signed in'
-  return undefined
-}
 
 /** Each user is signed in with every acknowledged cart item, asked through the LB and on every node directly. */
 async function assertEveryoneSignedIn (when: string): Promise<void> {
@@ -104,7 +97,7 @@ test(`a frozen memcached holds no request longer than its ${SERVER_TIMEOUT_MS} m
         if (res.status === 200) user.cart.push(item)
       } else {
         const res = await user.client.get(cluster.lbUrl('/api/session'))
-        recorder.record(res, problemOf(res, user))
+        recorder.record(res, signedInProblem(res, user.account.username))
       }
     }
   })

@@ -2,7 +2,7 @@
 // request, GET or POST, and loses no acknowledged cart write.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { signInMany, type Account, type SessionBody } from './helpers/accounts.js'
+import { signedInProblem, signInMany, type Account, type SessionBody } from './helpers/accounts.js'
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { HttpClient, jsonOf, summarize } from './helpers/http-client.js'
 import { startLoad } from './helpers/load.js'
@@ -31,16 +31,13 @@ test(`${CLIENTS} clients reading and writing see no failure while every web node
       const shopper = shoppers[w]
       assert.ok(shopper)
       const read = await shopper.client.get(cluster.lbUrl('/api/session'))
-      let problem: string | undefined
-      if (read.status !== 200) {
-        problem = `GET: status ${read.status}`
-      } else {
-        const body = jsonOf<SessionBody>(read)
-        if (body.authenticated !== true || body.user !== shopper.account.username) problem = 'GET: not signed in'
+      let problem = signedInProblem(read, shopper.account.username)
+      if (problem === undefined) {
         // Every acknowledged write is visible on the next request, whichever node answers.
-        else if (JSON.stringify(body.cart) !== JSON.stringify(shopper.acked)) problem = `GET: cart has ${body.cart?.length ?? 0} items, ${shopper.acked.length} were acknowledged`
+        const cart = jsonOf<SessionBody>(read).cart
+        if (JSON.stringify(cart) !== JSON.stringify(shopper.acked)) problem = `cart has ${cart?.length ?? 0} items, ${shopper.acked.length} were acknowledged`
       }
-      recorder.record(read, problem)
+      recorder.record(read, problem === undefined ? undefined : `GET: ${problem}`)
       if (i % 2 === 1 && shopper.acked.length < ITEMS_PER_CLIENT) {
         const item = `w${w}-i${i}`
         const write = await shopper.client.postJson(cluster.lbUrl('/api/cart'), { item })

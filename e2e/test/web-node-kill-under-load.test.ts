@@ -3,22 +3,14 @@
 // rejoins the rotation after a restart.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { signInMany, type SessionBody } from './helpers/accounts.js'
+import { signedInProblem, signInMany } from './helpers/accounts.js'
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
-import { jsonOf, type HttpResponse } from './helpers/http-client.js'
 import { startLoad } from './helpers/load.js'
 import { pollUntil } from './helpers/wait.js'
 
 const cluster = useCluster()
 const CLIENTS = 20
 const VICTIM = 'web-2'
-
-function problemOf (res: HttpResponse, user: string): string | undefined {
-  if (res.status !== 200) return `status ${res.status}`
-  const body = jsonOf<SessionBody>(res)
-  if (body.authenticated !== true || body.user !== user) return 'not signed in as the right user'
-  return undefined
-}
 
 test(`${CLIENTS} signed-in clients see no failed GET while ${VICTIM} is SIGKILLed, and ${VICTIM} rejoins after a restart`, { timeout: 120_000 }, async () => {
   const sessions = await signInMany(cluster.lbUrl('/api/login'), CLIENTS)
@@ -30,7 +22,7 @@ test(`${CLIENTS} signed-in clients see no failed GET while ${VICTIM} is SIGKILLe
       const session = sessions[w]
       assert.ok(session)
       const res = await session.client.get(cluster.lbUrl('/api/session'))
-      recorder.record(res, problemOf(res, session.account.username))
+      recorder.record(res, signedInProblem(res, session.account.username))
     }
   })
   try {
@@ -55,7 +47,7 @@ test(`${CLIENTS} signed-in clients see no failed GET while ${VICTIM} is SIGKILLe
   assert.ok(session)
   await pollUntil(async () => {
     const res = await session.client.get(cluster.lbUrl('/api/session'))
-    assert.equal(problemOf(res, session.account.username), undefined)
+    assert.equal(signedInProblem(res, session.account.username), undefined)
     return res.servedBy === VICTIM ? true : undefined
   }, { timeoutMs: 15_000, intervalMs: 50, what: `${VICTIM} in x-served-by of GET /api/session through the LB` })
 })
