@@ -30,9 +30,10 @@ export function fillTemplate (template: string, values: Record<string, string>):
   })
 }
 
-export function nginxConfig (dir: string, ports: PeerPorts, backends: PeerBackends): string {
-  const servers = (list: readonly string[]): string => list.map((b) => `    server ${b};`).join('\n')
-  return fillTemplate(readFileSync(new URL('nginx.conf.template', CONFIGS), 'utf8'), {
+/** A peer's config from its template in bench/configs: the same ports and backends, each peer its own `server` line. */
+function peerConfig (template: string, dir: string, ports: PeerPorts, backends: PeerBackends, serverLine: (backend: string, i: number) => string): string {
+  const servers = (list: readonly string[]): string => list.map(serverLine).join('\n')
+  return fillTemplate(readFileSync(new URL(template, CONFIGS), 'utf8'), {
     DIR: dir,
     HELLO_PORT: String(ports.hello),
     WEB_PORT: String(ports.web),
@@ -41,15 +42,12 @@ export function nginxConfig (dir: string, ports: PeerPorts, backends: PeerBacken
   })
 }
 
+export function nginxConfig (dir: string, ports: PeerPorts, backends: PeerBackends): string {
+  return peerConfig('nginx.conf.template', dir, ports, backends, (b) => `    server ${b};`)
+}
+
 export function haproxyConfig (dir: string, ports: PeerPorts, backends: PeerBackends): string {
-  const servers = (list: readonly string[]): string => list.map((b, i) => `  server n${i + 1} ${b}`).join('\n')
-  return fillTemplate(readFileSync(new URL('haproxy.cfg.template', CONFIGS), 'utf8'), {
-    DIR: dir,
-    HELLO_PORT: String(ports.hello),
-    WEB_PORT: String(ports.web),
-    HELLO_SERVERS: servers(backends.hello),
-    WEB_SERVERS: servers(backends.web)
-  })
+  return peerConfig('haproxy.cfg.template', dir, ports, backends, (b, i) => `  server n${i + 1} ${b}`)
 }
 
 export function startNginx (processes: BenchProcesses, ports: PeerPorts, backends: PeerBackends): void {
