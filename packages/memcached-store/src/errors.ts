@@ -30,6 +30,7 @@ export const errorCodes = Object.freeze({
   STK_ERR_VALUE_TOO_LARGE: define('STK_ERR_VALUE_TOO_LARGE', 'Session value is larger than the server item size', 413),
   STK_ERR_STORE_TIMEOUT: define('STK_ERR_STORE_TIMEOUT', 'memcached command timed out', 503),
   STK_ERR_SERVER_FAILED: define('STK_ERR_SERVER_FAILED', 'memcached server failed', 503),
+  STK_ERR_ITEM_REFUSED: define('STK_ERR_ITEM_REFUSED', 'memcached refused the item (out of memory or too large)', 503),
   STK_ERR_STORE_UNAVAILABLE: define('STK_ERR_STORE_UNAVAILABLE', 'No memcached replica is available', 503),
   STK_ERR_WRITE_CONCERN: define('STK_ERR_WRITE_CONCERN', 'Too few replicas acknowledged the write', 503),
   STK_ERR_CONFLICT: define('STK_ERR_CONFLICT', 'Concurrent updates kept conflicting', 503),
@@ -45,6 +46,7 @@ export function storeError (code: ErrorCode, detail: string, cause?: unknown): S
 const UNAVAILABLE_CODES = new Set<string>([
   'STK_ERR_STORE_TIMEOUT',
   'STK_ERR_SERVER_FAILED',
+  'STK_ERR_ITEM_REFUSED',
   'STK_ERR_STORE_UNAVAILABLE',
   'STK_ERR_WRITE_CONCERN',
   'STK_ERR_CONFLICT',
@@ -54,4 +56,9 @@ const UNAVAILABLE_CODES = new Set<string>([
 /** True for errors that mean "the session service is unavailable" (HTTP 503), as opposed to bad input. */
 export function isStoreUnavailable (err: unknown): boolean {
   return err instanceof StoreError && UNAVAILABLE_CODES.has(err.code)
+}
+
+/** True when a server, alive, refused one item for want of memory: that key is missing there, nothing more. */
+export function isItemRefused (err: unknown): boolean {
+  return err instanceof StoreError && err.code === 'STK_ERR_ITEM_REFUSED'
 }

@@ -1,6 +1,7 @@
 import type { EnvelopeCodec } from './envelope.js'
 import { isNewer } from './envelope.js'
-import type { ServerConnection } from './server-connection.js'
+import type { ServerConnection, StoreOutcome } from './server-connection.js'
+import { isItemRefused } from './errors.js'
 import { MAX_RELATIVE_TTL_S } from './options.js'
 
 export interface RefillPlan {
@@ -17,6 +18,8 @@ export interface RefillReport {
   target: string
   scanned: number
   copied: number
+  /** keys the target had no memory for: they stay on the peers only */
+  refused: number
   ms: number
 }
 
@@ -31,6 +34,17 @@ export async function refill (plan: RefillPlan): Promise<RefillReport> {
   const { target, codec } = plan
   let scanned = 0
   let copied = 0
+  let refused = 0
+  // A full target refuses some copies; the rest of the refill goes on, and
+  // reads of those keys fall through to the peers as after an eviction.
+  const copy = async (write: Promise<StoreOutcome>): Promise<void> => {
+    try {
+      if (await write === 'stored') copied++
+    } catch (err) {
+      if (!isItemRefused(err)) throw err
+      refused++
+    }
+  }
   const seen = new Set<string>()
   for (const source of plan.sources) {
     const entries = (await source.listKeys()).filter((e) => !seen.has(e.key) && plan.belongsOnTarget(e.key))
@@ -53,18 +67,18 @@ export async function refill (plan: RefillPlan): Promise<RefillReport> {
           if (exp >= 0 && ttlS <= 0) return
           const have = onTarget.get(key)
           if (have === undefined) {
-            if (await target.add(key, src.value, ttlS) === 'stored') copied++
+            await copy(target.add(key, src.value, ttlS))
             return
           }
           const a = codec.decode(key, src.value)
           const b = codec.decode(key, have.value)
           if (a !== undefined && (b === undefined || isNewer(a.env, b.env))) {
-            if (await target.cas(key, src.value, ttlS, have.cas) === 'stored') copied++
+            await copy(target.cas(key, src.value, ttlS, have.cas))
           }
         }))
       }
     }
     await Promise.all(Array.from({ length: Math.min(plan.concurrency, batches.length) }, worker))
   }
-  return { target: target.id, scanned, copied, ms: Date.now() - started }
+  return { target: target.id, scanned, copied, refused, ms: Date.now() - started }
 }

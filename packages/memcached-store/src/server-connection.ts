@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { MemcacheClient, type MultiCasRetrievalResponse } from 'memcache-client'
-import { StoreError, storeError } from './errors.js'
+import { StoreError, isItemRefused, storeError } from './errors.js'
 import { metadump, type DumpedKey } from './metadump.js'
 import type { ResolvedServer } from './options.js'
 import { GetBatcher } from './get-batcher.js'
@@ -28,6 +28,14 @@ function ranLate (now: number, dueAt: number, periodMs: number): boolean {
 
 /** Periods of its timeout a command may be given while this process's own event loop lags. */
 const MAX_LAG_GRACE = 10
+
+/**
+ * memcached's answers when it has no room for one item: it could not evict
+ * enough (a slab class without pages, `-M`) or the item is over its `-I`.
+ * The server is alive and serves every other key, so this is not a failure
+ * of the server: taking it down would refill it, which only adds pressure.
+ */
+const REFUSAL = /^SERVER_ERROR (out of memory|object too large)/
 
 const OUTCOME_BY_REPLY: Record<string, StoreOutcome> = {
   EXISTS: 'exists',
@@ -74,6 +82,8 @@ export class ServerConnection {
   private closed = false
   /** When this server last answered anything: a server that answers is not frozen. */
   private lastReplyAt = 0
+  /** Items this server refused for want of memory (see REFUSAL). */
+  refusedItems = 0
 
   constructor (
     readonly server: ResolvedServer,
@@ -158,6 +168,12 @@ export class ServerConnection {
           resolve(OUTCOME_BY_REPLY[reply] as T)
           return
         }
+        if (err instanceof Error && REFUSAL.test(err.message)) {
+          this.lastReplyAt = performance.now()
+          this.refusedItems++
+          reject(storeError('STK_ERR_ITEM_REFUSED', `${what} on ${this.id}: ${err.message}`, err))
+          return
+        }
         const wrapped = storeError('STK_ERR_SERVER_FAILED', `${what} on ${this.id}: ${(err as Error)?.message ?? String(err)}`, err)
         this.onFailure(this, wrapped)
         reject(wrapped)
@@ -216,10 +232,21 @@ export class ServerConnection {
    * A storage command as the protocol spells it. Flag 0 is memcache-client's
    * "string", so values read back through it as strings.
    */
-  private store (cmd: 'set' | 'add' | 'cas', key: string, value: string, ttlS: number, cas?: string): Promise<unknown> {
+  private async store (cmd: 'set' | 'add' | 'cas', key: string, value: string, ttlS: number, cas?: string): Promise<unknown> {
     // one string, encoded once by the socket: cheaper than building buffers
     const bytes = Buffer.byteLength(value, 'utf8')
-    return this.send(cmd, `${cmd} ${key} 0 ${ttlS} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n${value}\r\n`)
+    try {
+      return await this.send(cmd, `${cmd} ${key} 0 ${ttlS} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n${value}\r\n`)
+    } catch (err) {
+      if (!isItemRefused(err)) throw err
+      // memcached drops the old copy itself only when a `set` finds no room,
+      // not an `add` or a `cas`. A server that refused a write must hold no
+      // older value of the key, or the next read would find that value there
+      // and miss the write the peers took. A delete needs no memory; if it
+      // fails too, that failure marks the server down like any other.
+      await this.delete(key)
+      throw err
+    }
   }
 
   async set (key: string, value: string, ttlS: number): Promise<StoreOutcome> {

@@ -33,6 +33,8 @@ export interface StoreCounters {
   destroys: number
   rejectedValues: number
   serverDowns: number
+  /** Items a server had no memory for; the server stays up and keeps no copy of those keys. */
+  refusedItems: number
 }
 
 export interface ServerHealthReport extends HealthSnapshot {
@@ -66,7 +68,7 @@ const MARKER_CLAIM_TTL_S = 120
 const TOUCHES_KEPT = 100_000
 
 function newCounters (): StoreCounters {
-  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0 }
+  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0, refusedItems: 0 }
 }
 
 function ignore (): void {}
@@ -295,7 +297,7 @@ export class MemcachedStore extends EventEmitter {
   }
 
   counters (): StoreCounters {
-    return { ...this.counts }
+    return { ...this.counts, refusedItems: this.conns.reduce((n, c) => n + c.refusedItems, 0) }
   }
 
   /** Resolves true once no refill runs and no server is recovering, or false after `timeoutMs`. */

@@ -24,5 +24,5 @@ test('a server filled until it evicts loses nothing: reads fall back to the peer
     lost += got.filter((s, j) => s?.sid !== sids[i + j]).length
   }
   assert.equal(lost, 0)
-  assert.equal(store.health().every((h) => h.state === 'up'), true, 'eviction is not a failure')
+  assert.equal(store.health().every((h) => h.state === 'up'), true, 'eviction is not a failure: ' + JSON.stringify(store.health()))
 })
