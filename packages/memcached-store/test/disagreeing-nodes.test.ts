@@ -42,7 +42,7 @@ test('writes made while a server was frozen survive its return and the writes du
     await x.setSession(sid, { ...s, cart: [...(s!.cart as string[]), item] })
   }
   for (const sid of sids) await x.setSession(sid, session({ cart: ['before'] }))
-  b!.signal('SIGSTOP')
+  await b!.freeze()
   await Promise.all(sids.map((sid) => x.getSession(sid)))
   await waitFor('b down', () => x.health()[1]?.state === 'down')
   for (const sid of sids) await add(sid, 'during-freeze')

@@ -1,6 +1,7 @@
 // Real memcached processes for integration tests: started on free loopback
 // ports, stopped by PID (never by name), also when a test fails.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import type { TestContext } from 'node:test'
 
@@ -56,6 +57,26 @@ export class MemcachedProcess {
     if (this.child?.pid !== undefined && this.child.exitCode === null && this.child.signalCode === null) process.kill(this.child.pid, sig)
   }
 
+  /**
+   * SIGSTOP, resolved once every thread of the server has stopped: a thread
+   * busy when the signal lands can still answer a command sent right after
+   * kill(2) returns (seen here: a reply 0.4 ms after the SIGSTOP).
+   */
+  async freeze (): Promise<void> {
+    this.signal('SIGSTOP')
+    const tasks = `/proc/${this.pid ?? 0}/task`
+    if (!existsSync(tasks)) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      return
+    }
+    const deadline = Date.now() + 5000
+    while (Date.now() < deadline) {
+      if (readdirSync(tasks).every((tid) => threadState(`${tasks}/${tid}/stat`) === 'T')) return
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    throw new Error(`memcached on ${this.port} did not stop`)
+  }
+
   async kill (): Promise<void> {
     const child = this.child
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
@@ -68,6 +89,16 @@ export class MemcachedProcess {
   async restart (): Promise<void> {
     await this.kill()
     await this.start()
+  }
+}
+
+/** A thread's state letter from /proc/<pid>/task/<tid>/stat ("tid (comm) S ..."); gone counts as stopped. */
+function threadState (statPath: string): string {
+  try {
+    const stat = readFileSync(statPath, 'utf8')
+    return stat.charAt(stat.lastIndexOf(')') + 2)
+  } catch {
+    return 'T'
   }
 }
 

@@ -37,7 +37,7 @@ test('a server frozen through a logout gets the tombstone on refill; the session
   t.after(() => { b!.signal('SIGCONT') })
   const store = storeFor(t, [a!, b!], { retryIntervalMs: 200, probeIntervalMs: 100 })
   await store.setSession('gone', session({ user: 'alice' }))
-  b!.signal('SIGSTOP')
+  await b!.freeze()
   await store.destroySession('gone') // b times out, is marked down
   await waitFor('b down', () => store.health()[1]?.state === 'down')
   b!.signal('SIGCONT')
@@ -52,7 +52,7 @@ test('a write made while a server was down reaches it with the refill, and a sta
   const store = storeFor(t, [a!, b!], { retryIntervalMs: 200, probeIntervalMs: 100 })
   await store.setSession('s', session({ cart: ['a'] }))
   const first = await store.getSession('s')
-  b!.signal('SIGSTOP')
+  await b!.freeze()
   await store.setSession('s', { ...first, cart: ['a', 'b'] })
   await waitFor('b down', () => store.health()[1]?.state === 'down')
   b!.signal('SIGCONT')
