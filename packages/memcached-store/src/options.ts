@@ -1,7 +1,5 @@
 import { storeError } from './errors.js'
-import { hostname } from 'node:os'
 import { parseServerString, type ServerSpec } from './server-string.js'
-import { replicasFor } from './replica-set.js'
 
 /** What a caller may leave to the store's judgment when logging. */
 export interface StoreLogger {
@@ -42,14 +40,6 @@ export interface MemcachedStoreOptions {
    * Default 0.5.
    */
   readHedgeFraction?: number
-  /**
-   * The server this store reads from first whenever it holds one of a key's replicas, instead of
-   * the placement order's first (which orders writes). `'auto'` picks one per process, by weight,
-   * so a cluster's nodes spread over the servers; or name one (`host:port`, e.g. the one in this
-   * node's zone). All the reads of one event-loop turn then go out as one multi-get to one server,
-   * but a write after such a read needs one more `gets` on the first replica. Default: none.
-   */
-  homeServer?: string
   /** Largest encoded value; memcached's default item size is 1 MiB. Default 1 MiB minus 1 KiB of item overhead. */
   maxValueBytes?: number
   /** AES-256-GCM keys (strings of 32+ characters). The first encrypts, all decrypt: rotation by prepending. */
@@ -97,8 +87,6 @@ export interface ResolvedOptions {
   readonly touchAfterMs: number
   readonly readRepairChance: number
   readonly readHedgeFraction: number
-  /** id of the server read first when it holds a replica, or undefined for placement order */
-  readonly homeServer: string | undefined
   readonly maxValueBytes: number
   readonly encryptionKeys: readonly string[]
   readonly userField: string
@@ -158,7 +146,7 @@ function positiveInt (name: string, value: unknown, fallback: number, max = Numb
 
 const KNOWN_OPTIONS = new Set<string>([
   'servers', 'replicas', 'writeConcern', 'keyPrefix', 'idleTimeoutMs', 'absoluteTimeoutMs', 'touchAfterMs',
-  'readRepairChance', 'readHedgeFraction', 'homeServer', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
+  'readRepairChance', 'readHedgeFraction', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
   'probeIntervalMs', 'refillBatchSize', 'refillConcurrency', 'timeoutMs', 'connectTimeoutMs', 'retryIntervalMs',
   'revisionField', 'logger'
 ])
@@ -176,15 +164,6 @@ function resolveServer (raw: string | ServerSpec, index: number, defaults: { tim
   const retryIntervalMs = spec.retryIntervalMs === 0 ? 0 : positiveInt(`${name}.retryIntervalMs`, spec.retryIntervalMs, defaults.retryIntervalMs)
   const hostForId = spec.host.includes(':') ? `[${spec.host}]` : spec.host
   return Object.freeze({ id: `${hostForId}:${port}`, host: spec.host, port, weight, timeoutMs, connectTimeoutMs, retryIntervalMs })
-}
-
-function resolveHomeServer (value: unknown, servers: readonly ResolvedServer[]): string | undefined {
-  if (value === undefined) return undefined
-  // the same process always picks the same server; processes spread by weight
-  if (value === 'auto') return replicasFor(servers, `${hostname()}:${process.pid}`, 1)[0]?.id
-  const named = typeof value === 'string' ? servers.find((s) => s.id === value) : undefined
-  if (named === undefined) invalid('homeServer', value, `'auto' or one of the servers (${servers.map((s) => s.id).join(', ')})`)
-  return named.id
 }
 
 /** Validates once at start and freezes; a bad option fails with STK_ERR_INVALID_OPTION naming it and its value. */
@@ -221,7 +200,6 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   if (typeof readRepairChance !== 'number' || !(readRepairChance >= 0 && readRepairChance <= 1)) invalid('readRepairChance', readRepairChance, 'a number from 0 to 1')
   const readHedgeFraction = opts.readHedgeFraction ?? DEFAULTS.readHedgeFraction
   if (typeof readHedgeFraction !== 'number' || !(readHedgeFraction >= 0 && readHedgeFraction < 1)) invalid('readHedgeFraction', readHedgeFraction, 'a number from 0 (off) to below 1')
-  const homeServer = resolveHomeServer(opts.homeServer, servers)
   const maxValueBytes = positiveInt('maxValueBytes', opts.maxValueBytes, DEFAULTS.maxValueBytes, 1024 * 1024 * 1024)
   const encryptionKeys = opts.encryptionKeys ?? []
   if (!Array.isArray(encryptionKeys) || encryptionKeys.some((k) => typeof k !== 'string' || k.length < 32)) {
@@ -245,7 +223,6 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     touchAfterMs,
     readRepairChance,
     readHedgeFraction,
-    homeServer,
     maxValueBytes,
     encryptionKeys: Object.freeze([...encryptionKeys]),
     userField,

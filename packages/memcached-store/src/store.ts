@@ -80,8 +80,6 @@ function ignore (): void {}
 export class MemcachedStore extends EventEmitter {
   readonly options: ResolvedOptions
   private readonly conns: readonly ServerConnection[]
-  /** Read first whenever it holds a replica (the homeServer option). */
-  private readonly home: ServerConnection | undefined
   private readonly keys: KeySpace
   private readonly codec: EnvelopeCodec
   private readonly bases = new BoundedMap<string, Known>(BASES_KEPT)
@@ -98,7 +96,6 @@ export class MemcachedStore extends EventEmitter {
     this.keys = new KeySpace(this.options.keyPrefix)
     this.codec = new EnvelopeCodec(new ValueCipher(this.options.encryptionKeys), this.options.maxValueBytes)
     this.conns = this.options.servers.map((server) => new ServerConnection(server, (conn, err) => this.onServerFailure(conn, err)))
-    this.home = this.conns.find((c) => c.id === this.options.homeServer)
     this.prober = setInterval(() => { this.probeAll() }, this.options.probeIntervalMs)
     this.prober.unref()
   }
@@ -339,16 +336,7 @@ export class MemcachedStore extends EventEmitter {
 
   /** Up replicas first, then recovering ones (possibly not refilled yet). */
   private readOrder (replicas: readonly ServerConnection[]): ServerConnection[] {
-    const up = replicas.filter((c) => c.health.readable)
-    // Reading from a replica other than the first is safe: the others are
-    // written only after the first took the value, and a replica that missed
-    // a write is marked down (or, refusing it, holds no copy of the key).
-    const home = this.home
-    if (home !== undefined && up[0] !== home && up.includes(home)) {
-      up.splice(up.indexOf(home), 1)
-      up.unshift(home)
-    }
-    return [...up, ...replicas.filter((c) => c.health.state === 'recovering')]
+    return [...replicas.filter((c) => c.health.readable), ...replicas.filter((c) => c.health.state === 'recovering')]
   }
 
   /**

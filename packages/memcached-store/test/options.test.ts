@@ -15,14 +15,6 @@ test('defaults: two replicas, sub-second timeouts, PHP retry interval, frozen', 
   assert.ok(Object.isFrozen(o.servers))
 })
 
-test('homeServer: none by default, a named server, or one picked per process', () => {
-  assert.equal(resolveOptions('a:1,b:2').homeServer, undefined)
-  assert.equal(resolveOptions({ servers: 'a:1,b:2', homeServer: 'b:2' }).homeServer, 'b:2')
-  const auto = resolveOptions({ servers: 'a:1,b:2', homeServer: 'auto' }).homeServer
-  assert.ok(auto === 'a:1' || auto === 'b:2', String(auto))
-  assert.equal(resolveOptions({ servers: 'a:1,b:2', homeServer: 'auto' }).homeServer, auto, 'the same process picks the same server')
-})
-
 test('replicas never exceed the number of servers', () => {
   assert.equal(resolveOptions({ servers: ['a:1'], replicas: 2 }).replicas, 1)
 })
@@ -52,8 +44,6 @@ const bad: Array<[string, object]> = [
   ['readRepairChance', { servers: 'a:1', readRepairChance: 2 }],
   ['readHedgeFraction', { servers: 'a:1', readHedgeFraction: 1 }],
   ['readHedgeFraction', { servers: 'a:1', readHedgeFraction: -0.5 }],
-  ['homeServer', { servers: 'a:1,b:2', homeServer: 'c:3' }],
-  ['homeServer', { servers: 'a:1,b:2', homeServer: 1 }],
   ['encryptionKeys', { servers: 'a:1', encryptionKeys: ['short'] }],
   ['timeoutMs', { servers: 'a:1', timeoutMs: '300' }],
   ['servers[0].weight', { servers: [{ host: 'a', port: 1, weight: -1 }] }],
