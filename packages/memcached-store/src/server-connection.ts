@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { MemcacheClient, type MultiCasRetrievalResponse } from 'memcache-client'
-import { StoreError, isItemRefused, storeError } from './errors.js'
+import { StoreError, storeError } from './errors.js'
 import { metadump, type DumpedKey } from './metadump.js'
 import type { ResolvedServer } from './options.js'
 import { GetBatcher } from './get-batcher.js'
@@ -110,7 +110,8 @@ export class ServerConnection {
     return this.server.weight
   }
 
-  private run<T> (what: string, op: () => Promise<T>): Promise<T> {
+  /** `refusedKey`: a storage command's key, deleted on this server if it refuses the item. */
+  private run<T> (what: string, op: () => Promise<T>, refusedKey?: string): Promise<T> {
     if (this.closed) return Promise.reject(storeError('STK_ERR_CLOSED', this.id))
     const timeoutMs = this.server.timeoutMs
     return new Promise<T>((resolve, reject) => {
@@ -171,7 +172,17 @@ export class ServerConnection {
         if (err instanceof Error && REFUSAL.test(err.message)) {
           this.lastReplyAt = performance.now()
           this.refusedItems++
-          reject(storeError('STK_ERR_ITEM_REFUSED', `${what} on ${this.id}: ${err.message}`, err))
+          const refused = storeError('STK_ERR_ITEM_REFUSED', `${what} on ${this.id}: ${err.message}`, err)
+          if (refusedKey === undefined) {
+            reject(refused)
+            return
+          }
+          // memcached drops the old copy itself only when a `set` finds no
+          // room, not an `add` or a `cas`. A server that refused a write must
+          // hold no older value of the key, or the next read would find that
+          // value there and miss the write the peers took. A delete needs no
+          // memory; if it fails too, that failure marks the server down.
+          this.delete(refusedKey).then(() => { reject(refused) }, reject)
           return
         }
         const wrapped = storeError('STK_ERR_SERVER_FAILED', `${what} on ${this.id}: ${(err as Error)?.message ?? String(err)}`, err)
@@ -214,8 +225,8 @@ export class ServerConnection {
   }
 
   /** Sends one command line (and data block), corked; the client parses the reply. */
-  private send<T> (what: string, data: string | Buffer, flushAt: FlushAt = 'immediate'): Promise<T> {
-    return this.run<T>(what, () => this.client.send<T>((socket?: Socket) => { corkedWrite(socket, data, flushAt) }))
+  private send<T> (what: string, data: string | Buffer, flushAt: FlushAt = 'immediate', refusedKey?: string): Promise<T> {
+    return this.run<T>(what, () => this.client.send<T>((socket?: Socket) => { corkedWrite(socket, data, flushAt) }), refusedKey)
   }
 
   async getsMany (keys: readonly string[]): Promise<Map<string, CasValue>> {
@@ -232,22 +243,12 @@ export class ServerConnection {
    * A storage command as the protocol spells it. Flag 0 is memcache-client's
    * "string", so values read back through it as strings.
    */
-  private async store (cmd: 'set' | 'add' | 'cas', key: string, value: string, ttlS: number, cas?: string): Promise<unknown> {
+  private store (cmd: 'set' | 'add' | 'cas', key: string, value: string, ttlS: number, cas?: string): Promise<unknown> {
     // one string, encoded once by the socket: cheaper than building buffers
     const bytes = Buffer.byteLength(value, 'utf8')
-    try {
-      return await this.send(cmd, `${cmd} ${key} 0 ${ttlS} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n${value}\r\n`)
-    } catch (err) {
-      if (!isItemRefused(err)) throw err
-      // memcached drops the old copy itself only when a `set` finds no room,
-      // not an `add` or a `cas`. A server that refused a write must hold no
-      // older value of the key, or the next read would find that value there
-      // and miss the write the peers took. A delete needs no memory; if it
-      // fails too, that failure marks the server down like any other.
-      await this.delete(key)
-      throw err
-    }
+    return this.send(cmd, `${cmd} ${key} 0 ${ttlS} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n${value}\r\n`, 'immediate', key)
   }
+
 
   async set (key: string, value: string, ttlS: number): Promise<StoreOutcome> {
     await this.store('set', key, value, ttlS)
