@@ -249,7 +249,6 @@ export class ServerConnection {
     return this.send(cmd, `${cmd} ${key} 0 ${ttlS} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n${value}\r\n`, 'immediate', key)
   }
 
-
   async set (key: string, value: string, ttlS: number): Promise<StoreOutcome> {
     await this.store('set', key, value, ttlS)
     return 'stored'

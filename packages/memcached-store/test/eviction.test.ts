@@ -1,22 +1,20 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MemcachedProcess, freePort, startMemcached } from './memcached-process.js'
+import { startMemcached } from './memcached-process.js'
 import { stats } from './memcached-stats.js'
 import { session, storeFor } from './fixtures.js'
 
 test('a server filled until it evicts loses nothing: reads fall back to the peer and repair', async (t) => {
   const [big] = await startMemcached(t, 1)
   // memcached's smallest cache: about 1 MiB of 1 MiB slab pages
-  const small = new MemcachedProcess(await freePort(), ['-m', '2', '-I', '1m'])
-  t.after(() => small.kill())
-  await small.start()
-  const store = storeFor(t, [big!, small])
+  const [small] = await startMemcached(t, 1, ['-m', '2', '-I', '1m'])
+  const store = storeFor(t, [big!, small!])
   const filler = 'f'.repeat(2000)
   const sids = Array.from({ length: 3000 }, (_, i) => `e${i}`)
   for (let i = 0; i < sids.length; i += 200) {
     await Promise.all(sids.slice(i, i + 200).map((sid) => store.setSession(sid, session({ sid, filler }))))
   }
-  const evictions = (await stats(small.port)).get('evictions') ?? 0
+  const evictions = (await stats(small!.port)).get('evictions') ?? 0
   assert.ok(evictions > 0, 'the small server evicted')
   let lost = 0
   for (let i = 0; i < sids.length; i += 200) {

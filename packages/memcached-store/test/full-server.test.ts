@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MemcachedProcess, freePort, startMemcached } from './memcached-process.js'
+import { startMemcached } from './memcached-process.js'
 import { rawCommand, rawGet, sessionKey } from './memcached-stats.js'
 import { ids, portsInReadOrder, session, storeFor } from './fixtures.js'
 import type { RefillReport } from '../src/index.js'
@@ -27,48 +27,44 @@ async function fill (port: number, bytes: number): Promise<void> {
 
 test('a server with no room for an item stays up, keeps no older copy, and the write lands on the peer', async (t) => {
   const [roomy] = await startMemcached(t, 1)
-  const full = new MemcachedProcess(await freePort(), FULL_ARGS)
-  t.after(() => full.kill())
-  await full.start()
-  const store = storeFor(t, [roomy!, full])
+  const [full] = await startMemcached(t, 1, FULL_ARGS)
+  const store = storeFor(t, [roomy!, full!])
   // one session ordered on the full server first, one ordered on it second
   const sids = ids(50)
-  const firstOnFull = sids.find((sid) => portsInReadOrder(store, sid)[0] === full.port)!
-  const secondOnFull = sids.find((sid) => portsInReadOrder(store, sid)[1] === full.port)!
+  const firstOnFull = sids.find((sid) => portsInReadOrder(store, sid)[0] === full!.port)!
+  const secondOnFull = sids.find((sid) => portsInReadOrder(store, sid)[1] === full!.port)!
   for (const sid of [firstOnFull, secondOnFull]) await store.setSession(sid, session({ sid, version: 1 }))
-  assert.notEqual(await rawGet(full.port, sessionKey(firstOnFull)), undefined, 'v1 is on the full server')
+  assert.notEqual(await rawGet(full!.port, sessionKey(firstOnFull)), undefined, 'v1 is on the full server')
 
   const big = 'b'.repeat(2000)
   await store.setSession('sample', session({ sid: firstOnFull, version: 2, big }))
-  await fill(full.port, (await rawGet(roomy!.port, sessionKey('sample')))!.length)
+  await fill(full!.port, (await rawGet(roomy!.port, sessionKey('sample')))!.length)
   for (const sid of [firstOnFull, secondOnFull]) await store.setSession(sid, session({ sid, version: 2, big }))
 
   assert.ok(store.counters().refusedItems >= 2, `refusedItems ${store.counters().refusedItems}`)
   assert.deepEqual(store.health().map((h) => h.state), ['up', 'up'], 'a refusal is not a failure')
   for (const sid of [firstOnFull, secondOnFull]) {
-    assert.equal(await rawGet(full.port, sessionKey(sid)), undefined, `no older copy of ${sid} left on the full server`)
+    assert.equal(await rawGet(full!.port, sessionKey(sid)), undefined, `no older copy of ${sid} left on the full server`)
     assert.equal((await store.getSession(sid))?.version, 2, `${sid} reads the acknowledged write`)
   }
   // a node that never saw these writes reads them too
-  const other = storeFor(t, [roomy!, full])
+  const other = storeFor(t, [roomy!, full!])
   for (const sid of [firstOnFull, secondOnFull]) assert.equal((await other.getSession(sid))?.version, 2)
 })
 
 test('a refill onto a server that fills up copies what fits, skips the rest and brings the server up', async (t) => {
   const [roomy] = await startMemcached(t, 1)
-  const full = new MemcachedProcess(await freePort(), FULL_ARGS)
-  t.after(() => full.kill())
-  await full.start()
-  const store = storeFor(t, [roomy!, full], { retryIntervalMs: 200, probeIntervalMs: 100 })
+  const [full] = await startMemcached(t, 1, FULL_ARGS)
+  const store = storeFor(t, [roomy!, full!], { retryIntervalMs: 200, probeIntervalMs: 100 })
   // about 3 MB per replica: more than the full server can hold
   const sids = ids(1500, 'r')
   const filler = 'f'.repeat(2000)
-  await full.kill()
+  await full!.kill()
   for (let i = 0; i < sids.length; i += 100) {
     await Promise.all(sids.slice(i, i + 100).map((sid) => store.setSession(sid, session({ sid, filler }))))
   }
-  const refilled = new Promise<RefillReport>((resolve) => store.on('refill', (r: RefillReport) => { if (r.target === full.address) resolve(r) }))
-  await full.start()
+  const refilled = new Promise<RefillReport>((resolve) => store.on('refill', (r: RefillReport) => { if (r.target === full!.address) resolve(r) }))
+  await full!.start()
   const report = await refilled
   t.diagnostic(`refill: ${report.copied} copied, ${report.refused} refused of ${report.scanned}`)
   assert.ok(report.refused > 0 && report.copied > 0, 'some copies fitted and some did not')
