@@ -4,7 +4,7 @@
 // anything is installed or compiled: it installs what is missing (npm
 // packages; memcached, chromium, docker-compose through apt-get when root),
 // builds with one `tsc -b`, then hands over to the compiled programs.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -76,11 +76,53 @@ ensureNpmPackages()
 ensureAptPackages(needs)
 build()
 
+/**
+ * Runs the cluster runner and stays its parent until it exits, with its code.
+ * Process managers, CI and `timeout` signal one PID (npm's, which forwards
+ * SIGINT and SIGTERM to us, or ours), so every stop signal is passed on.
+ * The runner gets a process group of its own: a terminal's Ctrl-C then
+ * reaches it once, through us, instead of twice (once from the terminal,
+ * once forwarded), which it would take for "stop now, skip the grace".
+ * The IPC channel tells it when we are gone, even after a SIGKILL.
+ */
+function runForwardingSignals (script, args) {
+  const child = spawn(process.execPath, [script, ...args], {
+    cwd: root,
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+    env: { ...process.env, STICKLESS_LAUNCHER_PID: String(process.pid) }
+  })
+  let forwarded = 0
+  const forward = (signal) => {
+    forwarded++
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, forward)
+  // npm 11 does not pass SIGTERM on: it exits at once and leaves its script
+  // running. When npm started us, its disappearance is our stop signal,
+  // unless a signal is already on its way (a Ctrl-C reaches npm and us at
+  // once, and a second signal would tell the runner to skip the grace).
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid
+    const watch = setInterval(() => {
+      if (process.ppid === parent) return
+      clearInterval(watch)
+      if (forwarded === 0) forward('SIGTERM')
+    }, 250)
+    watch.unref()
+  }
+  child.on('error', (err) => { log(`could not start ${script}: ${err.message}`); process.exit(1) })
+  child.on('exit', (code, signal) => {
+    const signals = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
+    process.exit(code ?? 128 + (signals[signal] ?? 0))
+  })
+}
+
 if (command === 'start') {
-  process.exit(run(process.execPath, [join(root, 'scripts/dist/src/start.js'), ...rest]))
-}
-if (command === 'bench') {
+  runForwardingSignals(join(root, 'scripts/dist/src/start.js'), rest)
+} else if (command === 'bench') {
   process.exit(run(process.execPath, [join(root, 'bench/dist/src/main.js'), ...rest]))
+} else {
+  // test: every stage runs, in order of cost, and the first failure stops the run.
+  process.exit(run(process.execPath, [join(root, 'scripts/dist/src/test-all.js'), ...rest]))
 }
-// test: every stage runs, in order of cost, and the first failure stops the run.
-process.exit(run(process.execPath, [join(root, 'scripts/dist/src/test-all.js'), ...rest]))

@@ -1,21 +1,36 @@
 import { parseArgs } from 'node:util'
 import { invalidOption } from './cluster/errors.js'
+import type { PortMode } from './cluster/free-port.js'
 
 export interface StartFlags {
   /** --web-nodes N or WEB_NODES. Default 3. */
   webNodes: number
   /** --memcached N or MEMCACHED_SERVERS. Default 2. */
   memcachedServers: number
+  /** --ports MODE or STICKLESS_PORTS. Default 'prefer' (see PortMode). */
+  ports: PortMode
   help: boolean
 }
 
-export const START_USAGE = `usage: npm start -- [--web-nodes N] [--memcached N]
+export const START_USAGE = `usage: npm start -- [--web-nodes N] [--memcached N] [--ports MODE]
 
   --web-nodes N   web nodes to run, 1 to 9 (env WEB_NODES, default 3)
   --memcached N   memcached servers to run, 1 to 9 (env MEMCACHED_SERVERS, default 2)
+  --ports MODE    prefer: the contract's ports, another where one is taken (default);
+                  strict: the contract's ports or fail; ephemeral: free ports only,
+                  to run a second cluster beside the first (env STICKLESS_PORTS)
   -h, --help      show this help
 
 Other env: SESSION_SECRETS (default: a random secret per run), NO_COLOR, FORCE_COLOR.`
+
+const PORT_MODES: readonly PortMode[] = ['prefer', 'strict', 'ephemeral']
+
+function portMode (option: string, raw: string | undefined): PortMode {
+  if (raw === undefined || raw === '') return 'prefer'
+  const mode = PORT_MODES.find((m) => m === raw)
+  if (mode === undefined) throw invalidOption(option, raw, PORT_MODES.join(', '))
+  return mode
+}
 
 function count (option: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback
@@ -31,6 +46,7 @@ export function parseStartFlags (argv: readonly string[], env: NodeJS.ProcessEnv
     options: {
       'web-nodes': { type: 'string' },
       memcached: { type: 'string' },
+      ports: { type: 'string' },
       help: { type: 'boolean', short: 'h' }
     },
     strict: true,
@@ -39,6 +55,7 @@ export function parseStartFlags (argv: readonly string[], env: NodeJS.ProcessEnv
   return {
     webNodes: values['web-nodes'] !== undefined ? count('--web-nodes', values['web-nodes'], 3) : count('WEB_NODES', env.WEB_NODES, 3),
     memcachedServers: values.memcached !== undefined ? count('--memcached', values.memcached, 2) : count('MEMCACHED_SERVERS', env.MEMCACHED_SERVERS, 2),
+    ports: values.ports !== undefined ? portMode('--ports', values.ports) : portMode('STICKLESS_PORTS', env.STICKLESS_PORTS),
     help: values.help ?? false
   }
 }

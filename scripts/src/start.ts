@@ -2,6 +2,7 @@
 // restarts on crash, until Ctrl-C. bootstrap.mjs has built everything already.
 import { Cluster, type ClusterInfo } from './cluster/index.js'
 import { paint as paintAlways, shouldColour, type Colour } from './cluster/line-prefixer.js'
+import type { PortMode } from './cluster/free-port.js'
 import { parseStartFlags, START_USAGE } from './start-flags.js'
 
 const colour = shouldColour(process.stdout)
@@ -13,7 +14,13 @@ function forBrowser (url: string): string {
   return url.replace('//127.0.0.1:', '//localhost:')
 }
 
-function banner (info: ClusterInfo, startedMs: number): string {
+/** The PID whose SIGTERM stops the cluster: bootstrap.mjs's under `npm start` (it passes signals on), else ours. */
+function stopPid (): number {
+  const launcher = Number(process.env.STICKLESS_LAUNCHER_PID)
+  return Number.isInteger(launcher) && launcher > 0 ? launcher : process.pid
+}
+
+function banner (info: ClusterInfo, startedMs: number, portMode: PortMode): string {
   const lines = [
     '',
     paint('bold', `stickless is ready in ${(startedMs / 1000).toFixed(1)} s`),
@@ -24,10 +31,10 @@ function banner (info: ClusterInfo, startedMs: number): string {
     `  memcached   ${info.memcached.map((m) => `${m.name} ${m.address}`).join(', ')}`,
     '',
     '  demo accounts: alice / wonderland, bob / builder',
-    '  press Ctrl-C to stop everything',
+    `  press Ctrl-C, or run \`kill ${stopPid()}\`, to stop everything`,
     ''
   ]
-  if (!info.url.endsWith(':8080/')) lines.push(paint('yellow', '  note: port 8080 was taken, so the LB is on another port (see above)'), '')
+  if (portMode === 'prefer' && !info.url.endsWith(':8080/')) lines.push(paint('yellow', '  note: port 8080 was taken, so the LB is on another port (see above)'), '')
   return lines.join('\n')
 }
 
@@ -47,6 +54,7 @@ async function main (): Promise<number | undefined> {
   const cluster = new Cluster({
     webNodes: flags.webNodes,
     memcachedServers: flags.memcachedServers,
+    portMode: flags.ports,
     restartOnExit: true,
     // The LB's line per request names the node that answered, so the output
     // shows the round robin; off by default in the LB itself, for its cost.
@@ -56,11 +64,15 @@ async function main (): Promise<number | undefined> {
   let stopping = false
   process.once('SIGINT', () => { stopping = true; say('stopping (Ctrl-C again to kill at once)') })
   process.once('SIGTERM', () => { stopping = true; say('stopping') })
+  process.once('SIGHUP', () => { stopping = true; say('stopping (hang-up)') })
+  // bootstrap.mjs holds an IPC channel to us; it closes when bootstrap is gone,
+  // even by SIGKILL, and then nobody would be left to stop the cluster.
+  process.once('disconnect', () => { process.kill(process.pid, 'SIGTERM') })
   say(`starting ${flags.memcachedServers} memcached, ${flags.webNodes} web nodes and the LB`)
   const startedAt = Date.now()
   try {
     const info = await cluster.start()
-    console.log(banner(info, Date.now() - startedAt))
+    console.log(banner(info, Date.now() - startedAt, flags.ports))
     return undefined
   } catch (err) {
     // Interrupted while starting: the exit hook is stopping everything and will exit.

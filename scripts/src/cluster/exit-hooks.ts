@@ -1,9 +1,9 @@
 // Children must not outlive the program that started them: a test that fails
 // or a Ctrl-C must not leave memcached or a web node holding a port. This
-// module owns the parent's SIGINT/SIGTERM/exit handlers for every supervisor.
+// module owns the parent's SIGINT/SIGTERM/SIGHUP/exit handlers for every supervisor.
 
 export interface ExitHook {
-  /** Graceful cleanup, run on SIGINT/SIGTERM before the parent exits. */
+  /** Graceful cleanup, run on SIGINT/SIGTERM/SIGHUP before the parent exits. */
   graceful: () => Promise<void>
   /** Last resort, run synchronously on `exit` (no awaiting possible there). */
   immediate: () => void
@@ -12,7 +12,7 @@ export interface ExitHook {
 const hooks = new Set<ExitHook>()
 let exiting = false
 
-const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const
+const SIGNAL_NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
 type HandledSignal = keyof typeof SIGNAL_NUMBERS
 
 function runImmediate (): void {
@@ -34,6 +34,8 @@ function handleSignal (signal: HandledSignal): void {
 
 function onSigint (): void { handleSignal('SIGINT') }
 function onSigterm (): void { handleSignal('SIGTERM') }
+// A closed terminal or a process manager's reload: without a handler Node would die and orphan every child.
+function onSighup (): void { handleSignal('SIGHUP') }
 
 /** Registers a hook; the returned function removes it again. */
 export function registerExitHook (hook: ExitHook): () => void {
@@ -41,6 +43,7 @@ export function registerExitHook (hook: ExitHook): () => void {
     process.on('exit', runImmediate)
     process.on('SIGINT', onSigint)
     process.on('SIGTERM', onSigterm)
+    process.on('SIGHUP', onSighup)
   }
   hooks.add(hook)
   return () => {
@@ -50,6 +53,7 @@ export function registerExitHook (hook: ExitHook): () => void {
       process.off('exit', runImmediate)
       process.off('SIGINT', onSigint)
       process.off('SIGTERM', onSigterm)
+      process.off('SIGHUP', onSighup)
     }
   }
 }
