@@ -5,6 +5,7 @@ import { metadump, type DumpedKey } from './metadump.js'
 import type { ResolvedServer } from './options.js'
 import { GetBatcher } from './get-batcher.js'
 import { ServerHealth, type ServerIdentity } from './server-health.js'
+import { Silence } from './silence.js'
 
 export interface CasValue {
   value: string
@@ -74,16 +75,24 @@ function corkedWrite (socket: Socket | undefined, data: string | Buffer, flushAt
 // no hashing and no replication, so the store keeps one client per server and
 // replicates itself. Its own command timeout is checked on a coarse interval
 // (up to 250 ms late) and its connect timeout is off by default, so every
-// command here also races a timer of exactly the server's timeout.
+// command here also races a timer of exactly the server's timeout, counted
+// from when the server fell silent (see silence.ts): a command sent to a
+// server that already owes a reply waits only what is left of that timeout.
 export class ServerConnection {
   readonly health: ServerHealth
   private readonly client: MemcacheClient
   private readonly batcher = new GetBatcher((keys) => this.getsMany(keys))
   private closed = false
-  /** When this server last answered anything: a server that answers is not frozen. */
-  private lastReplyAt = 0
+  /** Commands owed a reply and when this server last answered anything: a server that answers is not frozen. */
+  private readonly silence = new Silence()
   /** Items this server refused for want of memory (see REFUSAL). */
   refusedItems = 0
+  /**
+   * Commands that timed out having been sent while this server was already
+   * silent: they waited only the rest of the timeout counted from that
+   * silence, not a full timeout of their own.
+   */
+  boundedWaits = 0
 
   constructor (
     readonly server: ResolvedServer,
@@ -117,11 +126,16 @@ export class ServerConnection {
     return new Promise<T>((resolve, reject) => {
       let settled = false
       const startedAt = performance.now()
-      let dueAt = startedAt + timeoutMs
+      const { id, deadline } = this.silence.send(timeoutMs)
+      let dueAt = deadline.at
       const fail = (): void => {
         if (settled) return
         settled = true
-        const err = storeError('STK_ERR_STORE_TIMEOUT', `${what} on ${this.id} took longer than ${timeoutMs} ms`)
+        this.silence.settled(id)
+        if (deadline.inherited) this.boundedWaits++
+        const err = storeError('STK_ERR_STORE_TIMEOUT', deadline.inherited
+          ? `${what} on ${this.id} got no reply: the server had said nothing for ${timeoutMs} ms`
+          : `${what} on ${this.id} took longer than ${timeoutMs} ms`)
         this.onFailure(this, err)
         reject(err)
       }
@@ -136,7 +150,7 @@ export class ServerConnection {
         // Likewise when the server answered another command within the last
         // period: it is alive, and this command waits behind its replies.
         const now = performance.now()
-        const busyHere = ranLate(now, dueAt, timeoutMs) || now - this.lastReplyAt < timeoutMs
+        const busyHere = ranLate(now, dueAt, timeoutMs) || now - this.silence.lastReplyAt < timeoutMs
         if (busyHere && now - startedAt < timeoutMs * MAX_LAG_GRACE) {
           dueAt = now + timeoutMs
           timer = setTimeout(onTimer, timeoutMs)
@@ -145,7 +159,7 @@ export class ServerConnection {
         // Timers run before I/O in a loop turn: let a reply that has arrived be read first.
         setImmediate(fail)
       }
-      let timer = setTimeout(onTimer, timeoutMs)
+      let timer = setTimeout(onTimer, Math.max(0, dueAt - startedAt))
       let pending: Promise<T>
       try {
         pending = op()
@@ -153,24 +167,26 @@ export class ServerConnection {
         pending = Promise.reject(err)
       }
       pending.then((value) => {
-        this.lastReplyAt = performance.now()
+        this.silence.replied()
+        this.silence.settled(id)
         if (settled) return
         settled = true
         clearTimeout(timer)
         resolve(value)
       }, (err: unknown) => {
+        this.silence.settled(id)
         if (settled) return
         settled = true
         clearTimeout(timer)
         const reply = replyOf(err)
         if (reply !== undefined && reply in OUTCOME_BY_REPLY) {
-          this.lastReplyAt = performance.now()
+          this.silence.replied()
           // a normal answer, surfaced by the client as an error
           resolve(OUTCOME_BY_REPLY[reply] as T)
           return
         }
         if (err instanceof Error && REFUSAL.test(err.message)) {
-          this.lastReplyAt = performance.now()
+          this.silence.replied()
           this.refusedItems++
           const refused = storeError('STK_ERR_ITEM_REFUSED', `${what} on ${this.id}: ${err.message}`, err)
           if (refusedKey === undefined) {
@@ -199,27 +215,32 @@ export class ServerConnection {
 
   /**
    * `pending` (a command sent to this server just now), or SILENT once the
-   * server has said nothing at all for `silentMs`: no reply to this command
-   * nor to any other. A server that answers other commands is alive and this
-   * reply waits behind theirs; a timer that ran late means our own loop was
-   * busy (the reply may be unread in the socket): both wait another period.
-   * `pending` runs on either way, so a silent server still fails at its
-   * timeout and is marked down.
+   * server has said nothing at all for `silentMs` while it owed a reply: no
+   * reply to this command nor to any other. The silence may have begun before
+   * this command (another request's command is still unanswered): then it is
+   * passed over that much sooner. A server that answers other commands is
+   * alive and this reply waits behind theirs; a timer that ran late means our
+   * own loop was busy (the reply may be unread in the socket): both wait
+   * another period. `pending` runs on either way, so a silent server still
+   * fails at its timeout and is marked down.
    */
   untilSilent<T> (pending: Promise<T>, silentMs: number): Promise<T | typeof SILENT> {
-    const sentAt = performance.now()
+    const askedAt = performance.now()
     return new Promise((resolve, reject) => {
-      let dueAt = sentAt + silentMs
+      const since = this.silence.silentSince()
+      let dueAt = since === undefined ? askedAt + silentMs : Math.max(askedAt, since + silentMs)
       const check = (): void => {
         const now = performance.now()
-        if (this.lastReplyAt < sentAt && !ranLate(now, dueAt, silentMs)) {
+        const late = ranLate(now, dueAt, silentMs)
+        const silentSince = this.silence.silentSince()
+        if (!late && silentSince !== undefined && now - silentSince >= silentMs) {
           resolve(SILENT)
           return
         }
-        dueAt = now + silentMs
-        timer = setTimeout(check, silentMs)
+        dueAt = late || silentSince === undefined ? now + silentMs : Math.max(now, silentSince + silentMs)
+        timer = setTimeout(check, dueAt - now)
       }
-      let timer = setTimeout(check, silentMs)
+      let timer = setTimeout(check, dueAt - askedAt)
       pending.then((value) => { clearTimeout(timer); resolve(value) }, (err: unknown) => { clearTimeout(timer); reject(err) })
     })
   }

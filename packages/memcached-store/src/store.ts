@@ -35,6 +35,13 @@ export interface StoreCounters {
   serverDowns: number
   /** Items a server had no memory for; the server stays up and keeps no copy of those keys. */
   refusedItems: number
+  /**
+   * Commands that timed out on a server that was already silent when they
+   * were sent (say, a write after its request's read passed over that server):
+   * they waited only the rest of the timeout counted from when it fell silent,
+   * so no request waits on a silent server longer than its timeout in total.
+   */
+  boundedWaits: number
 }
 
 export interface ServerHealthReport extends HealthSnapshot {
@@ -68,7 +75,7 @@ const MARKER_CLAIM_TTL_S = 120
 const TOUCHES_KEPT = 100_000
 
 function newCounters (): StoreCounters {
-  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0, refusedItems: 0 }
+  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0, refusedItems: 0, boundedWaits: 0 }
 }
 
 function ignore (): void {}
@@ -297,7 +304,11 @@ export class MemcachedStore extends EventEmitter {
   }
 
   counters (): StoreCounters {
-    return { ...this.counts, refusedItems: this.conns.reduce((n, c) => n + c.refusedItems, 0) }
+    return {
+      ...this.counts,
+      refusedItems: this.conns.reduce((n, c) => n + c.refusedItems, 0),
+      boundedWaits: this.conns.reduce((n, c) => n + c.boundedWaits, 0)
+    }
   }
 
   /** Resolves true once no refill runs and no server is recovering, or false after `timeoutMs`. */
