@@ -8,6 +8,9 @@ import { useCluster } from './helpers/cluster-fixture.js'
 import { HttpClient, jsonOf, summarize, type HttpResponse } from './helpers/http-client.js'
 import { parseRawResponse, rawExchange, toHttpResponse } from './helpers/raw-http.js'
 
+/** Just over the contract's body limit (1 MiB, the nodes' and by default the LB's). */
+const OVER_LIMIT = 1024 * 1024 + 1
+
 const cluster = useCluster()
 
 /** Requests Node's HTTP parser refuses before any route runs. */
@@ -157,10 +160,10 @@ test('wrong content types answer 415, oversized bodies 413, broken JSON 400', { 
     assertHtml(res, 415)
   }
 
-  const big = JSON.stringify({ username: ALICE.username, password: ALICE.password, pad: 'x'.repeat(20_000) })
+  const big = JSON.stringify({ username: ALICE.username, password: ALICE.password, pad: 'x'.repeat(OVER_LIMIT) })
   assertApiError(await new HttpClient().request(cluster.lbUrl('/api/login'), { method: 'POST', body: big, headers: { 'content-type': 'application/json' } }), 413)
-  assertApiError(await client.postJson(cluster.lbUrl('/api/cart'), { item: 'x', pad: 'x'.repeat(20_000) }), 413)
-  const bigForm = await form.postForm(cluster.lbUrl('/login'), { username: ALICE.username, password: ALICE.password, _csrf: token, pad: 'x'.repeat(20_000) })
+  assertApiError(await client.postJson(cluster.lbUrl('/api/cart'), { item: 'x', pad: 'x'.repeat(OVER_LIMIT) }), 413)
+  const bigForm = await form.postForm(cluster.lbUrl('/login'), { username: ALICE.username, password: ALICE.password, _csrf: token, pad: 'x'.repeat(OVER_LIMIT) })
   assert.equal(bigForm.status, 413, summarize(bigForm))
   assertHtml(bigForm, 413)
 

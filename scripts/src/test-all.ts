@@ -22,6 +22,11 @@ function main (argv: readonly string[]): number {
   for (const stage of STAGES) {
     if (wanted.size > 0 && ![...wanted].some((name) => stage.name === name || stage.name.startsWith(`${name} `))) continue
     const plan = stage.plan(rootDir)
+    if (!plan.run && plan.failed === true) {
+      results.push(`${stage.name} FAILED`)
+      console.log(paint('red', `\nnpm test: FAILED at ${stage.name} (${plan.reason}) after ${seconds(Date.now() - startedAt)} [${results.join(', ')}]`))
+      return 1
+    }
     if (!plan.run) {
       console.log(paint('yellow', `\n── ${stage.name}: skipped (${plan.reason})`))
       results.push(`${stage.name} skipped`)

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
+import { BODY_LIMIT_BYTES } from '../src/app.js'
 import { SECRET, buildTestApp, cookieHeader, signIn } from './helpers.js'
 
 test('tampered, garbage or unknown session cookies count as no session', async (t) => {
@@ -60,15 +61,15 @@ test('__proto__ payloads: 400 for JSON, refused in forms too', async (t) => {
   assert.equal(({} as Record<string, unknown>).polluted, undefined)
 })
 
-test('bodies over 16 KiB: 413', async (t) => {
+test('bodies over 1 MiB: 413', async (t) => {
   const { app } = buildTestApp()
   t.after(() => app.close())
   const sid = await signIn(app)
-  const big = JSON.stringify({ item: 'x', pad: 'y'.repeat(17 * 1024) })
+  const big = JSON.stringify({ item: 'x', pad: 'y'.repeat(BODY_LIMIT_BYTES) })
   const api = await app.inject({ method: 'POST', url: '/api/cart', headers: { 'content-type': 'application/json', cookie: cookieHeader({ sid }) }, payload: big })
   assert.equal(api.statusCode, 413)
   assert.equal(api.json().code, 'STK_ERR_WEB_PAYLOAD_TOO_LARGE')
-  const form = await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=' + 'a'.repeat(17 * 1024) })
+  const form = await app.inject({ method: 'POST', url: '/login', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=' + 'a'.repeat(BODY_LIMIT_BYTES) })
   assert.equal(form.statusCode, 413)
   assert.match(String(form.headers['content-type']), /^text\/html/)
 })

@@ -133,3 +133,16 @@ test('a planted, validly signed but unknown session id is never adopted', async 
   assert.equal(store.read('attacker-chosen-session-id'), undefined)
   assert.equal(rawSetCookies(res).filter((c) => c.startsWith('sid=')).length, 1)
 })
+
+test('a node on the public demo secret says so on the login page; one with its own secret does not', async (t) => {
+  const demo = buildTestApp({ env: { SESSION_SECRETS: '' } })
+  const own = buildTestApp()
+  t.after(async () => { await demo.app.close(); await own.app.close() })
+  assert.equal(demo.config.usingDevSecret, true)
+  const banner = /<div class="demo-secret" role="alert">[^<]*<b>Demo mode: not safe for real use\.<\/b>[^]*SESSION_SECRETS/
+  assert.match((await demo.app.inject('/login')).body, banner)
+  const wrong = await submitLogin(demo.app, 'alice', 'nope')
+  assert.equal(wrong.statusCode, 401)
+  assert.match(wrong.body, banner, 'also on the form shown again after a failure')
+  assert.doesNotMatch((await own.app.inject('/login')).body, /class="demo-secret"|Demo mode/)
+})

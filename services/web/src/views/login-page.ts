@@ -5,6 +5,8 @@ export interface LoginPageOptions {
   readonly nonce: string
   readonly nodeName: string
   readonly csrfToken: string
+  /** The node signs cookies with the public demo secret: say so where the user signs in. */
+  readonly demoSecret?: boolean
   /** Shown above the form, e.g. "Wrong username or password". */
   readonly message?: string
   /** Refilled after a failed attempt so the user only retypes the password. */
@@ -14,6 +16,7 @@ export interface LoginPageOptions {
 export function loginPage (options: LoginPageOptions): SafeHtml {
   const body = html`
 <div class="login-wrap">
+  ${options.demoSecret === true ? html`<div class="demo-secret" role="alert"><b>Demo mode: not safe for real use.</b> This cluster signs session cookies with the public demo secret, so anyone who can reach it can forge a login. Set <code>SESSION_SECRETS</code> (32+ characters each) on every web node.</div>` : ''}
   <div class="card">
     <h1>Sign in</h1>
     <p class="muted">Your session follows you to whichever node answers.</p>
