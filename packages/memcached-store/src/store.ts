@@ -511,8 +511,10 @@ export class MemcachedStore extends EventEmitter {
         try {
           item = await primary.gets(key)
         } catch {
-          hint = undefined
-          continue // the primary is marked down now; the next one takes its place
+          // The primary is marked down now; the next one takes its place. The
+          // hint stays: when our read came from that next one, its cas token
+          // still orders us against any writer since (a lost race drops it).
+          continue
         }
         cas = item?.cas
         current = item === undefined ? undefined : this.codec.decode(key, item.value)?.env
