@@ -248,16 +248,26 @@ export class MemcachedStore extends EventEmitter {
 
   /** Live session ids of one user (the per-user index, pruned of dead entries). */
   async listUserSessions (userId: string): Promise<string[]> {
+    return (await this.userSessions(userId)).map((entry) => entry.id)
+  }
+
+  /**
+   * Every live session of one user with its data, in index order (oldest
+   * first). Unlike getSession it extends no lifetime and leaves no write
+   * base: listing a user's sessions ("your sessions") must not keep an idle
+   * browser signed in. The reads go out together, so they share a multi-get.
+   */
+  async userSessions (userId: string): Promise<Array<{ id: string, session: SessionData }>> {
     const ids = await this.userIndex(userId)
-    const live: string[] = []
-    for (const sid of ids) {
-      const key = this.sessionKeyOrUndefined(sid)
-      if (key === undefined) continue
-      const found = await this.readRecord(key)
-      const env = found?.decoded.env
-      if (env !== undefined && env.x !== 1 && Date.now() < env.c + this.options.absoluteTimeoutMs) live.push(sid)
-    }
-    return live
+    const now = Date.now()
+    const entries = await Promise.all(ids.map(async (id) => {
+      const key = this.sessionKeyOrUndefined(id)
+      if (key === undefined) return undefined
+      const env = (await this.readRecord(key))?.decoded.env
+      if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs) return undefined
+      return { id, session: env.d }
+    }))
+    return entries.filter((entry) => entry !== undefined)
   }
 
   /** "Log out everywhere": destroys every session of a user; returns how many were live. */

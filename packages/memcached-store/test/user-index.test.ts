@@ -26,3 +26,21 @@ test('user ids with spaces or CR/LF are safe: they are hashed into valid keys', 
   await store.setSession('s', session({ user: 'evil user\r\nflush_all' }))
   assert.deepEqual(await store.listUserSessions('evil user\r\nflush_all'), ['s'])
 })
+
+test('userSessions gives each live session\'s data, and touches none of them (listing keeps nobody signed in)', async (t) => {
+  const servers = await startMemcached(t, 2)
+  // A touch would be due on every read: any read that extends a lifetime would show in the counter.
+  const store = storeFor(t, servers, { touchAfterMs: 1 })
+  await store.setSession('phone', session({ user: 'alice', userAgent: 'Safari 18 on iOS' }))
+  await store.setSession('laptop', session({ user: 'alice', userAgent: 'Firefox 133 on Linux' }))
+  await store.setSession('gone', session({ user: 'alice' }))
+  await store.destroySession('gone')
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  const touchesBefore = store.counters().touches
+  const listed = await store.userSessions('alice')
+  assert.deepEqual(listed.map((s) => [s.id, s.session.userAgent]), [['phone', 'Safari 18 on iOS'], ['laptop', 'Firefox 133 on Linux']])
+  assert.equal(listed.some((s) => '_rev' in s.session), false, 'no internal field in the data')
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  assert.equal(store.counters().touches, touchesBefore, 'no session was touched')
+  assert.deepEqual(await store.listUserSessions('alice'), ['phone', 'laptop'])
+})

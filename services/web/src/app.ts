@@ -4,8 +4,9 @@
 //   root        x-served-by & co, errors, metrics hook, GET /healthz, GET /metrics
 //   └ pages     cookies, forms, stateless CSRF, GET /login
 //     ├ session         (rolling)  GET /, POST /login, POST /logout, POST /api/login,
-//     │                            POST /api/logout, POST /api/cart
-//     └ session-read    (read-only, no @fastify/session)  GET /api/session
+//     │                            POST /api/logout, POST /api/cart,
+//     │                            POST /logout-everywhere, POST /api/logout-everywhere
+//     └ session-read    (read-only, no @fastify/session)  GET /api/session, GET /api/sessions
 //
 // Only the two session contexts ever talk to the store, so health checks,
 // scrapes and the login form cost nothing there and work while it is down.
@@ -38,6 +39,7 @@ import { dashboardRoutes } from './routes/dashboard.js'
 import { apiAuthRoutes } from './routes/api-auth.js'
 import { apiSessionRoutes } from './routes/api-session.js'
 import { apiCartRoutes } from './routes/api-cart.js'
+import { logoutEverywhereRoutes, sessionListRoutes } from './routes/user-sessions.js'
 
 export interface BuildAppOptions {
   readonly config: WebConfig
@@ -149,11 +151,13 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
       await sessionApp.register(logoutRoutes, deps)
       await sessionApp.register(apiAuthRoutes, deps)
       await sessionApp.register(apiCartRoutes, deps)
+      await sessionApp.register(logoutEverywhereRoutes, deps)
     })
 
     pagesApp.register(async function readOnlySessionRoutes (readApp: FastifyInstance) {
       await readApp.register(readOnlySession, { store, signer })
       await readApp.register(apiSessionRoutes, deps)
+      await readApp.register(sessionListRoutes, deps)
     })
   })
 

@@ -16,3 +16,17 @@ export function requireJson (request: FastifyRequest, _reply: FastifyReply, done
 export function requireForm (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   done(mediaType(request) === 'application/x-www-form-urlencoded' ? undefined : new WebError('STK_ERR_WEB_UNSUPPORTED_MEDIA_TYPE', 'This route accepts application/x-www-form-urlencoded only'))
 }
+
+/**
+ * For a JSON route that needs no body (POST /api/logout-everywhere): no body
+ * at all, or JSON. A cross-site form (urlencoded, multipart, text/plain) is
+ * refused, on top of the SameSite=Lax cookie that such a form would not carry.
+ */
+export function requireJsonOrEmpty (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const type = mediaType(request)
+  if (type === '' && (request.headers['content-length'] ?? '0') === '0' && request.headers['transfer-encoding'] === undefined) {
+    done()
+    return
+  }
+  requireJson(request, reply, done)
+}

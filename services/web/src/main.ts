@@ -3,6 +3,7 @@
 import pino from 'pino'
 import { MemcachedStore } from '@stickless/memcached-store'
 import { loadConfig } from './config.js'
+import { MAX_SESSIONS_PER_USER } from './session-data.js'
 import { loggerOptions } from './logger-options.js'
 import { buildApp } from './app.js'
 import { Lifecycle } from './lifecycle.js'
@@ -25,6 +26,7 @@ async function main (): Promise<void> {
     absoluteTimeoutMs: config.absoluteTimeoutMs,
     encryptionKeys: config.encryptionKeys.length > 0 ? config.encryptionKeys : undefined,
     userField: 'user',
+    maxSessionsPerUser: MAX_SESSIONS_PER_USER,
     logger: logger.child({ component: 'memcached-store' })
   })
 

@@ -15,11 +15,17 @@ declare module 'fastify' {
     createdAt?: number
     hops?: Hop[]
     cart?: string[]
+    /** A short summary of the browser that signed in ("Chrome 156 on Linux"), for the sessions panel. */
+    userAgent?: string
+    /** The last request that saved this session: which node, and when. */
+    lastSeen?: Hop
   }
 }
 
 export const MAX_HOPS = 10
 export const MAX_CART_ITEMS = 100
+/** Sessions the store's per-user index remembers per user (its maxSessionsPerUser): the bound of "Your sessions". */
+export const MAX_SESSIONS_PER_USER = 100
 
 /** The hops with one more at the end, keeping the last MAX_HOPS. */
 export function appendHop (hops: readonly Hop[] | undefined, hop: Hop): Hop[] {

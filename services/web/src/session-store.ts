@@ -12,6 +12,13 @@ export interface SessionServerHealth {
   readonly state: 'up' | 'down' | 'recovering'
 }
 
+/** One entry of a user's session list: the id stays on the server, never in a response. */
+export interface UserSession {
+  readonly id: string
+  /** The stored session data, as JSON left it: check each field's type before use. */
+  readonly session: object
+}
+
 export interface WebSessionStore {
   // The @fastify/session store contract: a miss is cb(null, undefined), not an error.
   get (sessionId: string, callback: StoreGetCallback): void
@@ -21,6 +28,14 @@ export interface WebSessionStore {
   hit (counterName: string, windowMs: number): Promise<number>
   /** The counter's current count, 0 when there is none. */
   peek (counterName: string): Promise<number>
+  /**
+   * Every live session of a user, from the store's per-user index, read
+   * without extending any session's lifetime (listing must not keep an idle
+   * browser signed in).
+   */
+  userSessions (userId: string): Promise<readonly UserSession[]>
+  /** "Log out everywhere": destroys every session of a user on every server; resolves to how many were live. */
+  destroyUserSessions (userId: string): Promise<number>
   health (): readonly SessionServerHealth[]
   /** Running totals (hits, misses, readRepairs, failovers, ...); numbers only. */
   counters (): object

@@ -3,17 +3,19 @@
 // the store adds a `_rev` field the app must carry along untouched.
 import type { Session } from 'fastify'
 import { StoreError, errorCodes } from '@stickless/memcached-store'
-import type { SessionServerHealth, StoreCallback, StoreGetCallback, WebSessionStore } from '../src/session-store.js'
+import type { SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../src/session-store.js'
 
 
 export class FakeSessionStore implements WebSessionStore {
   readonly sessions = new Map<string, string>()
   readonly #counters = new Map<string, { count: number, expiresAt: number }>()
-  readonly calls = { get: 0, set: 0, destroy: 0, hit: 0, peek: 0 }
+  readonly calls = { get: 0, set: 0, destroy: 0, hit: 0, peek: 0, userSessions: 0, destroyUserSessions: 0 }
   /** Every server down: every call fails with STK_ERR_STORE_UNAVAILABLE. */
   down = false
   /** Only writes fail. */
   failWrites = false
+  /** Only listing a user's sessions fails. */
+  failUserSessions = false
   now: () => number = () => Date.now()
   #rev = 0
 
@@ -69,6 +71,25 @@ export class FakeSessionStore implements WebSessionStore {
     if (this.down) throw this.#unavailable()
     const current = this.#counters.get(counterName)
     return current === undefined || current.expiresAt <= this.now() ? 0 : current.count
+  }
+
+  // The real store keeps a per-user index; scanning every session gives the same answer.
+  #sessionsOf (userId: string): UserSession[] {
+    return [...this.sessions].map(([id, value]) => ({ id, session: JSON.parse(value) as Session })).filter((entry) => entry.session.user === userId)
+  }
+
+  async userSessions (userId: string): Promise<UserSession[]> {
+    this.calls.userSessions++
+    if (this.down || this.failUserSessions) throw this.#unavailable()
+    return this.#sessionsOf(userId)
+  }
+
+  async destroyUserSessions (userId: string): Promise<number> {
+    this.calls.destroyUserSessions++
+    if (this.down || this.failWrites) throw this.#unavailable()
+    const live = this.#sessionsOf(userId)
+    for (const { id } of live) this.sessions.delete(id)
+    return live.length
   }
 
   health (): SessionServerHealth[] {

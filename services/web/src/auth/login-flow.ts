@@ -16,6 +16,8 @@ import { verifyPassword } from './password-hashes.js'
 import { hasStoredSession, isHttps } from '../session-cookie.js'
 import type { WebMetrics } from '../metrics.js'
 import type { SessionLogId } from '../session-log-id.js'
+import type { WebConfig } from '../config.js'
+import { summarizeUserAgent } from '../user-agent-summary.js'
 
 export type LoginResult =
   | { readonly outcome: 'success', readonly user: string }
@@ -26,6 +28,7 @@ export interface LoginDependencies {
   readonly limiter: LoginLimiter
   readonly metrics: WebMetrics
   readonly sessionLogId: SessionLogId
+  readonly config: Pick<WebConfig, 'nodeName'>
 }
 
 /**
@@ -34,20 +37,23 @@ export interface LoginDependencies {
  * replica (session fixation). A fresh one was minted by this very request,
  * so it already is a new id and needs no extra round trip.
  */
-async function establishSession (request: FastifyRequest, user: string): Promise<void> {
+async function establishSession (request: FastifyRequest, user: string, nodeName: string): Promise<void> {
   if (hasStoredSession(request)) await request.session.regenerate()
   const session = request.session
+  const now = Date.now()
   session.cookie.secure = isHttps(request)
   session.user = user
-  session.createdAt = Date.now()
+  session.createdAt = now
   session.hops = []
   session.cart = []
+  session.userAgent = summarizeUserAgent(request.headers['user-agent'])
+  session.lastSeen = { node: nodeName, at: new Date(now).toISOString() }
 }
 
 export async function attemptLogin (request: FastifyRequest, input: LoginInput, deps: LoginDependencies): Promise<LoginResult> {
   const { limiter, metrics, sessionLogId } = deps
   if (await verifyPassword(input.username, input.password)) {
-    await establishSession(request, input.username)
+    await establishSession(request, input.username, deps.config.nodeName)
     metrics.loginAttempts.inc({ outcome: 'success' })
     request.log.info({ user: input.username, session: sessionLogId(request.session.sessionId) }, 'login succeeded')
     return { outcome: 'success', user: input.username }

@@ -20,6 +20,7 @@ export async function apiCartRoutes (app: FastifyInstance, deps: RouteDependenci
     // A new array, so the session sees the change and saves it before the
     // response leaves (the 200 means the write reached the store).
     session.cart = [...cart, item]
+    session.lastSeen = { node: config.nodeName, at: new Date().toISOString() }
     return reply.code(200).send({ cart: session.cart })
   })
 }

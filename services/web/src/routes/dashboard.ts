@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RouteDependencies } from '../route-dependencies.js'
-import { appendHop, signedInUser } from '../session-data.js'
+import { MAX_SESSIONS_PER_USER, appendHop, signedInUser } from '../session-data.js'
 import { endSession, isHttps } from '../session-cookie.js'
 import { dashboardPage } from '../views/dashboard-page.js'
 import { sendHtml } from '../views/send-html.js'
 import type { SessionServerHealth } from '../session-store.js'
+import { listSessions, type SessionSummary } from '../user-sessions.js'
 
 export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependencies): Promise<void> {
   const { config, cluster, store } = deps
@@ -18,10 +19,17 @@ export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependen
       return reply.redirect('/login', 303)
     }
     const session = request.session
-    session.hops = appendHop(session.hops, { node: config.nodeName, at: new Date().toISOString() })
+    const hop = { node: config.nodeName, at: new Date().toISOString() }
+    session.hops = appendHop(session.hops, hop)
+    session.lastSeen = hop
     let sessionServers: readonly SessionServerHealth[] = []
     try { sessionServers = store.health() } catch { /* the panel shows none */ }
-    const snapshot = await cluster.snapshot()
+    // The list is a side panel: a store that cannot list it does not cost the user the page.
+    const listing = listSessions(store, user, session.sessionId, config.absoluteTimeoutMs).catch((err: unknown): undefined => {
+      request.log.warn({ err }, 'could not list the user\'s sessions')
+      return undefined
+    })
+    const [snapshot, sessions]: [Awaited<ReturnType<typeof cluster.snapshot>>, SessionSummary[] | undefined] = await Promise.all([cluster.snapshot(), listing])
     const csrfToken = reply.generateCsrf({ secure: isHttps(request) })
     return sendHtml(reply, 200, (nonce) => dashboardPage({
       nonce,
@@ -34,7 +42,9 @@ export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependen
       cart: session.cart ?? [],
       csrfToken,
       cluster: snapshot,
-      sessionServers
+      sessionServers,
+      sessions,
+      maxSessionsPerUser: MAX_SESSIONS_PER_USER
     }))
   })
 }

@@ -1,6 +1,7 @@
 import type { SessionServerHealth } from '../session-store.js'
 import type { Hop } from '../session-data.js'
 import type { ClusterSnapshot } from '../cluster-status.js'
+import type { SessionSummary } from '../user-sessions.js'
 import { html, raw, type SafeHtml } from './html.js'
 import { nodeBadge, page } from './layout.js'
 import { nodeColor } from './node-colors.js'
@@ -17,6 +18,10 @@ export interface DashboardPageOptions {
   readonly csrfToken: string
   readonly cluster: ClusterSnapshot
   readonly sessionServers: readonly SessionServerHealth[]
+  /** This user's live sessions, newest first; undefined when the store could not list them. */
+  readonly sessions: readonly SessionSummary[] | undefined
+  /** The store's bound on the list (maxSessionsPerUser). */
+  readonly maxSessionsPerUser: number
 }
 
 function clock (iso: string): SafeHtml {
@@ -58,6 +63,29 @@ function clusterPanel (cluster: ClusterSnapshot, servers: readonly SessionServer
     ${memcached}`
 }
 
+function dayAndClock (iso: string): SafeHtml {
+  return html`<time datetime="${iso}" data-local-full>${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`
+}
+
+function sessionsPanel (sessions: readonly SessionSummary[] | undefined, csrfToken: string, max: number): SafeHtml {
+  const list = sessions === undefined
+    ? html`<p class="muted">Your sessions could not be listed just now (the session servers did not answer).</p>`
+    : html`
+    <table class="sessions">
+      <thead><tr><th>Browser</th><th>Signed in</th><th>Last seen</th></tr></thead>
+      <tbody>${sessions.map((s) => html`
+        <tr class="${s.current ? 'current' : ''}"><td>${s.userAgent}${s.current ? html` <span class="this-browser">this browser</span>` : ''}</td><td>${dayAndClock(s.createdAt)}</td><td>${dayAndClock(s.lastSeenAt)} ${nodeBadge(s.node)}</td></tr>`)}
+      </tbody>
+    </table>`
+  return html`
+    ${list}
+    <form method="post" action="/logout-everywhere" class="everywhere">
+      <input type="hidden" name="_csrf" value="${csrfToken}">
+      <button type="submit" class="danger">Sign out everywhere</button>
+      <span class="muted">Ends every session above, on every node and every memcached server. Up to ${max} sessions are remembered per user.</span>
+    </form>`
+}
+
 // Trusted, constant script: cart writes via fetch (JSON, so /api/cart's
 // content-type check doubles as CSRF protection), local times.
 const SCRIPT = raw(`
@@ -65,6 +93,10 @@ const SCRIPT = raw(`
   for (const t of document.querySelectorAll('time[data-local]')) {
     const d = new Date(t.getAttribute('datetime'));
     if (!isNaN(d)) t.textContent = d.toLocaleTimeString();
+  }
+  for (const t of document.querySelectorAll('time[data-local-full]')) {
+    const d = new Date(t.getAttribute('datetime'));
+    if (!isNaN(d)) t.textContent = d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   }
   const form = document.getElementById('cart-form');
   const input = document.getElementById('cart-item');
@@ -138,6 +170,10 @@ export function dashboardPage (o: DashboardPageOptions): SafeHtml {
     <section class="card">
       <h2>Last hops of this session</h2>
       ${hopsTable(o.hops)}
+    </section>
+    <section class="card" id="your-sessions">
+      <h2>Your sessions</h2>
+      ${sessionsPanel(o.sessions, o.csrfToken, o.maxSessionsPerUser)}
     </section>
   </div>
   <div class="col span-5">

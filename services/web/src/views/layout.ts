@@ -89,6 +89,10 @@ ul.status li:last-child { border-bottom: 0; }
 .login-wrap label { display: block; font-weight: 600; font-size: 14px; margin: 14px 0 6px; }
 .login-wrap button { width: 100%; margin-top: 20px; padding: 11px; }
 .alert { padding: 10px 12px; border-radius: 10px; background: #fff5f5; color: var(--danger); border: 1px solid #ffc9c9; margin-bottom: 6px; font-size: 14px; }
+.this-browser { display: inline-block; margin-left: 6px; padding: 0 8px; border-radius: 999px; background: #e7f5ff; color: #1864ab; font-size: 12px; font-weight: 650; }
+form.everywhere { display: flex; align-items: center; gap: 12px; margin-top: 14px; flex-wrap: wrap; }
+form.everywhere .muted { font-size: 13px; }
+button.danger { background: var(--danger); }
 .demo-secret { padding: 12px 14px; border-radius: 12px; background: #fff4e6; color: #8a3c00; border: 1px solid #ffc078; margin-bottom: 16px; font-size: 14px; }
 .hint { font-size: 13px; color: var(--muted); margin-top: 16px; text-align: center; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: #eef1f7; padding: 1px 5px; border-radius: 5px; }
