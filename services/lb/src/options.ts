@@ -52,9 +52,25 @@ export interface LbOptions {
   maxAttempts?: number
   /** Bodies up to this size are held in memory so they can be re-sent, in bytes. Default 1048576 (1 MiB). */
   bodyBufferLimitBytes?: number
-  /** Bodies above this size are refused with 413, in bytes. Default 10485760 (10 MiB). */
+  /**
+   * Bodies above this size are refused with 413 by the LB, before anything
+   * is forwarded (nginx's client_max_body_size), in bytes. Default 1048576
+   * (1 MiB), the web nodes' own limit: a larger body would only reach a node
+   * to be refused there, after costing the upload.
+   */
   maxBodyBytes?: number
-  /** How long opening a connection to an upstream may take, in ms. Default 2000. */
+  /**
+   * How much of a body the LB refuses, or that a node answered without
+   * reading, is read and dropped so the client's keep-alive connection can
+   * carry its next request, in bytes. A request that declares more gets its
+   * answer with `Connection: close`. Default 10485760 (10 MiB).
+   */
+  bodyDiscardLimitBytes?: number
+  /**
+   * How long opening a connection to an upstream may take, in ms. Default 500.
+   * A connect timeout means nothing was sent: the request is retried on
+   * another node whatever its method.
+   */
   connectTimeoutMs?: number
   /** How long an upstream connection may stay silent during a request, in ms (http-proxy's proxyTimeout). Default 30000. */
   proxyTimeoutMs?: number
@@ -112,8 +128,14 @@ export const lbDefaults: Defaults = Object.freeze({
   ejectionTimeMs: 10_000,
   maxAttempts: 3,
   bodyBufferLimitBytes: 1024 * 1024,
-  maxBodyBytes: 10 * 1024 * 1024,
-  connectTimeoutMs: 2_000,
+  maxBodyBytes: 1024 * 1024,
+  bodyDiscardLimitBytes: 10 * 1024 * 1024,
+  // A connect on loopback or a LAN takes well under a millisecond. One that
+  // has not completed in 500 ms is to a silent address (a SIGKILLed
+  // container: SYNs unanswered) or has lost its SYN, whose retransmission
+  // only comes after 1 s; either way another node answers sooner, and a
+  // request meets at most half a second of a dead node.
+  connectTimeoutMs: 500,
   proxyTimeoutMs: 30_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
@@ -143,6 +165,7 @@ const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPa
   maxAttempts: [1, 20],
   bodyBufferLimitBytes: [0, 1024 * 1024 * 1024],
   maxBodyBytes: [0, Number.MAX_SAFE_INTEGER],
+  bodyDiscardLimitBytes: [0, Number.MAX_SAFE_INTEGER],
   connectTimeoutMs: [1, 600_000],
   proxyTimeoutMs: [1, 3_600_000],
   headersTimeoutMs: [1, 3_600_000],

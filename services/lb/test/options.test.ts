@@ -14,6 +14,9 @@ void test('defaults are applied once and the result is frozen', () => {
   assert.equal(options.httpsPort, 8443)
   assert.equal(options.tls, undefined)
   assert.equal(options.bodyBufferLimitBytes, 1024 * 1024)
+  assert.equal(options.maxBodyBytes, 1024 * 1024, 'the web nodes\' body limit')
+  assert.equal(options.bodyDiscardLimitBytes, 10 * 1024 * 1024)
+  assert.equal(options.connectTimeoutMs, 500, 'a silent node costs a request half a second at most')
   assert.equal(options.maxAttempts, 3)
   assert.equal(options.accessLog, false, 'the per-request log line is opt-in')
   assert.equal(options.proxyTimeoutMs, lbDefaults.proxyTimeoutMs)
@@ -32,6 +35,7 @@ void test('a bad option fails at start with a coded error naming the option and 
     [{ healthPath: 'healthz' }, /"healthPath".*"healthz"/],
     [{ headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 }, /"headersTimeoutMs".*requestTimeoutMs/],
     [{ bodyBufferLimitBytes: 10, maxBodyBytes: 5 }, /"bodyBufferLimitBytes"/],
+    [{ bodyDiscardLimitBytes: -1 }, /"bodyDiscardLimitBytes".*-1/],
     [{ tls: { cert: 'x' } }, /"tls"/],
     [{ accessLog: 'yes' }, /"accessLog".*"yes"/],
     [{ colour: 'blue' }, /"colour".*unknown/]
