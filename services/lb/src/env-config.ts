@@ -28,6 +28,7 @@ const numericVariables = {
   LB_MAX_ATTEMPTS: 'maxAttempts',
   LB_BODY_BUFFER_LIMIT_BYTES: 'bodyBufferLimitBytes',
   LB_MAX_BODY_BYTES: 'maxBodyBytes',
+  LB_BODY_DISCARD_LIMIT_BYTES: 'bodyDiscardLimitBytes',
   LB_CONNECT_TIMEOUT_MS: 'connectTimeoutMs',
   LB_PROXY_TIMEOUT_MS: 'proxyTimeoutMs',
   LB_HEADERS_TIMEOUT_MS: 'headersTimeoutMs',

@@ -37,6 +37,11 @@ export const errors = {
     'The request headers did not arrive in time',
     408
   ),
+  STK_ERR_LB_BODY_TIMEOUT: createError(
+    'STK_ERR_LB_BODY_TIMEOUT',
+    'The request body stopped arriving for %d ms',
+    408
+  ),
   STK_ERR_LB_HEADERS_TOO_LARGE: createError(
     'STK_ERR_LB_HEADERS_TOO_LARGE',
     'The request headers are too large',

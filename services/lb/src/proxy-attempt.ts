@@ -1,6 +1,7 @@
 import type { ClientRequest, IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { attemptFailureCodes, type Upstream } from '@stickless/balancer'
+import { readAnswerAfterFailedWrite } from './upstream-write-guard.js'
 
 /** Why an attempt failed, in the terms the retry policy asks about. */
 export interface AttemptFailure {
@@ -11,6 +12,12 @@ export interface AttemptFailure {
   readonly connected: boolean
   /** The upstream may have received the request. */
   readonly requestSent: boolean
+  /**
+   * The upstream had stopped reading the request body (its write buffer was
+   * full) when the attempt failed: a stalled upload is then the upstream's
+   * doing, not the client's.
+   */
+  readonly uploadBlocked: boolean
 }
 
 export type AttemptResult =
@@ -47,6 +54,7 @@ export class ProxyAttempt {
   private connected = false
   private reusedSocket = false
   private timedOut = false
+  private uploadBlocked = false
   private abortCode: string | undefined
   private connectTimer: NodeJS.Timeout | undefined
 
@@ -80,8 +88,13 @@ export class ProxyAttempt {
     this.reusedSocket = proxyReq.reusedSocket
     // http-proxy's proxyTimeout aborts with a plain "socket hang up"; this
     // flag is how a timeout is told apart from a reset.
-    proxyReq.once('timeout', () => { this.timedOut = true })
+    proxyReq.once('timeout', () => {
+      this.timedOut = true
+      // Bytes still queued for the upstream's socket: it stopped reading.
+      this.uploadBlocked = proxyReq.writableNeedDrain || (proxyReq.socket?.writableLength ?? 0) > 0
+    })
     const socket = proxyReq.socket
+    if (socket !== null) readAnswerAfterFailedWrite(socket)
     if (socket?.connecting === true) {
       this.connectTimer = setTimeout(() => {
         this.abort(attemptFailureCodes.connectTimeout, `no connection within ${this.context.connectTimeoutMs} ms`)
@@ -103,7 +116,7 @@ export class ProxyAttempt {
     // the upstream while idle: the request did not reach it (Node's http docs,
     // `request.reusedSocket`). An abort of ours says nothing about the upstream.
     const requestSent = this.abortCode !== undefined ? this.connected : this.connected && !this.reusedSocket
-    this.settle({ kind: 'failed', failure: { code, message: error.message, connected: this.connected, requestSent } })
+    this.settle({ kind: 'failed', failure: { code, message: error.message, connected: this.connected, requestSent, uploadBlocked: this.uploadBlocked } })
   }
 
   /** http-proxy's 'proxyRes' event. Returns false when the attempt no longer wants it. */
@@ -121,6 +134,15 @@ export class ProxyAttempt {
     if (this.settled) return
     this.settle(clientGone)
     this.proxyReq?.destroy()
+  }
+
+  /**
+   * The answer is out and the rest of the client's body will not be sent:
+   * an upstream request still being written is dropped (its connection cannot
+   * carry another request with a body half sent).
+   */
+  stopSending (): void {
+    if (this.proxyReq !== undefined && !this.proxyReq.writableFinished) this.proxyReq.destroy()
   }
 
   /** Fails the attempt without the upstream's say, e.g. a connect timeout or a health verdict. */

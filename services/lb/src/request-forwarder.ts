@@ -5,6 +5,7 @@ import { parse as parseUrl, type Url } from 'node:url'
 import { attemptFailureCodes, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'
 import type { Logger } from 'pino'
+import { canDiscard, discardRequestBody } from './body-discard.js'
 import type { LbError } from './coded-error.js'
 import { sendError } from './error-response.js'
 import { errors } from './errors.js'
@@ -233,8 +234,7 @@ export class RequestForwarder {
     const { req } = exchange
     if (body.kind === 'client-gone') return
     if (body.kind === 'too-large') {
-      // The rest of the body is not read, so the connection cannot carry another request.
-      this.answerError(exchange, new errors.STK_ERR_LB_PAYLOAD_TOO_LARGE(this.deps.options.maxBodyBytes), { connection: 'close' })
+      this.refuseBody(exchange)
       return
     }
     if (body.kind === 'buffered') {
@@ -277,12 +277,27 @@ export class RequestForwarder {
       this.streamResponse(exchange, attempt, result.response)
       return
     }
-    if (result.kind === 'client-gone') {
+    if (result.kind === 'client-gone' || this.clientLeft(exchange)) {
       balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
       return
     }
 
     const failure = result.failure
+    const fault = this.clientFault(exchange, failure)
+    if (fault !== undefined) {
+      // The client's body broke the attempt, not the upstream: neither its
+      // health nor its error figures hear of it, and nothing is retried.
+      balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
+      this.deps.logger.debug({ reqId: exchange.requestId, upstream: upstream.name, code: failure.code }, `request body ${fault}`)
+      if (fault === 'too large') {
+        this.refuseBody(exchange)
+      } else {
+        // What is still to come of the body may never come: not worth waiting for.
+        exchange.req.unpipe()
+        this.answerError(exchange, new errors.STK_ERR_LB_BODY_TIMEOUT(this.deps.options.proxyTimeoutMs), { connection: 'close' })
+      }
+      return
+    }
     if (!failure.connected && failure.code !== bodyTooLargeCode && failure.code !== lbFailureCodes.badRequest) {
       const transition = balancer.recordConnectFailure(upstream.id)
       if (transition !== undefined) this.deps.onTransition(transition)
@@ -331,9 +346,37 @@ export class RequestForwarder {
       this.answerError(exchange, new errors.STK_ERR_LB_NO_HEALTHY_BACKEND())
       return
     }
-    const error = this.errorFor(last)
-    // A body cut off at the limit leaves unread bytes on the connection.
-    this.answerError(exchange, error, error.statusCode === 413 ? { connection: 'close' } : undefined)
+    this.answerError(exchange, this.errorFor(last))
+  }
+
+  /**
+   * The body is over `maxBodyBytes`: 413, without forwarding (more of) it.
+   * The rest is read and dropped so the connection stays usable; a body
+   * declared larger than that is worth neither, and the answer says the
+   * connection closes.
+   */
+  private refuseBody (exchange: Exchange): void {
+    const { req } = exchange
+    const { maxBodyBytes, bodyDiscardLimitBytes } = this.deps.options
+    exchange.attempt?.stopSending()
+    if (canDiscard(req, bodyDiscardLimitBytes)) discardRequestBody(req, bodyDiscardLimitBytes)
+    else req.unpipe()
+    this.answerError(exchange, new errors.STK_ERR_LB_PAYLOAD_TOO_LARGE(maxBodyBytes))
+  }
+
+  /** The client closed its connection or aborted its upload. */
+  private clientLeft ({ req, res }: Exchange): boolean {
+    return res.destroyed || (req.destroyed && !req.complete)
+  }
+
+  /** Whether a failed attempt is the client's body's doing rather than the upstream's. */
+  private clientFault ({ req }: Exchange, failure: AttemptFailure): 'too large' | 'too slow' | undefined {
+    if (failure.code === bodyTooLargeCode) return 'too large'
+    // A streamed body that stopped arriving leaves the upstream connection
+    // idle until the proxy timeout: the client was slow, not the upstream,
+    // unless the upstream had stopped reading it.
+    if (failure.code === attemptFailureCodes.upstreamTimeout && !req.complete && !failure.uploadBlocked) return 'too slow'
+    return undefined
   }
 
   private startAttempt (exchange: Exchange, upstream: Upstream): void {
@@ -368,7 +411,10 @@ export class RequestForwarder {
     const { balancer, metrics, logger } = this.deps
     const { res, requestId } = exchange
     const upstream = attempt.upstream
-    const dropped = writeUpstreamHead(res, response, { requestId, close: this.closing })
+    // An answer that comes before the client's body ended (a node refusing it
+    // early) leaves the rest to be dropped; too much of it closes the connection.
+    const close = this.closing || (!exchange.req.complete && !canDiscard(exchange.req, this.deps.options.bodyDiscardLimitBytes))
+    const dropped = writeUpstreamHead(res, response, { requestId, close })
     if (dropped === undefined) {
       response.destroy()
       balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
@@ -389,9 +435,18 @@ export class RequestForwarder {
 
   /** The client response closed: finished, cut, or the client left. */
   private finish (exchange: Exchange): void {
-    const { res } = exchange
+    const { req, res } = exchange
     this.totals.inFlight -= 1
     exchange.attempt?.onClientGone()
+    if (res.writableFinished && !req.complete && canDiscard(req, this.deps.options.bodyDiscardLimitBytes)) {
+      // Answered before the client finished its body (a node's early 413 or
+      // 401, the LB's own errors): the node needs no more of it, and the
+      // client's connection needs the rest read before it can carry the next
+      // request. Until now it kept flowing to the node, which may still read.
+      // (A body declared too large to drop: the answer said Connection: close.)
+      exchange.attempt?.stopSending()
+      discardRequestBody(req, this.deps.options.bodyDiscardLimitBytes)
+    }
     const status = res.writableFinished ? String(res.statusCode) : 'aborted'
     this.deps.metrics.requests.inc({ upstream: exchange.upstreamName, status })
     if (this.deps.options.accessLog) this.logAccess(exchange, status)
@@ -444,7 +499,10 @@ export class RequestForwarder {
 
   private answerError (exchange: Exchange, error: LbError, headers?: Record<string, string>): void {
     this.totals.lbErrors += 1
-    sendError(exchange.req, exchange.res, error, exchange.requestId, headers)
+    // An answer before the end of a body too large to drop closes the connection, and says so.
+    const { req } = exchange
+    const close = !req.complete && !canDiscard(req, this.deps.options.bodyDiscardLimitBytes)
+    sendError(req, exchange.res, error, exchange.requestId, close ? { ...headers, connection: 'close' } : headers)
   }
 
   /** A bug in the LB: logged with its stack, answered 500 (or the connection cut). */

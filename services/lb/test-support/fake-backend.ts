@@ -30,6 +30,16 @@ export interface BackendOptions {
   readonly host?: string
   readonly port?: number
   readonly handler?: BackendHandler
+  /**
+   * Called with each request before its body is read. A status it returns is
+   * answered at once with `Connection: close`, the body left unread, the way
+   * Fastify answers a body over its bodyLimit (413) or a hook refuses a
+   * request (401): Node then closes the socket with unread bytes in it, which
+   * resets the connection under the sender's upload.
+   */
+  readonly answerEarly?: (req: IncomingMessage) => number | undefined
+  /** How long the early answer takes, like the web node's session lookup before its body check. Default 0: at once. */
+  readonly answerEarlyAfterMs?: number
 }
 
 /** Echoes the request as JSON, with `x-served-by`, like the web nodes do. */
@@ -45,6 +55,20 @@ export const echo: BackendHandler = (req, res, body, backend) => {
 export async function startBackend (t: TestContext, name: string, options: BackendOptions = {}): Promise<FakeBackend> {
   const handler = options.handler ?? echo
   const server = http.createServer((req, res) => {
+    const early = req.url === '/healthz' ? undefined : options.answerEarly?.(req)
+    if (early !== undefined) {
+      req.on('error', () => {})
+      res.on('error', () => {})
+      backend.seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: '' })
+      const body = JSON.stringify({ statusCode: early, node: name })
+      const answer = (): void => {
+        res.writeHead(early, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close', 'x-served-by': name })
+        res.end(body)
+      }
+      if (options.answerEarlyAfterMs === undefined) answer()
+      else setTimeout(answer, options.answerEarlyAfterMs)
+      return
+    }
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('error', () => {})

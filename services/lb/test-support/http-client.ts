@@ -6,6 +6,8 @@ export interface Reply {
   readonly status: number
   readonly headers: IncomingHttpHeaders
   readonly body: string
+  /** The request went over a connection an earlier request had used (keep-alive agents only). */
+  readonly reusedSocket?: boolean
 }
 
 export interface RequestOptions {
@@ -14,9 +16,11 @@ export interface RequestOptions {
   readonly body?: string | Buffer
   /** For https: trust this certificate. */
   readonly ca?: string | Buffer
+  /** Default: none, a fresh connection per request. */
+  readonly agent?: http.Agent
 }
 
-/** One request on a fresh connection (no agent), so tests do not share sockets. */
+/** One request, by default on a fresh connection (no agent), so tests do not share sockets. */
 export function request (url: string, options: RequestOptions = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const target = new URL(url)
@@ -28,13 +32,13 @@ export function request (url: string, options: RequestOptions = {}): Promise<Rep
     const req = transport.request(target, {
       method: options.method ?? 'GET',
       headers,
-      agent: false,
+      agent: options.agent ?? false,
       ...(options.ca === undefined ? {} : { ca: options.ca })
     }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (chunk: Buffer) => chunks.push(chunk))
       res.on('error', reject)
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString(), reusedSocket: req.reusedSocket }))
     })
     req.on('error', reject)
     req.end(options.body)

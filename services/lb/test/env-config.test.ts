@@ -20,6 +20,8 @@ void test('variables map to options', () => {
     LB_HTTPS_PORT: '9443',
     LB_HEALTH_INTERVAL_MS: '500',
     LB_PROXY_TIMEOUT_MS: '15000',
+    LB_MAX_BODY_BYTES: '2097152',
+    LB_BODY_DISCARD_LIMIT_BYTES: '0',
     LB_BACKENDS: 'web1=http://web1:3000, http://web2:3000?weight=2 ,',
     LB_TLS_CERT: '/certs/lb.pem',
     LB_TLS_KEY: '/certs/lb-key.pem',
@@ -31,6 +33,8 @@ void test('variables map to options', () => {
   assert.equal(config.options.httpsPort, 9443)
   assert.equal(config.options.healthIntervalMs, 500)
   assert.equal(config.options.proxyTimeoutMs, 15_000)
+  assert.equal(config.options.maxBodyBytes, 2 * 1024 * 1024)
+  assert.equal(config.options.bodyDiscardLimitBytes, 0)
   assert.deepEqual(config.options.backends, [{ name: 'web1', url: 'http://web1:3000' }, { url: 'http://web2:3000?weight=2' }])
   assert.equal(config.tlsCertPath, '/certs/lb.pem')
   assert.equal(config.logLevel, 'warn')
