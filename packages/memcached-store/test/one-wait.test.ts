@@ -134,3 +134,21 @@ test('requests that keep coming while a server is frozen: every command on it gi
   assert.equal(frozen.failures - store.counters().boundedWaits, 1, 'a single full timeout on the frozen server for all of them: ' + JSON.stringify({ counters: store.counters(), frozen }))
   for (const sid of sids) assert.deepEqual((await store.getSession(sid))?.cart, ['one', 'two'])
 })
+
+test('a read placed on a server that another read already passed over passes over it at once', async (t) => {
+  const servers = await startMemcached(t, 2)
+  t.after(() => { for (const s of servers) s.signal('SIGCONT') })
+  const [a] = servers as [MemcachedProcess, MemcachedProcess]
+  // A long timeout: the first read passes over after half of it, the second
+  // at once, leaving the other half as slack before the server is marked down.
+  const store = storeFor(t, servers, { ...QUIET, timeoutMs: 4_000 })
+  const first = sidPlacedFirstOn(store, a.port, 'h1-')
+  const second = sidPlacedFirstOn(store, a.port, 'h2-')
+  await store.setSession(first, session({ n: 1 }))
+  await store.setSession(second, session({ n: 2 }))
+  await a.freeze()
+  assert.equal((await store.getSession(first))?.n, 1)
+  assert.equal((await store.getSession(second))?.n, 2)
+  assert.equal(store.counters().hedgedReads, 2)
+  assert.equal(healthOf(store, a).state, 'up', 'both answered before the silence reached the timeout: the second read did not wait another half of it')
+})
