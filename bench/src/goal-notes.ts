@@ -40,7 +40,7 @@ export function missedGoalNotes (r: HttpBenchResult, goals: readonly Goal[]): st
     notes.push(`**p99 after failover.** The normal runs' own p99s spread ${f.normal.map((x) => Math.round(x.p99Ms)).join(' / ')} ms on this shared machine; compare the frozen runs' ${f.after.map((x) => Math.round(x.p99Ms)).join(' / ')} ms. Once memcached-a is marked down every read goes to memcached-b at once (no timeout is paid again), so a gap beyond that spread would be the single remaining memcached serving every read.`)
   }
   if (missed('a frozen memcached')) {
-    notes.push('**Frozen memcached.** A read passes over a replica that has been silent for half its timeout (the store\'s readHedgeFraction), so what a request waits beyond that is the node\'s own queueing under load: see the failover table for the run.')
+    notes.push('**Frozen memcached.** A read passes over a replica that has been silent for half its timeout (the store\'s readHedgeFraction), so what a read waits beyond that is the node\'s own queueing under load. A cart write cannot pass over the first replica (it orders concurrent writers): it waits until that server has been silent for its timeout, counted from when it fell silent, so after a read that passed over it the write waits only the rest. What either waits beyond its bound is queueing: see the failover table for the run.')
   }
   return notes
 }
