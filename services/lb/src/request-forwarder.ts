@@ -484,8 +484,7 @@ export class RequestForwarder {
 
   private errorFor ({ upstream, failure }: LastFailure): LbError {
     switch (failure.code) {
-      case bodyTooLargeCode:
-        return new errors.STK_ERR_LB_PAYLOAD_TOO_LARGE(this.deps.options.maxBodyBytes)
+      // (A body over the limit is the client's fault: refuseBody answers it.)
       case lbFailureCodes.badRequest:
         return new errors.STK_ERR_LB_BAD_REQUEST(failure.message)
       case attemptFailureCodes.upstreamTimeout:
