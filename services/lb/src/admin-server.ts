@@ -3,16 +3,20 @@ import type { Balancer } from '@stickless/balancer'
 import type { Logger } from 'pino'
 import { sendError } from './error-response.js'
 import { errors } from './errors.js'
+import type { EventLog } from './event-log.js'
 import { requestIdOf } from './forwarded-headers.js'
 import type { LbMetrics } from './metrics.js'
 import type { RequestTotals } from './request-forwarder.js'
 import { statusPage } from './status-page.js'
-import { statusReport } from './status-report.js'
+import { statusReport, type StatusReport } from './status-report.js'
+import type { TrafficHistory } from './traffic-history.js'
 
 export interface AdminServerOptions {
   readonly balancer: Balancer
   readonly metrics: LbMetrics
   readonly totals: Readonly<RequestTotals>
+  readonly traffic: TrafficHistory
+  readonly events: EventLog
   readonly startedAtMs: number
   readonly logger: Logger
   readonly headersTimeoutMs: number
@@ -20,12 +24,13 @@ export interface AdminServerOptions {
 }
 
 /**
- * The admin server: GET /status (HTML), /status.json, /metrics (Prometheus)
- * and /healthz (the LB's own liveness). It listens on loopback by default;
- * it has no authentication.
+ * The admin server: GET /status (HTML, rendered with the current figures),
+ * /status.json, /metrics (Prometheus) and /healthz (the LB's own liveness).
+ * It listens on loopback by default; it has no authentication.
  */
 export function createAdminServer (options: AdminServerOptions): http.Server {
-  const page = statusPage()
+  const history = { traffic: options.traffic, events: options.events }
+  const report = (): StatusReport => statusReport(options.balancer, options.totals, options.startedAtMs, Date.now(), history)
   const server = http.createServer({
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs
@@ -50,10 +55,10 @@ export function createAdminServer (options: AdminServerOptions): http.Server {
         res.writeHead(302, { location: '/status' }).end()
         return
       case '/status':
-        send(req, res, 'text/html; charset=utf-8', page)
+        send(req, res, 'text/html; charset=utf-8', statusPage(report()))
         return
       case '/status.json':
-        send(req, res, 'application/json; charset=utf-8', JSON.stringify(statusReport(options.balancer, options.totals, options.startedAtMs)))
+        send(req, res, 'application/json; charset=utf-8', JSON.stringify(report()))
         return
       case '/metrics':
         send(req, res, options.metrics.registry.contentType, await options.metrics.registry.metrics())

@@ -5,11 +5,13 @@ import { Balancer, RetryPolicy, type HealthTransition, type UpstreamDiff } from 
 import type { Logger } from 'pino'
 import { createAdminServer } from './admin-server.js'
 import { createClientErrorHandler } from './client-error.js'
+import { EventLog, type ObservedNode } from './event-log.js'
 import { HealthChecker } from './health-checker.js'
 import { createLogger } from './logger.js'
 import { createMetrics, type LbMetrics } from './metrics.js'
 import { resolveLbOptions, type LbOptions, type ResolvedLbOptions } from './options.js'
 import { RequestForwarder, type RequestTotals } from './request-forwarder.js'
+import { TrafficHistory } from './traffic-history.js'
 import { UpstreamDiscovery, resolveWithSystem, type ResolveHost } from './upstream-discovery.js'
 
 /** What the LB is given besides options: collaborators tests replace. */
@@ -33,6 +35,10 @@ export interface LoadBalancer {
   readonly balancer: Balancer
   readonly metrics: LbMetrics
   readonly totals: Readonly<RequestTotals>
+  /** Per node, one sample a second for the last five minutes: the status page's charts. */
+  readonly traffic: TrafficHistory
+  /** Ejections, drains, returns and retries with their reasons: the status page's timeline. */
+  readonly events: EventLog
   readonly server: http.Server
   readonly httpsServer: https.Server | undefined
   readonly adminServer: http.Server
@@ -42,9 +48,16 @@ export interface LoadBalancer {
   refreshUpstreams: () => Promise<UpstreamDiff>
   /** Runs one round of active health checks now (also done every `healthIntervalMs`). */
   checkHealth: () => Promise<void>
+  /** Closes the traffic history's interval now and notes state changes no transition reported (also done every second). */
+  sampleTraffic: () => void
   /** Stops accepting, lets in-flight requests finish (up to `shutdownTimeoutMs`), closes upstream connections. */
   close: () => Promise<void>
 }
+
+/** The status page's history: one sample a second for five minutes, and the last 200 events. */
+const HISTORY_INTERVAL_MS = 1000
+const HISTORY_SAMPLES = 300
+const EVENTS_KEPT = 200
 
 /** Builds the LB without listening, so tests can start it on port 0 and main only reads env. */
 export function createLoadBalancer (input: LbOptions, dependencies: LbDependencies = {}): LoadBalancer {
@@ -70,7 +83,9 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     ...(options.upstreamLocalAddress === '' ? {} : { localAddress: options.upstreamLocalAddress })
   })
 
-  const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition })
+  const traffic = new TrafficHistory({ capacity: HISTORY_SAMPLES, intervalMs: HISTORY_INTERVAL_MS }, startedAtMs)
+  const events = new EventLog({ capacity: EVENTS_KEPT })
+  const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition, traffic, events })
   const discovery = new UpstreamDiscovery({
     backends: options.backends,
     balancer,
@@ -108,6 +123,8 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     balancer,
     metrics,
     totals: forwarder.totals,
+    traffic,
+    events,
     startedAtMs,
     logger,
     headersTimeoutMs: options.headersTimeoutMs,
@@ -115,21 +132,36 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
   })
 
   let closing: Promise<void> | undefined
+  let sampler: NodeJS.Timeout | undefined
 
-  function onTransition (transition: HealthTransition): void {
+  function onTransition (transition: HealthTransition, reason: string): void {
     const { upstream, from, to } = transition
     const level = to === 'healthy' ? 'info' : 'warn'
-    logger[level]({ upstream: upstream.name, url: upstream.url, from, to }, `upstream ${upstream.name} is ${to}`)
+    logger[level]({ upstream: upstream.name, url: upstream.url, from, to, reason }, `upstream ${upstream.name} is ${to}`)
+    events.transition(upstream, from, to, reason)
     if (from === 'healthy') {
       metrics.ejections.inc({ upstream: upstream.name, reason: to === 'ejected' ? 'connect' : to })
     }
     if (to === 'unhealthy') forwarder.releaseWaitingOn(upstream.id)
   }
 
+  function nodeStates (): ObservedNode[] {
+    return balancer.list().map((upstream) => ({ id: upstream.id, name: upstream.name, state: balancer.state(upstream.id) ?? 'unhealthy' }))
+  }
+
+  function sampleTraffic (): void {
+    const nodes = nodeStates()
+    traffic.sample(Date.now(), nodes)
+    events.observe(nodes)
+  }
+
   async function listen (): Promise<LbAddresses> {
     await discovery.refresh()
     discovery.start()
     healthChecker.start()
+    events.observe(nodeStates())
+    sampler ??= setInterval(sampleTraffic, HISTORY_INTERVAL_MS)
+    sampler.unref()
     const [httpAddress, httpsAddress, adminAddress] = await Promise.all([
       listenOn(server, options.port, options.host),
       httpsServer === undefined ? Promise.resolve(undefined) : listenOn(httpsServer, options.httpsPort, options.httpsHost),
@@ -154,6 +186,7 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
       await drained
       clearTimeout(deadline)
       discovery.stop()
+      clearInterval(sampler)
       await healthChecker.stop()
       const admin = closeServer(adminServer)
       adminServer.closeAllConnections()
@@ -169,12 +202,15 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     balancer,
     metrics,
     totals: forwarder.totals,
+    traffic,
+    events,
     server,
     httpsServer,
     adminServer,
     listen,
     refreshUpstreams: () => discovery.refresh(),
     checkHealth: () => healthChecker.checkAll(),
+    sampleTraffic,
     close
   }
 }

@@ -8,7 +8,14 @@ export interface HealthCheckerOptions {
   readonly intervalMs: number
   readonly timeoutMs: number
   readonly logger: Logger
-  readonly onTransition: (transition: HealthTransition) => void
+  /** Called with each state change a check causes, and why in words. */
+  readonly onTransition: (transition: HealthTransition, reason: string) => void
+}
+
+/** What one check saw: its verdict and, in a few words, the answer or the error behind it. */
+export interface ProbeOutcome {
+  readonly result: CheckResult
+  readonly detail: string
 }
 
 /**
@@ -41,13 +48,13 @@ export class HealthChecker {
 
   private async round (): Promise<void> {
     await Promise.all(this.options.balancer.list().map(async (upstream) => {
-      const result = await probe(upstream, this.options.path, this.options.timeoutMs)
+      const { result, detail } = await probe(upstream, this.options.path, this.options.timeoutMs)
       // The set may have changed while the probe ran; a result for an
       // address that is gone, or moved, must not land on its successor.
       if (this.options.balancer.get(upstream.id)?.url !== upstream.url) return
-      this.options.logger.trace({ upstream: upstream.name, result }, 'health check')
+      this.options.logger.trace({ upstream: upstream.name, result, detail }, 'health check')
       const transition = this.options.balancer.recordCheck(upstream.id, result)
-      if (transition !== undefined) this.options.onTransition(transition)
+      if (transition !== undefined) this.options.onTransition(transition, checkReason(transition, this.options.path, detail, this.options.balancer.options))
     }))
   }
 
@@ -62,8 +69,33 @@ export class HealthChecker {
   }
 }
 
+/** Why a check moved a node, for the event log: `path` answered `detail`, and the threshold it completed. */
+export function checkReason (
+  { from, to }: HealthTransition,
+  path: string,
+  detail: string,
+  thresholds: { readonly healthyThreshold: number, readonly unhealthyThreshold: number }
+): string {
+  switch (to) {
+    case 'draining':
+      return `${path} answered ${detail}: the node is draining`
+    case 'unhealthy':
+      return `${plural(thresholds.unhealthyThreshold, 'health check')} failed in a row (last: ${detail})`
+    case 'healthy':
+      return from === 'ejected'
+        ? `a health check passed (${detail}), ending the ejection`
+        : `${plural(thresholds.healthyThreshold, 'health check')} passed in a row (${detail})`
+    default:
+      return `health check: ${detail}`
+  }
+}
+
+function plural (n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}
+
 /** One GET on a fresh connection, so a check also proves the node accepts connections. */
-export function probe (upstream: Upstream, path: string, timeoutMs: number): Promise<CheckResult> {
+export function probe (upstream: Upstream, path: string, timeoutMs: number): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     const request = http.get(new URL(path, upstream.url), {
       agent: false,
@@ -71,10 +103,13 @@ export function probe (upstream: Upstream, path: string, timeoutMs: number): Pro
       headers: { 'user-agent': 'stickless-lb health check', accept: 'application/json' }
     }, (response) => {
       const status = response.statusCode ?? 0
-      resolve(status >= 200 && status < 300 ? 'pass' : status === 503 ? 'draining' : 'fail')
+      resolve({ result: status >= 200 && status < 300 ? 'pass' : status === 503 ? 'draining' : 'fail', detail: `HTTP ${status}` })
       response.on('error', () => {})
       response.resume()
     })
-    request.on('error', () => resolve('fail'))
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError'
+      resolve({ result: 'fail', detail: timedOut ? `no answer within ${timeoutMs} ms` : error.code ?? error.message })
+    })
   })
 }

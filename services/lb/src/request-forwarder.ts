@@ -2,7 +2,7 @@ import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Readable, Stream } from 'node:stream'
 import { parse as parseUrl, type Url } from 'node:url'
-import { attemptFailureCodes, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
+import { attemptFailureCodes, type AttemptOutcome, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'
 import type { Logger } from 'pino'
 import { canDiscard, discardRequestBody } from './body-discard.js'
@@ -11,11 +11,13 @@ import { sendError } from './error-response.js'
 import { errors } from './errors.js'
 import { setBufferedBodyLength, setForwardedHeaders, requestIdOf, type ForwardedProto } from './forwarded-headers.js'
 import type { LbMetrics } from './metrics.js'
+import type { EventLog } from './event-log.js'
 import type { ResolvedLbOptions } from './options.js'
 import { ProxyAttempt, lbFailureCodes, type AttemptFailure, type AttemptResult } from './proxy-attempt.js'
 import { bodyTooLargeCode, emptyBody, hasBody, readRequestBody, replay, type BodySource, type RequestBody } from './request-body.js'
 import { writeUpstreamHead } from './response-head.js'
 import { relayResponseBody } from './response-relay.js'
+import type { TrafficHistory } from './traffic-history.js'
 
 export interface RequestForwarderOptions {
   readonly options: ResolvedLbOptions
@@ -24,8 +26,12 @@ export interface RequestForwarderOptions {
   readonly agent: Agent
   readonly metrics: LbMetrics
   readonly logger: Logger
-  /** Called with each state change the forwarder causes (passive ejections). */
-  readonly onTransition: (transition: HealthTransition) => void
+  /** Called with each state change the forwarder causes (passive ejections), and why in words. */
+  readonly onTransition: (transition: HealthTransition, reason: string) => void
+  /** Per-second samples for the status page; every finished attempt is recorded there too. */
+  readonly traffic?: TrafficHistory
+  /** The status page's timeline; retries are noted there. */
+  readonly events?: EventLog
 }
 
 /** LB-wide counters for the status page. */
@@ -278,7 +284,7 @@ export class RequestForwarder {
       return
     }
     if (result.kind === 'client-gone' || this.clientLeft(exchange)) {
-      balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
+      this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
       return
     }
 
@@ -287,7 +293,7 @@ export class RequestForwarder {
     if (fault !== undefined) {
       // The client's body broke the attempt, not the upstream: neither its
       // health nor its error figures hear of it, and nothing is retried.
-      balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
+      this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
       this.deps.logger.debug({ reqId: exchange.requestId, upstream: upstream.name, code: failure.code }, `request body ${fault}`)
       if (fault === 'too large') {
         this.refuseBody(exchange)
@@ -300,7 +306,7 @@ export class RequestForwarder {
     }
     if (!failure.connected && failure.code !== bodyTooLargeCode && failure.code !== lbFailureCodes.badRequest) {
       const transition = balancer.recordConnectFailure(upstream.id)
-      if (transition !== undefined) this.deps.onTransition(transition)
+      if (transition !== undefined) this.deps.onTransition(transition, `a request could not connect (${failure.code}); out for up to ${balancer.options.ejectionTimeMs / 1000} s`)
     }
     const decision = retryPolicy.decide({
       method: exchange.method,
@@ -316,7 +322,7 @@ export class RequestForwarder {
     const tried = exchange.tried ??= new Set()
     tried.add(upstream.id)
     const next = decision.retry ? balancer.pick(tried) : undefined
-    balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: next !== undefined })
+    this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: next !== undefined })
     this.deps.logger.warn({
       reqId: exchange.requestId,
       upstream: upstream.name,
@@ -329,6 +335,7 @@ export class RequestForwarder {
     if (next !== undefined) {
       metrics.retries.inc({ upstream: upstream.name, reason: decision.reason })
       this.totals.retries += 1
+      this.deps.events?.retry(upstream, `${decision.reason} (${failure.code})`)
     }
     exchange.last = { upstream, failure }
     this.tryUpstream(exchange, next)
@@ -408,7 +415,7 @@ export class RequestForwarder {
   }
 
   private streamResponse (exchange: Exchange, attempt: ProxyAttempt, response: IncomingMessage): void {
-    const { balancer, metrics, logger } = this.deps
+    const { metrics, logger } = this.deps
     const { res, requestId } = exchange
     const upstream = attempt.upstream
     // An answer that comes before the client's body ended (a node refusing it
@@ -417,7 +424,7 @@ export class RequestForwarder {
     const dropped = writeUpstreamHead(res, response, { requestId, close })
     if (dropped === undefined) {
       response.destroy()
-      balancer.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
+      this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
       this.answerError(exchange, new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, `invalid status ${String(response.statusCode)}`))
       return
     }
@@ -427,7 +434,7 @@ export class RequestForwarder {
       const latencyMs = performance.now() - attempt.startedAt
       const failed = outcome.kind === 'upstream-broke'
       const clientAborted = outcome.kind === 'client-gone'
-      balancer.recordFinish(upstream.id, { latencyMs, statusCode: response.statusCode, failed, retried: false, clientAborted })
+      this.recordFinish(upstream.id, { latencyMs, statusCode: response.statusCode, failed, retried: false, clientAborted })
       if (outcome.kind === 'finished') metrics.upstreamDuration.observe({ upstream: upstream.name }, latencyMs / 1000)
       else if (failed) logger.warn({ reqId: requestId, upstream: upstream.name, err: outcome.error }, 'upstream response broke after it started; the client connection was cut')
     })
@@ -474,6 +481,12 @@ export class RequestForwarder {
       this.targets.set(upstream.url, target)
     }
     return target
+  }
+
+  /** One attempt ended: the balancer's counters and the status page's history hear of it. */
+  private recordFinish (upstreamId: string, outcome: AttemptOutcome): void {
+    this.deps.balancer.recordFinish(upstreamId, outcome)
+    this.deps.traffic?.record(upstreamId, outcome)
   }
 
   private stopWaiting (attempt: ProxyAttempt): void {

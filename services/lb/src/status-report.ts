@@ -1,5 +1,7 @@
 import type { Balancer, CheckResult, UpstreamState } from '@stickless/balancer'
+import type { EventLog, LbEventKind } from './event-log.js'
 import type { RequestTotals } from './request-forwarder.js'
+import type { TrafficHistory, TrafficSeries } from './traffic-history.js'
 
 /** The body of GET /status.json, and what the status page draws. */
 export interface StatusReport {
@@ -7,7 +9,11 @@ export interface StatusReport {
   readonly generatedAt: string
   readonly uptimeSeconds: number
   readonly totals: Readonly<RequestTotals>
+  /** How the per-node `history` is sampled: every `intervalMs`, the last `samples` kept. */
+  readonly history: { readonly intervalMs: number, readonly samples: number }
   readonly upstreams: readonly UpstreamStatus[]
+  /** The timeline, newest first, at most 200. */
+  readonly events: readonly StatusEvent[]
 }
 
 export interface UpstreamStatus {
@@ -26,14 +32,32 @@ export interface UpstreamStatus {
   readonly p99Ms: number | null
   readonly lastCheck: { readonly result: CheckResult, readonly at: string } | null
   readonly ejectedUntil: string | null
+  readonly history: TrafficSeries
 }
 
-export function statusReport (balancer: Balancer, totals: Readonly<RequestTotals>, startedAtMs: number, nowMs = Date.now()): StatusReport {
+export interface StatusEvent {
+  readonly at: string
+  readonly lastAt: string
+  readonly upstreamId: string
+  readonly upstream: string
+  readonly kind: LbEventKind
+  readonly reason: string
+  readonly count: number
+}
+
+/** Where the history comes from; without it the report carries empty series and no events. */
+export interface StatusHistory {
+  readonly traffic: TrafficHistory
+  readonly events: EventLog
+}
+
+export function statusReport (balancer: Balancer, totals: Readonly<RequestTotals>, startedAtMs: number, nowMs = Date.now(), history?: StatusHistory): StatusReport {
   return {
     service: 'stickless-lb',
     generatedAt: new Date(nowMs).toISOString(),
     uptimeSeconds: Math.round((nowMs - startedAtMs) / 1000),
     totals: { ...totals },
+    history: { intervalMs: history?.traffic.intervalMs ?? 1000, samples: history?.traffic.capacity ?? 0 },
     upstreams: balancer.snapshot().map((upstream) => ({
       id: upstream.id,
       name: upstream.name,
@@ -51,7 +75,17 @@ export function statusReport (balancer: Balancer, totals: Readonly<RequestTotals
       lastCheck: upstream.lastCheck === undefined
         ? null
         : { result: upstream.lastCheck.result, at: new Date(upstream.lastCheck.atMs).toISOString() },
-      ejectedUntil: upstream.ejectedUntilMs === undefined ? null : new Date(upstream.ejectedUntilMs).toISOString()
+      ejectedUntil: upstream.ejectedUntilMs === undefined ? null : new Date(upstream.ejectedUntilMs).toISOString(),
+      history: history?.traffic.series(upstream.id) ?? { at: [], requestsPerSecond: [], errors: [], retries: [], p99Ms: [], state: [] }
+    })),
+    events: (history?.events.list() ?? []).map((event) => ({
+      at: new Date(event.atMs).toISOString(),
+      lastAt: new Date(event.lastAtMs).toISOString(),
+      upstreamId: event.upstreamId,
+      upstream: event.upstream,
+      kind: event.kind,
+      reason: event.reason,
+      count: event.count
     }))
   }
 }
