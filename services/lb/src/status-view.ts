@@ -168,7 +168,7 @@ export function renderStatus (report: StatusReport): StatusView {
   const events = shown.map((event) => {
     const label = event.kind === 'retry' && event.count > 1 ? `retry &times;${event.count}` : esc(eventLabels[event.kind] ?? event.kind)
     const until = event.count > 1 ? ` to ${esc(clock(event.lastAt))}` : ''
-    return `<tr class="event ${esc(event.kind)}" data-node="${esc(event.upstream)}" data-kind="${esc(event.kind)}"><td>${esc(clock(event.at))}${until} <span class="muted">(${ago(event.at)})</span></td>` +
+    return `<tr class="event ${esc(event.kind)}" data-node="${esc(event.upstream)}" data-kind="${esc(event.kind)}" data-at="${esc(event.at)}"><td>${esc(clock(event.at))}${until} <span class="muted">(${ago(event.at)})</span></td>` +
       `<td><b>${esc(event.upstream)}</b></td><td><span class="kind ${esc(event.kind)}">${label}</span></td><td class="reason">${esc(event.reason)}</td></tr>`
   }).join('') + (report.events.length > shown.length ? `<tr><td colspan="4" class="muted">${report.events.length - shown.length} older events in status.json</td></tr>` : '') ||
     '<tr><td colspan="4" class="muted">nothing has happened yet</td></tr>'

@@ -81,7 +81,7 @@ void test('GET /status is rendered on the server: nodes, states, charts and even
   assert.match(html, /<svg viewBox="0 0 360 150" role="img" aria-label="web-1: requests per second and p99 latency/)
   assert.match(html, /<path class="rate" d="M[\d.]+,[\d.]+L[\d.]+,[\d.]+"\/>/)
   assert.match(html, /<rect class="band ejected"/)
-  assert.match(html, /<tr class="event ejected" data-node="web-1" data-kind="ejected">.*a request could not connect \(ECONNREFUSED\)/)
+  assert.match(html, /<tr class="event ejected" data-node="web-1" data-kind="ejected" data-at="[^"]+">.*a request could not connect \(ECONNREFUSED\)/)
   assert.match(html, /<noscript><meta http-equiv="refresh" content="5"><\/noscript>/)
   assert.doesNotMatch(html, /loading/)
   // No external assets: nothing is fetched but status.json.
