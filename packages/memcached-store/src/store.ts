@@ -10,6 +10,7 @@ import { MAX_RELATIVE_TTL_S, requiredAcks, resolveOptions, type MemcachedStoreOp
 import { refill } from './refill.js'
 import { replicasFor } from './replica-set.js'
 import { ServerConnection, SILENT, type CasValue } from './server-connection.js'
+import { mergeDiverged, newestIndex, relationTo, sameRevision, type Included, type Revision } from './write-plan.js'
 import type { HealthSnapshot, ServerState } from './server-health.js'
 
 export type SessionData = Record<string, unknown>
@@ -63,9 +64,19 @@ interface Known {
   cas: string
   v: number
   c: number
+  /** written at: with v and the data, what tells this revision from another (write-plan.ts) */
+  w: number
   dataText: string
   maxAge: unknown
   user: unknown
+}
+
+/** What one replica holds as far as a write knows: its copy and cas token (none: a miss), or the failure reading it. */
+interface Held {
+  conn: ServerConnection
+  cas: string | undefined
+  rev: Revision | undefined
+  failed?: unknown
 }
 
 const BASES_KEPT = 10_000
@@ -153,6 +164,7 @@ export class MemcachedStore extends EventEmitter {
       cas: found.cas,
       v: env.v,
       c: env.c,
+      w: env.w,
       dataText: found.decoded.dataText,
       maxAge: env.k?.originalMaxAge,
       user: env.d[userField]
@@ -493,11 +505,16 @@ export class MemcachedStore extends EventEmitter {
   // ── writing ──────────────────────────────────────────────────────────────
 
   /**
-   * Read-modify-write with `cas` on the first available replica, which orders
-   * concurrent writers; once it has taken the value, the others get it in
-   * parallel (if it failed, they get it anyway: write concern decides). A lost cas
-   * race reads again and asks `next` to merge. `next` returning undefined drops
-   * the write (the record was destroyed, or has expired).
+   * Read-modify-write under the rule that no write replaces a newer revision
+   * on any replica (write-plan.ts). The copy on every replica not marked down
+   * is read first (the read's own cas token stands for the replica it came
+   * from), the new revision is built on the newest of them, and then stored
+   * with `cas` on the first replica, which orders concurrent writers, and once
+   * it has taken it, with `cas` on each of the others, on the copy read there.
+   * A lost race on the first replica reads again and asks `next` to merge; a
+   * copy on another replica that changed meanwhile is merged in by
+   * `reconcile`, never overwritten. `next` returning undefined drops the
+   * write (the record was destroyed, or has expired).
    */
   private async writeRecord (
     key: string,
@@ -507,37 +524,21 @@ export class MemcachedStore extends EventEmitter {
     let hint = known
     for (let attempt = 0; attempt <= this.options.conflictRetries; attempt++) {
       const targets = this.writeTargets(key)
-      const primary = targets[0] as ServerConnection
-      let current: Envelope | undefined
-      let cas: string | undefined
-      if (hint !== undefined && hint.connId === primary.id) {
-        // Our read came from this very server: its cas token saves a round
-        // trip. The hint's data is only needed for a merge, and a merge only
-        // happens after a lost race, when the hint is dropped; so it is left empty.
-        cas = hint.cas
-        current = { v: hint.v, c: hint.c, w: 0, t: 0, d: {} }
-      } else {
-        let item
-        try {
-          item = await primary.gets(key)
-        } catch {
-          // The primary is marked down now; the next one takes its place. The
-          // hint stays: when our read came from that next one, its cas token
-          // still orders us against any writer since (a lost race drops it).
-          continue
-        }
-        cas = item?.cas
-        current = item === undefined ? undefined : this.codec.decode(key, item.value)?.env
-      }
-      const step = next(current)
+      const held = await this.copiesOn(key, targets, hint)
+      const [primary] = held
+      // The first replica failed while we read it: it is marked down now and
+      // the next one takes its place. The hint stays: when our read came from
+      // that next one, its cas token still orders us against any writer since.
+      if (primary === undefined || primary.failed !== undefined) continue
+      const reachable = held.filter((h) => h.failed === undefined)
+      const basedOn = reachable[newestIndex(reachable.map((h) => h.rev))]?.rev
+      // The hint's data is only needed for a merge, and `next` merges only with
+      // a copy newer than the hint's own; so a hint stands in with no data.
+      const step = next(basedOn === undefined ? undefined : basedOn.env.d === undefined && basedOn.env.x !== 1 ? { ...basedOn.env, d: {} } : basedOn.env)
       if (step === undefined) return undefined
-      const encoded = this.codec.encode(key, step.env, step.dataText)
-      const ttlS = step.env.t
-      // The others are written only once the first has taken the value: a
-      // writer that loses the race must leave nothing behind, or a replica
-      // could hold its unmerged value over the winner's acknowledged one
-      // until its retry lands (and for good if the retry never does).
-      const [first] = await Promise.allSettled([cas === undefined ? primary.add(key, encoded, ttlS) : primary.cas(key, encoded, ttlS, cas)]) as [PromiseSettledResult<string>]
+      const ours: Revision = { env: step.env, dataText: step.env.d === undefined ? undefined : (step.dataText ?? encodeJson(step.env.d)) }
+      const encoded = this.codec.encode(key, step.env, ours.dataText)
+      const [first] = await Promise.allSettled([this.storeOver(key, primary, encoded, step.env.t)]) as [PromiseSettledResult<string>]
       if (first.status === 'fulfilled' && first.value !== 'stored') {
         // someone wrote since our read: read again and merge, after a jittered
         // pause so a crowd of writers to one session does not collide in step
@@ -545,14 +546,110 @@ export class MemcachedStore extends EventEmitter {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)))
         continue
       }
-      const results = [first, ...await Promise.allSettled(targets.slice(1).map((conn) => conn.set(key, encoded, ttlS)))]
+      // The others only once the first has taken the value: a writer that loses
+      // the race there leaves nothing behind on any replica.
+      const others = reachable.slice(1)
+      const outcomes = await Promise.allSettled(others.map(async (h) => await this.storeOver(key, h, encoded, step.env.t)))
+      const changed = others.filter((_, i) => { const o = outcomes[i]; return o?.status === 'fulfilled' && o.value !== 'stored' })
+      let results: Array<PromiseSettledResult<unknown>> = [first, ...held.filter((h) => h.failed !== undefined).map((h) => ({ status: 'rejected' as const, reason: h.failed })), ...outcomes]
+      let final = ours
+      if (changed.length > 0) {
+        // A copy changed between our read of it and our store: a write of the
+        // same order arriving late, or a node that writes past the first
+        // replica (a partition). Merge what we have not seen, store everywhere.
+        // the copy last seen on each replica: ours where it was stored
+        const seen = new Map(reachable.map((h) => [h.conn.id, changed.includes(h) ? h.rev : ours]))
+        const included: Included = { read: reachable.flatMap((h) => h.rev === undefined ? [] : [h.rev]), written: [ours] }
+        const reconciled = await this.reconcile(key, ours, seen, included)
+        final = reconciled.rev
+        results = reconciled.results
+      }
       this.requireAcks(key, results, 'write')
       this.counts.writes++
-      return step.env
+      // a tombstone merged in: the session was destroyed meanwhile, and stays so
+      return final.env.x === 1 && step.env.x !== 1 ? undefined : final.env
     }
     throw storeError('STK_ERR_CONFLICT', `${key.slice(0, 12)}… changed ${this.options.conflictRetries + 1} times while we wrote it`)
   }
 
+  /**
+   * What each target holds now, in target order: a `gets` on each, in
+   * parallel, except the replica this request's read came from, whose copy
+   * and cas token the hint already holds.
+   */
+  private async copiesOn (key: string, targets: readonly ServerConnection[], hint: Known | undefined): Promise<Held[]> {
+    return await Promise.all(targets.map(async (conn): Promise<Held> => {
+      if (hint !== undefined && hint.connId === conn.id) {
+        return { conn, cas: hint.cas, rev: { env: { v: hint.v, c: hint.c, w: hint.w, t: 0 }, dataText: hint.dataText } }
+      }
+      try {
+        return this.heldFrom(key, conn, await conn.gets(key))
+      } catch (err) {
+        return { conn, cas: undefined, rev: undefined, failed: err }
+      }
+    }))
+  }
+
+  private heldFrom (key: string, conn: ServerConnection, item: CasValue | undefined): Held {
+    const decoded = item === undefined ? undefined : this.codec.decode(key, item.value)
+    // a value we cannot read is overwritten with cas, as a miss is with add
+    return { conn, cas: item?.cas, rev: decoded === undefined ? undefined : { env: decoded.env, dataText: decoded.env.x === 1 ? undefined : decoded.dataText } }
+  }
+
+  /** `cas` on the copy read there, or `add` where there was none: never over a copy we did not read. */
+  private async storeOver (key: string, held: Held, encoded: string, ttlS: number): Promise<string> {
+    return held.cas === undefined ? await held.conn.add(key, encoded, ttlS) : await held.conn.cas(key, encoded, ttlS, held.cas)
+  }
+
+  /**
+   * Brings every target to one revision that includes every copy seen on any
+   * of them: reads them all, merges each copy we have not built on (against
+   * the copy we last saw on that replica, which ours includes), and stores the
+   * result with `cas` where it is missing. Rounds repeat while a copy keeps
+   * changing under us; after conflictRetries + 1 rounds the write gives up,
+   * unacknowledged.
+   */
+  private async reconcile (
+    key: string,
+    start: Revision,
+    seen: Map<string, Revision | undefined>,
+    included: Included
+  ): Promise<{ rev: Revision, results: Array<PromiseSettledResult<unknown>> }> {
+    let ours = start
+    for (let round = 0; round <= this.options.conflictRetries; round++) {
+      const targets = this.writeTargets(key)
+      const held = await this.copiesOn(key, targets, undefined)
+      // in target order: the first replica's copy, the one writers are ordered
+      // on, is merged first, so a later write it holds (which includes ours)
+      // covers the same write still on its way to the others
+      for (const h of held) {
+        if (h.failed !== undefined || h.rev === undefined || relationTo(h.rev, ours, included) !== 'diverged') continue
+        ours = mergeDiverged(seen.get(h.conn.id), h.rev, ours, Date.now())
+        included.read.push(h.rev)
+        included.written.push(ours)
+        this.counts.conflicts++
+        this.emit('conflict', { key })
+      }
+      const encoded = this.codec.encode(key, ours.env, ours.dataText)
+      const storeOne = async (h: Held): Promise<string> => {
+        if (h.failed !== undefined) throw h.failed
+        if (h.rev !== undefined && sameRevision(h.rev, ours)) return 'stored'
+        const outcome = await this.storeOver(key, h, encoded, ours.env.t)
+        seen.set(h.conn.id, outcome === 'stored' ? ours : h.rev)
+        return outcome
+      }
+      // The first replica first, as in writeRecord: no other replica ever
+      // holds a revision of this order the first has not taken, so a copy
+      // newer than ours on another replica is found on the first one too, and
+      // merged there against the right base.
+      const [head, ...rest] = held
+      const outcomes: Array<PromiseSettledResult<string>> = head === undefined ? [] : await Promise.allSettled([storeOne(head)])
+      if (outcomes.every((o) => o.status === 'rejected' || o.value === 'stored')) outcomes.push(...await Promise.allSettled(rest.map(storeOne)))
+      if (outcomes.length === held.length && outcomes.every((o) => o.status === 'rejected' || o.value === 'stored')) return { rev: ours, results: outcomes }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** round)))
+    }
+    throw storeError('STK_ERR_CONFLICT', `${key.slice(0, 12)}…'s replicas changed ${this.options.conflictRetries + 1} times while we brought them together`)
+  }
   private requireAcks (key: string, results: ReadonlyArray<PromiseSettledResult<unknown>>, what: string): void {
     const acks = results.filter((r) => r.status === 'fulfilled').length
     const failed = results.length - acks

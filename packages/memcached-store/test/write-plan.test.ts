@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { encodeJson } from '../src/codec.js'
+import type { Envelope } from '../src/envelope.js'
+import { mergeDiverged, newestIndex, relationTo, sameRevision, type Revision } from '../src/write-plan.js'
+
+function rev (v: number, w: number, d: Record<string, unknown>, extra: Partial<Envelope> = {}): Revision {
+  return { env: { v, c: 1, w, t: 60, d, ...extra }, dataText: encodeJson(d) }
+}
+
+test('the same revision is the same version, write time and data', () => {
+  assert.ok(sameRevision(rev(3, 10, { cart: ['a'] }), rev(3, 10, { cart: ['a'] })))
+  assert.ok(!sameRevision(rev(3, 10, { cart: ['a'] }), rev(3, 11, { cart: ['a'] })))
+  assert.ok(!sameRevision(rev(3, 10, { cart: ['a'] }), rev(3, 10, { cart: ['b'] })))
+})
+
+test('a write builds on the newest copy any replica holds', () => {
+  assert.equal(newestIndex([undefined, undefined]), -1)
+  assert.equal(newestIndex([rev(2, 5, {}), rev(4, 1, {})]), 1)
+  assert.equal(newestIndex([rev(4, 9, {}), undefined, rev(4, 1, {})]), 0)
+})
+
+test('a copy a write never read, newer than all it read, is diverged: the partitioned node wrote it', () => {
+  const base = rev(5, 100, { cart: ['a'] })
+  const ours = rev(6, 200, { cart: ['a', 'b'] })
+  const partitioned = rev(6, 150, { cart: ['a', 'c'] })
+  // same version as ours and older by write time, yet not ours to overwrite:
+  // only a revision the write read vouches for older copies
+  assert.equal(relationTo(partitioned, ours, { read: [base], written: [ours] }), 'diverged')
+  assert.equal(relationTo(ours, ours, { read: [base], written: [ours] }), 'holds')
+  assert.equal(relationTo(base, ours, { read: [base], written: [ours] }), 'covered')
+  assert.equal(relationTo(rev(4, 50, { cart: [] }), ours, { read: [base], written: [ours] }), 'covered', 'a lagging replica')
+  assert.equal(relationTo(undefined, ours, { read: [base], written: [ours] }), 'covered', 'a miss')
+})
+
+test('a diverged copy is merged against the copy last seen on its replica: both sides keep their items', () => {
+  const base = rev(5, 100, { cart: ['a'], user: 'u' })
+  const merged = mergeDiverged(base, rev(6, 150, { cart: ['a', 'c'], user: 'u' }), rev(6, 200, { cart: ['a', 'b'], user: 'u' }), 300)
+  assert.deepEqual(merged.env.d, { cart: ['a', 'c', 'b'], user: 'u' })
+  assert.equal(merged.env.v, 7, 'newer than both')
+  assert.equal(merged.env.w, 300)
+  assert.equal(merged.dataText, encodeJson(merged.env.d))
+})
+
+test('a later write already holding ours merges to itself: nothing is added twice', () => {
+  const ours = rev(6, 200, { cart: ['a', 'b'] })
+  const later = rev(7, 250, { cart: ['a', 'b', 'c'] })
+  assert.deepEqual(mergeDiverged(ours, later, ours, 300).env.d, { cart: ['a', 'b', 'c'] })
+})
+
+test('a tombstone wins any merge: a logout is never undone', () => {
+  const tomb: Revision = { env: { v: Number.MAX_SAFE_INTEGER, c: 1, w: 5, t: 60, x: 1 }, dataText: undefined }
+  assert.equal(mergeDiverged(undefined, tomb, rev(6, 200, { cart: ['b'] }), 300), tomb)
+})
+
+test('a hint known only by its text is decoded for a merge', () => {
+  const hint: Revision = { env: { v: 5, c: 1, w: 100, t: 0 }, dataText: encodeJson({ cart: ['a'] }) }
+  const merged = mergeDiverged(hint, rev(6, 150, { cart: ['a', 'c'] }), rev(6, 200, { cart: ['a', 'b'] }), 300)
+  assert.deepEqual(merged.env.d, { cart: ['a', 'c', 'b'] })
+})
