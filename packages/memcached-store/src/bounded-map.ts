@@ -23,6 +23,10 @@ export class BoundedMap<K, V> {
     this.map.delete(key)
   }
 
+  clear (): void {
+    this.map.clear()
+  }
+
   get size (): number {
     return this.map.size
   }

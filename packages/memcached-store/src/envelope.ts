@@ -22,6 +22,8 @@ export interface Envelope {
   d?: Record<string, unknown>
   /** 1 for a tombstone: a destroyed session whose id must never come back */
   x?: 1
+  /** the session's end, ms since epoch, as its cookie set it (see expiry.ts); a read after it is a miss */
+  e?: number
 }
 
 // A tombstone outranks every version, so no stale copy (a replica that was

@@ -34,7 +34,11 @@ export const errorCodes = Object.freeze({
   STK_ERR_STORE_UNAVAILABLE: define('STK_ERR_STORE_UNAVAILABLE', 'No memcached replica is available', 503),
   STK_ERR_WRITE_CONCERN: define('STK_ERR_WRITE_CONCERN', 'Too few replicas acknowledged the write', 503),
   STK_ERR_CONFLICT: define('STK_ERR_CONFLICT', 'Concurrent updates kept conflicting', 503),
-  STK_ERR_CLOSED: define('STK_ERR_CLOSED', 'The store is closed', 503)
+  STK_ERR_CLOSED: define('STK_ERR_CLOSED', 'The store is closed', 503),
+  STK_ERR_SESSION_DESTROYED: define('STK_ERR_SESSION_DESTROYED', 'The session was destroyed; a destroyed id cannot be saved again', 409),
+  STK_ERR_AUTH_FAILED: define('STK_ERR_AUTH_FAILED', 'memcached refused the username or password', 503),
+  STK_ERR_TLS: define('STK_ERR_TLS', 'TLS to memcached failed (certificate not trusted, wrong server name, or no TLS on the server)', 503),
+  STK_ERR_EXPRESS_SESSION_MISSING: define('STK_ERR_EXPRESS_SESSION_MISSING', 'express-session could not be found to build its Session object', 500)
 })
 
 export type ErrorCode = keyof typeof errorCodes
@@ -50,7 +54,9 @@ const UNAVAILABLE_CODES = new Set<string>([
   'STK_ERR_STORE_UNAVAILABLE',
   'STK_ERR_WRITE_CONCERN',
   'STK_ERR_CONFLICT',
-  'STK_ERR_CLOSED'
+  'STK_ERR_CLOSED',
+  'STK_ERR_AUTH_FAILED',
+  'STK_ERR_TLS'
 ])
 
 /** True for errors that mean "the session service is unavailable" (HTTP 503), as opposed to bad input. */

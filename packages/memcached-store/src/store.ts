@@ -4,6 +4,8 @@ import { ValueCipher } from './cipher.js'
 import { decodeJson, encodeJson } from './codec.js'
 import { EnvelopeCodec, isNewer, TOMBSTONE_VERSION, type Decoded, type Envelope } from './envelope.js'
 import { StoreError, storeError } from './errors.js'
+import { createExpressSession, REVISION, settle, type StoreCallback } from './express-session-api.js'
+import { expiresOf, hasExpired, nextExpiry, saveIsDue, ttlSeconds, type ExpirySettings } from './expiry.js'
 import { KeySpace } from './keys.js'
 import { mergeSessions } from './merge.js'
 import { MAX_RELATIVE_TTL_S, requiredAcks, resolveOptions, type MemcachedStoreOptions, type ResolvedOptions } from './options.js'
@@ -14,7 +16,6 @@ import { mergeDiverged, newestIndex, relationTo, sameRevision, type Included, ty
 import type { HealthSnapshot, ServerState } from './server-health.js'
 
 export type SessionData = Record<string, unknown>
-type Callback<T = void> = (err?: Error | null, value?: T) => void
 
 /** Counts since start, for metrics. Names are stable: the web service exports them. */
 export interface StoreCounters {
@@ -69,6 +70,8 @@ interface Known {
   dataText: string
   maxAge: unknown
   user: unknown
+  /** the end recorded in the item (see expiry.ts); undefined in values written before it was recorded */
+  e?: number | undefined
 }
 
 /** What one replica holds as far as a write knows: its copy and cas token (none: a miss), or the failure reading it. */
@@ -84,6 +87,7 @@ const BASES_KEPT = 10_000
 // mid-refill, the claim expires and another node takes the work over.
 const MARKER_CLAIM_TTL_S = 120
 const TOUCHES_KEPT = 100_000
+const TOKENS_KEPT = 10_000
 
 function newCounters (): StoreCounters {
   return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0, refusedItems: 0, boundedWaits: 0 }
@@ -102,6 +106,13 @@ export class MemcachedStore extends EventEmitter {
   private readonly codec: EnvelopeCodec
   private readonly bases = new BoundedMap<string, Known>(BASES_KEPT)
   private readonly touchedAt = new BoundedMap<string, number>(TOUCHES_KEPT)
+  /**
+   * `${id}@${expires ms}` → revision: the expiry a read reported names the
+   * read. @fastify/session copies only enumerable fields of what `get` gave
+   * it, so the revision symbol is lost there; but it hands the expiry back on
+   * save (as cookie.originalExpires), and the revision is found by it.
+   */
+  private readonly revisionTokens = new BoundedMap<string, string>(TOKENS_KEPT)
   private readonly refilling = new Set<string>()
   private readonly probing = new Set<string>()
   private readonly counts = newCounters()
@@ -118,21 +129,70 @@ export class MemcachedStore extends EventEmitter {
     this.prober.unref()
   }
 
-  // ── @fastify/session's callback contract ────────────────────────────────
+  // ── the callback contract of @fastify/session and express-session ─────
+  //
+  // Sessions are typed loosely so the store fits both frameworks' Store
+  // types, whose Session type each app augments, without depending on them.
+  // Every callback is optional: without one, a failure is logged, never thrown.
 
-  // The session is typed loosely so the store fits @fastify/session's
-  // SessionStore, whose Session type each app augments, without depending on it.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  get (sessionId: string, callback: (err: any, session?: any) => void): void {
-    this.getSession(sessionId).then((s) => { callback(null, s) }, (err: Error) => { callback(err) })
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  get (sessionId: string, callback?: (err: any, session?: any) => void): void {
+    settle(this.getSession(sessionId), callback, this.reportUnhandled)
   }
 
-  set (sessionId: string, session: object, callback: Callback): void {
-    this.setSession(sessionId, session).then(() => { callback() }, (err: Error) => { callback(err) })
+  set (sessionId: string, session: any, callback?: (err?: any) => void): void {
+    settle(this.setSession(sessionId, session), callback as StoreCallback, this.reportUnhandled)
   }
 
-  destroy (sessionId: string, callback: Callback): void {
-    this.destroySession(sessionId).then(() => { callback() }, (err: Error) => { callback(err) })
+  destroy (sessionId: string, callback?: (err?: any) => void): void {
+    settle(this.destroySession(sessionId), callback as StoreCallback, this.reportUnhandled)
+  }
+
+  /** Extends a session's lifetime as its cookie asks (express-session calls it on requests that do not save). */
+  touch (sessionId: string, session: any, callback?: (err?: any) => void): void {
+    settle(this.touchSession(sessionId, session), callback as StoreCallback, this.reportUnhandled)
+  }
+
+  /** Every live session of this store (keyPrefix), by id. Costs an `lru_crawler metadump` of every server: see the README. */
+  all (callback?: (err: any, sessions?: any) => void): void {
+    settle(this.allSessions(), callback, this.reportUnhandled)
+  }
+
+  /** How many live sessions this store holds; the cost of `all`. */
+  length (callback?: (err: any, length?: number) => void): void {
+    settle(this.allSessions().then((all) => Object.keys(all).length), callback, this.reportUnhandled)
+  }
+
+  /** Deletes every session (and user index) of this store's keyPrefix, never anything else: no flush_all. */
+  clear (callback?: (err?: any) => void): void {
+    settle(this.clearSessions(), callback as StoreCallback, this.reportUnhandled)
+  }
+
+  /** express-session's Store#createSession: the stored data as its Session, on req.session. */
+  createSession (req: any, session: any): any {
+    return createExpressSession(req, session)
+  }
+
+  /** express-session's Store#regenerate: destroys the session, then lets express-session generate a new one. */
+  regenerate (req: any, callback?: (err?: any) => any): void {
+    const generate = (this as unknown as { generate?: (req: unknown) => void }).generate
+    this.destroySession(req.sessionID).then(() => undefined, (err: Error) => err).then((err) => {
+      if (typeof generate === 'function') generate.call(this, req)
+      if (typeof callback === 'function') callback(err)
+      else if (err !== undefined) this.reportUnhandled(err)
+    }, this.reportUnhandled)
+  }
+
+  /** express-session's Store#load: a session by id, as its Session object; a miss is callback() with nothing. */
+  load (sessionId: string, callback?: (err: any, session?: any) => any): void {
+    settle(this.getSession(sessionId).then((data) => data === null
+      ? undefined
+      : this.createSession({ sessionID: sessionId, sessionStore: this }, data)), callback, this.reportUnhandled)
+  }
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+
+  private readonly reportUnhandled = (err: Error): void => {
+    this.options.logger?.warn({ err: err.message, code: (err as Partial<StoreError>).code }, 'a session store call without a callback failed')
   }
 
   // ── promise API ──────────────────────────────────────────────────────────
@@ -156,9 +216,17 @@ export class MemcachedStore extends EventEmitter {
       this.destroySession(sessionId).catch(ignore)
       return null
     }
+    const recordedExpiry = typeof env.e === 'number' ? env.e : undefined
+    if (hasExpired(recordedExpiry, now)) {
+      // its cookie's end has passed: a miss, whatever memcached still holds
+      this.counts.misses++
+      return null
+    }
+    // A read never extends a session: with rolling off, its end is fixed. The
+    // frameworks extend it by saving (or touching) with a later cookie expiry.
     this.counts.hits++
-    this.touchIfDue(key, env, now)
-    const { revisionField, userField } = this.options
+    const { userField } = this.options
+    const revision = String(env.v)
     this.bases.set(`${sessionId}:${env.v}`, {
       connId: found.conn.id,
       cas: found.cas,
@@ -167,17 +235,24 @@ export class MemcachedStore extends EventEmitter {
       w: env.w,
       dataText: found.decoded.dataText,
       maxAge: env.k?.originalMaxAge,
-      user: env.d[userField]
+      user: env.d[userField],
+      e: recordedExpiry
     })
     // env was decoded for this call alone, so its data becomes the session as is
     const session: SessionData = env.d
-    session[revisionField] = String(env.v)
+    Object.defineProperty(session, REVISION, { value: revision, enumerable: false, writable: true, configurable: true })
     if (env.k !== undefined) {
-      // memcached's TTL is the idle timeout and a touch extends it, so while the
-      // item lives the cookie has not expired: report the extended expiry, or
-      // @fastify/session would treat a touched session as expired.
-      const maxAge = env.k.originalMaxAge
-      if (typeof maxAge === 'number' && maxAge > 0) env.k.expires = new Date(now + maxAge).toISOString()
+      if (recordedExpiry !== undefined) {
+        // the end the store keeps the session to, margin included (see expiry.ts):
+        // @fastify/session logs out a session whose reported expiry has passed
+        env.k.expires = new Date(recordedExpiry).toISOString()
+      } else {
+        // written before the end was recorded: memcached's TTL is the idle timeout
+        const maxAge = env.k.originalMaxAge
+        if (typeof maxAge === 'number' && maxAge > 0) env.k.expires = new Date(now + maxAge).toISOString()
+      }
+      const reported = expiresOf(env.k)
+      if (reported !== undefined) this.revisionTokens.set(`${sessionId}@${reported}`, revision)
       session.cookie = env.k
     }
     return session
@@ -189,27 +264,69 @@ export class MemcachedStore extends EventEmitter {
    * concurrent change made elsewhere since our read is merged, not lost.
    */
   async setSession (sessionId: string, session: object): Promise<void> {
+    await this.saveSession(sessionId, session, false)
+  }
+
+  /**
+   * Extends a session as its cookie asks, writing only when the recorded end
+   * would otherwise fall behind (see expiry.ts). A session destroyed
+   * meanwhile stays destroyed, without an error: there is nothing to extend.
+   */
+  async touchSession (sessionId: string, session: object): Promise<void> {
+    await this.saveSession(sessionId, session, true)
+  }
+
+  private get expirySettings (): ExpirySettings {
+    return this.options
+  }
+
+  /**
+   * The revision a session object was read at: the store's symbol (kept by
+   * spreads and by express-session's Session), the legacy string field, or
+   * the read named by the expiry it reported (@fastify/session).
+   */
+  private revisionOf (sessionId: string, session: object, cookie: Record<string, unknown> | undefined): string | undefined {
+    const own = (session as { [REVISION]?: unknown })[REVISION]
+    if (typeof own === 'string') return own
+    const legacy = (session as Record<string, unknown>)[this.options.revisionField]
+    if (typeof legacy === 'string') return legacy
+    for (const field of ['originalExpires', 'expires']) {
+      const ms = expiresOf({ expires: cookie?.[field] })
+      const token = ms === undefined ? undefined : this.revisionTokens.get(`${sessionId}@${ms}`)
+      if (token !== undefined) return token
+    }
+    return undefined
+  }
+
+  private async saveSession (sessionId: string, session: object, touchOnly: boolean): Promise<void> {
     const key = this.keys.session(sessionId)
     const { revisionField, userField } = this.options
     const data: SessionData = {}
     let cookie: Record<string, unknown> | undefined
-    let rev: string | undefined
     for (const [field, value] of Object.entries(session)) {
       if (field === 'cookie') cookie = toPlainCookie(value)
-      else if (field === revisionField) rev = typeof value === 'string' ? value : undefined
-      else if (value !== undefined && typeof value !== 'function') data[field] = value
+      else if (field !== revisionField && value !== undefined && typeof value !== 'function') data[field] = value
     }
+    const rev = this.revisionOf(sessionId, session, cookie)
+    // @fastify/session's copy of the expiry a read reported; not the cookie's own
+    if (cookie !== undefined) delete cookie.originalExpires
     const dataText = encodeJson(data)
     const known = rev === undefined ? undefined : this.bases.get(`${sessionId}:${rev}`)
-    if (known !== undefined && known.dataText === dataText && known.maxAge === cookie?.originalMaxAge) {
+    const now = Date.now()
+    const unchanged = known !== undefined && known.dataText === dataText && known.maxAge === cookie?.originalMaxAge
+    if (unchanged && !saveIsDue(cookie, known.e, now, this.expirySettings)) {
       this.counts.skippedWrites++
       return
     }
-    const now = Date.now()
     const revNumber = rev === undefined ? 0 : Number(rev) || 0
     let base: SessionData | undefined
+    let destroyed = false
     const written = await this.writeRecord(key, known, (current) => {
-      if (current?.x === 1) return undefined // destroyed meanwhile: a logout wins over a late write
+      if (current?.x === 1) {
+        // destroyed: a logout wins over a late write, and a destroyed id is not reused
+        destroyed = true
+        return undefined
+      }
       const created = current?.c ?? known?.c ?? now
       if (now >= created + this.options.absoluteTimeoutMs) return undefined
       let merged = data
@@ -226,11 +343,17 @@ export class MemcachedStore extends EventEmitter {
         this.counts.conflicts++
         this.emit('conflict', { key })
       }
-      const env: Envelope = { v: Math.max(current?.v ?? 0, baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now), d: merged }
+      const recorded = [known?.e, current?.e].filter((x): x is number => typeof x === 'number')
+      const e = nextExpiry(cookie, { e: recorded.length === 0 ? undefined : Math.max(...recorded), maxAge: known?.maxAge ?? current?.k?.originalMaxAge }, created, now, this.expirySettings)
+      const env: Envelope = { v: Math.max(current?.v ?? 0, baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now, e), d: merged, e }
       if (cookie !== undefined) env.k = cookie
       return { env, dataText: text }
     })
+    if (destroyed && !touchOnly) {
+      throw storeError('STK_ERR_SESSION_DESTROYED', `session ${sessionId.slice(0, 8)}… was destroyed; save it under a new id (regenerate)`)
+    }
     if (written === undefined) return
+    if (unchanged) this.counts.touches++
     this.bases.delete(`${sessionId}:${rev}`)
     const user = written.d?.[userField]
     if (typeof user === 'string' && user !== '' && user !== known?.user) {
@@ -258,6 +381,70 @@ export class MemcachedStore extends EventEmitter {
     this.touchedAt.delete(key)
   }
 
+  /**
+   * Every live session of this store (its keyPrefix), by id, read without
+   * extending any. The ids come from `lru_crawler metadump` of every server
+   * that is not down (the refill's listing), then each session is read from its
+   * replicas in multi-get batches: the cost grows with everything the servers
+   * hold, so this is for admin pages and tests, not for each request.
+   */
+  async allSessions (): Promise<Record<string, SessionData>> {
+    const prefix = `${this.options.keyPrefix}s:`
+    const ids = [...await this.listedKeys((key) => key.startsWith(prefix))].map((key) => key.slice(prefix.length))
+    const out: Record<string, SessionData> = {}
+    const batch = this.options.refillBatchSize
+    for (let i = 0; i < ids.length; i += batch) {
+      const now = Date.now()
+      await Promise.all(ids.slice(i, i + batch).map(async (id) => {
+        const key = this.sessionKeyOrUndefined(id)
+        if (key === undefined) return
+        const env = (await this.readRecord(key))?.decoded.env
+        if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs || hasExpired(env.e, now)) return
+        const session: SessionData = env.d
+        if (env.k !== undefined) {
+          if (env.e !== undefined) env.k.expires = new Date(env.e).toISOString()
+          session.cookie = env.k
+        }
+        out[id] = session
+      }))
+    }
+    return out
+  }
+
+  /**
+   * Deletes every session and user index of this store's keyPrefix on every
+   * server, found with `lru_crawler metadump` as in allSessions; other keys
+   * (another keyPrefix, another app) are left alone, and nothing is flushed.
+   * Every server must be up: one that is down would keep its copies and serve
+   * them again once back, so clear then fails with STK_ERR_STORE_UNAVAILABLE.
+   */
+  async clearSessions (): Promise<void> {
+    const down = this.conns.filter((c) => !c.health.writable)
+    if (down.length > 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `clear needs every server up; down: ${down.map((c) => c.id).join(', ')}`)
+    const prefixes = [`${this.options.keyPrefix}s:`, `${this.options.keyPrefix}u:`]
+    await Promise.all(this.conns.map(async (conn) => {
+      const keys = (await conn.listKeys()).map((e) => e.key).filter((key) => prefixes.some((p) => key.startsWith(p)))
+      for (let i = 0; i < keys.length; i += this.options.refillBatchSize) {
+        await Promise.all(keys.slice(i, i + this.options.refillBatchSize).map((key) => conn.delete(key)))
+      }
+    }))
+    this.revisionTokens.clear()
+  }
+
+  /** Keys matching `wanted` on every server not down (metadump); fails only when no server could list. */
+  private async listedKeys (wanted: (key: string) => boolean): Promise<Set<string>> {
+    const keys = new Set<string>()
+    const listed = await Promise.allSettled(this.conns.filter((c) => c.health.writable).map((c) => c.listKeys()))
+    let answered = 0
+    for (const r of listed) {
+      if (r.status !== 'fulfilled') continue
+      answered++
+      for (const e of r.value) if (wanted(e.key)) keys.add(e.key)
+    }
+    if (answered === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', 'no server could list its keys')
+    return keys
+  }
+
   /** Live session ids of one user (the per-user index, pruned of dead entries). */
   async listUserSessions (userId: string): Promise<string[]> {
     return (await this.userSessions(userId)).map((entry) => entry.id)
@@ -276,7 +463,7 @@ export class MemcachedStore extends EventEmitter {
       const key = this.sessionKeyOrUndefined(id)
       if (key === undefined) return undefined
       const env = (await this.readRecord(key))?.decoded.env
-      if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs) return undefined
+      if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs || hasExpired(env.e, now)) return undefined
       return { id, session: env.d }
     }))
     return entries.filter((entry) => entry !== undefined)
@@ -490,18 +677,6 @@ export class MemcachedStore extends EventEmitter {
     }))
   }
 
-  private touchIfDue (key: string, env: Envelope, now: number): void {
-    const last = Math.max(env.w, this.touchedAt.get(key) ?? 0)
-    if (now - last < this.options.touchAfterMs) return
-    this.touchedAt.set(key, now)
-    const ttlS = this.ttlFor(env.k, env.c, now)
-    // Every replica may have been marked down since the read: the read still
-    // answers, and the next one touches.
-    for (const conn of this.writableReplicas(key)) {
-      conn.touch(key, ttlS).then(() => { this.counts.touches++ }, ignore)
-    }
-  }
-
   // ── writing ──────────────────────────────────────────────────────────────
 
   /**
@@ -664,7 +839,9 @@ export class MemcachedStore extends EventEmitter {
     }
   }
 
-  private ttlFor (cookie: Record<string, unknown> | undefined, created: number, now: number): number {
+  private ttlFor (cookie: Record<string, unknown> | undefined, created: number, now: number, recordedExpiry?: number): number {
+    // the end the cookie set (see expiry.ts), when the item records one
+    if (recordedExpiry !== undefined) return ttlSeconds(Math.min(recordedExpiry, created + this.options.absoluteTimeoutMs), now, MAX_RELATIVE_TTL_S)
     const maxAge = cookie?.originalMaxAge
     const idleMs = typeof maxAge === 'number' && maxAge > 0 ? maxAge : this.options.idleTimeoutMs
     const leftMs = created + this.options.absoluteTimeoutMs - now
@@ -675,7 +852,7 @@ export class MemcachedStore extends EventEmitter {
   }
 
   private remainingTtl (env: Envelope): number {
-    return env.x === 1 ? env.t : this.ttlFor(env.k, env.c, Date.now())
+    return env.x === 1 ? env.t : this.ttlFor(env.k, env.c, Date.now(), env.e)
   }
 
   // ── the per-user index ─────────────────────────────────────────────────

@@ -50,7 +50,8 @@ test('a write racing a logout does not bring the session back', async (t) => {
   await a.setSession('s', session({ user: 'alice', cart: [] }))
   const read = await a.getSession('s')
   await b.destroySession('s')
-  await a.setSession('s', { ...read, cart: ['late'] })
+  // never dropped in silence: the late write fails with a code
+  await assert.rejects(a.setSession('s', { ...read, cart: ['late'] }), { code: 'STK_ERR_SESSION_DESTROYED' })
   assert.equal(await a.getSession('s'), null)
   assert.equal(await b.getSession('s'), null)
 })
