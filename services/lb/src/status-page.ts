@@ -36,7 +36,7 @@ export function statusPage (report: StatusReport, refreshMs = 1000): string {
   #timeline th, #timeline td { text-align: left; }
   #timeline td.reason { white-space: normal; width: 100%; }
   .pill { display: inline-block; padding: .05rem .55rem; border-radius: 1rem; font-size: .8rem; font-weight: 600; color: #fff; }
-  .healthy { background: var(--ok); } .draining, .ejected { background: var(--warn); } .unhealthy { background: var(--bad); }
+  .pill.healthy { background: var(--ok); } .pill.draining, .pill.ejected { background: var(--warn); } .pill.unhealthy { background: var(--bad); }
   .url { color: var(--muted); }
   .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(21rem, 1fr)); gap: .75rem; }
   .node { border: 1px solid var(--line); border-radius: .5rem; padding: .5rem .6rem .2rem; }
@@ -63,7 +63,6 @@ export function statusPage (report: StatusReport, refreshMs = 1000): string {
   .legend i { display: inline-block; width: .8rem; height: .25rem; vertical-align: middle; margin: 0 .25rem 0 .6rem; }
   .kind { font-weight: 600; }
   .kind.ejected, .kind.draining { color: var(--warn); } .kind.unhealthy { color: var(--bad); } .kind.healthy { color: var(--ok); } .kind.retry { color: var(--p99); }
-  .kind.ejected, .kind.draining, .kind.unhealthy, .kind.healthy { background: none; }
   #error { color: var(--bad); min-height: 1.2rem; }
 </style>
 </head>
@@ -76,9 +75,9 @@ export function statusPage (report: StatusReport, refreshMs = 1000): string {
   <thead><tr><th>Node</th><th>Address</th><th>State</th><th>In flight</th><th>Requests</th><th>Errors</th><th>Retries</th><th>Ejections</th><th>p50</th><th>p99</th><th>Last check</th></tr></thead>
   <tbody id="rows">${view.rows}</tbody>
 </table>
-<h2>Traffic per node</h2>
+<h2>Traffic per node <span class="muted">(one sample every ${report.history.intervalMs / 1000} s, the last ${Math.round(report.history.samples * report.history.intervalMs / 60_000)} min)</span></h2>
 <div class="charts" id="charts">${view.charts}</div>
-<p class="legend"><i style="background: var(--rate)"></i>requests per second (left scale) <i style="background: var(--p99)"></i>p99 latency, ms (right scale) <i style="background: var(--bad)"></i>errors <i style="background: var(--warn); opacity: .5"></i>ejected or draining <i style="background: var(--bad); opacity: .4"></i>unhealthy &middot; one sample every ${report.history.intervalMs / 1000} s, up to ${Math.round(report.history.samples * report.history.intervalMs / 60_000)} min</p>
+<p class="legend"><i style="background: var(--rate)"></i>requests per second (left scale) <i style="background: var(--p99)"></i>p99 latency, ms (right scale) <i style="background: var(--bad)"></i>errors <i style="background: var(--warn); opacity: .5"></i>ejected or draining <i style="background: var(--bad); opacity: .4"></i>unhealthy</p>
 <h2>Events <span class="muted">(newest first, times in UTC)</span></h2>
 <table id="timeline">
   <thead><tr><th>Time</th><th>Node</th><th>Event</th><th>Reason</th></tr></thead>

@@ -65,17 +65,20 @@ export function renderStatus (report: StatusReport): StatusView {
   // node reads against the others at a glance.
   let firstAt = nowMs
   let maxRate = 0
-  let maxP99 = 0
+  const p99s: number[] = []
   for (const u of upstreams) {
     const h = u.history
     if (h.at.length > 0) firstAt = Math.min(firstAt, h.at[0]! - intervalMs)
     for (const rate of h.requestsPerSecond) maxRate = Math.max(maxRate, rate)
-    for (const p99 of h.p99Ms) if (p99 !== null) maxP99 = Math.max(maxP99, p99)
+    for (const p99 of h.p99Ms) if (p99 !== null) p99s.push(p99)
   }
   const spanMs = Math.max(60_000, nowMs - firstAt)
   const startMs = nowMs - spanMs
   const rateTop = niceMax(maxRate)
-  const p99Top = niceMax(maxP99)
+  // The p99 scale fits the bulk of the samples, not one cold start's spike,
+  // which then runs along the top instead of flattening everything else.
+  p99s.sort((a, b) => a - b)
+  const p99Top = niceMax(p99s.length === 0 ? 0 : Math.min(p99s[p99s.length - 1]!, 1.5 * p99s[Math.floor(0.95 * (p99s.length - 1))]!))
   const W = 360
   const H = 150
   const left = 34
