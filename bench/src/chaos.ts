@@ -3,8 +3,11 @@
 //
 //   SIGKILL web-2, restart it; SIGTERM each web node in turn (a rolling
 //   restart); SIGKILL memcached-1, restart it empty and wait for its refill;
-//   SIGSTOP memcached-2, SIGCONT it and wait until it serves again; SIGKILL
-//   memcached-2 for good.
+//   SIGSTOP memcached-2, SIGCONT it and wait until it serves again; cut
+//   web-1 off from memcached-1 (an asymmetric partition: the other nodes still
+//   reach it), heal it and wait until every node reads from memcached-1 again;
+//   SIGKILL memcached-2 for good, so memcached-1 must hold every write made
+//   during the partition.
 //
 // Per phase it reports requests, failures by status, logouts, lost
 // acknowledged cart writes and p50/p99, writes bench/CHAOS.md, and exits
@@ -13,7 +16,7 @@
 import { writeFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Cluster, probeHttp } from '@stickless/scripts/cluster'
+import { Cluster, partition, partitionUnsupported, probeHttp } from '@stickless/scripts/cluster'
 import { VirtualUser, type LostWrite, type RequestRecord } from './chaos-users.js'
 import { analyse, chaosMarkdown, type Phase } from './chaos-report.js'
 import { machineLines } from './machine-info.js'
@@ -126,6 +129,30 @@ async function main (): Promise<void> {
       await waitUntil('memcached-2 up on every node', async () => await everyNodeSeesUp(cluster, memcached2), 60_000)
       return { note: `up on every node ${Math.round(clock() - thawed)} ms after SIGCONT` }
     }, holdMs / 2)
+    // The partition needs root, net_cls and iptables (partition.ts); without
+    // them the run says so and goes on without it.
+    const noPartition = partitionUnsupported()
+    if (noPartition === undefined) {
+      let heal: (() => void) | undefined
+      try {
+        await phase('partition web-1', 'cut web-1 off from memcached-1 (net_cls + iptables: its packets to that port are dropped); web-2 and web-3 still reach it', async () => {
+          const pid = cluster.pid('web-1')
+          if (pid === undefined) throw new Error('web-1 is not running')
+          heal = partition(pid, Number(memcached1.split(':').pop())).heal
+        })
+        await phase('heal partition', `restore web-1's route to memcached-1; wait until every node reads from it again (after web-1's ${retryIntervalS} s retry interval and a refill)`, async () => {
+          const healed = clock()
+          heal?.()
+          heal = undefined
+          await waitUntil('memcached-1 up on every node', async () => await everyNodeSeesUp(cluster, memcached1), 60_000)
+          return { note: `up on every node ${Math.round(clock() - healed)} ms after the heal` }
+        }, holdMs / 2)
+      } finally {
+        heal?.()
+      }
+    } else {
+      log(`no partition phase: ${noPartition}`)
+    }
     await phase('kill memcached-2', 'SIGKILL memcached-2 for good: memcached-1 alone must hold every session', async () => { await cluster.kill('memcached-2', 'SIGKILL') })
 
     phases.push({ name: 'final check', action: 'users stop; each reads its cart once more', startMs: clock(), endMs: 0 })
