@@ -1,5 +1,13 @@
 import { connect } from 'node:net'
+import { connect as connectTls, type ConnectionOptions } from 'node:tls'
 import { storeError } from './errors.js'
+import { authCommand, isTlsFailure, type AuthSettings } from './tls-options.js'
+
+/** How to reach a server that wants TLS or credentials. */
+export interface DumpSecurity {
+  tls?: Readonly<ConnectionOptions> | undefined
+  auth?: Readonly<AuthSettings> | undefined
+}
 
 export interface DumpedKey {
   key: string
@@ -12,21 +20,23 @@ export interface DumpedKey {
  * cannot parse this multi-line answer, so it gets its own short-lived socket.
  * memcached answers BUSY while another crawl runs; we retry a few times.
  */
-export async function metadump (host: string, port: number, timeoutMs: number, attempts = 20): Promise<DumpedKey[]> {
+export async function metadump (host: string, port: number, timeoutMs: number, attempts = 20, security: DumpSecurity = {}): Promise<DumpedKey[]> {
   for (let attempt = 1; ; attempt++) {
-    const result = await dumpOnce(host, port, timeoutMs)
+    const result = await dumpOnce(host, port, timeoutMs, security)
     if (result !== 'busy') return result
     if (attempt >= attempts) throw storeError('STK_ERR_SERVER_FAILED', `${host}:${port} kept answering BUSY to lru_crawler metadump`)
     await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
   }
 }
 
-function dumpOnce (host: string, port: number, timeoutMs: number): Promise<DumpedKey[] | 'busy'> {
+function dumpOnce (host: string, port: number, timeoutMs: number, security: DumpSecurity): Promise<DumpedKey[] | 'busy'> {
   return new Promise((resolve, reject) => {
     const keys: DumpedKey[] = []
     let pending = ''
     let done = false
-    const socket = connect({ host, port })
+    // with credentials, the first line answers them: STORED, or a refusal
+    let awaitingAuth = security.auth !== undefined
+    const socket = security.tls === undefined ? connect({ host, port }) : connectTls({ host, port, ...security.tls })
     // The timeout is for silence, not for the whole dump: a large dump may take longer.
     socket.setTimeout(timeoutMs)
     const finish = (err?: Error, busy?: boolean): void => {
@@ -36,9 +46,12 @@ function dumpOnce (host: string, port: number, timeoutMs: number): Promise<Dumpe
       if (err) reject(err)
       else resolve(busy === true ? 'busy' : keys)
     }
-    socket.on('connect', () => socket.write('lru_crawler metadump all\r\n'))
+    socket.on(security.tls === undefined ? 'connect' : 'secureConnect', () => {
+      // memcached refuses a metadump pipelined behind another command: the credentials go first, alone
+      socket.write(security.auth === undefined ? 'lru_crawler metadump all\r\n' : authCommand(security.auth))
+    })
     socket.on('timeout', () => finish(storeError('STK_ERR_STORE_TIMEOUT', `${host}:${port} went silent during metadump`)))
-    socket.on('error', (err) => finish(storeError('STK_ERR_SERVER_FAILED', `${host}:${port} metadump: ${err.message}`, err)))
+    socket.on('error', (err) => finish(storeError(security.tls !== undefined && isTlsFailure(err) ? 'STK_ERR_TLS' : 'STK_ERR_SERVER_FAILED', `${host}:${port} metadump: ${err.message}`, err)))
     socket.on('close', () => finish(storeError('STK_ERR_SERVER_FAILED', `${host}:${port} closed the connection during metadump`)))
     socket.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1')
@@ -46,6 +59,14 @@ function dumpOnce (host: string, port: number, timeoutMs: number): Promise<Dumpe
       while ((nl = pending.indexOf('\n')) !== -1) {
         const line = pending.slice(0, nl).replace(/\r$/, '')
         pending = pending.slice(nl + 1)
+        if (awaitingAuth) {
+          awaitingAuth = false
+          if (line === 'STORED') {
+            socket.write('lru_crawler metadump all\r\n')
+            continue
+          }
+          return finish(storeError('STK_ERR_AUTH_FAILED', `${host}:${port} answered "${line}" to the credentials`))
+        }
         if (line === 'END') return finish()
         if (line.startsWith('BUSY')) return finish(undefined, true)
         if (line.startsWith('ERROR') || line.startsWith('CLIENT_ERROR') || line.startsWith('SERVER_ERROR')) {

@@ -1,5 +1,7 @@
 import { storeError } from './errors.js'
 import { parseServerString, type ServerSpec } from './server-string.js'
+import type { ConnectionOptions } from 'node:tls'
+import { resolveAuth, resolveTls, type AuthSettings, type TlsSettings } from './tls-options.js'
 
 /** What a caller may leave to the store's judgment when logging. */
 export interface StoreLogger {
@@ -62,9 +64,14 @@ export interface MemcachedStoreOptions {
   connectTimeoutMs?: number
   /** Default time a failed server is skipped. Default 15 s (PHP's retry_interval default). */
   retryIntervalMs?: number
-  /** Name of the field the store keeps its revision in, inside the session object. Default `_rev`. */
+  /** Name of a string field that, in a session handed to `set`, names the revision it was read at (older versions added it). Default `_rev`. */
   revisionField?: string
   logger?: StoreLogger
+  /** TLS to every server (a server's own `tls` overrides it): true, or { ca, cert, key, servername, rejectUnauthorized }. Default off. */
+  tls?: boolean | TlsSettings
+  /** memcached ASCII authentication (`-Y`) on every server (a server's own credentials override them). Default none. */
+  username?: string
+  password?: string
 }
 
 export interface ResolvedServer {
@@ -75,6 +82,10 @@ export interface ResolvedServer {
   readonly timeoutMs: number
   readonly connectTimeoutMs: number
   readonly retryIntervalMs: number
+  /** node:tls options, or undefined for plain TCP */
+  readonly tls?: Readonly<ConnectionOptions> | undefined
+  /** credentials for memcached's ASCII authentication, or undefined */
+  readonly auth?: Readonly<AuthSettings> | undefined
 }
 
 export interface ResolvedOptions {
@@ -148,10 +159,18 @@ const KNOWN_OPTIONS = new Set<string>([
   'servers', 'replicas', 'writeConcern', 'keyPrefix', 'idleTimeoutMs', 'absoluteTimeoutMs', 'touchAfterMs',
   'readRepairChance', 'readHedgeFraction', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
   'probeIntervalMs', 'refillBatchSize', 'refillConcurrency', 'timeoutMs', 'connectTimeoutMs', 'retryIntervalMs',
-  'revisionField', 'logger'
+  'revisionField', 'logger', 'tls', 'username', 'password'
 ])
 
-function resolveServer (raw: string | ServerSpec, index: number, defaults: { timeoutMs: number, connectTimeoutMs: number, retryIntervalMs: number }): ResolvedServer {
+interface ServerDefaults {
+  timeoutMs: number
+  connectTimeoutMs: number
+  retryIntervalMs: number
+  tls: ConnectionOptions | undefined
+  auth: AuthSettings | undefined
+}
+
+function resolveServer (raw: string | ServerSpec, index: number, defaults: ServerDefaults): ResolvedServer {
   const spec = typeof raw === 'string' ? parseServerString(raw)[0] : raw
   const name = `servers[${index}]`
   if (spec === undefined || typeof spec !== 'object') invalid(name, raw, 'a "host:port" string or { host, port }')
@@ -163,7 +182,9 @@ function resolveServer (raw: string | ServerSpec, index: number, defaults: { tim
   const connectTimeoutMs = positiveInt(`${name}.connectTimeoutMs`, spec.connectTimeoutMs, spec.timeoutMs ?? defaults.connectTimeoutMs, 60_000)
   const retryIntervalMs = spec.retryIntervalMs === 0 ? 0 : positiveInt(`${name}.retryIntervalMs`, spec.retryIntervalMs, defaults.retryIntervalMs)
   const hostForId = spec.host.includes(':') ? `[${spec.host}]` : spec.host
-  return Object.freeze({ id: `${hostForId}:${port}`, host: spec.host, port, weight, timeoutMs, connectTimeoutMs, retryIntervalMs })
+  const tls = spec.tls === undefined ? defaults.tls : resolveTls(spec.tls, `${name}.tls`)
+  const auth = spec.username === undefined && spec.password === undefined ? defaults.auth : resolveAuth(spec.username, spec.password, `${name}.`)
+  return Object.freeze({ id: `${hostForId}:${port}`, host: spec.host, port, weight, timeoutMs, connectTimeoutMs, retryIntervalMs, tls: tls === undefined ? undefined : Object.freeze(tls), auth: auth === undefined ? undefined : Object.freeze(auth) })
 }
 
 /** Validates once at start and freezes; a bad option fails with STK_ERR_INVALID_OPTION naming it and its value. */
@@ -178,7 +199,9 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   const retryIntervalMs = opts.retryIntervalMs === 0 ? 0 : positiveInt('retryIntervalMs', opts.retryIntervalMs, DEFAULTS.retryIntervalMs)
   const rawServers = typeof opts.servers === 'string' ? parseServerString(opts.servers) : opts.servers
   if (!Array.isArray(rawServers) || rawServers.length === 0) invalid('servers', opts.servers, 'a server string or a non-empty list')
-  const servers = rawServers.map((s, i) => resolveServer(s, i, { timeoutMs, connectTimeoutMs, retryIntervalMs }))
+  const tls = resolveTls(opts.tls, 'tls')
+  const auth = resolveAuth(opts.username, opts.password, '')
+  const servers = rawServers.map((s, i) => resolveServer(s, i, { timeoutMs, connectTimeoutMs, retryIntervalMs, tls, auth }))
   const ids = new Set<string>()
   for (const s of servers) {
     if (ids.has(s.id)) invalid('servers', s.id, 'a list without duplicates')

@@ -6,6 +6,7 @@ import type { ResolvedServer } from './options.js'
 import { GetBatcher } from './get-batcher.js'
 import { ServerHealth, type ServerIdentity } from './server-health.js'
 import { Silence } from './silence.js'
+import { authCommand, isTlsFailure, type AuthSettings } from './tls-options.js'
 
 export interface CasValue {
   value: string
@@ -107,8 +108,11 @@ export class ServerConnection {
       noDelay: true,
       keepAlive: 30_000,
       // values are always strings we encoded; never let the client compress
-      compressor: undefined
+      compressor: undefined,
+      // memcache-client connects with tls.connect({ host, port, ...tls }) when given this
+      ...(server.tls === undefined ? {} : { tls: { ...server.tls } })
     })
+    if (server.auth !== undefined) authenticateEachConnection(this.client, server.auth)
   }
 
   get id (): string {
@@ -201,7 +205,12 @@ export class ServerConnection {
           this.delete(refusedKey).then(() => { reject(refused) }, reject)
           return
         }
-        const wrapped = storeError('STK_ERR_SERVER_FAILED', `${what} on ${this.id}: ${(err as Error)?.message ?? String(err)}`, err)
+        const detail = `${what} on ${this.id}: ${(err as Error)?.message ?? String(err)}`
+        const wrapped = err instanceof AuthFailure
+          ? storeError('STK_ERR_AUTH_FAILED', detail, err)
+          : this.server.tls !== undefined && isTlsFailure(err)
+            ? storeError('STK_ERR_TLS', detail, err)
+            : storeError('STK_ERR_SERVER_FAILED', detail, err)
         this.onFailure(this, wrapped)
         reject(wrapped)
       })
@@ -307,7 +316,7 @@ export class ServerConnection {
 
   async listKeys (): Promise<DumpedKey[]> {
     try {
-      return await metadump(this.server.host, this.server.port, Math.max(this.server.timeoutMs, 1000))
+      return await metadump(this.server.host, this.server.port, Math.max(this.server.timeoutMs, 1000), 20, { tls: this.server.tls, auth: this.server.auth })
     } catch (err) {
       if (err instanceof StoreError) this.onFailure(this, err)
       throw err
@@ -317,6 +326,49 @@ export class ServerConnection {
   close (): void {
     this.closed = true
     this.client.shutdown()
+  }
+}
+
+/** A server refused our credentials: every command sent on that connection fails with it. */
+class AuthFailure extends Error {}
+
+interface ClientInternals {
+  _send: (conn: object, data: unknown, options: object) => Promise<unknown>
+}
+
+/**
+ * memcached's ASCII authentication: the first command on every connection is
+ * a `set` whose data is "username password". memcache-client knows nothing of
+ * it, so its per-connection send is wrapped: the first command on a new
+ * connection goes out behind the auth `set` on the same socket (pipelined,
+ * no extra round trip), and fails with AuthFailure if the server refused the
+ * credentials. memcached keeps such a connection open (every command then
+ * answers "unauthenticated"), so a refused connection tries again with its
+ * next command: after the server's retry interval, since a failure marks the
+ * server down, never in a tight loop.
+ */
+function authenticateEachConnection (client: MemcacheClient, auth: AuthSettings): void {
+  const internals = client as unknown as ClientInternals
+  const send = internals._send.bind(client)
+  const handshakes = new WeakMap<object, Promise<unknown>>()
+  const command = authCommand(auth)
+  internals._send = (conn, data, options) => {
+    let handshake = handshakes.get(conn)
+    if (handshake === undefined) {
+      handshake = send(conn, command, {}).then((reply) => {
+        if (reply !== 'STORED' && !(typeof reply === 'object' && reply !== null)) throw new AuthFailure(`memcached answered ${String(reply)} to the credentials of ${auth.username}`)
+      }, (err: Error) => {
+        handshakes.delete(conn)
+        throw /auth|unauthenticated/i.test(err?.message ?? '') ? new AuthFailure(`memcached refused the credentials of ${auth.username}: ${err.message}`) : err
+      })
+      handshake.catch(() => {})
+      handshakes.set(conn, handshake)
+    }
+    const reply = send(conn, data, options)
+    return handshake.then(() => reply, (err: Error) => {
+      reply.catch(() => {})
+      throw err
+    })
   }
 }
 

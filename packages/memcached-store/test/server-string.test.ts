@@ -29,7 +29,9 @@ for (const bad of [
   'tcp://h:1?colour=blue',
   'udp://h:1',
   'tcp://h:1/path',
-  'tcp://user:pw@h:1',
+  'tcp://user@h:1', // a username needs its password
+  'tcp://user:pass word@h:1',
+  'tcp://h:1?tls=yes',
   'tcp://h:1,,tcp://h:2',
   'tcp://h:99999'
 ]) {
@@ -37,3 +39,15 @@ for (const bad of [
     assert.throws(() => parseServerString(bad), (err: Error & { code?: string }) => err.code === 'STK_ERR_INVALID_SERVER_STRING' && err.message.length > 20)
   })
 }
+
+test('TLS and credentials in the string: tls://, user:password@, and the tls_* and username/password parameters', () => {
+  const [a, b, c] = parseServerString('tls://alice:s%40cret@h1:11211?timeout=1,tcp://h2?tls=1&tls_servername=mc.internal&tls_verify=0&username=bob&password=pw,tcp://h3?tls=0')
+  assert.deepEqual(a, { host: 'h1', port: 11211, timeoutMs: 1000, connectTimeoutMs: 1000, tls: {}, username: 'alice', password: 's@cret' })
+  assert.deepEqual(b, { host: 'h2', port: 11211, tls: { servername: 'mc.internal', rejectUnauthorized: false }, username: 'bob', password: 'pw' })
+  assert.deepEqual(c, { host: 'h3', port: 11211, tls: false })
+})
+
+test('a rejected entry never shows its password', () => {
+  assert.throws(() => parseServerString('tcp://alice:topsecret@h:1?colour=blue'), (err: Error) => !err.message.includes('topsecret'))
+  assert.throws(() => parseServerString('tcp://h:1?username=alice&password=topsecret&colour=blue'), (err: Error) => !err.message.includes('topsecret'))
+})
