@@ -126,14 +126,15 @@ test('POST /logout-everywhere needs the form\'s _csrf, then ends every session a
 
 test('the dashboard lists the sessions, marks this browser and offers "Sign out everywhere"', async (t) => {
   const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const second = buildTestApp({ store, env: { NODE_NAME: 'web-2' } })
+  t.after(async () => { await app.close(); await second.app.close() })
   await signInWith(app, SAFARI)
   const sid = await signInWith(app, FIREFOX)
-  const res = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
+  const res = await second.app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
   assert.equal(res.statusCode, 200)
   const panel = /<section class="card" id="your-sessions">([^]*?)<\/section>/.exec(res.body)?.[1] ?? ''
   assert.equal((panel.match(/<tr class="(?:current)?"><td>/g) ?? []).length, 2, 'two rows')
-  assert.match(panel, /<tr class="current"><td>Firefox 133 on Linux <span class="this-browser">this browser<\/span>/)
+  assert.match(panel, /<tr class="current"><td>Firefox 133 on Linux <span class="this-browser">this browser<\/span><\/td><td>[^]*?<\/td><td><time datetime="[^"]+" data-local-full>[^<]+<\/time> <span class="badge"[^>]*>web-2<\/span><\/td><\/tr>/, 'this browser was last seen by this very request, on web-2')
   assert.match(panel, /Safari 18 on iOS/)
   assert.match(panel, /<form method="post" action="\/logout-everywhere"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<button type="submit" class="danger">Sign out everywhere<\/button>/)
   assert.ok(!panel.includes(sessionIdOf(sid)))
