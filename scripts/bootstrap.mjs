@@ -15,7 +15,8 @@ const [command = 'test', ...rest] = process.argv.slice(2)
 /** Debian package that provides each executable we need, per command. */
 const APT_NEEDS = {
   start: { memcached: 'memcached' },
-  test: { memcached: 'memcached', chromium: 'chromium', 'docker-compose': 'docker-compose' },
+  // nginx and haproxy: the deploy/ recipes are checked (nginx -t, haproxy -c) and smoke-tested in front of the cluster.
+  test: { memcached: 'memcached', chromium: 'chromium', 'docker-compose': 'docker-compose', nginx: 'nginx', haproxy: 'haproxy' },
   bench: { memcached: 'memcached', nginx: 'nginx', haproxy: 'haproxy', wrk: 'wrk' }
 }
 
