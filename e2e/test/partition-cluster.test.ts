@@ -2,8 +2,9 @@
 // memcached-1 (net_cls + iptables, scripts/src/cluster/partition.ts) while
 // web-2 and web-3 still reach both servers. Users add cart items through the
 // LB during the partition and after it heals; then memcached-2 is killed and
-// every cart is read on every node. Counted: acknowledged items lost, and
-// logouts. Both must be 0.
+// every cart is read on every node. Counted: acknowledged items lost (at the
+// end, and from any later answer: each cart answer carries the whole cart),
+// and logouts. All must be 0.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { partition, partitionUnsupported } from '@stickless/scripts/cluster'
@@ -41,6 +42,8 @@ test('web-1 cut from memcached-1: no acknowledged cart item lost, nobody logged 
   let acked = 0
   let logouts = 0
   let failed = 0
+  /** Acknowledged items missing from a later answer of the same session: the contract says visible on the next request. */
+  let unseen = 0
   let slow = 0
   let slowest = 0
   const shop = async (label: string, ms: number): Promise<void> => {
@@ -54,10 +57,13 @@ test('web-1 cut from memcached-1: no acknowledged cart item lost, nobody logged 
           continue
         }
         const item = `${label}-${u}-${i}`
+        const ackedBefore = [...user.acked]
         const res = await user.client.postJson(cluster.lbUrl('/api/cart'), { item })
         slowest = Math.max(slowest, res.durationMs)
         if (res.durationMs > TIMEOUT_MS + SLACK_MS) slow++
         if (res.status === 200) {
+          const cart = new Set(jsonOf<{ cart: string[] }>(res).cart)
+          unseen += ackedBefore.filter((earlier) => !cart.has(earlier)).length
           acked++
           user.acked.add(item)
         } else if (res.status === 401) {
@@ -103,8 +109,9 @@ test('web-1 cut from memcached-1: no acknowledged cart item lost, nobody logged 
       }
     }
   }
-  t.diagnostic(`acknowledged ${acked}, failed ${failed}, lost ${lost}, logouts ${logouts}; requests over ${TIMEOUT_MS} + ${SLACK_MS} ms: ${slow}, slowest ${Math.round(slowest)} ms`)
+  t.diagnostic(`acknowledged ${acked}, failed ${failed}, lost ${lost}, unseen on a later request ${unseen}, logouts ${logouts}; requests over ${TIMEOUT_MS} + ${SLACK_MS} ms: ${slow}, slowest ${Math.round(slowest)} ms`)
   assert.equal(lost, 0, `acknowledged items lost: ${lostItems.join(', ')}`)
+  assert.equal(unseen, 0, 'acknowledged items missing from a later request')
   assert.equal(logouts, 0, 'logouts')
   assert.equal(failed, 0, 'cart writes answered neither 200 nor 401')
   assert.ok(acked > 0)

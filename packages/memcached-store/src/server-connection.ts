@@ -123,6 +123,11 @@ export class ServerConnection {
     return this.server.weight
   }
 
+  /** How long this server has owed a reply and said nothing (0 when it owes none): see skip-watch.ts. */
+  get silentForMs (): number {
+    return this.silence.silentFor()
+  }
+
   /** `refusedKey`: a storage command's key, deleted on this server if it refuses the item. */
   private run<T> (what: string, op: () => Promise<T>, refusedKey?: string): Promise<T> {
     if (this.closed) return Promise.reject(storeError('STK_ERR_CLOSED', this.id))

@@ -12,6 +12,7 @@ import { MAX_RELATIVE_TTL_S, requiredAcks, resolveOptions, type MemcachedStoreOp
 import { refill } from './refill.js'
 import { replicasFor } from './replica-set.js'
 import { ServerConnection, SILENT, type CasValue } from './server-connection.js'
+import { suspect, TickClock, watchIntervalMs } from './skip-watch.js'
 import { mergeDiverged, newestIndex, relationTo, sameRevision, type Included, type Revision } from './write-plan.js'
 import type { HealthSnapshot, ServerState } from './server-health.js'
 
@@ -117,6 +118,10 @@ export class MemcachedStore extends EventEmitter {
   private readonly probing = new Set<string>()
   private readonly counts = newCounters()
   private readonly prober: NodeJS.Timeout
+  /** Puts up skip markers for silent servers and looks for other nodes' (skip-watch.ts). */
+  private readonly skipWatcher: NodeJS.Timeout
+  private readonly skipTicks: TickClock
+  private skipCheckRunning = false
   private closed = false
 
   constructor (options: MemcachedStoreOptions | string) {
@@ -127,6 +132,10 @@ export class MemcachedStore extends EventEmitter {
     this.conns = this.options.servers.map((server) => new ServerConnection(server, (conn, err) => this.onServerFailure(conn, err)))
     this.prober = setInterval(() => { this.probeAll() }, this.options.probeIntervalMs)
     this.prober.unref()
+    const watchMs = watchIntervalMs(this.options.probeIntervalMs, this.conns.map((c) => c.server.timeoutMs))
+    this.skipTicks = new TickClock(watchMs)
+    this.skipWatcher = setInterval(() => { this.watchSkips() }, watchMs)
+    this.skipWatcher.unref()
   }
 
   // ── the callback contract of @fastify/session and express-session ─────
@@ -534,6 +543,7 @@ export class MemcachedStore extends EventEmitter {
     if (this.closed) return
     this.closed = true
     clearInterval(this.prober)
+    clearInterval(this.skipWatcher)
     for (const conn of this.conns) conn.close()
   }
 
@@ -908,6 +918,24 @@ export class MemcachedStore extends EventEmitter {
     } catch {
       return false
     }
+  }
+
+  /**
+   * One tick of the skip watch (skip-watch.ts): warn the other nodes about a
+   * server that has gone silent here, before this node marks it down and
+   * writes past it; and stop reading a server another node has warned about.
+   */
+  private watchSkips (): void {
+    if (this.closed) return
+    const late = this.skipTicks.tickRanLate()
+    for (const conn of this.conns) {
+      if (!late && conn.health.state !== 'down' && suspect(conn.silentForMs, conn.server.timeoutMs)) this.announceSkip(conn)
+    }
+    if (this.skipCheckRunning) return
+    this.skipCheckRunning = true
+    Promise.all(this.conns.filter((c) => c.health.readable).map(async (conn) => {
+      if (await this.skippedElsewhere(conn) && conn.health.markRecovering()) this.emit('serverRecovering', { server: conn.id })
+    })).catch(ignore).finally(() => { this.skipCheckRunning = false })
   }
 
   private probeAll (): void {
