@@ -8,7 +8,7 @@ import { requestIdOf } from './forwarded-headers.js'
 import type { LbMetrics } from './metrics.js'
 import type { RequestTotals } from './request-forwarder.js'
 import { statusPage } from './status-page.js'
-import { statusReport, type StatusReport } from './status-report.js'
+import { statusReport, type StatusReport, type UpstreamSource, type WorkerStatus } from './status-report.js'
 import type { TrafficHistory } from './traffic-history.js'
 
 export interface AdminServerOptions {
@@ -21,6 +21,12 @@ export interface AdminServerOptions {
   readonly logger: Logger
   readonly headersTimeoutMs: number
   readonly requestTimeoutMs: number
+  /** Per-upstream figures, when they are not the balancer's own (the cluster primary's merge). */
+  readonly upstreams?: UpstreamSource
+  /** The proxying processes, when there are workers. */
+  readonly workers?: () => WorkerStatus[]
+  /** The /metrics text, when it is not the registry's alone (the cluster primary merges its workers'). */
+  readonly collectMetrics?: () => Promise<string>
 }
 
 /**
@@ -30,7 +36,7 @@ export interface AdminServerOptions {
  */
 export function createAdminServer (options: AdminServerOptions): http.Server {
   const history = { traffic: options.traffic, events: options.events }
-  const report = (): StatusReport => statusReport(options.balancer, options.totals, options.startedAtMs, Date.now(), history)
+  const report = (): StatusReport => statusReport(options.upstreams ?? options.balancer, options.totals, options.startedAtMs, Date.now(), history, options.workers?.())
   const server = http.createServer({
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs
@@ -61,7 +67,7 @@ export function createAdminServer (options: AdminServerOptions): http.Server {
         send(req, res, 'application/json; charset=utf-8', JSON.stringify(report()))
         return
       case '/metrics':
-        send(req, res, options.metrics.registry.contentType, await options.metrics.registry.metrics())
+        send(req, res, options.metrics.registry.contentType, await (options.collectMetrics?.() ?? options.metrics.registry.metrics()))
         return
       case '/healthz':
         send(req, res, 'application/json; charset=utf-8', JSON.stringify({ status: 'ok', inRotation: options.balancer.availableCount() }))

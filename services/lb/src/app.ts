@@ -1,7 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { Balancer, RetryPolicy, type HealthTransition, type UpstreamDiff } from '@stickless/balancer'
+import { Balancer, RetryPolicy, type CheckResult, type HealthTransition, type UpstreamDiff } from '@stickless/balancer'
 import type { Logger } from 'pino'
 import { createAdminServer } from './admin-server.js'
 import { createClientErrorHandler } from './client-error.js'
@@ -22,6 +22,20 @@ export interface LbDependencies {
   readonly resolveHost?: ResolveHost
   /** Whether /metrics includes process metrics (CPU, memory, event loop). Default true. */
   readonly processMetrics?: boolean
+  /**
+   * Set in a cluster worker (`workers` > 1): the primary resolves the
+   * backends, checks their health and serves the admin port; this process
+   * only proxies, and is told the upstreams and every check result.
+   */
+  readonly worker?: WorkerLink
+}
+
+/** What a cluster worker's LB reports to its primary outside the once-a-second batch. */
+export interface WorkerLink {
+  /** Where the forwarder notes retries: a tally the worker sends once a second. */
+  readonly retries: Pick<EventLog, 'retry'>
+  /** A request of this worker could not connect and took the upstream out of rotation: the primary hears of it at once. */
+  readonly onEjected: (upstreamId: string, reason: string) => void
 }
 
 export interface LbAddresses {
@@ -52,12 +66,18 @@ export interface LoadBalancer {
   sampleTraffic: () => void
   /** Stops accepting, lets in-flight requests finish (up to `shutdownTimeoutMs`), closes upstream connections. */
   close: () => Promise<void>
+  /** A cluster worker's listen: the HTTP (and HTTPS) listeners only, no checks, resolution or admin port. */
+  listenTraffic: () => Promise<Omit<LbAddresses, 'admin'>>
+  /** A check result the primary made: applied as if this process had checked (a worker's balancer follows the primary's). */
+  applyCheck: (upstreamId: string, result: CheckResult) => void
+  /** Another worker's request could not connect to this upstream: eject it here too. */
+  applyEjection: (upstreamId: string) => void
 }
 
 /** The status page's history: one sample a second for five minutes, and the last 200 events. */
-const HISTORY_INTERVAL_MS = 1000
-const HISTORY_SAMPLES = 300
-const EVENTS_KEPT = 200
+export const HISTORY_INTERVAL_MS = 1000
+export const HISTORY_SAMPLES = 300
+export const EVENTS_KEPT = 200
 
 /** Builds the LB without listening, so tests can start it on port 0 and main only reads env. */
 export function createLoadBalancer (input: LbOptions, dependencies: LbDependencies = {}): LoadBalancer {
@@ -70,7 +90,8 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     ejectionTimeMs: options.ejectionTimeMs
   })
   const retryPolicy = new RetryPolicy({ maxAttempts: options.maxAttempts })
-  const metrics = createMetrics(balancer, { processMetrics: dependencies.processMetrics ?? true })
+  const worker = dependencies.worker
+  const metrics = createMetrics(balancer, { processMetrics: dependencies.processMetrics ?? true, role: worker === undefined ? 'single' : 'worker' })
   const agent = new http.Agent({
     keepAlive: true,
     maxSockets: options.agentMaxSockets,
@@ -83,9 +104,10 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     ...(options.upstreamLocalAddress === '' ? {} : { localAddress: options.upstreamLocalAddress })
   })
 
-  const traffic = new TrafficHistory({ capacity: HISTORY_SAMPLES, intervalMs: HISTORY_INTERVAL_MS }, startedAtMs)
+  // A worker keeps no history of its own: it hands its interval to the primary once a second.
+  const traffic = new TrafficHistory({ capacity: worker === undefined ? HISTORY_SAMPLES : 1, intervalMs: HISTORY_INTERVAL_MS }, startedAtMs)
   const events = new EventLog({ capacity: EVENTS_KEPT })
-  const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition, traffic, events })
+  const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition: onPassiveTransition, traffic, events: worker?.retries ?? events })
   const discovery = new UpstreamDiscovery({
     backends: options.backends,
     balancer,
@@ -134,9 +156,16 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
   let closing: Promise<void> | undefined
   let sampler: NodeJS.Timeout | undefined
 
+  /** A state change this process's own requests caused (a connect failure). */
+  function onPassiveTransition (transition: HealthTransition, reason: string): void {
+    onTransition(transition, reason)
+    if (worker !== undefined && transition.to === 'ejected') worker.onEjected(transition.upstream.id, reason)
+  }
+
   function onTransition (transition: HealthTransition, reason: string): void {
     const { upstream, from, to } = transition
-    const level = to === 'healthy' ? 'info' : 'warn'
+    // With workers the primary logs the LB's transitions once; a worker's copy is debug.
+    const level = worker !== undefined ? 'debug' : to === 'healthy' ? 'info' : 'warn'
     logger[level]({ upstream: upstream.name, url: upstream.url, from, to, reason }, `upstream ${upstream.name} is ${to}`)
     events.transition(upstream, from, to, reason)
     if (from === 'healthy') {
@@ -168,6 +197,24 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
       listenOn(adminServer, options.adminPort, options.adminHost)
     ])
     return { http: httpAddress, https: httpsAddress, admin: adminAddress }
+  }
+
+  async function listenTraffic (): Promise<Omit<LbAddresses, 'admin'>> {
+    const [httpAddress, httpsAddress] = await Promise.all([
+      listenOn(server, options.port, options.host),
+      httpsServer === undefined ? Promise.resolve(undefined) : listenOn(httpsServer, options.httpsPort, options.httpsHost)
+    ])
+    return { http: httpAddress, https: httpsAddress }
+  }
+
+  function applyCheck (upstreamId: string, result: CheckResult): void {
+    const transition = balancer.recordCheck(upstreamId, result)
+    if (transition !== undefined) onTransition(transition, `health check: ${result}`)
+  }
+
+  function applyEjection (upstreamId: string): void {
+    const transition = balancer.recordConnectFailure(upstreamId)
+    if (transition !== undefined) onTransition(transition, 'a request of another worker could not connect')
   }
 
   async function close (): Promise<void> {
@@ -211,7 +258,10 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     refreshUpstreams: () => discovery.refresh(),
     checkHealth: () => healthChecker.checkAll(),
     sampleTraffic,
-    close
+    close,
+    listenTraffic,
+    applyCheck,
+    applyEjection
   }
 }
 

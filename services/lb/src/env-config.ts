@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { parseBackendList } from './backend-list.js'
 import { errors } from './errors.js'
 import type { LbOptions } from './options.js'
@@ -37,7 +38,8 @@ const numericVariables = {
   LB_AGENT_MAX_SOCKETS: 'agentMaxSockets',
   LB_AGENT_MAX_FREE_SOCKETS: 'agentMaxFreeSockets',
   LB_AGENT_FREE_SOCKET_TIMEOUT_MS: 'agentFreeSocketTimeoutMs',
-  LB_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs'
+  LB_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
+  LB_WORKERS: 'workers'
 } as const satisfies Record<string, keyof LbOptions>
 
 const stringVariables = {
@@ -57,13 +59,18 @@ const booleanWords: Readonly<Record<string, boolean>> = { on: true, off: false, 
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-export function readEnvConfig (env: Readonly<Record<string, string | undefined>>): EnvConfig {
+export function readEnvConfig (env: Readonly<Record<string, string | undefined>>, cores: () => number = availableParallelism): EnvConfig {
   const Invalid = errors.STK_ERR_LB_INVALID_ENV
   const options: Record<string, unknown> = {}
   for (const [variable, option] of Object.entries(numericVariables)) {
     const raw = present(env[variable])
     if (raw === undefined) continue
-    if (!/^\d+$/.test(raw)) throw new Invalid(variable, 'expected a whole number', raw)
+    // LB_WORKERS=auto: one worker per core this process may run on (CPU affinity counts; a CFS quota does not).
+    if (variable === 'LB_WORKERS' && raw.toLowerCase() === 'auto') {
+      options[option] = cores()
+      continue
+    }
+    if (!/^\d+$/.test(raw)) throw new Invalid(variable, variable === 'LB_WORKERS' ? 'expected a whole number or auto' : 'expected a whole number', raw)
     options[option] = Number(raw)
   }
   for (const [variable, option] of Object.entries(stringVariables)) {

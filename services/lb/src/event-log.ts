@@ -76,18 +76,24 @@ export class EventLog {
     this.add(node.id, node.name, to, reason)
   }
 
-  /** A request failed on the node and was sent to another one. */
-  retry (node: { readonly id: string, readonly name: string }, reason: string): void {
-    const nowMs = this.now()
+  /**
+   * A request failed on the node and was sent to another one. A cluster
+   * worker's retries arrive in batches: `count` of them, the first at
+   * `atMs` and the last at `lastAtMs`.
+   */
+  retry (node: { readonly id: string, readonly name: string }, reason: string, count = 1, atMs = this.now(), lastAtMs = atMs): void {
     const key = `${node.id}\n${reason}`
     const open = this.openRetries.get(key)
-    if (open !== undefined && nowMs - open.lastAtMs < this.coalesceMs && this.holds(open)) {
-      open.count += 1
-      open.lastAtMs = nowMs
+    if (open !== undefined && atMs - open.lastAtMs < this.coalesceMs && this.holds(open)) {
+      open.count += count
+      if (lastAtMs > open.lastAtMs) open.lastAtMs = lastAtMs
       return
     }
     if (this.openRetries.size > 1024) this.openRetries.clear()
-    this.openRetries.set(key, this.add(node.id, node.name, 'retry', reason, nowMs))
+    const event = this.add(node.id, node.name, 'retry', reason, atMs)
+    event.count = count
+    event.lastAtMs = lastAtMs
+    this.openRetries.set(key, event)
   }
 
   /** The current set of nodes and their states: logs what changed without a transition. */

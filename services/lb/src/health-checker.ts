@@ -10,6 +10,8 @@ export interface HealthCheckerOptions {
   readonly logger: Logger
   /** Called with each state change a check causes, and why in words. */
   readonly onTransition: (transition: HealthTransition, reason: string) => void
+  /** Called with every check result, before its transition: the cluster primary passes each one on to its workers. */
+  readonly onResult?: (upstream: Upstream, result: CheckResult) => void
 }
 
 /** What one check saw: its verdict and, in a few words, the answer or the error behind it. */
@@ -53,6 +55,7 @@ export class HealthChecker {
       // address that is gone, or moved, must not land on its successor.
       if (this.options.balancer.get(upstream.id)?.url !== upstream.url) return
       this.options.logger.trace({ upstream: upstream.name, result, detail }, 'health check')
+      this.options.onResult?.(upstream, result)
       const transition = this.options.balancer.recordCheck(upstream.id, result)
       if (transition !== undefined) this.options.onTransition(transition, checkReason(transition, this.options.path, detail, this.options.balancer.options))
     }))

@@ -1,17 +1,34 @@
+import cluster from 'node:cluster'
 import { readFile } from 'node:fs/promises'
 import closeWithGrace from 'close-with-grace'
+import type { Logger } from 'pino'
 import { createLoadBalancer } from './app.js'
+import { startClusterPrimary } from './cluster-primary.js'
+import { startClusterWorker, type ClusterWorker } from './cluster-worker.js'
 import { readEnvConfig } from './env-config.js'
 import { createLogger } from './logger.js'
+import { resolveLbOptions, type LbOptions } from './options.js'
 
-// Reads the environment and listens; everything else is in app.ts.
+// Reads the environment and listens; everything else is in app.ts (one
+// process) or cluster-primary.ts and cluster-worker.ts (LB_WORKERS above 1).
 async function main (): Promise<void> {
   const config = readEnvConfig(process.env)
   const logger = createLogger(config.logLevel)
   const tls = config.tlsCertPath !== undefined && config.tlsKeyPath !== undefined
     ? { cert: await readFile(config.tlsCertPath), key: await readFile(config.tlsKeyPath) }
     : undefined
-  const lb = createLoadBalancer({ ...config.options, tls }, { logger })
+  const input: LbOptions = { ...config.options, tls }
+  if (cluster.isWorker) {
+    await runWorker(input, logger.child({ worker: cluster.worker?.id }))
+    return
+  }
+  // Validated here, once, so a bad option stops the primary before it forks.
+  const options = resolveLbOptions(input)
+  if (options.workers > 1) {
+    await runPrimary(input, logger)
+    return
+  }
+  const lb = createLoadBalancer(input, { logger })
 
   closeWithGrace({
     // Ours first (in-flight requests), then a margin before close-with-grace kills the process.
@@ -29,8 +46,47 @@ async function main (): Promise<void> {
     http: `${addresses.http.address}:${addresses.http.port}`,
     https: addresses.https === undefined ? undefined : `${addresses.https.address}:${addresses.https.port}`,
     admin: `${addresses.admin.address}:${addresses.admin.port}`,
-    backends: lb.options.backends.map((backend) => backend.name ?? backend.url)
+    backends: lb.options.backends.map((backend) => backend.name ?? backend.url),
+    workers: 1
   }, 'load balancer listening')
+}
+
+async function runPrimary (input: LbOptions, logger: Logger): Promise<void> {
+  // Filled once started; a signal during start-up finds nothing to drain yet.
+  const started: { primary?: Awaited<ReturnType<typeof startClusterPrimary>> } = {}
+  const shutdownTimeoutMs = resolveLbOptions(input).shutdownTimeoutMs
+  closeWithGrace({
+    // The workers drain for up to shutdownTimeoutMs and are killed 2 s later; then the primary stops.
+    delay: shutdownTimeoutMs + 4_000,
+    logger: { error: (message: unknown) => logger.error({ detail: message }, 'forced exit') }
+  }, async ({ signal, err }) => {
+    if (err !== undefined) logger.error({ err }, 'shutting down after an uncaught error')
+    else logger.info({ signal }, 'shutting down: every worker finishes its in-flight requests')
+    await started.primary?.close()
+    logger.info('stopped')
+  })
+  const primary = started.primary = await startClusterPrimary(input, logger)
+  const { http, https, admin } = primary.addresses
+  logger.info({
+    http: `${http.address}:${http.port}`,
+    https: https === undefined ? undefined : `${https.address}:${https.port}`,
+    admin: `${admin.address}:${admin.port}`,
+    backends: primary.options.backends.map((backend) => backend.name ?? backend.url),
+    workers: primary.options.workers
+  }, 'load balancer listening')
+}
+
+async function runWorker (input: LbOptions, logger: Logger): Promise<void> {
+  const started: { worker?: ClusterWorker } = {}
+  const grace = closeWithGrace({
+    delay: resolveLbOptions(input).shutdownTimeoutMs + 2_000,
+    logger: { error: (message: unknown) => logger.error({ detail: message }, 'forced exit') }
+  }, async ({ err, signal }) => {
+    if (err !== undefined) logger.error({ err }, 'worker shutting down after an uncaught error')
+    else logger.debug({ signal }, 'worker draining')
+    await started.worker?.close()
+  })
+  started.worker = await startClusterWorker(input, logger, () => grace.close())
 }
 
 main().catch((error: unknown) => {

@@ -16,44 +16,57 @@ export interface LbMetrics {
 const states: readonly UpstreamState[] = ['healthy', 'ejected', 'draining', 'unhealthy']
 
 /**
+ * Which metrics this process registers. `single`: all of them. With workers,
+ * /metrics is the primary's registry merged with each worker's (summed by
+ * prom-client's AggregatorRegistry): a `worker` registers what requests
+ * change (requests, retries, durations, in-flight), the `primary` what it
+ * alone knows (health, state, ejections). A metric of the other role still
+ * exists, unregistered, so the code that updates it needs no branch.
+ */
+export type MetricsRole = 'single' | 'primary' | 'worker'
+
+/**
  * A registry per LB instance (not prom-client's global one), so tests can run
  * several side by side. Health and in-flight gauges are read from the
  * balancer at scrape time, so they never go stale when upstreams come and go.
  */
-export function createMetrics (balancer: Balancer, options: { readonly processMetrics: boolean }): LbMetrics {
+export function createMetrics (balancer: Balancer, options: { readonly processMetrics: boolean, readonly role?: MetricsRole }): LbMetrics {
   const registry = new Registry()
   if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'lb_' })
+  const role = options.role ?? 'single'
+  const perRequest = role === 'primary' ? [] : [registry]
+  const perLb = role === 'worker' ? [] : [registry]
 
   const requests = new Counter({
     name: 'lb_requests_total',
     help: 'Client requests by the upstream that answered or failed last (none when no upstream was tried) and the status sent (aborted when the client left or the response broke).',
     labelNames: ['upstream', 'status'] as const,
-    registers: [registry]
+    registers: perRequest
   })
   const retries = new Counter({
     name: 'lb_retries_total',
     help: 'Failed attempts that were sent to another upstream, by the failed upstream and the retry reason.',
     labelNames: ['upstream', 'reason'] as const,
-    registers: [registry]
+    registers: perRequest
   })
   const ejections = new Counter({
     name: 'lb_upstream_ejections_total',
     help: 'Times an upstream left rotation, by reason: connect (passive), unhealthy (failing checks), draining (/healthz 503).',
     labelNames: ['upstream', 'reason'] as const,
-    registers: [registry]
+    registers: perLb
   })
   const upstreamDuration = new Histogram({
     name: 'lb_upstream_response_duration_seconds',
     help: 'Duration of answered attempts, from sending the request to the end of the response.',
     labelNames: ['upstream'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry]
+    registers: perRequest
   })
   new Gauge({
     name: 'lb_upstream_healthy',
     help: '1 when the upstream is in rotation, 0 when it is not.',
     labelNames: ['upstream', 'url'] as const,
-    registers: [registry],
+    registers: perLb,
     collect () {
       this.reset()
       for (const upstream of balancer.snapshot()) this.set({ upstream: upstream.name, url: upstream.url }, upstream.state === 'healthy' ? 1 : 0)
@@ -63,7 +76,7 @@ export function createMetrics (balancer: Balancer, options: { readonly processMe
     name: 'lb_upstream_state',
     help: 'The state of each upstream, one series per state set to 1 for the current one.',
     labelNames: ['upstream', 'state'] as const,
-    registers: [registry],
+    registers: perLb,
     collect () {
       this.reset()
       for (const upstream of balancer.snapshot()) {
@@ -75,7 +88,7 @@ export function createMetrics (balancer: Balancer, options: { readonly processMe
     name: 'lb_upstream_in_flight',
     help: 'Attempts in flight per upstream.',
     labelNames: ['upstream'] as const,
-    registers: [registry],
+    registers: perRequest,
     collect () {
       this.reset()
       for (const upstream of balancer.snapshot()) this.set({ upstream: upstream.name }, upstream.inFlight)

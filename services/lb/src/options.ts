@@ -103,6 +103,14 @@ export interface LbOptions {
    * attempts, errors and health changes are logged either way.
    */
   accessLog?: boolean
+  /**
+   * Processes that proxy, each a `node:cluster` worker on the same listening
+   * port(s). Default 1: one process, no cluster. Above 1 the primary process
+   * resolves the backends, runs the health checks and serves the admin port
+   * for the whole LB, and the workers only proxy. The image sets
+   * `LB_WORKERS=auto`, the machine's available cores.
+   */
+  workers?: number
 }
 
 export type ResolvedLbOptions = Readonly<Required<Omit<LbOptions, 'tls' | 'httpsHost'>> & {
@@ -149,7 +157,8 @@ export const lbDefaults: Defaults = Object.freeze({
   agentFreeSocketTimeoutMs: 60_000,
   shutdownTimeoutMs: 10_000,
   upstreamLocalAddress: '',
-  accessLog: false
+  accessLog: false,
+  workers: 1
 })
 
 const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPath' | 'upstreamLocalAddress' | 'accessLog'>, readonly [min: number, max: number]> = {
@@ -175,7 +184,8 @@ const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPa
   agentMaxSockets: [1, 100_000],
   agentMaxFreeSockets: [0, 100_000],
   agentFreeSocketTimeoutMs: [1, 3_600_000],
-  shutdownTimeoutMs: [0, 3_600_000]
+  shutdownTimeoutMs: [0, 3_600_000],
+  workers: [1, 256]
 }
 
 const knownKeys = new Set<string>([...Object.keys(lbDefaults), 'backends', 'tls', 'httpsHost'])

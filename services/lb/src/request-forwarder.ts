@@ -30,8 +30,8 @@ export interface RequestForwarderOptions {
   readonly onTransition: (transition: HealthTransition, reason: string) => void
   /** Per-second samples for the status page; every finished attempt is recorded there too. */
   readonly traffic?: TrafficHistory
-  /** The status page's timeline; retries are noted there. */
-  readonly events?: EventLog
+  /** The status page's timeline (a cluster worker's tally for it); retries are noted there. */
+  readonly events?: Pick<EventLog, 'retry'>
 }
 
 /** LB-wide counters for the status page. */

@@ -1,4 +1,4 @@
-import type { Balancer, CheckResult, UpstreamState } from '@stickless/balancer'
+import type { CheckResult, UpstreamSnapshot, UpstreamState } from '@stickless/balancer'
 import type { EventLog, LbEventKind } from './event-log.js'
 import type { RequestTotals } from './request-forwarder.js'
 import type { TrafficHistory, TrafficSeries } from './traffic-history.js'
@@ -14,6 +14,23 @@ export interface StatusReport {
   readonly upstreams: readonly UpstreamStatus[]
   /** The timeline, newest first, at most 200. */
   readonly events: readonly StatusEvent[]
+  /** The processes that proxy: one without workers; with them, each live worker and what it has counted. */
+  readonly workers?: readonly WorkerStatus[]
+}
+
+export interface WorkerStatus {
+  /** The cluster worker id (1, 2, ...; a replacement gets a new one); 0 for a single process. */
+  readonly id: number
+  readonly pid: number
+  readonly startedAt: string
+  /** Client requests it has counted, as of its last report (once a second). */
+  readonly requests: number
+  readonly inFlight: number
+}
+
+/** Where the figures per upstream come from: the balancer, or the primary's merge of its workers' reports. */
+export interface UpstreamSource {
+  snapshot: () => UpstreamSnapshot[]
 }
 
 export interface UpstreamStatus {
@@ -51,7 +68,7 @@ export interface StatusHistory {
   readonly events: EventLog
 }
 
-export function statusReport (balancer: Balancer, totals: Readonly<RequestTotals>, startedAtMs: number, nowMs = Date.now(), history?: StatusHistory): StatusReport {
+export function statusReport (balancer: UpstreamSource, totals: Readonly<RequestTotals>, startedAtMs: number, nowMs = Date.now(), history?: StatusHistory, workers?: readonly WorkerStatus[]): StatusReport {
   return {
     service: 'stickless-lb',
     generatedAt: new Date(nowMs).toISOString(),
@@ -86,7 +103,8 @@ export function statusReport (balancer: Balancer, totals: Readonly<RequestTotals
       kind: event.kind,
       reason: event.reason,
       count: event.count
-    }))
+    })),
+    workers: workers ?? [{ id: 0, pid: process.pid, startedAt: new Date(startedAtMs).toISOString(), requests: totals.requests, inFlight: totals.inFlight }]
   }
 }
 

@@ -33,6 +33,20 @@ export interface TrafficSeries {
   readonly state: UpstreamState[]
 }
 
+/**
+ * What one node's interval in progress holds, as a cluster worker sends it to
+ * the primary once a second: the counts and the non-empty histogram buckets
+ * as [bucket, count] pairs.
+ */
+export interface IntervalCounts {
+  readonly requests: number
+  readonly errors: number
+  readonly retries: number
+  readonly answered: number
+  readonly maxMs: number
+  readonly buckets: ReadonlyArray<readonly [number, number]>
+}
+
 const stateCodes: readonly UpstreamState[] = ['healthy', 'ejected', 'draining', 'unhealthy']
 
 // Latencies are counted in log-scale buckets, four per doubling: bucket 0 is
@@ -95,6 +109,33 @@ class NodeTraffic {
     this.answered += 1
     if (latencyMs > this.maxMs) this.maxMs = latencyMs
     this.buckets[latencyBucket(latencyMs)]! += 1
+  }
+
+  /** The interval in progress, handed over and started afresh; undefined when nothing happened in it. */
+  take (): IntervalCounts | undefined {
+    if (this.requests === 0) return undefined
+    const buckets: Array<[number, number]> = []
+    if (this.answered > 0) for (let i = 0; i < BUCKETS; i++) if (this.buckets[i]! > 0) buckets.push([i, this.buckets[i]!])
+    const counts = { requests: this.requests, errors: this.errors, retries: this.retries, answered: this.answered, maxMs: this.maxMs, buckets }
+    this.requests = 0
+    this.errors = 0
+    this.retries = 0
+    if (this.answered > 0) {
+      this.answered = 0
+      this.maxMs = 0
+      this.buckets.fill(0)
+    }
+    return counts
+  }
+
+  /** Adds another process's counts to the interval in progress. */
+  add (counts: IntervalCounts): void {
+    this.requests += counts.requests
+    this.errors += counts.errors
+    this.retries += counts.retries
+    this.answered += counts.answered
+    if (counts.maxMs > this.maxMs) this.maxMs = counts.maxMs
+    for (const [bucket, n] of counts.buckets) if (bucket >= 0 && bucket < BUCKETS) this.buckets[bucket]! += n
   }
 
   sample (nowMs: number, state: UpstreamState): void {
@@ -178,6 +219,26 @@ export class TrafficHistory {
       this.nodes.set(upstreamId, node)
     }
     node.record(outcome)
+  }
+
+  /** Hands over every node's interval in progress and starts them afresh (a cluster worker, once a second). */
+  takeIntervals (): Array<[string, IntervalCounts]> {
+    const out: Array<[string, IntervalCounts]> = []
+    for (const [id, node] of this.nodes) {
+      const counts = node.take()
+      if (counts !== undefined) out.push([id, counts])
+    }
+    return out
+  }
+
+  /** Adds a worker's counts for `upstreamId` to the interval in progress (the cluster primary). */
+  addInterval (upstreamId: string, counts: IntervalCounts): void {
+    let node = this.nodes.get(upstreamId)
+    if (node === undefined) {
+      node = new NodeTraffic(this.capacity, this.lastSampleAtMs)
+      this.nodes.set(upstreamId, node)
+    }
+    node.add(counts)
   }
 
   /** Closes the interval ending at `nowMs` for every node in `nodes`; nodes not listed are gone and forgotten. */

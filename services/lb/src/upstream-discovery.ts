@@ -23,6 +23,8 @@ export interface UpstreamDiscoveryOptions {
   readonly resolveHost: ResolveHost
   readonly intervalMs: number
   readonly logger: Logger
+  /** Called after every resolution with what it changed (the cluster primary passes the set on to its workers). */
+  readonly onRefresh?: (diff: UpstreamDiff) => void
 }
 
 /**
@@ -61,6 +63,7 @@ export class UpstreamDiscovery {
         removed: diff.removed.map((u) => `${u.name} ${u.url}`)
       }, 'upstreams changed')
     }
+    this.options.onRefresh?.(diff)
     return diff
   }
 

@@ -65,3 +65,15 @@ void test('backend entries: names, default names, ports, weights, IPv6', () => {
   assert.deepEqual(toBackendTarget({ url: 'http://[::1]:3000' }).hostname, '::1')
   assert.deepEqual(parseBackendList('a=http://x:1=2'), [{ name: 'a', url: 'http://x:1=2' }])
 })
+
+void test('LB_WORKERS takes a whole number or auto (the cores this process may use)', () => {
+  assert.equal(readEnvConfig({}).options.workers, undefined, 'unset: the option default (1)')
+  assert.equal(readEnvConfig({ LB_WORKERS: '4' }).options.workers, 4)
+  assert.equal(readEnvConfig({ LB_WORKERS: 'auto' }, () => 6).options.workers, 6)
+  assert.equal(readEnvConfig({ LB_WORKERS: 'AUTO' }, () => 2).options.workers, 2)
+  assert.throws(() => readEnvConfig({ LB_WORKERS: 'many' }), (error: Error & { code?: string }) => {
+    assert.equal(error.code, 'STK_ERR_LB_INVALID_ENV')
+    assert.match(error.message, /LB_WORKERS.*"many"/)
+    return true
+  })
+})

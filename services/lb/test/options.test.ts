@@ -19,6 +19,7 @@ void test('defaults are applied once and the result is frozen', () => {
   assert.equal(options.connectTimeoutMs, 500, 'a silent node costs a request half a second at most')
   assert.equal(options.maxAttempts, 3)
   assert.equal(options.accessLog, false, 'the per-request log line is opt-in')
+  assert.equal(options.workers, 1, 'one process unless asked (the image asks for every core)')
   assert.equal(options.proxyTimeoutMs, lbDefaults.proxyTimeoutMs)
   assert.ok(options.agentFreeSocketTimeoutMs < 72_000, 'below the web nodes keepAliveTimeout')
   assert.ok(Object.isFrozen(options))
@@ -38,6 +39,8 @@ void test('a bad option fails at start with a coded error naming the option and 
     [{ bodyDiscardLimitBytes: -1 }, /"bodyDiscardLimitBytes".*-1/],
     [{ tls: { cert: 'x' } }, /"tls"/],
     [{ accessLog: 'yes' }, /"accessLog".*"yes"/],
+    [{ workers: 0 }, /"workers".*0/],
+    [{ workers: 2.5 }, /"workers".*2\.5/],
     [{ colour: 'blue' }, /"colour".*unknown/]
   ]
   for (const [given, message] of cases) {

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict'
+import type { ServerResponse } from 'node:http'
+import { test } from 'node:test'
+import { startBackend, type BackendHandler } from '../test-support/fake-backend.js'
+import { request, requestJson, waitFor } from '../test-support/http-client.js'
+import { eventually, isAlive, startLbProcess } from '../test-support/lb-process.js'
+import type { StatusReport } from '../src/index.js'
+
+// LB_WORKERS=2: the LB as a real process (node:cluster forks main.js), the
+// fake nodes in this process. Each request goes on a fresh connection, and
+// node:cluster hands connections to the workers in turn.
+
+async function status (adminUrl: string): Promise<StatusReport> {
+  return JSON.parse((await request(`${adminUrl}/status.json`)).body) as StatusReport
+}
+
+void test('with 2 workers: round robin over the nodes, and status.json and /metrics count both workers\' requests', async (t) => {
+  const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
+  const lb = await startLbProcess(t, backends.map((b) => `${b.name}=${b.url}`).join(','), { LB_WORKERS: '2' })
+  assert.equal(lb.workerPids.length, 2)
+
+  for (let i = 0; i < 12; i++) {
+    const reply = await requestJson(`${lb.url}/page?i=${i}`)
+    assert.equal(reply.status, 200)
+  }
+  // Each worker goes round robin on its own: per node the counts differ by at most one per worker.
+  const counts = backends.map((b) => b.seen.length)
+  assert.equal(counts.reduce((a, b) => a + b, 0), 12)
+  assert.ok(Math.max(...counts) - Math.min(...counts) <= 2, `spread over the nodes: ${counts.join(', ')}`)
+
+  // Workers report once a second: wait for the figures, not for a time.
+  await eventually(async () => (await status(lb.adminUrl)).totals.requests === 12, 'status.json to count 12 requests')
+  const report = await status(lb.adminUrl)
+  assert.equal(report.workers?.length, 2)
+  assert.deepEqual(report.workers?.map((w) => w.pid).sort(), [...lb.workerPids].sort())
+  for (const worker of report.workers ?? []) assert.ok(worker.requests > 0, `worker ${worker.id} served some of them`)
+  assert.equal(report.workers?.reduce((sum, w) => sum + w.requests, 0), 12)
+  assert.deepEqual(report.upstreams.map((u) => u.requests), counts, 'per node, the attempts of both workers')
+  await eventually(async () => (await status(lb.adminUrl)).upstreams.every((u, i) => u.history.requestsPerSecond.reduce((a, b) => a + b, 0) > 0 || counts[i] === 0), 'the history to hold the requests')
+
+  const metrics = (await request(`${lb.adminUrl}/metrics`)).body
+  const served = [...metrics.matchAll(/^lb_requests_total\{upstream="(web-\d)",status="200"\} (\d+)$/gm)]
+  assert.equal(served.reduce((sum, m) => sum + Number(m[2]), 0), 12, metrics)
+  assert.match(metrics, /^lb_upstream_healthy\{upstream="web-1",url="[^"]+"\} 1$/m, 'health comes from the primary, once')
+})
+
+void test('with 2 workers: a request that cannot reach a node is retried, and status.json shows the retries of both', async (t) => {
+  const resetBeforeAnswer: BackendHandler = (req) => { req.socket.resetAndDestroy() }
+  const flaky = await startBackend(t, 'flaky', { handler: resetBeforeAnswer })
+  const good = await startBackend(t, 'good')
+  const lb = await startLbProcess(t, `flaky=${flaky.url},good=${good.url}`, { LB_WORKERS: '2' })
+
+  for (let i = 0; i < 8; i++) {
+    const reply = await requestJson(`${lb.url}/page`)
+    assert.equal(reply.status, 200)
+    assert.equal(reply.json.node, 'good')
+  }
+  assert.ok(flaky.seen.length >= 2, `the flaky node got requests from both workers (${flaky.seen.length})`)
+  await eventually(async () => (await status(lb.adminUrl)).totals.retries === flaky.seen.length, 'status.json to count every retry')
+  const report = await status(lb.adminUrl)
+  assert.equal(report.upstreams.find((u) => u.name === 'flaky')?.retries, flaky.seen.length)
+  assert.equal(report.upstreams.find((u) => u.name === 'flaky')?.errors, flaky.seen.length)
+  const retryEvents = report.events.filter((e) => e.kind === 'retry' && e.upstream === 'flaky')
+  assert.equal(retryEvents.reduce((sum, e) => sum + e.count, 0), flaky.seen.length)
+})
+
+void test('with 2 workers: SIGTERM refuses new connections, lets in-flight requests finish, and stops every worker', async (t) => {
+  const held: ServerResponse[] = []
+  // /slow/* is held until the test answers it; anything else is answered at once.
+  const backend = await startBackend(t, 'web-1', {
+    handler: (req, res) => {
+      if (req.url?.startsWith('/slow/') === true) held.push(res)
+      else res.end('new')
+    }
+  })
+  const lb = await startLbProcess(t, `web-1=${backend.url}`, { LB_WORKERS: '2' })
+
+  const inFlight = Promise.all([request(`${lb.url}/slow/1`), request(`${lb.url}/slow/2`)])
+  inFlight.catch(() => {}) // awaited below; a failure must fail the test there, not as an unhandled rejection
+  await waitFor(() => held.length === 2, 'both requests to reach the node')
+  lb.child.kill('SIGTERM')
+  // A connection accepted before a worker heard of the shutdown is still answered (with Connection: close).
+  await eventually(async () => await request(`${lb.url}/new`).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED'), 'new connections to be refused')
+  assert.equal(lb.child.exitCode, null, 'the primary waits for the in-flight requests')
+
+  for (const res of held) res.end('finished')
+  const replies = await inFlight
+  for (const reply of replies) {
+    assert.equal(reply.status, 200)
+    assert.equal(reply.body, 'finished')
+    assert.equal(reply.headers.connection, 'close')
+  }
+  assert.equal(await lb.exited, 0)
+  for (const pid of lb.workerPids) await waitFor(() => !isAlive(pid), `worker ${pid} to exit`)
+})
+
+void test('with 2 workers: a worker that dies is replaced, and the LB keeps serving', async (t) => {
+  const backend = await startBackend(t, 'web-1')
+  const lb = await startLbProcess(t, `web-1=${backend.url}`, { LB_WORKERS: '2' })
+  const [victim, survivor] = lb.workerPids as [number, number]
+
+  process.kill(victim, 'SIGKILL')
+  await waitFor(() => lb.workerPids.length === 3, 'a replacement worker to listen', 10_000)
+  const replacement = lb.workerPids[2] as number
+  assert.ok(isAlive(replacement) && isAlive(survivor))
+  await eventually(async () => {
+    const pids = (await status(lb.adminUrl)).workers?.map((w) => w.pid).sort()
+    return JSON.stringify(pids) === JSON.stringify([survivor, replacement].sort())
+  }, 'status.json to list the survivor and the replacement')
+  for (let i = 0; i < 4; i++) assert.equal((await request(`${lb.url}/after`)).status, 200)
+  assert.match(lb.lines.join('\n'), /worker exited; starting another/)
+})
