@@ -5,18 +5,11 @@ import { Cluster, LB_SOURCE_ADDRESS } from '../src/cluster/cluster.js'
 import { probeHttp } from '../src/cluster/http-probe.js'
 import { memcachedVersion } from '../src/cluster/memcached-probe.js'
 import { standInCommands } from '../src/stand-ins/commands.js'
+import { isAlive } from './support/process-alive.js'
 
 // Real memcached processes, stand-in web nodes and LB (so this test does not
 // depend on services/* being built), all on free ports.
 
-function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Sends one raw memcached command and resolves with the reply up to its terminator. */
 async function memcached (address: string, command: string, terminator: RegExp): Promise<string> {

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { isAlive } from './support/process-alive.js'
 
 // Issue 10: process managers, CI and `timeout` signal one PID, not the
 // terminal's process group. `npm start` must pass SIGINT, SIGTERM and SIGHUP
@@ -25,14 +26,6 @@ interface Started {
   addresses: string[]
 }
 
-function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** The PIDs below `pid`, read from /proc (a process group would miss the runner's own group). */
 function descendants (pid: number): number[] {

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { Supervisor } from '../src/cluster/supervisor.js'
 import { waitUntil } from '../src/cluster/wait-until.js'
+import { isAlive } from './support/process-alive.js'
 
 /** A child that prints its name and then idles until signalled. */
 const idle = (name: string, extra = ''): { name: string, command: string, args: string[] } => ({
@@ -17,14 +18,6 @@ function capture (): { stream: Writable, text: () => string } {
   return { stream, text: () => text }
 }
 
-function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 void test('prefixes every output line with the process name, and a partial line once it ends', async (t) => {
   const out = capture()
