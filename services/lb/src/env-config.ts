@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { parseBackendList } from './backend-list.js'
 import { errors } from './errors.js'
@@ -59,13 +60,31 @@ const booleanWords: Readonly<Record<string, boolean>> = { on: true, off: false, 
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-export function readEnvConfig (env: Readonly<Record<string, string | undefined>>, cores: () => number = availableParallelism): EnvConfig {
+/**
+ * The cores this process may use: os.availableParallelism() (CPU affinity,
+ * cpusets), lowered to a cgroup v2 CPU quota when there is one (`docker run
+ * --cpus`, a Kubernetes CPU limit), rounded up. At least 1.
+ */
+export function usableCores (cpuMaxPath = '/sys/fs/cgroup/cpu.max'): number {
+  const cores = availableParallelism()
+  try {
+    const [quota, period] = readFileSync(cpuMaxPath, 'utf8').trim().split(/\s+/)
+    if (quota !== undefined && quota !== 'max' && period !== undefined && Number(period) > 0) {
+      return Math.max(1, Math.min(cores, Math.ceil(Number(quota) / Number(period))))
+    }
+  } catch {
+    // No cgroup v2 CPU controller here: affinity is all there is to go by.
+  }
+  return cores
+}
+
+export function readEnvConfig (env: Readonly<Record<string, string | undefined>>, cores: () => number = usableCores): EnvConfig {
   const Invalid = errors.STK_ERR_LB_INVALID_ENV
   const options: Record<string, unknown> = {}
   for (const [variable, option] of Object.entries(numericVariables)) {
     const raw = present(env[variable])
     if (raw === undefined) continue
-    // LB_WORKERS=auto: one worker per core this process may run on (CPU affinity counts; a CFS quota does not).
+    // LB_WORKERS=auto: one worker per core this process may use.
     if (variable === 'LB_WORKERS' && raw.toLowerCase() === 'auto') {
       options[option] = cores()
       continue

@@ -83,7 +83,7 @@ async function runWorker (input: LbOptions, logger: Logger): Promise<void> {
     logger: { error: (message: unknown) => logger.error({ detail: message }, 'forced exit') }
   }, async ({ err, signal }) => {
     if (err !== undefined) logger.error({ err }, 'worker shutting down after an uncaught error')
-    else logger.debug({ signal }, 'worker draining')
+    else logger.info({ signal }, 'worker draining')
     await started.worker?.close()
   })
   started.worker = await startClusterWorker(input, logger, () => grace.close())

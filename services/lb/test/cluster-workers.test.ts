@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import type { ServerResponse } from 'node:http'
+import net from 'node:net'
 import { test } from 'node:test'
 import { startBackend, type BackendHandler } from '../test-support/fake-backend.js'
 import { request, requestJson, waitFor } from '../test-support/http-client.js'
@@ -9,6 +10,15 @@ import type { StatusReport } from '../src/index.js'
 // LB_WORKERS=2: the LB as a real process (node:cluster forks main.js), the
 // fake nodes in this process. Each request goes on a fresh connection, and
 // node:cluster hands connections to the workers in turn.
+
+/** Whether a TCP connection to the port is accepted or refused (then closed at once). */
+function connectOutcome (port: number): Promise<'accepted' | 'refused' | 'error'> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1')
+    socket.once('connect', () => { socket.destroy(); resolve('accepted') })
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? 'refused' : 'error'))
+  })
+}
 
 async function status (adminUrl: string): Promise<StatusReport> {
   return JSON.parse((await request(`${adminUrl}/status.json`)).body) as StatusReport
@@ -79,8 +89,11 @@ void test('with 2 workers: SIGTERM refuses new connections, lets in-flight reque
   inFlight.catch(() => {}) // awaited below; a failure must fail the test there, not as an unhandled rejection
   await waitFor(() => held.length === 2, 'both requests to reach the node')
   lb.child.kill('SIGTERM')
-  // A connection accepted before a worker heard of the shutdown is still answered (with Connection: close).
-  await eventually(async () => await request(`${lb.url}/new`).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ECONNREFUSED'), 'new connections to be refused')
+  // A TCP connect, not a request: node:cluster's primary accepts connections
+  // and hands them to the workers, and one it accepts while the workers close
+  // their listeners is left with no worker until the primary exits (see the
+  // README, Workers). Refused means the listening socket is closed.
+  await eventually(async () => await connectOutcome(lb.port) === 'refused', 'new connections to be refused')
   assert.equal(lb.child.exitCode, null, 'the primary waits for the in-flight requests')
 
   for (const res of held) res.end('finished')
@@ -109,4 +122,40 @@ void test('with 2 workers: a worker that dies is replaced, and the LB keeps serv
   }, 'status.json to list the survivor and the replacement')
   for (let i = 0; i < 4; i++) assert.equal((await request(`${lb.url}/after`)).status, 200)
   assert.match(lb.lines.join('\n'), /worker exited; starting another/)
+})
+
+void test('with 2 workers: a node whose /healthz answers 503 leaves the rotation of every worker', async (t) => {
+  const [draining, steady] = await Promise.all([startBackend(t, 'draining'), startBackend(t, 'steady')])
+  // Checks every 50 ms: the primary's results reach both workers.
+  const lb = await startLbProcess(t, `draining=${draining.url},steady=${steady.url}`, { LB_WORKERS: '2', LB_HEALTH_INTERVAL_MS: '50' })
+  draining.healthStatus = 503
+  await eventually(async () => (await status(lb.adminUrl)).upstreams.find((u) => u.name === 'draining')?.state === 'draining', 'the primary to see the node draining')
+  await eventually(async () => (await status(lb.adminUrl)).events.some((e) => e.kind === 'draining' && e.upstream === 'draining'), 'the timeline to say so')
+  // Each worker applies the same check results: wait until four requests in a row (two per worker) miss the node.
+  await eventually(async () => {
+    const mark = draining.seen.length
+    for (let i = 0; i < 4; i++) await request(`${lb.url}/probe`)
+    return draining.seen.length === mark
+  }, 'both workers to stop sending to the draining node')
+  const after = draining.seen.length
+  for (let i = 0; i < 8; i++) assert.equal((await requestJson(`${lb.url}/page`)).json.node, 'steady', 'no worker sends to the draining node')
+  assert.equal(draining.seen.length, after)
+})
+
+void test('with 2 workers: a node that refuses connections is ejected by one worker\'s request, and the primary and the other worker hear of it', async (t) => {
+  const [doomed, steady] = await Promise.all([startBackend(t, 'doomed'), startBackend(t, 'steady')])
+  const lb = await startLbProcess(t, `doomed=${doomed.url},steady=${steady.url}`, { LB_WORKERS: '2' })
+  await doomed.kill()
+  // Every request succeeds: the one that meets the dead node is retried on the other.
+  for (let i = 0; i < 8; i++) assert.equal((await requestJson(`${lb.url}/page`)).json.node, 'steady')
+  await eventually(async () => {
+    const now = await status(lb.adminUrl)
+    return now.upstreams.find((u) => u.name === 'doomed')?.state === 'ejected' && now.totals.requests === 8
+  }, 'the primary to show the ejection and count the requests')
+  const report = await status(lb.adminUrl)
+  assert.equal(report.events.filter((e) => e.kind === 'ejected' && e.upstream === 'doomed').length, 1, 'one ejection on the timeline, not one per worker')
+  assert.match(report.events.find((e) => e.kind === 'ejected')?.reason ?? '', /ECONNREFUSED/)
+  assert.equal(report.totals.lbErrors, 0)
+  // The retries it took: at most one per worker, since an ejection reaches the other worker at once.
+  assert.ok(report.totals.retries >= 1 && report.totals.retries <= 2, `retries: ${report.totals.retries}`)
 })

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { defaultBackends, parseBackendList, readEnvConfig, toBackendTarget } from '../src/index.js'
+import { usableCores } from '../src/env-config.js'
 
 void test('an empty environment gives the contract topology and leaves defaults to the options', () => {
   const config = readEnvConfig({})
@@ -76,4 +80,18 @@ void test('LB_WORKERS takes a whole number or auto (the cores this process may u
     assert.match(error.message, /LB_WORKERS.*"many"/)
     return true
   })
+})
+
+void test('auto counts the cores of a cgroup CPU quota, not more than the machine has', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lb-cpu-max-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = (text: string): string => {
+    const path = join(dir, `cpu.max.${Math.random()}`)
+    writeFileSync(path, text)
+    return path
+  }
+  assert.equal(usableCores(file('150000 100000\n')), Math.min(2, availableParallelism()), '--cpus=1.5: two workers')
+  assert.equal(usableCores(file('50000 100000\n')), 1)
+  assert.equal(usableCores(file('max 100000\n')), availableParallelism(), 'no quota')
+  assert.equal(usableCores(join(dir, 'absent')), availableParallelism(), 'no cgroup v2')
 })
