@@ -2,7 +2,7 @@
 // figures of this run that show it, and what was tried. The cost shares
 // quoted come from the CPU profiles of `npm run bench -- profile`
 // (PROFILES.md); they are stated as approximate since that is another run.
-import type { HttpBenchResult } from './http-bench.js'
+import type { CaseStats, HttpBenchResult } from './http-bench.js'
 import type { Goal } from './http-section.js'
 
 const us = (x: number | undefined): string => x === undefined || !Number.isFinite(x) ? '–' : `${Math.round(x)} µs`
@@ -24,6 +24,7 @@ export function missedGoalNotes (r: HttpBenchResult, goals: readonly Goal[]): st
   if (missed('two replicas cost ≤ 15% on writes')) {
     notes.push(`**Replicas on writes.** CPU per write: ${us(cpu('node:write-1'))} with one replica, ${us(cpu('node:write-2'))} with two (${times((cpu('node:write-2') ?? NaN) / (cpu('node:write-1') ?? NaN))}). A write is a \`cas\` on the first replica and then a \`set\` of the same value on the second, and the write waits for its reply: a replica that misses a write must be marked down before anyone reads from it, so a fire-and-forget (\`noreply\`) set would trade an acknowledged write for speed. The second command costs a memcache-client command (a promise, a timer, the reply parser) and its share of a socket write: about 20 to 25 µs here. Tried: writes uncorked once per poll phase (setImmediate) so the writes of many requests share one writev per server: 151 → 125 µs per write with two replicas, side by side in node-quick (0.82–0.85×); then the second replica's sets sent only after the first replica's cas succeeds, so they leave together from its replies: 0.95× in node-quick. The cheaper the rest of a write becomes (logging, HMACs), the larger that fixed cost looks in this ratio.`)
   }
+  notes.push(...proxyGoalNotes(c, goals))
   if (missed('our LB ≥ 0.5× nginx on GET /hello')) {
     const bare = c['proxy:bare-proxy:hello']
     notes.push(`**Our LB vs nginx on /hello.** CPU per proxied request: our LB ${us(cpu('proxy:lb:hello'))}, nginx ${us(cpu('proxy:nginx:hello'))}, HAProxy ${us(cpu('proxy:haproxy:hello'))}${bare === undefined ? '' : `, and a bare http-proxy round robin with nothing else ${us(bare.serverCpuUs)}, which reaches ${times(bare.rps / rps('proxy:nginx:hello'))} of nginx`}. Our LB, with health checks, retries, metrics and header hygiene, now costs about what the bare http-proxy costs (it cost 2.7× that before: stream.pipeline per response, a Readable and a promise per attempt, a child logger, a WeakMap entry and a log line per request; see the commits of services/lb). In its profile the two socket writes per request (the request upstream, the response to the client) are about 41% of its time and Node's HTTP client and agent another 14%; our own code is about 4%. nginx does the same work in C in a sixth of the CPU, so 0.5× is out of reach for a proxy built on Node's http module and http-proxy on these two cores.`)
@@ -41,6 +42,20 @@ export function missedGoalNotes (r: HttpBenchResult, goals: readonly Goal[]): st
   }
   if (missed('a frozen memcached')) {
     notes.push('**Frozen memcached.** A read passes over a replica that has been silent for half its timeout (the store\'s readHedgeFraction), so what a read waits beyond that is the node\'s own queueing under load. A cart write cannot pass over the first replica (it orders concurrent writers): it waits until that server has been silent for its timeout, counted from when it fell silent, so after a read that passed over it the write waits only the rest. What either waits beyond its bound is queueing: see the failover table for the run.')
+  }
+  return notes
+}
+
+/** Issue 14's two proxy goals, when missed: what the figures and the profiles (proxy-bench --profile) say. */
+export function proxyGoalNotes (c: Readonly<Record<string, CaseStats | undefined>>, goals: readonly Goal[]): string[] {
+  const missed = (prefix: string): boolean => goals.some((g) => g.goal.startsWith(prefix) && g.met === false)
+  const cpu = (id: string): number | undefined => c[id]?.serverCpuUs
+  const notes: string[] = []
+  if (missed('our LB at 1 worker')) {
+    notes.push(`**Our LB at 1 worker vs the bare http-proxy.** CPU per request: our LB ${us(cpu('proxy:lb:hello'))}, the bare http-proxy ${us(cpu('proxy:bare-proxy:hello'))}. Both profiles (\`node bench/dist/src/proxy-bench.js --profile\`) are the same shape: the two socket writes per request (\`writeLatin1String\` and \`writev\`: the request to the node, the answer to the client) are 41–51% of the busy time, Node's HTTP client and agent (\`addRequest\`, \`ClientRequest\`, \`socketOnData\`) another 10–13%, http-proxy 3–4%, and our own code (services/lb) about 4%: what the bare proxy does not do, a request id (\`randomUUID\`), the X-Forwarded-* rewrite and hop-by-hop header hygiene, three listeners per request for its error paths, a copy of the raw response head, the balancer's and the history's counters and prom-client's request counter. That is the few µs between them, inside the run-to-run spread on this shared machine: the full run of 2026-11-25 measured our LB at 122 µs and the bare http-proxy at 149 µs (1.25× its throughput). Not tried in this session: dropping any of those features, which are the contract's.`)
+  }
+  if (missed('the best configuration of our LB')) {
+    notes.push(`**Our LB vs @fastify/reply-from.** CPU per request: reply-from ${us(cpu('proxy:reply-from:hello'))}, our LB at 1 worker ${us(cpu('proxy:lb:hello'))}. In the profiles reply-from spends about 37% of its busy time in the two socket writes against 41% for ours, and undici's client (about 15%) stands where Node's http client and agent plus http-proxy (about 17%) stand in ours: the difference is the client library, not our features (about 4%). A second worker only helps where there is a core to run it: here wrk, three Fastify nodes and the proxy share two cores, so 2 workers (${us(cpu('proxy:lb-2w:hello'))} per request over the primary and both workers) gain only what the machine has spare. Moving our forwarder from http-proxy to undici is the change that would close the gap at 1 worker; the user asked for http-proxy. On a host where the LB has cores of its own, the workers scale with them; nginx and HAProxy (deploy/) remain the recipes for the highest throughput.`)
   }
   return notes
 }

@@ -58,7 +58,7 @@ export const HTTP_QUICK: HttpBenchOptions = {
   logins: 50,
   failoverRounds: 3,
   wrkThreads: [1],
-  proxies: ['lb', 'nginx', 'haproxy'],
+  proxies: ['lb', 'lb-2w', 'nginx', 'haproxy', 'bare-proxy', 'reply-from'],
   sweepProxies: ['lb', 'nginx'],
   sweepLevels: [10, 400],
   sizes: [{ label: '4 KB', bytes: 4096, sessions: 1000 }, { label: '64 KB', bytes: 65_536, sessions: 500 }, { label: '512 KB', bytes: 524_288, sessions: 100 }],
@@ -73,7 +73,7 @@ export const HTTP_FULL: HttpBenchOptions = {
   logins: 1000,
   failoverRounds: 5,
   wrkThreads: [1, 2],
-  proxies: ['lb', 'nginx', 'haproxy', 'bare-proxy'],
+  proxies: ['lb', 'lb-2w', 'nginx', 'haproxy', 'bare-proxy', 'reply-from'],
   sweepProxies: ['lb', 'nginx', 'haproxy'],
   sweepLevels: [10, 100, 200, 400],
   sizes: [{ label: '4 KB', bytes: 4096, sessions: 1000 }, { label: '64 KB', bytes: 65_536, sessions: 1000 }, { label: '512 KB', bytes: 524_288, sessions: 250 }],
@@ -172,9 +172,9 @@ function medianOf (values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
-interface Run { load: LoadResult, serverCpuUs: number }
+export interface Run { load: LoadResult, serverCpuUs: number }
 
-function statsOf (c: BenchCase, runs: readonly Run[]): CaseStats {
+export function statsOf (c: BenchCase, runs: readonly Run[]): CaseStats {
   const m = (f: (r: Run) => number): number => medianOf(runs.map(f))
   return {
     id: c.id,
@@ -205,7 +205,7 @@ export async function measureCase (topology: HttpTopology, c: BenchCase): Promis
 
 export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) => void): Promise<HttpBenchResult> {
   // BENCH_KEEP_TMP=1 keeps the temp dir (every process's log) for a post-mortem.
-  const topology = new HttpTopology({ keepTempDir: process.env.BENCH_KEEP_TMP === '1' })
+  const topology = new HttpTopology({ keepTempDir: process.env.BENCH_KEEP_TMP === '1', proxies: [...new Set([...opts.proxies, ...opts.sweepProxies])] })
   let editor: SessionEditor | undefined
   try {
     await topology.start(log)

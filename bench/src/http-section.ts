@@ -12,7 +12,7 @@ export interface Goal {
   met: boolean | undefined
 }
 
-const PROXY_LABEL: Record<string, string> = { lb: 'our LB', nginx: 'nginx', haproxy: 'HAProxy', 'bare-proxy': 'bare http-proxy' }
+export const PROXY_LABEL: Record<string, string> = { lb: 'our LB', 'lb-2w': 'our LB, 2 workers', nginx: 'nginx', haproxy: 'HAProxy', 'bare-proxy': 'bare http-proxy', 'reply-from': '@fastify/reply-from' }
 
 const n0 = (x: number): string => Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–'
 const n1 = (x: number): string => Number.isFinite(x) ? x.toFixed(1) : '–'
@@ -52,6 +52,7 @@ export function httpGoals (r: HttpBenchResult): Goal[] {
   ratioGoal('our LB ≥ 0.5× nginx on GET /hello over 3 nodes', 'proxy:lb:hello', 'proxy:nginx:hello', 0.5,
     c['proxy:bare-proxy:hello'] === undefined ? '' : `; the bare http-proxy reference: ${r2(rps('proxy:bare-proxy:hello') / rps('proxy:nginx:hello'))}`)
   ratioGoal('our LB ≥ 0.8× nginx on GET /api/session over 3 nodes', 'proxy:lb:web', 'proxy:nginx:web', 0.8, '')
+  goals.push(...proxyGoals(c))
   ratioGoal(`a 4 KB session ≥ 0.8× a 200 B one (GET /api/session, one node, ${r.options.sizeConnections} connections)`, 'size:4 KB', 'size:200 B', 0.8, '')
 
   const f = r.failover
@@ -65,6 +66,31 @@ export function httpGoals (r: HttpBenchResult): Goal[] {
     met: afterP99 <= 1.5 * normalP99
   })
   return goals
+}
+
+/**
+ * Issue 14's goals, on GET /hello over 3 nodes: our LB at 1 worker costs no
+ * more than a bare http-proxy, and the best of our LB's configurations (1 or
+ * 2 workers) keeps up with @fastify/reply-from.
+ */
+export function proxyGoals (c: Readonly<Record<string, CaseStats | undefined>>): Goal[] {
+  const rps = (id: string): number => c[id]?.rps ?? NaN
+  const cpu = (id: string): number => c[id]?.serverCpuUs ?? NaN
+  const one = rps('proxy:lb:hello') / rps('proxy:bare-proxy:hello')
+  const bestId = rps('proxy:lb-2w:hello') > rps('proxy:lb:hello') ? 'proxy:lb-2w:hello' : 'proxy:lb:hello'
+  const best = rps(bestId) / rps('proxy:reply-from:hello')
+  return [
+    {
+      goal: 'our LB at 1 worker ≥ 1.0× the bare http-proxy (GET /hello over 3 nodes)',
+      measured: `${r2(one)} (${n0(rps('proxy:lb:hello'))} vs ${n0(rps('proxy:bare-proxy:hello'))} req/s; CPU per request ${n0(cpu('proxy:lb:hello'))} vs ${n0(cpu('proxy:bare-proxy:hello'))} µs)`,
+      met: Number.isFinite(one) ? one >= 1 : undefined
+    },
+    {
+      goal: 'the best configuration of our LB ≥ @fastify/reply-from (GET /hello over 3 nodes)',
+      measured: `${r2(best)}: ${bestId === 'proxy:lb-2w:hello' ? '2 workers' : '1 worker'}, ${n0(rps(bestId))} vs ${n0(rps('proxy:reply-from:hello'))} req/s (1 worker ${n0(rps('proxy:lb:hello'))}, 2 workers ${n0(rps('proxy:lb-2w:hello'))}); CPU per request ${n0(cpu(bestId))} vs ${n0(cpu('proxy:reply-from:hello'))} µs`,
+      met: Number.isFinite(best) ? best >= 1 : undefined
+    }
+  ]
 }
 
 function failoverRows (name: string, runs: readonly LoadResult[]): string {
@@ -110,7 +136,7 @@ export function httpSection (r: HttpBenchResult, goals: readonly Goal[], notes: 
     '',
     `Each case ran ${o.rounds} times for ${o.durationS} s, interleaved (every case once, then again), and each figure is the median of its runs. ${o.connections} connections unless stated. Load: wrk, 1 thread, rotating over ${o.sessions.toLocaleString('en-US')} distinct signed-in sessions (${r.logins.toLocaleString('en-US')} logged in through \`POST /api/login\` in ${n0(r.loginMs)} ms, the rest copies of them written through the store with fresh ids and signed cookies). Writes are \`POST /api/cart\` on another ${o.sessions.toLocaleString('en-US')} sessions whose carts are emptied before each run. "Server CPU" is the CPU time (user + system, from /proc) that the process under test used per request: the steadier figure on a noisy machine.`,
     '',
-    'Topology, all on loopback, every process started and stopped by the benchmark: memcached-a and -b; web-1..3 with both servers (2 replicas) and web-solo with memcached-a only (1 replica); three bare Fastify `/hello` servers (the web node has no `/hello` route, so the baseline is our own minimal Fastify server, `bench/src/hello-server.ts`; the web node\'s no-session route `/healthz` is reported beside it); our LB twice (over the hello servers, over web-1..3); nginx and HAProxy (`bench/configs/`, one worker/thread, round robin, keep-alive to the nodes: `keepalive 64` / `http-reuse always`, the same X-Forwarded-* and X-Request-Id headers our LB sets)' + (proxies.includes('bare-proxy') ? '; a bare http-proxy round robin (`bench/src/bare-proxy.ts`) as a reference for what any Node http-proxy LB costs here.' : '.'),
+    'Topology, all on loopback, every process started and stopped by the benchmark: memcached-a and -b; web-1..3 with both servers (2 replicas) and web-solo with memcached-a only (1 replica); three bare Fastify `/hello` servers (the web node has no `/hello` route, so the baseline is our own minimal Fastify server, `bench/src/hello-server.ts`; the web node\'s no-session route `/healthz` is reported beside it); our LB twice (over the hello servers, over web-1..3); nginx and HAProxy (`bench/configs/`, one worker/thread, round robin, keep-alive to the nodes: `keepalive 64` / `http-reuse always`, the same X-Forwarded-* and X-Request-Id headers our LB sets)' + (proxies.includes('bare-proxy') ? '; a bare http-proxy round robin (`bench/src/bare-proxy.ts`) as a reference for what any Node http-proxy LB costs here' : '') + (proxies.includes('lb-2w') ? '; our LB again with `LB_WORKERS=2` (a primary and two node:cluster workers, CPU counted over all three)' : '') + (proxies.includes('reply-from') ? '; Fastify with @fastify/reply-from over undici (`bench/src/reply-from-proxy.ts`), the Node peer.' : '.'),
     '',
     '### Goals of issue 6',
     '',

@@ -5,8 +5,10 @@
 //   web-1..3                          web nodes, sessions on both servers (2 replicas)
 //   web-solo                          a web node with memcached-a only (1 replica)
 //   lb-hello, lb-web                  our LB (services/lb) over hello-1..3 / web-1..3
+//   lb-2w-hello, lb-2w-web            the same with LB_WORKERS=2 (a primary and two workers each)
 //   nginx, haproxy                    the peers, each with one port per group
 //   bare-proxy                        a bare http-proxy round robin (a reference)
+//   reply-from                        Fastify + @fastify/reply-from (undici), the Node peer
 //
 // Everything is started by start() and stopped by stop(), by PID.
 import { randomBytes } from 'node:crypto'
@@ -20,17 +22,18 @@ const WEB_MAIN = `${ROOT_DIR}services/web/dist/src/main.js`
 const LB_MAIN = `${ROOT_DIR}services/lb/dist/src/main.js`
 const HELLO_MAIN = fileURLToPath(new URL('hello-server.js', import.meta.url))
 const BARE_PROXY_MAIN = fileURLToPath(new URL('bare-proxy.js', import.meta.url))
+const REPLY_FROM_MAIN = fileURLToPath(new URL('reply-from-proxy.js', import.meta.url))
 
 /** What the contract's example says: 1 s timeout, 15 s retry interval. */
 export const SESSION_TIMEOUT_S = 1
 export const SESSION_RETRY_INTERVAL_S = 15
 
-export type ProxyName = 'lb' | 'nginx' | 'haproxy' | 'bare-proxy'
-export const PROXIES: readonly ProxyName[] = ['lb', 'nginx', 'haproxy', 'bare-proxy']
+export type ProxyName = 'lb' | 'lb-2w' | 'nginx' | 'haproxy' | 'bare-proxy' | 'reply-from'
+export const PROXIES: readonly ProxyName[] = ['lb', 'lb-2w', 'nginx', 'haproxy', 'bare-proxy', 'reply-from']
 
-/** The processes that do a proxy's work, for CPU accounting. */
+/** The processes that do a proxy's work, for CPU accounting (a process's children count: nginx's and our LB's workers). */
 export function proxyProcess (proxy: ProxyName, group: 'hello' | 'web'): string {
-  return proxy === 'lb' ? `lb-${group}` : proxy
+  return proxy === 'lb' || proxy === 'lb-2w' ? `${proxy}-${group}` : proxy
 }
 
 export interface Endpoint {
@@ -41,6 +44,10 @@ export interface Endpoint {
 export interface TopologyOptions {
   /** Extra node flags per process name, e.g. --cpu-prof for a profile run. */
   nodeArgs?: (name: string) => string[]
+  /** Proxies to start. Default: our LB at 1 worker, nginx, HAProxy and the bare http-proxy. */
+  proxies?: readonly ProxyName[]
+  /** Start no memcached, web nodes or web-solo: the /hello group only (the proxy comparison). */
+  helloOnly?: boolean
   /** memcached -m; the 512 KB sessions need room. */
   memcachedMemoryMb?: number
   keepTempDir?: boolean
@@ -74,12 +81,16 @@ export class HttpTopology {
   async start (log: (line: string) => void): Promise<void> {
     const p = this.processes
     const nodeArgs = this.options.nodeArgs ?? (() => [])
+    const helloOnly = this.options.helloOnly ?? false
+    const wanted = new Set<ProxyName>(this.options.proxies ?? ['lb', 'nginx', 'haproxy', 'bare-proxy'])
     const asUser = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
-    for (const name of ['memcached-a', 'memcached-b']) {
-      const port = await freePort()
-      p.start({ name, tier: 0, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(this.options.memcachedMemoryMb ?? 2048), '-c', '4096', ...asUser] })
-      this.memcached.push({ name, url: `127.0.0.1:${port}` })
-      await p.waitForMemcached(name, port)
+    if (!helloOnly) {
+      for (const name of ['memcached-a', 'memcached-b']) {
+        const port = await freePort()
+        p.start({ name, tier: 0, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(this.options.memcachedMemoryMb ?? 2048), '-c', '4096', ...asUser] })
+        this.memcached.push({ name, url: `127.0.0.1:${port}` })
+        await p.waitForMemcached(name, port)
+      }
     }
 
     for (let i = 1; i <= 3; i++) {
@@ -89,39 +100,58 @@ export class HttpTopology {
       this.hello.push({ name, url: `http://127.0.0.1:${port}` })
     }
 
-    for (let i = 1; i <= 3; i++) this.web.push(await this.startWeb(`web-${i}`, this.memcachedAddresses))
-    this.webSolo = await this.startWeb('web-solo', this.memcachedAddresses.slice(0, 1))
-    for (const e of [...this.hello, ...this.web, this.webSolo]) await p.waitForHttp(e.name, `${e.url}/healthz`)
-    log(`hello servers, web nodes and web-solo are up (logs in ${p.dir}/logs)`)
+    if (!helloOnly) {
+      for (let i = 1; i <= 3; i++) this.web.push(await this.startWeb(`web-${i}`, this.memcachedAddresses))
+      this.webSolo = await this.startWeb('web-solo', this.memcachedAddresses.slice(0, 1))
+    }
+    for (const e of [...this.hello, ...this.web, ...(helloOnly ? [] : [this.webSolo])]) await p.waitForHttp(e.name, `${e.url}/healthz`)
+    log(helloOnly ? 'hello servers are up' : `hello servers, web nodes and web-solo are up (logs in ${p.dir}/logs)`)
 
-    const lbPorts = { hello: await this.startLb('lb-hello', this.hello), web: await this.startLb('lb-web', this.web) }
-    this.proxies.set('lb', { hello: `http://127.0.0.1:${lbPorts.hello}`, web: `http://127.0.0.1:${lbPorts.web}` })
+    // With helloOnly every proxy's "web" port fronts the hello servers too (unused).
+    const webGroup = helloOnly ? this.hello : this.web
+    const url = (port: number): string => `http://127.0.0.1:${port}`
+    if (wanted.has('lb')) {
+      const ports = { hello: await this.startLb('lb-hello', this.hello), web: await this.startLb('lb-web', webGroup) }
+      this.proxies.set('lb', { hello: url(ports.hello), web: url(ports.web) })
+    }
+    if (wanted.has('lb-2w')) {
+      const env = { LB_WORKERS: '2' }
+      const ports = { hello: await this.startLb('lb-2w-hello', this.hello, env), web: await this.startLb('lb-2w-web', webGroup, env) }
+      this.proxies.set('lb-2w', { hello: url(ports.hello), web: url(ports.web) })
+    }
 
-    const backends = { hello: this.hello.map((e) => e.url.slice('http://'.length)), web: this.web.map((e) => e.url.slice('http://'.length)) }
-    const nginxPorts = { hello: await freePort(), web: await freePort() }
-    startNginx(p, nginxPorts, backends)
-    this.proxies.set('nginx', { hello: `http://127.0.0.1:${nginxPorts.hello}`, web: `http://127.0.0.1:${nginxPorts.web}` })
-    const haproxyPorts = { hello: await freePort(), web: await freePort() }
-    startHaproxy(p, haproxyPorts, backends)
-    this.proxies.set('haproxy', { hello: `http://127.0.0.1:${haproxyPorts.hello}`, web: `http://127.0.0.1:${haproxyPorts.web}` })
-    const barePorts = { hello: await freePort(), web: await freePort() }
-    p.start({
-      name: 'bare-proxy',
-      tier: 2,
-      command: process.execPath,
-      args: [...nodeArgs('bare-proxy'), BARE_PROXY_MAIN],
-      env: {
-        HELLO_PORT: String(barePorts.hello),
-        WEB_PORT: String(barePorts.web),
-        HELLO_TARGETS: this.hello.map((e) => e.url).join(','),
-        WEB_TARGETS: this.web.map((e) => e.url).join(',')
-      }
-    })
-    this.proxies.set('bare-proxy', { hello: `http://127.0.0.1:${barePorts.hello}`, web: `http://127.0.0.1:${barePorts.web}` })
+    const backends = { hello: this.hello.map((e) => e.url.slice('http://'.length)), web: webGroup.map((e) => e.url.slice('http://'.length)) }
+    if (wanted.has('nginx')) {
+      const ports = { hello: await freePort(), web: await freePort() }
+      startNginx(p, ports, backends)
+      this.proxies.set('nginx', { hello: url(ports.hello), web: url(ports.web) })
+    }
+    if (wanted.has('haproxy')) {
+      const ports = { hello: await freePort(), web: await freePort() }
+      startHaproxy(p, ports, backends)
+      this.proxies.set('haproxy', { hello: url(ports.hello), web: url(ports.web) })
+    }
+    for (const [proxy, main] of [['bare-proxy', BARE_PROXY_MAIN], ['reply-from', REPLY_FROM_MAIN]] as const) {
+      if (!wanted.has(proxy)) continue
+      const ports = { hello: await freePort(), web: await freePort() }
+      p.start({
+        name: proxy,
+        tier: 2,
+        command: process.execPath,
+        args: [...nodeArgs(proxy), main],
+        env: {
+          HELLO_PORT: String(ports.hello),
+          WEB_PORT: String(ports.web),
+          HELLO_TARGETS: this.hello.map((e) => e.url).join(','),
+          WEB_TARGETS: webGroup.map((e) => e.url).join(',')
+        }
+      })
+      this.proxies.set(proxy, { hello: url(ports.hello), web: url(ports.web) })
+    }
 
     // Ready when each proxy has sent a request to every node of both groups.
     for (const [proxy, urls] of this.proxies) {
-      for (const [group, members] of [['hello', this.hello], ['web', this.web]] as const) {
+      for (const [group, members] of [['hello', this.hello], ['web', webGroup]] as const) {
         const name = proxyProcess(proxy, group)
         const seen = new Set<string>()
         await p.waitFor(name, `every ${group} node behind ${proxy}`, async () => {
@@ -131,7 +161,7 @@ export class HttpTopology {
         }, 30_000)
       }
     }
-    log('our LB, nginx, HAProxy and the bare http-proxy have every node in rotation')
+    log(`${[...this.proxies.keys()].join(', ')} have every node in rotation`)
   }
 
   /** Starts a web node (not waiting for it); `env` adds to or overrides the defaults. */
