@@ -52,7 +52,9 @@ export function renderStatus (report: StatusReport): StatusView {
   const upstreams = report.upstreams
   const inRotation = upstreams.filter((u) => u.inRotation).length
   const totals = card('in rotation', `${inRotation} / ${upstreams.length}`) + card('requests', t.requests) + card('in flight', t.inFlight) +
-    card('retries', t.retries) + card('LB errors', t.lbErrors) + card('no healthy backend', t.noHealthyBackend) + card('uptime', `${report.uptimeSeconds} s`)
+    card('retries', t.retries) + card('LB errors', t.lbErrors) + card('no healthy backend', t.noHealthyBackend) + card('uptime', `${report.uptimeSeconds} s`) +
+    // With LB_WORKERS > 1 every figure above is the sum of the workers'; say how many.
+    (report.workers !== undefined && report.workers.some((w) => w.id !== 0) ? card('workers', report.workers.length) : '')
 
   const rows = upstreams.map((u) => {
     const check = u.lastCheck === null ? '&ndash;' : `${esc(u.lastCheck.result)}, ${ago(u.lastCheck.at)}`

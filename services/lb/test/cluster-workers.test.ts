@@ -48,6 +48,10 @@ void test('with 2 workers: round robin over the nodes, and status.json and /metr
   assert.deepEqual(report.upstreams.map((u) => u.requests), counts, 'per node, the attempts of both workers')
   await eventually(async () => (await status(lb.adminUrl)).upstreams.every((u, i) => u.history.requestsPerSecond.reduce((a, b) => a + b, 0) > 0 || counts[i] === 0), 'the history to hold the requests')
 
+  const page = (await request(`${lb.adminUrl}/status`)).body
+  assert.match(page, /<div class="card"><b>12<\/b><span>requests<\/span><\/div>/, 'the status page shows the whole LB')
+  assert.match(page, /<div class="card"><b>2<\/b><span>workers<\/span><\/div>/)
+
   const metrics = (await request(`${lb.adminUrl}/metrics`)).body
   const served = [...metrics.matchAll(/^lb_requests_total\{upstream="(web-\d)",status="200"\} (\d+)$/gm)]
   assert.equal(served.reduce((sum, m) => sum + Number(m[2]), 0), 12, metrics)
