@@ -74,37 +74,46 @@ export function extendEvery (cookie: ExpiryCookie | undefined, settings: ExpiryS
  * such a session is a miss from the start.
  */
 export function storedExpiry (cookie: ExpiryCookie | undefined, created: number, now: number, settings: ExpirySettings): number {
-  const requested = requestedExpiry(cookie, now, settings)
-  const margin = requested > now ? extendEvery(cookie, settings) : 0
-  return Math.min(requested + margin, created + settings.absoluteTimeoutMs)
+  return planWrite(cookie, undefined, created, now, settings).e
+}
+
+/** What an item recorded: the cookie's expiry as written, the end with its margin, and the maxAge it was written with. */
+export interface RecordedExpiry {
+  readonly expires: number | undefined
+  readonly e: number | undefined
+  readonly maxAge: unknown
 }
 
 /**
- * The end to record for a write, given what the item recorded before
- * (`previous`: the end, and the maxAge it was set with):
- * - a save that hands back an end no later than the recorded one (the one a
- *   read reported, margin included) keeps it: the margin is added once, not
- *   at every save;
- * - every write records a distinct end (one ms later at the least), so the
- *   end a read reports names the revision that read saw.
+ * A write's two numbers: `expires`, the cookie's expiry as stored and
+ * reported, and `e`, the end the item is kept to (`expires` plus the margin
+ * of a rolling session).
+ *
+ * A save that hands back an expiry no later than the recorded one (the one a
+ * read reported) is recorded one ms after it: every write records a distinct
+ * expiry, so the expiry a read reports names the revision that read saw.
  */
-export function nextExpiry (
-  cookie: ExpiryCookie | undefined,
-  previous: { readonly e: number | undefined, readonly maxAge: unknown } | undefined,
-  created: number,
-  now: number,
-  settings: ExpirySettings
-): number {
+export function planWrite (cookie: ExpiryCookie | undefined, previous: RecordedExpiry | undefined, created: number, now: number, settings: ExpirySettings): { expires: number, e: number } {
   const requested = requestedExpiry(cookie, now, settings)
   const cap = created + settings.absoluteTimeoutMs
-  if (requested <= now) return Math.min(requested, cap)
-  let next = storedExpiry(cookie, created, now, settings)
-  const prev = previous?.e
-  if (prev !== undefined) {
-    if (isRolling(cookie) && previous?.maxAge === cookie?.originalMaxAge && requested <= prev) next = prev
-    if (next === prev) next = prev + 1
-  }
-  return Math.min(next, cap)
+  if (requested <= now) return { expires: Math.min(requested, cap), e: Math.min(requested, cap) }
+  let expires = requested
+  if (previous?.expires !== undefined && previous.maxAge === cookie?.originalMaxAge && requested <= previous.expires) expires = previous.expires + 1
+  const e = expires + (isRolling(cookie) ? extendEvery(cookie, settings) : 0)
+  return { expires: Math.min(expires, cap), e: Math.min(e, cap) }
+}
+
+/**
+ * The expiry a read reports: the one written, or a later one a skipped save
+ * on this node asked for (`pending`). One that has passed while the session
+ * still lives in its margin (saves elsewhere were skipped) is reported as the
+ * end of the margin, so no framework logs out a live session.
+ */
+export function reportedExpiry (written: number | undefined, pending: number | undefined, e: number | undefined, now: number): number | undefined {
+  const base = written === undefined ? pending : pending === undefined ? written : Math.max(written, pending)
+  if (base === undefined) return e
+  if (e !== undefined && base <= now && now < e) return e
+  return base
 }
 
 /**

@@ -37,9 +37,12 @@ let found: ExpressSessionModule | undefined
 export function expressSessionModule (): ExpressSessionModule {
   if (found !== undefined) return found
   const ownRequire = createRequire(import.meta.url)
-  for (const [file, mod] of Object.entries(ownRequire.cache)) {
-    if (/[\\/]express-session[\\/]index\.js$/.test(file) && isExpressSession(mod?.exports)) {
-      found = mod.exports
+  // the loaded module whose exports are express-session's: the middleware with
+  // Session, Cookie and Store on it (looked up once, then kept)
+  for (const mod of Object.values(ownRequire.cache)) {
+    const exports: unknown = mod?.exports
+    if (isExpressSession(exports) && typeof (exports as unknown as { Store?: unknown }).Store === 'function') {
+      found = exports
       return found
     }
   }
@@ -65,8 +68,11 @@ export function expressSessionModule (): ExpressSessionModule {
 export function createExpressSession (req: Record<string, unknown>, data: Record<string | symbol, unknown>): Record<string, unknown> {
   const { Session, Cookie } = expressSessionModule()
   const revision = data[REVISION]
-  const raw = (data.cookie !== null && typeof data.cookie === 'object' ? data.cookie : {}) as Record<string, unknown>
-  const { expires, originalMaxAge } = raw
+  // as express-session's own Store does: data without a cookie is an error
+  // (a TypeError here), which express-session passes to next()
+  const raw = data.cookie as Record<string, unknown>
+  const expires = raw.expires
+  const originalMaxAge = raw.originalMaxAge
   const cookie = new Cookie(raw)
   if (typeof expires === 'string') cookie.expires = new Date(expires)
   cookie.originalMaxAge = originalMaxAge
@@ -84,7 +90,9 @@ export function createExpressSession (req: Record<string, unknown>, data: Record
  */
 export function settle<T> (work: Promise<T>, callback: StoreCallback<T> | undefined, onError: (err: Error) => void): void {
   if (typeof callback === 'function') {
-    work.then((value) => { callback(null, value) }, (err: Error) => { callback(err) })
+    // outside the promise chain: a callback that throws (an assertion, a bug
+    // in the app) throws as it would from any store, not into a rejection
+    work.then((value) => { process.nextTick(callback, null, value) }, (err: Error) => { process.nextTick(callback, err) })
   } else {
     work.catch(onError)
   }

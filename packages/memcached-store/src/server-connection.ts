@@ -112,7 +112,7 @@ export class ServerConnection {
       // memcache-client connects with tls.connect({ host, port, ...tls }) when given this
       ...(server.tls === undefined ? {} : { tls: { ...server.tls } })
     })
-    if (server.auth !== undefined) authenticateEachConnection(this.client, server.auth)
+    wrapSend(this.client, server.auth)
   }
 
   get id (): string {
@@ -163,12 +163,15 @@ export class ServerConnection {
         if (busyHere && now - startedAt < timeoutMs * MAX_LAG_GRACE) {
           dueAt = now + timeoutMs
           timer = setTimeout(onTimer, timeoutMs)
+          timer.unref()
           return
         }
         // Timers run before I/O in a loop turn: let a reply that has arrived be read first.
         setImmediate(fail)
       }
+      // unref'd: an app's own call keeps the process alive (keep-alive.ts), background work does not
       let timer = setTimeout(onTimer, Math.max(0, dueAt - startedAt))
+      timer.unref()
       let pending: Promise<T>
       try {
         pending = op()
@@ -342,7 +345,8 @@ interface ClientInternals {
 }
 
 /**
- * memcached's ASCII authentication: the first command on every connection is
+ * Every command passes here, on its connection. With credentials, memcached's
+ * ASCII authentication: the first command on every connection is
  * a `set` whose data is "username password". memcache-client knows nothing of
  * it, so its per-connection send is wrapped: the first command on a new
  * connection goes out behind the auth `set` on the same socket (pipelined,
@@ -352,12 +356,23 @@ interface ClientInternals {
  * next command: after the server's retry interval, since a failure marks the
  * server down, never in a tight loop.
  */
-function authenticateEachConnection (client: MemcacheClient, auth: AuthSettings): void {
+function wrapSend (client: MemcacheClient, auth: AuthSettings | undefined): void {
   const internals = client as unknown as ClientInternals
   const send = internals._send.bind(client)
   const handshakes = new WeakMap<object, Promise<unknown>>()
-  const command = authCommand(auth)
+  const command = auth === undefined ? '' : authCommand(auth)
   internals._send = (conn, data, options) => {
+    // An idle connection does not keep the process alive (an app that closes
+    // its server without closing the store still exits); a command in flight
+    // does, through its timer in run().
+    const c = conn as { socket?: Socket, _checkCmdTimer?: NodeJS.Timeout }
+    c.socket?.unref()
+    const unrefCheck = <T>(sent: T): T => {
+      // memcache-client's own (backstop) command timer
+      c._checkCmdTimer?.unref?.()
+      return sent
+    }
+    if (auth === undefined) return unrefCheck(send(conn, data, options))
     let handshake = handshakes.get(conn)
     if (handshake === undefined) {
       handshake = send(conn, command, {}).then((reply) => {
@@ -369,7 +384,7 @@ function authenticateEachConnection (client: MemcacheClient, auth: AuthSettings)
       handshake.catch(() => {})
       handshakes.set(conn, handshake)
     }
-    const reply = send(conn, data, options)
+    const reply = unrefCheck(send(conn, data, options))
     return handshake.then(() => reply, (err: Error) => {
       reply.catch(() => {})
       throw err

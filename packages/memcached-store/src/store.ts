@@ -5,7 +5,8 @@ import { decodeJson, encodeJson } from './codec.js'
 import { EnvelopeCodec, isNewer, TOMBSTONE_VERSION, type Decoded, type Envelope } from './envelope.js'
 import { StoreError, storeError } from './errors.js'
 import { createExpressSession, REVISION, settle, type StoreCallback } from './express-session-api.js'
-import { expiresOf, hasExpired, nextExpiry, saveIsDue, ttlSeconds, type ExpirySettings } from './expiry.js'
+import { holdCalls, KeepAlive } from './keep-alive.js'
+import { expiresOf, hasExpired, maxAgeOf, planWrite, reportedExpiry, requestedExpiry, saveIsDue, ttlSeconds, type ExpirySettings } from './expiry.js'
 import { KeySpace } from './keys.js'
 import { mergeSessions } from './merge.js'
 import { MAX_RELATIVE_TTL_S, requiredAcks, resolveOptions, type MemcachedStoreOptions, type ResolvedOptions } from './options.js'
@@ -73,6 +74,8 @@ interface Known {
   user: unknown
   /** the end recorded in the item (see expiry.ts); undefined in values written before it was recorded */
   e?: number | undefined
+  /** the cookie's expiry as the item recorded it */
+  r?: number | undefined
 }
 
 /** What one replica holds as far as a write knows: its copy and cas token (none: a miss), or the failure reading it. */
@@ -114,6 +117,11 @@ export class MemcachedStore extends EventEmitter {
    * save (as cookie.originalExpires), and the revision is found by it.
    */
   private readonly revisionTokens = new BoundedMap<string, string>(TOKENS_KEPT)
+  /**
+   * key → the latest cookie expiry a skipped save asked for, and the revision
+   * it was asked for: reported by reads of that revision here (see expiry.ts).
+   */
+  private readonly pendingExpiry = new BoundedMap<string, { v: number, at: number }>(TOUCHES_KEPT)
   private readonly refilling = new Set<string>()
   private readonly probing = new Set<string>()
   private readonly counts = newCounters()
@@ -136,7 +144,11 @@ export class MemcachedStore extends EventEmitter {
     this.skipTicks = new TickClock(watchMs)
     this.skipWatcher = setInterval(() => { this.watchSkips() }, watchMs)
     this.skipWatcher.unref()
+    holdCalls(this, this.keeper, ['getSession', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek'])
   }
+
+  /** Keeps the process alive while an app's call is in flight, and only then (see keep-alive.ts). */
+  private readonly keeper = new KeepAlive()
 
   // ── the callback contract of @fastify/session and express-session ─────
   //
@@ -245,16 +257,21 @@ export class MemcachedStore extends EventEmitter {
       dataText: found.decoded.dataText,
       maxAge: env.k?.originalMaxAge,
       user: env.d[userField],
-      e: recordedExpiry
+      e: recordedExpiry,
+      r: expiresOf(env.k)
     })
     // env was decoded for this call alone, so its data becomes the session as is
     const session: SessionData = env.d
     Object.defineProperty(session, REVISION, { value: revision, enumerable: false, writable: true, configurable: true })
     if (env.k !== undefined) {
       if (recordedExpiry !== undefined) {
-        // the end the store keeps the session to, margin included (see expiry.ts):
-        // @fastify/session logs out a session whose reported expiry has passed
-        env.k.expires = new Date(recordedExpiry).toISOString()
+        // the expiry the cookie asked for (or, while only the margin keeps the
+        // session, the margin's end: @fastify/session logs out a session whose
+        // reported expiry has passed); see expiry.ts
+        const pending = this.pendingExpiry.get(key)
+        const written = expiresOf(env.k)
+        const reported = reportedExpiry(written, pending?.v === env.v ? pending.at : undefined, recordedExpiry, now)
+        if (reported !== undefined && written !== undefined) env.k.expires = new Date(reported).toISOString()
       } else {
         // written before the end was recorded: memcached's TTL is the idle timeout
         const maxAge = env.k.originalMaxAge
@@ -325,6 +342,10 @@ export class MemcachedStore extends EventEmitter {
     const unchanged = known !== undefined && known.dataText === dataText && known.maxAge === cookie?.originalMaxAge
     if (unchanged && !saveIsDue(cookie, known.e, now, this.expirySettings)) {
       this.counts.skippedWrites++
+      // not written, but reported by the next read of this revision here
+      const asked = requestedExpiry(cookie, now, this.expirySettings)
+      const pending = this.pendingExpiry.get(key)
+      if (pending?.v !== known.v || pending.at < asked) this.pendingExpiry.set(key, { v: known.v, at: asked })
       return
     }
     const revNumber = rev === undefined ? 0 : Number(rev) || 0
@@ -352,16 +373,25 @@ export class MemcachedStore extends EventEmitter {
         this.counts.conflicts++
         this.emit('conflict', { key })
       }
-      const recorded = [known?.e, current?.e].filter((x): x is number => typeof x === 'number')
-      const e = nextExpiry(cookie, { e: recorded.length === 0 ? undefined : Math.max(...recorded), maxAge: known?.maxAge ?? current?.k?.originalMaxAge }, created, now, this.expirySettings)
-      const env: Envelope = { v: Math.max(current?.v ?? 0, baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now, e), d: merged, e }
-      if (cookie !== undefined) env.k = cookie
+      const latest = (...xs: Array<number | undefined>): number | undefined => {
+        const defined = xs.filter((x): x is number => typeof x === 'number')
+        return defined.length === 0 ? undefined : Math.max(...defined)
+      }
+      const plan = planWrite(cookie, {
+        expires: latest(known?.r, expiresOf(current?.k)),
+        e: latest(known?.e, current?.e),
+        maxAge: known?.maxAge ?? current?.k?.originalMaxAge
+      }, created, now, this.expirySettings)
+      const env: Envelope = { v: Math.max(current?.v ?? 0, baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now, plan.e), d: merged, e: plan.e }
+      // a browser-session cookie (neither maxAge nor expires) keeps no expiry: the store's end (e) is its own
+      if (cookie !== undefined) env.k = maxAgeOf(cookie) === undefined && expiresOf(cookie) === undefined ? cookie : { ...cookie, expires: new Date(plan.expires).toISOString() }
       return { env, dataText: text }
     })
     if (destroyed && !touchOnly) {
       throw storeError('STK_ERR_SESSION_DESTROYED', `session ${sessionId.slice(0, 8)}… was destroyed; save it under a new id (regenerate)`)
     }
     if (written === undefined) return
+    this.pendingExpiry.delete(key)
     if (unchanged) this.counts.touches++
     this.bases.delete(`${sessionId}:${rev}`)
     const user = written.d?.[userField]
@@ -411,7 +441,9 @@ export class MemcachedStore extends EventEmitter {
         if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs || hasExpired(env.e, now)) return
         const session: SessionData = env.d
         if (env.k !== undefined) {
-          if (env.e !== undefined) env.k.expires = new Date(env.e).toISOString()
+          const written = expiresOf(env.k)
+          const reported = reportedExpiry(written, undefined, env.e, now)
+          if (reported !== undefined && written !== undefined) env.k.expires = new Date(reported).toISOString()
           session.cookie = env.k
         }
         out[id] = session
@@ -543,6 +575,7 @@ export class MemcachedStore extends EventEmitter {
     if (this.closed) return
     this.closed = true
     clearInterval(this.prober)
+    this.keeper.close()
     clearInterval(this.skipWatcher)
     for (const conn of this.conns) conn.close()
   }

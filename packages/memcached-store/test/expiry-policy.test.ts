@@ -1,7 +1,7 @@
 // The expiry rules on their own, with a made-up clock.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { extendEvery, hasExpired, isRolling, nextExpiry, requestedExpiry, saveIsDue, storedExpiry, ttlSeconds } from '../src/expiry.js'
+import { extendEvery, hasExpired, isRolling, planWrite, reportedExpiry, requestedExpiry, saveIsDue, storedExpiry, ttlSeconds } from '../src/expiry.js'
 
 const settings = { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 12 * 3600_000, touchAfterMs: 180_000 }
 const forever = { ...settings, absoluteTimeoutMs: 1e15 }
@@ -43,7 +43,7 @@ test('requests within maxAge of each other never find the session expired, whate
       now += Math.floor(gaps[i % gaps.length]!)
       assert.equal(hasExpired(recorded, now), false, `maxAge ${maxAge}: expired at request ${i}`)
       if (saveIsDue(cookieAt(now), recorded, now, forever)) {
-        recorded = nextExpiry(cookieAt(now), { e: recorded, maxAge }, T0, now, forever)
+        recorded = planWrite(cookieAt(now), { expires: undefined, e: recorded, maxAge }, T0, now, forever).e
         writes++
       }
       // never beyond the cookie's end by more than the interval
@@ -88,13 +88,19 @@ test('the memcached TTL covers the recorded end, in whole seconds plus one', () 
   assert.equal(ttlSeconds(T0 + 90 * 24 * 3600_000, T0, 2_592_000), 2_592_000)
 })
 
-test('handing back the end a read reported adds no margin again, and each write records a distinct end', () => {
-  const first = storedExpiry({ originalMaxAge: 10_000 }, T0, T0, settings)
-  assert.equal(first, T0 + 11_000)
-  const handedBack = { originalMaxAge: 10_000, expires: new Date(first) }
-  const second = nextExpiry(handedBack, { e: first, maxAge: 10_000 }, T0, T0 + 50, settings)
-  assert.equal(second, first + 1)
+test('handing back the expiry a read reported records it one ms later, margin once; each write a distinct expiry', () => {
+  const first = planWrite({ originalMaxAge: 10_000 }, undefined, T0, T0, settings)
+  assert.deepEqual(first, { expires: T0 + 10_000, e: T0 + 11_000 })
+  const handedBack = { originalMaxAge: 10_000, expires: new Date(first.expires) }
+  assert.deepEqual(planWrite(handedBack, { expires: first.expires, e: first.e, maxAge: 10_000 }, T0, T0 + 50, settings), { expires: T0 + 10_001, e: T0 + 11_001 })
   const fixed = { originalMaxAge: null, expires: new Date(T0 + 5000) }
-  assert.equal(nextExpiry(fixed, { e: T0 + 5000, maxAge: null }, T0, T0 + 10, settings), T0 + 5001)
-  assert.equal(nextExpiry(fixed, undefined, T0, T0 + 10, settings), T0 + 5000)
+  assert.deepEqual(planWrite(fixed, { expires: T0 + 5000, e: T0 + 5000, maxAge: null }, T0, T0 + 10, settings), { expires: T0 + 5001, e: T0 + 5001 })
+  assert.deepEqual(planWrite(fixed, undefined, T0, T0 + 10, settings), { expires: T0 + 5000, e: T0 + 5000 })
+})
+
+test('a read reports the expiry written, a later one a skipped save asked for, or the margin\'s end once that has passed', () => {
+  assert.equal(reportedExpiry(T0 + 1000, undefined, T0 + 1100, T0), T0 + 1000)
+  assert.equal(reportedExpiry(T0 + 1000, T0 + 1050, T0 + 1100, T0), T0 + 1050)
+  assert.equal(reportedExpiry(T0 + 1000, undefined, T0 + 1100, T0 + 1000), T0 + 1100, 'alive in its margin: not reported as expired')
+  assert.equal(reportedExpiry(undefined, undefined, T0 + 1100, T0), T0 + 1100)
 })

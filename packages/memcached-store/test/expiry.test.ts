@@ -62,7 +62,8 @@ test('rolling off: reads do not extend the expiry, nor the expiry they report', 
   while (alive && Date.now() - started < 5000) {
     const s = await store.getSession('s')
     alive = s !== null
-    if (s !== null) assert.equal(new Date((s.cookie as { expires: string }).expires).getTime(), reported, 'the reported expiry stays put')
+    // the reported expiry stays put (in the last tenth, the margin, it reports the margin's end)
+    if (s !== null && Date.now() < reported) assert.equal(new Date((s.cookie as { expires: string }).expires).getTime(), reported, 'the reported expiry stays put')
     await sleep(100)
   }
   const livedMs = Date.now() - started

@@ -1,6 +1,9 @@
 // An in-memory stand-in for @stickless/memcached-store with the same surface.
-// Values round-trip through JSON, as in memcached (Dates become strings), and
-// the store adds a `_rev` field the app must carry along untouched.
+// Values round-trip through JSON, as in memcached (Dates become strings); like
+// the real store it adds no field of its own, treats a session whose cookie
+// expiry has passed as a miss, and takes calls without a callback. The store
+// contract (packages/memcached-store/test/store-contract.ts) runs against
+// both, in test/fake-store-contract.test.ts.
 import type { Session } from 'fastify'
 import { StoreError, errorCodes } from '@stickless/memcached-store'
 import type { SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../src/session-store.js'
@@ -17,39 +20,40 @@ export class FakeSessionStore implements WebSessionStore {
   /** Only listing a user's sessions fails. */
   failUserSessions = false
   now: () => number = () => Date.now()
-  #rev = 0
 
   // The real store's error, so the app's mapping is tested against it.
   #unavailable (): Error {
     return new StoreError(errorCodes.STK_ERR_STORE_UNAVAILABLE, 'fake: every server is down')
   }
 
+  // callbacks are typed as the app passes them; calls without one (the contract makes some) are safe
   get (sessionId: string, callback: StoreGetCallback): void {
     this.calls.get++
     setImmediate(() => {
-      if (this.down) return callback(this.#unavailable())
+      if (this.down) return callback?.(this.#unavailable())
       const value = this.sessions.get(sessionId)
-      callback(null, value === undefined ? undefined : JSON.parse(value) as Session)
+      const session = value === undefined ? undefined : JSON.parse(value) as Session
+      const expires = (session?.cookie as { expires?: unknown } | undefined)?.expires
+      if (typeof expires === 'string' && new Date(expires).getTime() <= this.now()) return callback?.(null, undefined)
+      callback?.(null, session)
     })
   }
 
   set (sessionId: string, session: Session, callback: StoreCallback): void {
     this.calls.set++
     setImmediate(() => {
-      if (this.down || this.failWrites) return callback(this.#unavailable())
-      const stored = JSON.parse(JSON.stringify(session)) as Record<string, unknown>
-      stored._rev = String(++this.#rev)
-      this.sessions.set(sessionId, JSON.stringify(stored))
-      callback()
+      if (this.down || this.failWrites) return callback?.(this.#unavailable())
+      this.sessions.set(sessionId, JSON.stringify(session))
+      callback?.()
     })
   }
 
   destroy (sessionId: string, callback: StoreCallback): void {
     this.calls.destroy++
     setImmediate(() => {
-      if (this.down || this.failWrites) return callback(this.#unavailable())
+      if (this.down || this.failWrites) return callback?.(this.#unavailable())
       this.sessions.delete(sessionId)
-      callback()
+      callback?.()
     })
   }
 

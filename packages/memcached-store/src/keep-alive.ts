@@ -1,0 +1,44 @@
+// What keeps the process alive, and what does not. The store's background
+// work (probes, skip markers, refills) must not keep an app's process running
+// after the app has closed its server but not the store: the sockets and the
+// command timers are unref'd. A call the app makes, on the other hand, must
+// keep the process alive until it settles, or a script that awaits a save
+// could exit before memcached answers. One ref'd timer per store does that,
+// ref'd while any such call is in flight.
+
+export class KeepAlive {
+  private readonly timer: NodeJS.Timeout
+  private inFlight = 0
+
+  constructor () {
+    this.timer = setInterval(() => {}, 2 ** 30)
+    this.timer.unref()
+  }
+
+  /** `work`, keeping the process alive until it settles. */
+  hold<T> (work: Promise<T>): Promise<T> {
+    if (this.inFlight++ === 0) this.timer.ref()
+    const release = (): void => {
+      if (--this.inFlight === 0) this.timer.unref()
+    }
+    work.then(release, release)
+    return work
+  }
+
+  close (): void {
+    clearInterval(this.timer)
+  }
+}
+
+/** Replaces each named async method of `target` with one whose calls the keeper holds. */
+export function holdCalls<T extends object> (target: T, keeper: KeepAlive, names: ReadonlyArray<keyof T>): void {
+  for (const name of names) {
+    const original = target[name] as unknown as (...args: unknown[]) => Promise<unknown>
+    Object.defineProperty(target, name, {
+      value: (...args: unknown[]) => keeper.hold(original.apply(target, args)),
+      writable: true,
+      configurable: true,
+      enumerable: false
+    })
+  }
+}
