@@ -1,0 +1,131 @@
+// Adoption: the store as someone else's app gets it. `npm pack` of this
+// package (its prepack builds it), the tarball installed into a fresh app in
+// a temporary directory with express-session, @fastify/session and their
+// frameworks from the npm registry, and a user signed in, read and signed out
+// through each framework against two real memcached servers, from an ESM app
+// and from a CommonJS one, with one store instance shared by both frameworks.
+// Bounded in time; memcached is stopped by PID, the directory removed.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { startMemcached } from './memcached-process.js'
+
+const run = promisify(execFile)
+const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+
+// One app, two frameworks, one store: sign in, read, sign out, read again.
+const appBody = (importLines: string): string => `${importLines}
+const servers = process.env.SESSION_SERVERS
+const store = new MemcachedStore({ servers, keyPrefix: 'adopt:' + process.pid + ':' })
+const results = {}
+
+async function flow (base, loginPath) {
+  const login = await fetch(base + loginPath, { method: 'POST' })
+  const cookie = (login.headers.get('set-cookie') || '').split(';')[0]
+  const me = await fetch(base + '/me', { headers: { cookie } })
+  const meBody = await me.json()
+  const logout = await fetch(base + '/logout', { method: 'POST', headers: { cookie } })
+  const after = await fetch(base + '/me', { headers: { cookie } })
+  return { login: login.status, hasCookie: cookie.length > 0, me: me.status, user: meBody.user, keys: meBody.keys, logout: logout.status, after: after.status }
+}
+
+// express + express-session
+const app = express()
+app.use(session({ store, secret: 'adoption secret', resave: false, saveUninitialized: false, cookie: { maxAge: 60000 } }))
+app.post('/login', (req, res, next) => { req.session.regenerate((err) => { if (err) return next(err); req.session.user = 'alice'; res.json({ ok: true }) }) })
+app.get('/me', (req, res) => { if (!req.session.user) return res.status(401).json({ user: null }); res.json({ user: req.session.user, keys: Object.keys(req.session).sort() }) })
+app.post('/logout', (req, res, next) => { req.session.destroy((err) => err ? next(err) : res.json({ ok: true })) })
+const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+results.express = await flow('http://127.0.0.1:' + server.address().port, '/login')
+await new Promise((resolve) => server.close(resolve))
+
+// fastify + @fastify/session, the same store instance
+const f = Fastify()
+await f.register(cookiePlugin)
+await f.register(fastifySession, { store, secret: 'an adoption secret of at least 32 characters', cookie: { maxAge: 60000, secure: false }, saveUninitialized: false })
+f.post('/login', async (request) => { await request.session.regenerate(); request.session.set('user', 'bob'); return { ok: true } })
+f.get('/me', async (request, reply) => { const user = request.session.get('user'); if (!user) return reply.code(401).send({ user: null }); return { user, keys: Object.keys(request.session).filter((k) => k !== 'cookie') } })
+f.post('/logout', async (request) => { await request.session.destroy(); return { ok: true } })
+await f.listen({ port: 0, host: '127.0.0.1' })
+results.fastify = await flow('http://127.0.0.1:' + f.server.address().port, '/login')
+await f.close()
+
+results.length = await new Promise((resolve, reject) => store.length((err, n) => err ? reject(err) : resolve(n)))
+await store.close()
+console.log(JSON.stringify(results))
+`
+
+const esmApp = appBody(`import express from 'express'
+import session from 'express-session'
+import Fastify from 'fastify'
+import cookiePlugin from '@fastify/cookie'
+import fastifySession from '@fastify/session'
+import { MemcachedStore } from '@stickless/memcached-store'`)
+
+// CommonJS has no top-level await: the same body inside an async function
+const cjsApp = `const express = require('express')
+const session = require('express-session')
+const Fastify = require('fastify')
+const cookiePlugin = require('@fastify/cookie')
+const fastifySession = require('@fastify/session')
+const { MemcachedStore } = require('@stickless/memcached-store')
+;(async () => {
+${appBody('')}
+})().catch((err) => { console.error(err); process.exit(1) })
+`
+
+/** Node binaries to run the app on: this one, and Node 24 when the repository fetched it. */
+function nodes (): string[] {
+  const node24 = join(packageDir, '..', '..', '.cache', 'node-24', 'package', 'bin', 'node')
+  return existsSync(node24) && process.version.split('.')[0] !== 'v24' ? [process.execPath, node24] : [process.execPath]
+}
+
+test('a fresh app installs the packed tarball and signs a user in through express-session and @fastify/session with one store, from ESM and CommonJS', { timeout: 420_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'stk-adopt-'))
+  t.after(() => { rmSync(dir, { recursive: true, force: true }) })
+  await run(npm, ['pack', '--pack-destination', dir], { cwd: packageDir, timeout: 180_000 })
+  const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'))
+  assert.ok(tarball, 'npm pack made a tarball')
+
+  const { stdout: listing } = await run('tar', ['-tzf', join(dir, tarball)], { timeout: 30_000 })
+  for (const file of ['package/LICENSE', 'package/CHANGELOG.md', 'package/README.md', 'package/dist/src/index.js', 'package/dist/src/index.d.ts', 'package/src/index.ts']) {
+    assert.ok(listing.split('\n').includes(file), `the tarball ships ${file}`)
+  }
+  assert.ok(!listing.includes('package/dist/test/'), 'no tests in the tarball')
+
+  const app = join(dir, 'app')
+  rmSync(app, { recursive: true, force: true })
+  await run('mkdir', ['-p', app])
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'adoption-app', private: true, version: '1.0.0' }))
+  try {
+    await run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', join(dir, tarball), 'express', 'express-session', 'fastify', '@fastify/session', '@fastify/cookie'], { cwd: app, timeout: 240_000 })
+  } catch (err) {
+    const text = String((err as { stderr?: string }).stderr ?? err)
+    if (/ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNREFUSED|network/i.test(text)) {
+      t.skip(`the npm registry is not reachable: ${text.split('\n')[0] ?? ''}`)
+      return
+    }
+    throw err
+  }
+  writeFileSync(join(app, 'app.mjs'), esmApp)
+  writeFileSync(join(app, 'app.cjs'), cjsApp)
+
+  const servers = await startMemcached(t, 2)
+  const env = { ...process.env, SESSION_SERVERS: `tcp://${servers[0]!.address}?weight=1&timeout=1&retry_interval=15,tcp://${servers[1]!.address}`, NODE_OPTIONS: '' }
+  for (const node of nodes()) {
+    for (const file of ['app.mjs', 'app.cjs']) {
+      const { stdout } = await run(node, [file], { cwd: app, env, timeout: 60_000 })
+      const results = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, Record<string, unknown>>
+      const where = `${file} on ${node}`
+      assert.deepEqual(results.express, { login: 200, hasCookie: true, me: 200, user: 'alice', keys: ['cookie', 'user'], logout: 200, after: 401 }, `express-session, ${where}`)
+      assert.deepEqual(results.fastify, { login: 200, hasCookie: true, me: 200, user: 'bob', keys: ['user'], logout: 200, after: 401 }, `@fastify/session, ${where}`)
+      assert.equal(results.length, 0, `both sessions destroyed, ${where}`)
+    }
+  }
+})
