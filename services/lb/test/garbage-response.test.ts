@@ -10,8 +10,8 @@ void test('garbage from a backend is answered 502, and the LB keeps serving', as
 
   const reply = await request(`${url}/page`, { headers: { accept: 'text/html' } })
   assert.equal(reply.status, 502)
-  assert.match(reply.headers['content-type'] ?? '', /text\/plain/)
-  assert.match(reply.body, /502 Bad Gateway: The backend garbage failed to answer/)
+  assert.match(reply.headers['content-type'] ?? '', /text\/html/)
+  assert.match(reply.body, /<h1[^>]*>502 Bad Gateway<\/h1>\s*<p>The backend garbage failed to answer/)
   assert.match(reply.body, /STK_ERR_LB_BAD_GATEWAY/)
   assert.equal(garbage.connections(), 1, 'a parse error is not retried')
 

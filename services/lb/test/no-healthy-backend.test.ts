@@ -4,7 +4,7 @@ import { startBackend } from '../test-support/fake-backend.js'
 import { request } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
 
-void test('all backends down: 503 with a clear message, JSON for /api and text elsewhere', async (t) => {
+void test('all backends down: 503 with a clear message, JSON for /api and an HTML page elsewhere', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const { url, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
   for (const backend of backends) await backend.kill()
@@ -25,8 +25,8 @@ void test('all backends down: 503 with a clear message, JSON for /api and text e
   // Now nothing is in rotation: answered at once, without trying anyone.
   const page = await request(`${url}/`)
   assert.equal(page.status, 503)
-  assert.match(page.headers['content-type'] ?? '', /text\/plain/)
-  assert.match(page.body, /^503 Service Unavailable: No healthy backend/)
+  assert.match(page.headers['content-type'] ?? '', /text\/html/)
+  assert.match(page.body, /<title>503 Service Unavailable · stickless<\/title>[^]*<p>No healthy backend/)
   assert.equal(lb.totals.noHealthyBackend, 2)
 })
 
@@ -39,4 +39,16 @@ void test('a JSON Accept header gets JSON outside /api too; HEAD gets no body', 
   const head = await request(`${url}/`, { method: 'HEAD' })
   assert.equal(head.status, 503)
   assert.equal(head.body, '')
+})
+
+void test('the LB\'s HTML error page escapes what it shows and carries its code and request id', async (t) => {
+  const backend = await startBackend(t, 'web-1')
+  const { url } = await startLb(t, [{ name: backend.name, url: backend.url }])
+  await backend.kill()
+  const page = await request(`${url}/<script>`, { headers: { 'x-request-id': '<b>id</b>' } })
+  assert.equal(page.status, 503)
+  assert.match(page.headers['content-type'] ?? '', /^text\/html; charset=utf-8/)
+  assert.doesNotMatch(page.body, /<b>id<\/b>|<script>/)
+  assert.match(page.body, /code <code>STK_ERR_LB_NO_HEALTHY_BACKEND<\/code>/)
+  assert.match(page.body, /request id <code>&lt;b&gt;id&lt;\/b&gt;<\/code>/)
 })
