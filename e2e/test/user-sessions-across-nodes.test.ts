@@ -10,8 +10,12 @@ import { HttpClient, jsonOf, summarize } from './helpers/http-client.js'
 import { storeCounterTotal, waitForRefill } from './helpers/store-health.js'
 
 const cluster = useCluster()
-/** The contract: a restarted server is refilled within 20 s. */
-const REFILL_BOUND_MS = 20_000
+/**
+ * How long to wait for the refill. The contract's 20 s bound is checked by
+ * memcached-kill-and-freeze.test.ts; here the point is what the list shows
+ * afterwards, so a slow refill on a loaded machine is waited out, not failed.
+ */
+const REFILL_WAIT_MS = 45_000
 
 interface SessionsBody {
   sessions: Array<{ current: boolean, createdAt: string, lastSeenAt: string, node: string, userAgent: string }>
@@ -85,11 +89,11 @@ test('two sign-ins at the same moment on two nodes, and a third through the LB, 
   assert.equal(bobs.sessions.length, 1, 'bob sees only his own session')
 })
 
-test('the list survives memcached-1 restarted empty and refilled, then memcached-2 killed', { timeout: 90_000 }, async () => {
+test('the list survives memcached-1 restarted empty and refilled, then memcached-2 killed', { timeout: 120_000 }, async () => {
   const refillsBefore = await storeCounterTotal(cluster, 'refills')
   const restartedAt = Date.now()
   await cluster.restart('memcached-1', { timeoutMs: 15_000 })
-  await waitForRefill(cluster, refillsBefore, REFILL_BOUND_MS - (Date.now() - restartedAt))
+  await waitForRefill(cluster, refillsBefore, REFILL_WAIT_MS - (Date.now() - restartedAt))
   await assertEveryoneListed('memcached-1 refilled')
   await cluster.kill('memcached-2')
   await assertEveryoneListed('memcached-2 killed after the refill')

@@ -87,7 +87,9 @@ void test('with 2 workers: SIGTERM refuses new connections, lets in-flight reque
       else res.end('new')
     }
   })
-  const lb = await startLbProcess(t, `web-1=${backend.url}`, { LB_WORKERS: '2' })
+  // The drain ends when the held requests do; its timeout is only a bound, kept
+  // far above what seeing the listener close can take on a loaded machine.
+  const lb = await startLbProcess(t, `web-1=${backend.url}`, { LB_WORKERS: '2', LB_SHUTDOWN_TIMEOUT_MS: '60000' })
 
   const inFlight = Promise.all([request(`${lb.url}/slow/1`), request(`${lb.url}/slow/2`)])
   inFlight.catch(() => {}) // awaited below; a failure must fail the test there, not as an unhandled rejection
@@ -97,7 +99,7 @@ void test('with 2 workers: SIGTERM refuses new connections, lets in-flight reque
   // and hands them to the workers, and one it accepts while the workers close
   // their listeners is left with no worker until the primary exits (see the
   // README, Workers). Refused means the listening socket is closed.
-  await eventually(async () => await connectOutcome(lb.port) === 'refused', 'new connections to be refused')
+  await eventually(async () => await connectOutcome(lb.port) === 'refused', 'new connections to be refused', 30_000)
   assert.equal(lb.child.exitCode, null, 'the primary waits for the in-flight requests')
 
   for (const res of held) res.end('finished')
