@@ -123,3 +123,41 @@ test('a logout everywhere from one browser ends every session of the user on eve
   const bobsSession = await bob.get(cluster.lbUrl('/api/session'))
   assert.equal(bobsSession.status, 200, `bob is still signed in: ${summarize(bobsSession)}`)
 })
+
+test('a web node killed in the middle of sign-ins: every sign-in that answered is listed, every entry is whole, and a logout everywhere ends them all', { timeout: 90_000 }, async (t) => {
+  const [web1 = '', , web3 = ''] = cluster.webNames
+  // Sign-ins on web-3 are in flight (scrypt keeps each busy for a while) when it is SIGKILLed;
+  // others on web-1 go on beside them.
+  // Settled at once: a sign-in cut off by the kill rejects while the kill is awaited.
+  const attempts = Promise.allSettled([
+    ...Array.from({ length: 8 }, () => signInAs(cluster.webUrl(web3, '/api/login'), ALICE, FIREFOX)),
+    ...Array.from({ length: 4 }, () => signInAs(cluster.webUrl(web1, '/api/login'), ALICE, SAFARI))
+  ])
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  await cluster.kill(web3, 'SIGKILL')
+  const settled = await attempts
+  const signedIn = settled.flatMap((s) => s.status === 'fulfilled' ? [s.value] : [])
+  t.diagnostic(`${signedIn.length} of ${settled.length} sign-ins answered; web-3 was killed under ${settled.length - signedIn.length} of them`)
+  await cluster.restart(web3, { timeoutMs: 30_000 })
+  assert.ok(signedIn.length >= 4, `the sign-ins on web-1 answered (${signedIn.length} of ${settled.length} in all)`)
+
+  for (const [i, browser] of signedIn.entries()) {
+    const { sessions } = await listAt(browser, cluster.lbUrl('/api/sessions'))
+    assert.ok(sessions.length >= signedIn.length, `browser ${i} lists ${sessions.length} sessions, ${signedIn.length} sign-ins answered`)
+    assert.equal(sessions.filter((s) => s.current).length, 1, `browser ${i} is listed, once`)
+    for (const s of sessions) {
+      assert.ok(!Number.isNaN(Date.parse(s.createdAt)) && !Number.isNaN(Date.parse(s.lastSeenAt)), `whole entry: ${JSON.stringify(s)}`)
+      assert.ok(['Firefox 133 on Linux', 'Safari 18 on iOS'].includes(s.userAgent), `whole entry: ${JSON.stringify(s)}`)
+    }
+  }
+
+  const [first] = signedIn
+  assert.ok(first !== undefined)
+  const sids = signedIn.map((browser) => browser.client.jar.get('sid') ?? '')
+  assert.equal((await first.client.request(cluster.lbUrl('/api/logout-everywhere'), { method: 'POST' })).status, 204)
+  for (const [i, sid] of sids.entries()) {
+    assert.notEqual(sid, '')
+    const answer = await replaying(sid).get(cluster.lbUrl('/api/session'))
+    assert.equal(answer.status, 401, `browser ${i} after the logout everywhere: ${summarize(answer)}`)
+  }
+})
