@@ -212,13 +212,17 @@ export class TrafficHistory {
 
   /** One attempt on `upstreamId` finished (the forwarder's hot path). */
   record (upstreamId: string, outcome: AttemptOutcome): void {
+    this.nodeOf(upstreamId).record(outcome)
+  }
+
+  /** The node's series, made on its first figure: the first attempt may come before its first sample. */
+  private nodeOf (upstreamId: string): NodeTraffic {
     let node = this.nodes.get(upstreamId)
     if (node === undefined) {
-      // Once per node: the first attempt may come before its first sample.
       node = new NodeTraffic(this.capacity, this.lastSampleAtMs)
       this.nodes.set(upstreamId, node)
     }
-    node.record(outcome)
+    return node
   }
 
   /** Hands over every node's interval in progress and starts them afresh (a cluster worker, once a second). */
@@ -233,12 +237,7 @@ export class TrafficHistory {
 
   /** Adds a worker's counts for `upstreamId` to the interval in progress (the cluster primary). */
   addInterval (upstreamId: string, counts: IntervalCounts): void {
-    let node = this.nodes.get(upstreamId)
-    if (node === undefined) {
-      node = new NodeTraffic(this.capacity, this.lastSampleAtMs)
-      this.nodes.set(upstreamId, node)
-    }
-    node.add(counts)
+    this.nodeOf(upstreamId).add(counts)
   }
 
   /** Closes the interval ending at `nowMs` for every node in `nodes`; nodes not listed are gone and forgotten. */
