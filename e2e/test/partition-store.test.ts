@@ -10,10 +10,9 @@
 import assert from 'node:assert/strict'
 import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { connect } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { test, type TestContext } from 'node:test'
-import { freePort, partition, partitionUnsupported } from '@stickless/scripts/cluster'
+import { freePort, memcachedVersion, partition, partitionUnsupported } from '@stickless/scripts/cluster'
 import type { NodeReply, NodeRequest } from './partition-node.js'
 
 const USERS = 8
@@ -63,15 +62,9 @@ class StoreNode {
   }
 }
 
-function answers (port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port })
-    const done = (ok: boolean): void => { s.destroy(); resolve(ok) }
-    s.setTimeout(500, () => { done(false) })
-    s.on('error', () => { done(false) })
-    s.on('connect', () => s.write('version\r\n'))
-    s.on('data', (d) => { done(d.toString().startsWith('VERSION')) })
-  })
+/** Whether the memcached on `port` answers (the cluster library's probe). */
+async function answers (port: number): Promise<boolean> {
+  return await memcachedVersion('127.0.0.1', port, 500) !== undefined
 }
 
 /** A memcached on a free loopback port, stopped by PID when the test ends. */
