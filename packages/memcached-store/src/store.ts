@@ -458,17 +458,29 @@ export class MemcachedStore extends EventEmitter {
    * (another keyPrefix, another app) are left alone, and nothing is flushed.
    * Every server must be up: one that is down would keep its copies and serve
    * them again once back, so clear then fails with STK_ERR_STORE_UNAVAILABLE.
+   * A refill in progress (this node's) is waited for, so it cannot copy back
+   * what clear deletes.
    */
   async clearSessions (): Promise<void> {
     const down = this.conns.filter((c) => !c.health.writable)
     if (down.length > 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `clear needs every server up; down: ${down.map((c) => c.id).join(', ')}`)
     const prefixes = [`${this.options.keyPrefix}s:`, `${this.options.keyPrefix}u:`]
-    await Promise.all(this.conns.map(async (conn) => {
-      const keys = (await conn.listKeys()).map((e) => e.key).filter((key) => prefixes.some((p) => key.startsWith(p)))
-      for (let i = 0; i < keys.length; i += this.options.refillBatchSize) {
-        await Promise.all(keys.slice(i, i + this.options.refillBatchSize).map((key) => conn.delete(key)))
-      }
-    }))
+    // a refill running now could copy back what this deletes: let it finish first
+    await this.settled()
+    // A read-repair sent just before (by a read of `all`, say) can land after
+    // the delete and put a key back: a pass that finds keys left is repeated.
+    for (let pass = 0; pass < 3; pass++) {
+      let found = 0
+      await Promise.all(this.conns.map(async (conn) => {
+        const keys = (await conn.listKeys()).map((e) => e.key).filter((key) => prefixes.some((p) => key.startsWith(p)))
+        found += keys.length
+        for (let i = 0; i < keys.length; i += this.options.refillBatchSize) {
+          await Promise.all(keys.slice(i, i + this.options.refillBatchSize).map((key) => conn.delete(key)))
+        }
+      }))
+      if (found === 0) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     this.revisionTokens.clear()
   }
 
