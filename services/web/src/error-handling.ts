@@ -4,7 +4,8 @@
 // store outage (that is a 503 the client can retry).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { WebError, isWebError, webErrors, type WebErrorCode } from './errors.js'
-import { isStoreUnavailable, isValueTooLarge } from './session-store.js'
+import { isSessionDestroyed, isStoreUnavailable, isValueTooLarge } from './session-store.js'
+import { SESSION_COOKIE_NAME } from './session-cookie.js'
 import { errorPage } from './views/error-page.js'
 import { sendHtml } from './views/send-html.js'
 
@@ -25,6 +26,7 @@ export function toWebError (err: unknown): WebError {
   if (isWebError(err)) return err
   if (isStoreUnavailable(err)) return new WebError('STK_ERR_WEB_SESSION_UNAVAILABLE', undefined, { cause: err })
   if (isValueTooLarge(err)) return new WebError('STK_ERR_WEB_SESSION_TOO_LARGE', undefined, { cause: err })
+  if (isSessionDestroyed(err)) return new WebError('STK_ERR_WEB_UNAUTHENTICATED', undefined, { cause: err })
   const { code, statusCode } = (err ?? {}) as Partial<FastifyError>
   const mapped = typeof code === 'string' ? FOREIGN_CODES[code] : undefined
   if (mapped !== undefined) return new WebError(mapped, undefined, { cause: err })
@@ -74,11 +76,12 @@ export function installErrorHandling (app: FastifyInstance, nodeName: string): v
     } else {
       request.log.info({ code: error.code, cause: (err as Error | undefined)?.message }, 'request rejected')
     }
-    if (error.statusCode >= 500) {
+    if (error.statusCode >= 500 || isSessionDestroyed(err)) {
       // Saving the session again on the way out would only fail again (and
       // fail this response with it); nothing of a failed request is kept.
       (request as { session: unknown }).session = null
     }
+    if (isSessionDestroyed(err)) reply.clearCookie(SESSION_COOKIE_NAME, { path: '/' })
     return sendWebError(request, reply, error, nodeName)
   })
 

@@ -65,3 +65,12 @@ export function isStoreUnavailable (err: unknown): boolean {
 export function isValueTooLarge (err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'STK_ERR_VALUE_TOO_LARGE'
 }
+
+/**
+ * The store refused to save a session that was destroyed meanwhile (a
+ * request that raced its own logout, or a logout everywhere): the user is
+ * signed out, so the request is answered as one without a session.
+ */
+export function isSessionDestroyed (err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'STK_ERR_SESSION_DESTROYED'
+}

@@ -17,6 +17,8 @@ export class FakeSessionStore implements WebSessionStore {
   down = false
   /** Only writes fail. */
   failWrites = false
+  /** Ids whose next saves fail as the real store's do after a concurrent destroy. */
+  readonly destroyedMeanwhile = new Set<string>()
   /** Only listing a user's sessions fails. */
   failUserSessions = false
   now: () => number = () => Date.now()
@@ -43,6 +45,8 @@ export class FakeSessionStore implements WebSessionStore {
     this.calls.set++
     setImmediate(() => {
       if (this.down || this.failWrites) return callback?.(this.#unavailable())
+      // The real store's answer to a save of a session destroyed since it was read.
+      if (this.destroyedMeanwhile.has(sessionId)) return callback?.(new StoreError(errorCodes.STK_ERR_SESSION_DESTROYED, 'fake: destroyed meanwhile'))
       this.sessions.set(sessionId, JSON.stringify(session))
       callback?.()
     })

@@ -145,3 +145,15 @@ test('the dashboard lists the sessions, marks this browser and offers "Sign out 
   assert.equal(degraded.statusCode, 200)
   assert.match(degraded.body, /Your sessions could not be listed just now/)
 })
+
+test('a cart write racing a logout everywhere is a coded 401 that clears the cookie, never a 500', async (t) => {
+  const { app, store } = buildTestApp()
+  t.after(() => app.close())
+  const sid = await signInWith(app, FIREFOX)
+  // The request read the session, then a logout everywhere destroyed it before the save.
+  store.destroyedMeanwhile.add(sessionIdOf(sid))
+  const res = await app.inject({ method: 'POST', url: '/api/cart', headers: { 'content-type': 'application/json', cookie: cookieHeader({ sid }) }, payload: '{"item":"late"}' })
+  assert.equal(res.statusCode, 401)
+  assert.equal(res.json().code, 'STK_ERR_WEB_UNAUTHENTICATED')
+  assert.equal(setCookie(res, 'sid')?.value, '', 'the dead cookie is cleared')
+})
