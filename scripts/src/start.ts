@@ -55,6 +55,7 @@ async function main (): Promise<number | undefined> {
     webNodes: flags.webNodes,
     memcachedServers: flags.memcachedServers,
     portMode: flags.ports,
+    secureMemcached: flags.secureMemcached,
     restartOnExit: true,
     // The LB's line per request names the node that answered, so the output
     // shows the round robin; off by default in the LB itself, for its cost.

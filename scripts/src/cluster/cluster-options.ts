@@ -65,6 +65,12 @@ export interface ClusterOptions {
   memcachedConnections?: number
   /** Appended to every memcached command line. Default none. */
   memcachedArgs?: readonly string[]
+  /**
+   * memcached with TLS and ASCII authentication (a throwaway CA and password
+   * per run), and the web nodes' SESSION_SERVERS with `tls://user:password@`.
+   * Default false.
+   */
+  secureMemcached?: boolean
   /** Programs to run; tests pass stand-ins. Defaults: `memcached` from PATH and the built services' main.js. */
   commands?: { memcached?: string, web?: CommandSpec, lb?: CommandSpec }
   /** Repository root, for the default commands. Default: found from this file's location. */
@@ -95,6 +101,7 @@ export interface ResolvedClusterOptions {
   readonly memcachedMemoryMb: number
   readonly memcachedConnections: number
   readonly memcachedArgs: readonly string[]
+  readonly secureMemcached: boolean
   readonly commands: { readonly memcached: string, readonly web: CommandSpec, readonly lb: CommandSpec }
   readonly rootDir: string
   readonly startTimeoutMs: number
@@ -113,6 +120,12 @@ function integer (option: string, value: unknown, fallback: number, min: number,
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw invalidOption(option, value, `an integer from ${min} to ${max}`)
   }
+  return value
+}
+
+function boolean (option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw invalidOption(option, value, 'true or false')
   return value
 }
 
@@ -178,6 +191,7 @@ export function resolveClusterOptions (options: ClusterOptions = {}): ResolvedCl
     restartDelayMs: integer('restartDelayMs', options.restartDelayMs, 1_000, 0, 600_000),
     stopGraceMs: integer('stopGraceMs', options.stopGraceMs, 10_000, 0, 600_000),
     memcachedMemoryMb: integer('memcachedMemoryMb', options.memcachedMemoryMb, 64, 1, 65_536),
+    secureMemcached: boolean('secureMemcached', options.secureMemcached, false),
     memcachedConnections: integer('memcachedConnections', options.memcachedConnections, 1_024, 1, 1_000_000),
     memcachedArgs: Object.freeze([...memcachedArgs]),
     commands: Object.freeze({

@@ -5,6 +5,7 @@ import { registerExitHook } from './exit-hooks.js'
 import { choosePort, freePort, releasePorts } from './free-port.js'
 import { probeHttp } from './http-probe.js'
 import { memcachedVersion } from './memcached-probe.js'
+import { createMemcachedSecurity, MEMCACHED_TLS_NAME, secureMemcachedVersion, type MemcachedSecurity } from './memcached-security.js'
 import { formatSessionServers } from './session-servers.js'
 import { Supervisor, type ExitInfo, type ProcessSpec } from './supervisor.js'
 import { waitUntil, WaitTimeoutError } from './wait-until.js'
@@ -65,6 +66,8 @@ export class Cluster {
   readonly #members = new Map<string, Member>()
   #state: State = 'idle'
   #sessionServers = ''
+  /** The run's certificates and password when secureMemcached is on. */
+  #security: MemcachedSecurity | undefined
   #lbAdminPort = 0
   #stopping: Promise<void> | undefined
   #unregisterExitHook: (() => void) | undefined
@@ -110,6 +113,7 @@ export class Cluster {
     })
     try {
       this.#checkCommands()
+      if (this.options.secureMemcached) this.#security ??= createMemcachedSecurity()
       await this.#assignPorts()
       for (const m of this.#byRole('memcached')) this.#spawnDuringStart(this.#memcachedSpec(m))
       await Promise.all(this.#byRole('memcached').map(async (m) => await this.#waitReady(m, remainingMs(), abort.signal)))
@@ -147,6 +151,8 @@ export class Cluster {
       await stopAll('memcached')
       await this.#supervisor.stop()
       releasePorts([...this.#members.values()].map((m) => m.port).concat(this.#lbAdminPort))
+      this.#security?.dispose()
+      this.#security = undefined
       this.#unregisterExitHook?.()
       this.#unregisterExitHook = undefined
       this.#state = 'idle'
@@ -324,7 +330,9 @@ export class Cluster {
       port: m.port,
       weight: this.options.sessionServerParams.weight,
       timeoutS: this.options.sessionServerParams.timeoutS,
-      retryIntervalS: this.options.sessionServerParams.retryIntervalS
+      retryIntervalS: this.options.sessionServerParams.retryIntervalS,
+      tls: this.#security === undefined ? undefined : { caFile: this.#security.caFile, servername: MEMCACHED_TLS_NAME },
+      credentials: this.#security === undefined ? undefined : { username: this.#security.username, password: this.#security.password }
     })))
   }
 
@@ -335,7 +343,7 @@ export class Cluster {
     return {
       name: m.name,
       command: o.commands.memcached,
-      args: ['-l', CLUSTER_HOST, '-p', String(m.port), '-U', '0', '-m', String(o.memcachedMemoryMb), '-c', String(o.memcachedConnections), ...user, ...o.memcachedArgs],
+      args: ['-l', CLUSTER_HOST, '-p', String(m.port), '-U', '0', '-m', String(o.memcachedMemoryMb), '-c', String(o.memcachedConnections), ...user, ...(this.#security?.memcachedArgs ?? []), ...o.memcachedArgs],
       env: process.env
     }
   }
@@ -393,7 +401,11 @@ export class Cluster {
     const deadline = Date.now() + timeoutMs
     const left = (): number => Math.max(1, deadline - Date.now())
     if (m.role === 'memcached') {
-      await wait(`${m.name} to answer version`, async () => await memcachedVersion(CLUSTER_HOST, m.port, 500) !== undefined, left())
+      const security = this.#security
+      const version = security === undefined
+        ? async () => await memcachedVersion(CLUSTER_HOST, m.port, 500)
+        : async () => await secureMemcachedVersion(CLUSTER_HOST, m.port, security, 500)
+      await wait(`${m.name} to answer version`, async () => await version() !== undefined, left())
       return
     }
     if (m.role === 'web') {

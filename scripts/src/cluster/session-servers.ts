@@ -11,6 +11,10 @@ export interface SessionServer {
   timeoutS?: number
   /** Seconds a failed server is skipped before it is probed again. Default 15. */
   retryIntervalS?: number
+  /** TLS: the CA file the server's certificate must chain to, and the name it must carry. */
+  tls?: { caFile: string, servername: string }
+  /** memcached ASCII authentication. */
+  credentials?: { username: string, password: string }
 }
 
 export function formatSessionServer (server: SessionServer): string {
@@ -19,7 +23,13 @@ export function formatSessionServer (server: SessionServer): string {
     timeout: String(server.timeoutS ?? 1),
     retry_interval: String(server.retryIntervalS ?? 15)
   })
-  return `tcp://${server.host}:${server.port}?${params.toString()}`
+  if (server.tls !== undefined) {
+    params.set('tls_ca', server.tls.caFile)
+    params.set('tls_servername', server.tls.servername)
+  }
+  const scheme = server.tls === undefined ? 'tcp' : 'tls'
+  const auth = server.credentials === undefined ? '' : `${encodeURIComponent(server.credentials.username)}:${encodeURIComponent(server.credentials.password)}@`
+  return `${scheme}://${auth}${server.host}:${server.port}?${params.toString()}`
 }
 
 export function formatSessionServers (servers: readonly SessionServer[]): string {
