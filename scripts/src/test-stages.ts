@@ -28,7 +28,7 @@ export const TEST_CONCURRENCY = 1
 const PLAYWRIGHT_CONFIGS = ['playwright.config.ts', 'playwright.config.mts', 'playwright.config.js', 'playwright.config.mjs', 'playwright.config.cjs']
 
 /** `docker-compose` (v1, what Debian ships) or the `docker compose` plugin, whichever exists. */
-function composeCommand (): string[] | undefined {
+export function composeCommand (): string[] | undefined {
   const v1 = findExecutable('docker-compose')
   if (v1 !== undefined) return [v1]
   const docker = findExecutable('docker')

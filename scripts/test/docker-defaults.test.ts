@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { load } from 'js-yaml'
-import { findExecutable } from '../src/cluster/command-check.js'
+import { NO_COMPOSE, resolvedCompose, rootDir, type ComposeService } from './support/compose-config.js'
 import { NODE_LTS_MAJOR } from '../src/node-lts.js'
 
 // Issue 10: what a Docker user gets without reading anything. The LB is
@@ -13,21 +10,10 @@ import { NODE_LTS_MAJOR } from '../src/node-lts.js'
 // looks like a real one (they then announce the public demo secret), and the
 // images run on the active Node LTS.
 
-const rootDir = fileURLToPath(new URL('../../../', import.meta.url))
-
-interface ComposePort { host_ip?: string, published?: string | number, target?: number }
-interface ComposeService { environment?: Record<string, string | null>, ports?: Array<string | ComposePort> }
-
-/** The compose file as `docker-compose config` resolves it (variables filled in), or undefined without compose. */
-function resolvedCompose (env: NodeJS.ProcessEnv): Record<string, ComposeService> | undefined {
-  const v1 = findExecutable('docker-compose')
-  const command = v1 !== undefined ? [v1] : ['docker', 'compose']
-  const [bin = '', ...args] = command
-  // Whatever the caller's shell exports must not change the defaults under test.
-  const { SESSION_SECRETS: _secrets, LB_PUBLISH: _publish, ...clean } = process.env
-  const run = spawnSync(bin, [...args, '-f', join(rootDir, 'docker-compose.yml'), 'config'], { encoding: 'utf8', env: { ...clean, ...env } })
-  if (run.error !== undefined || run.status !== 0) return undefined
-  return (load(run.stdout) as { services: Record<string, ComposeService> }).services
+/** The resolved services of docker-compose.yml alone; undefined without compose. */
+function resolvedDefaults (env: NodeJS.ProcessEnv): Record<string, ComposeService> | undefined {
+  const config = resolvedCompose(['docker-compose.yml'], env)
+  return config === undefined || 'error' in config ? undefined : config.services
 }
 
 /** "host:port" of each published port, in either syntax compose prints (v1 short, v2 long). */
@@ -38,24 +24,24 @@ function published (service: ComposeService | undefined): string[] {
   })
 }
 
-const hasCompose = resolvedCompose({}) !== undefined
+const hasCompose = resolvedDefaults({}) !== undefined
 
-void test('the LB is published on 127.0.0.1:8080 by default, and LB_PUBLISH opens it to the LAN', { skip: hasCompose ? false : 'neither docker-compose nor `docker compose` is installed' }, () => {
-  const services = resolvedCompose({})
+void test('the LB is published on 127.0.0.1:8080 by default, and LB_PUBLISH opens it to the LAN', { skip: hasCompose ? false : NO_COMPOSE }, () => {
+  const services = resolvedDefaults({})
   assert.deepEqual(published(services?.lb), ['127.0.0.1:8080'])
   for (const [name, service] of Object.entries(services ?? {})) {
     if (name !== 'lb') assert.deepEqual(published(service), [], `${name} is not published`)
   }
-  assert.deepEqual(published(resolvedCompose({ LB_PUBLISH: '0.0.0.0:8080' })?.lb), ['0.0.0.0:8080'])
+  assert.deepEqual(published(resolvedDefaults({ LB_PUBLISH: '0.0.0.0:8080' })?.lb), ['0.0.0.0:8080'])
 })
 
-void test('without SESSION_SECRETS the web nodes get none, so they announce the demo secret; a given one reaches every node', { skip: hasCompose ? false : 'neither docker-compose nor `docker compose` is installed' }, () => {
+void test('without SESSION_SECRETS the web nodes get none, so they announce the demo secret; a given one reaches every node', { skip: hasCompose ? false : NO_COMPOSE }, () => {
   const webs = (services: Record<string, ComposeService> | undefined): ComposeService[] => Object.entries(services ?? {}).filter(([name]) => /^web\d$/.test(name)).map(([, s]) => s)
-  const unset = webs(resolvedCompose({}))
+  const unset = webs(resolvedDefaults({}))
   assert.equal(unset.length, 3)
   for (const web of unset) assert.ok([undefined, null, ''].includes(web.environment?.SESSION_SECRETS), `SESSION_SECRETS is empty, got ${String(web.environment?.SESSION_SECRETS)}`)
   const secret = 'x'.repeat(40)
-  for (const web of webs(resolvedCompose({ SESSION_SECRETS: secret }))) assert.equal(web.environment?.SESSION_SECRETS, secret)
+  for (const web of webs(resolvedDefaults({ SESSION_SECRETS: secret }))) assert.equal(web.environment?.SESSION_SECRETS, secret)
 })
 
 void test(`both images build from and run on node:${NODE_LTS_MAJOR}`, () => {
