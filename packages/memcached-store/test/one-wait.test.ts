@@ -68,53 +68,38 @@ test('read then write of one session while its first replica is frozen: one time
   assert.deepEqual((await store.getSession(sid))?.cart, ['one', 'two'])
 })
 
-test('a write alone, the frozen server first in placement: waits one timeout on it, then writes past it', async (t) => {
-  const servers = await startMemcached(t, 2)
-  t.after(() => { for (const s of servers) s.signal('SIGCONT') })
-  const [a] = servers as [MemcachedProcess, MemcachedProcess]
-  const store = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
-  const sid = sidPlacedFirstOn(store, a.port, 'wf')
-  await store.setSession(sid, session({ cart: ['one'] }))
-  await a.freeze()
+/**
+ * A write alone, with the frozen server first or second in the session's
+ * placement: it waits one timeout on that server, then writes past it; the
+ * server is marked down, and the write is readable from another node.
+ */
+for (const frozenIs of ['first', 'second'] as const) {
+  test(`a write alone, the frozen server ${frozenIs} in placement: waits one timeout on it, then writes past it`, async (t) => {
+    const servers = await startMemcached(t, 2)
+    t.after(() => { for (const s of servers) s.signal('SIGCONT') })
+    const [a, b] = servers as [MemcachedProcess, MemcachedProcess]
+    const store = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
+    const sid = sidPlacedFirstOn(store, frozenIs === 'first' ? a.port : b.port, frozenIs === 'first' ? 'wf' : 'ws')
+    await store.setSession(sid, session({ cart: ['one'] }))
+    await a.freeze()
 
-  await store.setSession(sid, session({ cart: ['one', 'two'] }))
-  const frozen = healthOf(store, a)
-  assert.equal(store.counters().writes, 2, 'acknowledged by the other replica')
-  assert.equal(frozen.failures - store.counters().boundedWaits, 1, 'one full timeout on the frozen server')
-  assert.equal(frozen.state, 'down', 'marked down: it missed the write, so it is refilled before it serves a read')
+    await store.setSession(sid, session({ cart: ['one', 'two'] }))
+    const frozen = healthOf(store, a)
+    const counters = store.counters()
+    assert.equal(counters.writes, 2, 'acknowledged by the other replica')
+    if (frozenIs === 'second') assert.equal(counters.replicaWriteFailures, 1, 'the frozen replica did not acknowledge the write')
+    assert.equal(frozen.failures - counters.boundedWaits, 1, 'one full timeout on the frozen server')
+    assert.equal(frozen.state, 'down', 'marked down: it missed the write, so it is refilled before it serves a read')
 
-  const other = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
-  assert.deepEqual((await other.getSession(sid))?.cart, ['one', 'two'])
-  await other.close()
-  for (const s of servers) s.signal('SIGCONT')
-  assert.deepEqual((await store.getSession(sid))?.cart, ['one', 'two'])
-})
-
-test('a write alone, the frozen server second in placement: waits one timeout on it, then writes past it', async (t) => {
-  const servers = await startMemcached(t, 2)
-  t.after(() => { for (const s of servers) s.signal('SIGCONT') })
-  const [a, b] = servers as [MemcachedProcess, MemcachedProcess]
-  const store = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
-  const sid = sidPlacedFirstOn(store, b.port, 'ws')
-  await store.setSession(sid, session({ cart: ['one'] }))
-  await a.freeze()
-
-  await store.setSession(sid, session({ cart: ['one', 'two'] }))
-  const frozen = healthOf(store, a)
-  const counters = store.counters()
-  assert.equal(counters.writes, 2)
-  assert.equal(counters.replicaWriteFailures, 1, 'the frozen replica did not acknowledge the write')
-  assert.equal(frozen.failures - counters.boundedWaits, 1, 'one full timeout on the frozen server')
-  assert.equal(frozen.state, 'down', 'marked down: it missed the write, so it is refilled before it serves a read')
-
-  const other = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
-  assert.deepEqual((await other.getSession(sid))?.cart, ['one', 'two'])
-  await other.close()
-  // (thawed, it may still take the `set` that waited in its socket: too late
-  // to count as an acknowledgement, and it is refilled before it is read anyway)
-  for (const s of servers) s.signal('SIGCONT')
-  assert.deepEqual((await store.getSession(sid))?.cart, ['one', 'two'])
-})
+    const other = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
+    assert.deepEqual((await other.getSession(sid))?.cart, ['one', 'two'])
+    await other.close()
+    // (thawed, it may still take a `set` that waited in its socket: too late
+    // to count as an acknowledgement, and it is refilled before it is read anyway)
+    for (const s of servers) s.signal('SIGCONT')
+    assert.deepEqual((await store.getSession(sid))?.cart, ['one', 'two'])
+  })
+}
 
 test('requests that keep coming while a server is frozen: every command on it gives up when the first silence ends', async (t) => {
   const servers = await startMemcached(t, 2)
