@@ -117,6 +117,12 @@ class NodeTraffic {
     const buckets: Array<[number, number]> = []
     if (this.answered > 0) for (let i = 0; i < BUCKETS; i++) if (this.buckets[i]! > 0) buckets.push([i, this.buckets[i]!])
     const counts = { requests: this.requests, errors: this.errors, retries: this.retries, answered: this.answered, maxMs: this.maxMs, buckets }
+    this.startInterval()
+    return counts
+  }
+
+  /** Zeroes the interval in progress (the histogram only when something was answered: most seconds it is already zero). */
+  private startInterval (): void {
     this.requests = 0
     this.errors = 0
     this.retries = 0
@@ -125,7 +131,6 @@ class NodeTraffic {
       this.maxMs = 0
       this.buckets.fill(0)
     }
-    return counts
   }
 
   /** Adds another process's counts to the interval in progress. */
@@ -150,14 +155,7 @@ class NodeTraffic {
     this.next = (slot + 1) % this.capacity
     if (this.size < this.capacity) this.size += 1
     this.lastSampleAtMs = nowMs
-    this.requests = 0
-    this.errors = 0
-    this.retries = 0
-    if (this.answered > 0) {
-      this.answered = 0
-      this.maxMs = 0
-      this.buckets.fill(0)
-    }
+    this.startInterval()
   }
 
   series (): TrafficSeries {
