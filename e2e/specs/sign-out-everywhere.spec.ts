@@ -6,6 +6,12 @@ import { ALICE, expect, expectDashboard, expectLoginPage, signIn, test } from '.
 test('two browsers of one user see both sessions; signing out everywhere from one ends the other on every node', async ({ browser, page, cluster }) => {
   const other = await browser.newContext()
   try {
+    // The suite shares one cluster, and earlier specs left sessions of alice:
+    // end them all first, so the list holds exactly this spec's two.
+    await signIn(page, ALICE)
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click()
+    await page.waitForURL((url) => url.pathname === '/login')
+
     const otherPage = await other.newPage()
     await signIn(otherPage, ALICE)
     await signIn(page, ALICE)
