@@ -435,10 +435,8 @@ export class MemcachedStore extends EventEmitter {
     for (let i = 0; i < ids.length; i += batch) {
       const now = Date.now()
       await Promise.all(ids.slice(i, i + batch).map(async (id) => {
-        const key = this.sessionKeyOrUndefined(id)
-        if (key === undefined) return
-        const env = (await this.readRecord(key))?.decoded.env
-        if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs || hasExpired(env.e, now)) return
+        const env = await this.peekLive(id, now)
+        if (env === undefined) return
         const session: SessionData = env.d
         if (env.k !== undefined) {
           const written = expiresOf(env.k)
@@ -513,13 +511,23 @@ export class MemcachedStore extends EventEmitter {
     const ids = await this.userIndex(userId)
     const now = Date.now()
     const entries = await Promise.all(ids.map(async (id) => {
-      const key = this.sessionKeyOrUndefined(id)
-      if (key === undefined) return undefined
-      const env = (await this.readRecord(key))?.decoded.env
-      if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs || hasExpired(env.e, now)) return undefined
-      return { id, session: env.d }
+      const env = await this.peekLive(id, now)
+      return env === undefined ? undefined : { id, session: env.d }
     }))
     return entries.filter((entry) => entry !== undefined)
+  }
+
+  /**
+   * A session's envelope when it is live at `now` (not destroyed, within its
+   * absolute lifetime and its cookie's end), read without extending it and
+   * without leaving a write base: the listings' read, not a framework's get.
+   */
+  private async peekLive (sessionId: string, now: number): Promise<(Envelope & { d: SessionData }) | undefined> {
+    const key = this.sessionKeyOrUndefined(sessionId)
+    if (key === undefined) return undefined
+    const env = (await this.readRecord(key))?.decoded.env
+    if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs || hasExpired(env.e, now)) return undefined
+    return env as Envelope & { d: SessionData }
   }
 
   /** "Log out everywhere": destroys every session of a user; returns how many were live. */
