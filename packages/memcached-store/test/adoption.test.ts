@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { startMemcached } from './memcached-process.js'
+import { startMemcached } from '@stickless/test-support'
 
 const run = promisify(execFile)
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..')

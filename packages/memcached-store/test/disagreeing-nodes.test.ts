@@ -1,8 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
+import { startMemcached, waitFor } from '@stickless/test-support'
 import { ids, session, storeFor } from './fixtures.js'
-import { waitFor } from './memcached-stats.js'
 
 // Regression tests for lost acknowledged writes found by the chaos run
 // (bench/src/repro/): web nodes see a server's failure and return at

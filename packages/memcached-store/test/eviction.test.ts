@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
-import { stats } from './memcached-stats.js'
+import { startMemcached, stats } from '@stickless/test-support'
 import { session, storeFor } from './fixtures.js'
 
 test('a server filled until it evicts loses nothing: reads fall back to the peer and repair', async (t) => {

@@ -2,8 +2,7 @@
 // expiry-policy.test.ts; these check what a framework sees through the store.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
-import { rawGet, sessionKey, stats, waitFor } from './memcached-stats.js'
+import { startMemcached, rawGet, sessionKey, stats, waitFor } from '@stickless/test-support'
 import { session, settledStoreFor, storeFor } from './fixtures.js'
 import type { MemcachedStore } from '../src/index.js'
 

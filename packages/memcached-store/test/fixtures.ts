@@ -2,8 +2,8 @@ import type { TestContext } from 'node:test'
 import { MemcachedStore } from '../src/index.js'
 import type { MemcachedStoreOptions, ResolvedServer } from '../src/options.js'
 import { replicasFor } from '../src/replica-set.js'
-import type { MemcachedProcess } from './memcached-process.js'
-import { rawGet, sessionKey, waitFor } from './memcached-stats.js'
+import type { MemcachedProcess } from '@stickless/test-support'
+import { rawGet, sessionKey, waitFor } from '@stickless/test-support'
 
 /** A store over the given servers, closed when the test ends. Short timeouts keep failure tests quick. */
 export function storeFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): MemcachedStore {

@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
-import { rawCommand, rawGet, sessionKey } from './memcached-stats.js'
+import { startMemcached, rawCommand, rawGet, sessionKey } from '@stickless/test-support'
 import { ids, portsInReadOrder, session, storeFor } from './fixtures.js'
 import type { RefillReport } from '../src/index.js'
 

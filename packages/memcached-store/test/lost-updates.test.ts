@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
+import { startMemcached } from '@stickless/test-support'
 import { portsInReadOrder, session, storeFor } from './fixtures.js'
 
 test('two nodes changing one session at once lose neither change', async (t) => {

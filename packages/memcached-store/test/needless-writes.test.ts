@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
-import { stats } from './memcached-stats.js'
+import { startMemcached, stats } from '@stickless/test-support'
 import { session, settledStoreFor } from './fixtures.js'
 
 async function commandCounts (ports: number[]): Promise<Record<string, number>> {

@@ -1,9 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MemcachedStore } from '../src/index.js'
-import { startMemcached, type MemcachedProcess } from './memcached-process.js'
+import { startMemcached, type MemcachedProcess, rawGet, sessionKey } from '@stickless/test-support'
 import { portsInReadOrder, session, storeFor } from './fixtures.js'
-import { rawGet, sessionKey } from './memcached-stats.js'
 
 // "A frozen memcached server holds no request longer than its timeout: a
 // read, a write, or a request that does both waits at most that long in

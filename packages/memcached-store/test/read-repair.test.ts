@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
-import { rawCommand, rawGet, sessionKey, waitFor } from './memcached-stats.js'
+import { startMemcached, rawCommand, rawGet, sessionKey, waitFor } from '@stickless/test-support'
 import { portsInReadOrder, session, storeFor } from './fixtures.js'
 
 test('a read that misses on the first replica falls back to the next and repairs the first', async (t) => {

@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
-import { rawGet, sessionKey } from './memcached-stats.js'
+import { startMemcached, rawGet, sessionKey } from '@stickless/test-support'
 import { ids, session, storeFor } from './fixtures.js'
 import { replicasFor } from '../src/replica-set.js'
 

@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
-import { rawCommand, rawGet, sessionKey, stats } from './memcached-stats.js'
+import { startMemcached, rawCommand, rawGet, sessionKey, stats } from '@stickless/test-support'
 import { session, storeFor } from './fixtures.js'
 
 test('a session id that would inject a command is refused before anything is sent', async (t) => {

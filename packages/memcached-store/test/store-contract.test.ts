@@ -1,6 +1,6 @@
 // The store contract (store-contract.ts) against the real store on real memcached.
 import { MemcachedStore } from '../src/index.js'
-import { startMemcached } from './memcached-process.js'
+import { startMemcached } from '@stickless/test-support'
 import { storeContract } from './store-contract.js'
 
 let n = 0

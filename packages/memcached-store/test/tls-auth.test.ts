@@ -10,7 +10,7 @@ import { connect as connectTls } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemcachedStore, type MemcachedStoreOptions } from '../src/index.js'
-import { freePort } from './memcached-process.js'
+import { freePort } from '@stickless/test-support'
 import { session } from './fixtures.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

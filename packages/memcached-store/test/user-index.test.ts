@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached } from './memcached-process.js'
+import { startMemcached } from '@stickless/test-support'
 import { session, storeFor } from './fixtures.js'
 
 test('every session of a user is listed and can be destroyed at once ("log out everywhere")', async (t) => {

@@ -2,19 +2,9 @@
 // ports, stopped by PID (never by name), also when a test fails.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from './free-port.js'
 import type { TestContext } from 'node:test'
-
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => { resolve(typeof addr === 'object' && addr !== null ? addr.port : 0) })
-    })
-  })
-}
 
 function answers (port: number): Promise<boolean> {
   return new Promise((resolve) => {

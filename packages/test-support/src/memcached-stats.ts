@@ -58,12 +58,3 @@ export function rawCommand (port: number, text: string): Promise<string> {
 export function sessionKey (sid: string, prefix = 'stk:'): string {
   return `${prefix}s:${sid}`
 }
-
-export async function waitFor (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (await check()) return
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
