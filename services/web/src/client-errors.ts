@@ -4,7 +4,7 @@
 import http from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { webErrors, type WebErrorCode } from './errors.js'
+import { WebError, errorTitle, type WebErrorCode } from './errors.js'
 
 export function createClientErrorHandler (nodeName: string) {
   // Fastify binds the handler to the instance, hence `this`.
@@ -13,7 +13,8 @@ export function createClientErrorHandler (nodeName: string) {
     let code: WebErrorCode = 'STK_ERR_WEB_BAD_REQUEST'
     if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') code = 'STK_ERR_WEB_CLIENT_TIMEOUT'
     else if (err.code === 'HPE_HEADER_OVERFLOW') code = 'STK_ERR_WEB_HEADERS_TOO_LARGE'
-    const { statusCode, error, message } = webErrors[code]
+    const { statusCode, message } = new WebError(code)
+    const error = errorTitle(statusCode)
     const body = JSON.stringify({ statusCode, code, error, message })
     this.log.debug({ code, cause: err.code }, 'client error')
     if (socket.writable) {

@@ -3,8 +3,9 @@
 // routes), an HTML page elsewhere. Never a stack trace, never a 500 for a
 // store outage (that is a 503 the client can retry).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { WebError, isWebError, webErrors, type WebErrorCode } from './errors.js'
-import { isSessionDestroyed, isStoreUnavailable, isValueTooLarge } from './session-store.js'
+import { isStoreUnavailable } from '@stickless/memcached-store'
+import { WebError, errorTitle, isWebError, type WebErrorCode } from './errors.js'
+import { isSessionDestroyed, isValueTooLarge } from './session-store.js'
 import { SESSION_COOKIE_NAME } from './session-cookie.js'
 import { errorPage } from './views/error-page.js'
 import { sendHtml } from './views/send-html.js'
@@ -47,7 +48,7 @@ export function wantsJson (request: FastifyRequest): boolean {
 
 export function sendWebError (request: FastifyRequest, reply: FastifyReply, error: WebError, nodeName: string): FastifyReply {
   const { statusCode, code, message } = error
-  const title = webErrors[code].error
+  const title = errorTitle(statusCode)
   if (wantsJson(request)) {
     return reply.code(statusCode).type('application/json; charset=utf-8').send({ statusCode, code, error: title, message })
   }

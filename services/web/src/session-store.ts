@@ -1,6 +1,7 @@
 // What the web node needs from its session store. @stickless/memcached-store's
 // MemcachedStore fits it; the tests use an in-memory fake with the same shape,
-// so the app never imports the real store (only main.ts does).
+// so the app never builds the real store (only main.ts does). Which store
+// errors mean "unavailable" is the store's own isStoreUnavailable.
 import type { Session } from 'fastify'
 
 export type StoreCallback = (err?: Error | null) => void
@@ -40,26 +41,6 @@ export interface WebSessionStore {
   /** Running totals (hits, misses, readRepairs, failovers, ...); numbers only. */
   counters (): object
   close (): Promise<void>
-}
-
-// The store's codes that mean "could not answer" (see the isStoreUnavailable
-// of @stickless/memcached-store). Matched by code, not by instanceof, so the
-// app depends on the store's contract rather than on one copy of its module;
-// any other STK_ERR_* with status 503 counts too.
-const UNAVAILABLE_CODES = new Set([
-  'STK_ERR_STORE_UNAVAILABLE',
-  'STK_ERR_STORE_TIMEOUT',
-  'STK_ERR_SERVER_FAILED',
-  'STK_ERR_WRITE_CONCERN',
-  'STK_ERR_CONFLICT',
-  'STK_ERR_CLOSED'
-])
-
-/** True when the store could not answer (servers down, timeouts, closing). */
-export function isStoreUnavailable (err: unknown): boolean {
-  const { code, statusCode } = (err ?? {}) as { code?: unknown, statusCode?: unknown }
-  if (typeof code !== 'string') return false
-  return UNAVAILABLE_CODES.has(code) || (code.startsWith('STK_ERR_') && statusCode === 503)
 }
 
 export function isValueTooLarge (err: unknown): boolean {

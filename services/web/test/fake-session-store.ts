@@ -5,7 +5,7 @@
 // contract (packages/memcached-store/test/store-contract.ts) runs against
 // both, in test/fake-store-contract.test.ts.
 import type { Session } from 'fastify'
-import { StoreError, errorCodes } from '@stickless/memcached-store'
+import { StoreError } from '@stickless/memcached-store'
 import type { SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../src/session-store.js'
 
 
@@ -25,7 +25,7 @@ export class FakeSessionStore implements WebSessionStore {
 
   // The real store's error, so the app's mapping is tested against it.
   #unavailable (): Error {
-    return new StoreError(errorCodes.STK_ERR_STORE_UNAVAILABLE, 'fake: every server is down')
+    return new StoreError('STK_ERR_STORE_UNAVAILABLE', 'fake: every server is down')
   }
 
   // callbacks are typed as the app passes them; calls without one (the contract makes some) are safe
@@ -46,7 +46,7 @@ export class FakeSessionStore implements WebSessionStore {
     setImmediate(() => {
       if (this.down || this.failWrites) return callback?.(this.#unavailable())
       // The real store's answer to a save of a session destroyed since it was read.
-      if (this.destroyedMeanwhile.has(sessionId)) return callback?.(new StoreError(errorCodes.STK_ERR_SESSION_DESTROYED, 'fake: destroyed meanwhile'))
+      if (this.destroyedMeanwhile.has(sessionId)) return callback?.(new StoreError('STK_ERR_SESSION_DESTROYED', 'fake: destroyed meanwhile'))
       this.sessions.set(sessionId, JSON.stringify(session))
       callback?.()
     })
