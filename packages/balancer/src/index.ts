@@ -1,5 +1,5 @@
 export { Balancer, type HealthTransition, type UpstreamDiff, type UpstreamSnapshot } from './balancer.js'
-export { type CodedError, type CodedErrorClass } from './coded-error.js'
+export { type CodedError, type CodedErrorClass } from './errors.js'
 export { errors, type ErrorCode } from './errors.js'
 export { type CheckResult, type LastCheck, type UpstreamState } from './health-state.js'
 export { LatencyReservoir } from './latency-reservoir.js'

@@ -1,4 +1,4 @@
-import type { CodedErrorClass } from './coded-error.js'
+import type { CodedErrorClass } from './errors.js'
 
 // Small guards shared by the options validators, so each validator reads as a
 // list of rules and every failure names the option and the value it got.

@@ -12,13 +12,21 @@ void test('every error code is documented in the README', async () => {
   }
 })
 
-void test('each error class carries its code and formats its message', () => {
+void test('each error carries its code and status 500, and formats its message', () => {
   for (const [code, ErrorClass] of Object.entries(errors)) {
-    assert.equal(ErrorClass.code, code)
     const error = new ErrorClass('a', 'b', 'c')
     assert.equal(error.code, code)
+    assert.equal(error.statusCode, 500)
+    assert.ok(error instanceof ErrorClass)
     assert.ok(error instanceof Error)
-    assert.ok(error.name.includes(code))
-    assert.ok(!error.message.includes('%s'), error.message)
+    assert.doesNotMatch(error.message, /%[sdj]/)
   }
+})
+
+void test('an invalid option names the option, the rule and the value it got', () => {
+  const error = new errors.STK_ERR_BALANCER_INVALID_OPTION('healthyThreshold', 'expected an integer from 1 to 100', 0)
+  assert.equal(error.message, 'Invalid balancer option "healthyThreshold": expected an integer from 1 to 100 (got 0)')
+  assert.ok(error instanceof TypeError)
+  assert.equal(new errors.STK_ERR_BALANCER_INVALID_UPSTREAM({ id: 'a' }, 'no url').message, 'Invalid upstream {"id":"a"}: no url')
+  assert.equal(new errors.STK_ERR_BALANCER_DUPLICATE_UPSTREAM('a').message, 'Upstream "a" is already in the set')
 })

@@ -1,5 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { LbError } from './coded-error.js'
+import type { LbError } from './errors.js'
 
 /** The JSON error body, shaped like the web nodes' (`{ statusCode, code, error, message }`). */
 export interface ErrorBody {

@@ -1,8 +1,15 @@
-import { createError } from './coded-error.js'
+import createError, { type FastifyError, type FastifyErrorConstructor } from '@fastify/error'
 
-// Every failure the LB reports, once: start-up errors that stop the process,
-// and the answers it gives clients when it cannot forward a request. The
-// README lists each code; test/errors.test.ts keeps the two in step.
+/** An error with a stable `code` and the HTTP status it maps to: every error in the table below. */
+export type LbError = FastifyError & { readonly statusCode: number }
+
+/** One constructor of the table: its arguments fill the message's util.format placeholders. */
+export type LbErrorClass = FastifyErrorConstructor<{ code: string, statusCode: number }>
+
+// Every failure the LB reports, once, built with @fastify/error as fastify's
+// lib/errors.js is: start-up errors that stop the process, and the answers it
+// gives clients when it cannot forward a request. The README lists each code;
+// test/errors.test.ts keeps the two in step.
 export const errors = {
   STK_ERR_LB_INVALID_OPTION: createError(
     'STK_ERR_LB_INVALID_OPTION',

@@ -1,6 +1,6 @@
 export { createLoadBalancer, type LbAddresses, type LbDependencies, type LoadBalancer } from './app.js'
 export { parseBackendList, toBackendTarget, type BackendTarget } from './backend-list.js'
-export { type LbError, type LbErrorClass } from './coded-error.js'
+export { type LbError, type LbErrorClass } from './errors.js'
 export { defaultBackends, readEnvConfig, type EnvConfig } from './env-config.js'
 export { errors, type LbErrorCode } from './errors.js'
 export { lbDefaults, resolveLbOptions, type BackendSpec, type LbOptions, type ResolvedLbOptions, type TlsMaterial } from './options.js'
