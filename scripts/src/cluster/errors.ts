@@ -1,31 +1,45 @@
-// One table of every failure the cluster library can report, so a caller can
-// branch on `err.code` and a reader can see every failure mode in one place.
+// One table of every failure the cluster library can report, built with
+// @fastify/error as fastify's lib/errors.js is, so a caller can branch on
+// `err.code` and a reader can see every failure mode in one place.
+// scripts/README.md lists each code (test/errors.test.ts checks).
+import createError from '@fastify/error'
 
+/**
+ * The class every cluster error is an instance of: each code's constructor in
+ * `CLUSTER_ERRORS` inherits from it (@fastify/error links the prototypes and
+ * never calls this constructor). `new ClusterError(code, detail)` hands back
+ * that code's error; the Error `super()` made is dropped.
+ */
+export class ClusterError extends Error {
+  declare readonly code: ClusterErrorCode
+
+  constructor (code: ClusterErrorCode, detail: string, options?: { cause?: unknown }) {
+    super()
+    const ErrorOfCode = CLUSTER_ERRORS[code]
+    return options === undefined ? new ErrorOfCode(detail) : new ErrorOfCode(detail, { cause: options.cause })
+  }
+}
+
+// @fastify/error types its Base as a plain ErrorConstructor.
+const Base = ClusterError as unknown as ErrorConstructor
+
+// The message is `<what failed>: <detail>`. No request is answered with these:
+// the status is @fastify/error's 500.
 export const CLUSTER_ERRORS = {
-  STK_ERR_CLUSTER_INVALID_OPTION: 'Invalid cluster option',
-  STK_ERR_CLUSTER_PORT_IN_USE: 'A required port is already in use',
-  STK_ERR_CLUSTER_COMMAND_NOT_FOUND: 'A command the cluster needs does not exist',
-  STK_ERR_CLUSTER_START_TIMEOUT: 'The cluster did not become ready in time',
-  STK_ERR_CLUSTER_PROCESS_EXITED: 'A process exited while the cluster waited for it',
-  STK_ERR_CLUSTER_UNKNOWN_PROCESS: 'No process has that name',
-  STK_ERR_CLUSTER_NOT_RUNNING: 'The process is not running',
-  STK_ERR_CLUSTER_STATE: 'The cluster is not in a state that allows this call',
-  STK_ERR_CLUSTER_EXIT_TIMEOUT: 'A process did not exit in time'
+  STK_ERR_CLUSTER_INVALID_OPTION: createError('STK_ERR_CLUSTER_INVALID_OPTION', 'Invalid cluster option: %s', 500, Base),
+  STK_ERR_CLUSTER_PORT_IN_USE: createError('STK_ERR_CLUSTER_PORT_IN_USE', 'A required port is already in use: %s', 500, Base),
+  STK_ERR_CLUSTER_COMMAND_NOT_FOUND: createError('STK_ERR_CLUSTER_COMMAND_NOT_FOUND', 'A command the cluster needs does not exist: %s', 500, Base),
+  STK_ERR_CLUSTER_START_TIMEOUT: createError('STK_ERR_CLUSTER_START_TIMEOUT', 'The cluster did not become ready in time: %s', 500, Base),
+  STK_ERR_CLUSTER_PROCESS_EXITED: createError('STK_ERR_CLUSTER_PROCESS_EXITED', 'A process exited while the cluster waited for it: %s', 500, Base),
+  STK_ERR_CLUSTER_UNKNOWN_PROCESS: createError('STK_ERR_CLUSTER_UNKNOWN_PROCESS', 'No process has that name: %s', 500, Base),
+  STK_ERR_CLUSTER_NOT_RUNNING: createError('STK_ERR_CLUSTER_NOT_RUNNING', 'The process is not running: %s', 500, Base),
+  STK_ERR_CLUSTER_STATE: createError('STK_ERR_CLUSTER_STATE', 'The cluster is not in a state that allows this call: %s', 500, Base),
+  STK_ERR_CLUSTER_EXIT_TIMEOUT: createError('STK_ERR_CLUSTER_EXIT_TIMEOUT', 'A process did not exit in time: %s', 500, Base)
 } as const
 
 export type ClusterErrorCode = keyof typeof CLUSTER_ERRORS
 
-export class ClusterError extends Error {
-  readonly code: ClusterErrorCode
-
-  constructor (code: ClusterErrorCode, detail: string, options?: { cause?: unknown }) {
-    super(`${CLUSTER_ERRORS[code]}: ${detail}`, options)
-    this.name = 'ClusterError'
-    this.code = code
-  }
-}
-
 /** Builds the error a bad option gets: it names the option and the value it got. */
 export function invalidOption (option: string, value: unknown, expected: string): ClusterError {
-  return new ClusterError('STK_ERR_CLUSTER_INVALID_OPTION', `${option} must be ${expected}, got ${JSON.stringify(value)}`)
+  return new CLUSTER_ERRORS.STK_ERR_CLUSTER_INVALID_OPTION(`${option} must be ${expected}, got ${JSON.stringify(value)}`)
 }
