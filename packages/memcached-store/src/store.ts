@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events'
 import { BoundedMap } from './bounded-map.js'
 import { ValueCipher } from './cipher.js'
 import { decodeJson, encodeJson } from './codec.js'
-import { EnvelopeCodec, isNewer, TOMBSTONE_VERSION, type Decoded, type Envelope } from './envelope.js'
+import { RecordCodec, type Decoded } from './record-codec.js'
+import { isNewer, TOMBSTONE_VERSION, type SessionRecord } from './session-record.js'
 import { StoreError, storeError } from './errors.js'
 import { createExpressSession, REVISION, settle, type StoreCallback } from './express-session-api.js'
 import { holdCalls, KeepAlive } from './keep-alive.js'
@@ -107,7 +108,7 @@ export class MemcachedStore extends EventEmitter {
   readonly options: ResolvedOptions
   private readonly conns: readonly ServerConnection[]
   private readonly keys: KeySpace
-  private readonly codec: EnvelopeCodec
+  private readonly codec: RecordCodec
   private readonly bases = new BoundedMap<string, Known>(BASES_KEPT)
   private readonly touchedAt = new BoundedMap<string, number>(TOUCHES_KEPT)
   /**
@@ -136,7 +137,7 @@ export class MemcachedStore extends EventEmitter {
     super()
     this.options = resolveOptions(options)
     this.keys = new KeySpace(this.options.keyPrefix)
-    this.codec = new EnvelopeCodec(new ValueCipher(this.options.encryptionKeys), this.options.maxValueBytes)
+    this.codec = new RecordCodec(new ValueCipher(this.options.encryptionKeys), this.options.maxValueBytes)
     this.conns = this.options.servers.map((server) => new ServerConnection(server, (conn, err) => this.onServerFailure(conn, err)))
     this.prober = setInterval(() => { this.probeAll() }, this.options.probeIntervalMs)
     this.prober.unref()
@@ -226,18 +227,18 @@ export class MemcachedStore extends EventEmitter {
       return null
     }
     const found = await this.readRecord(key)
-    const env = found?.decoded.env
-    if (found === undefined || env === undefined || env.x === 1 || env.d === undefined) {
+    const record = found?.decoded.record
+    if (found === undefined || record === undefined || record.destroyed === true || record.data === undefined) {
       this.counts.misses++
       return null
     }
     const now = Date.now()
-    if (now >= env.c + this.options.absoluteTimeoutMs) {
+    if (now >= record.createdAt + this.options.absoluteTimeoutMs) {
       this.counts.misses++
       this.destroySession(sessionId).catch(ignore)
       return null
     }
-    const recordedExpiry = typeof env.e === 'number' ? env.e : undefined
+    const recordedExpiry = typeof record.endsAt === 'number' ? record.endsAt : undefined
     if (hasExpired(recordedExpiry, now)) {
       // its cookie's end has passed: a miss, whatever memcached still holds
       this.counts.misses++
@@ -247,39 +248,39 @@ export class MemcachedStore extends EventEmitter {
     // frameworks extend it by saving (or touching) with a later cookie expiry.
     this.counts.hits++
     const { userField } = this.options
-    const revision = String(env.v)
-    this.bases.set(`${sessionId}:${env.v}`, {
+    const revision = String(record.version)
+    this.bases.set(`${sessionId}:${record.version}`, {
       connId: found.conn.id,
       cas: found.cas,
-      v: env.v,
-      c: env.c,
-      w: env.w,
+      v: record.version,
+      c: record.createdAt,
+      w: record.writtenAt,
       dataText: found.decoded.dataText,
-      maxAge: env.k?.originalMaxAge,
-      user: env.d[userField],
+      maxAge: record.cookie?.originalMaxAge,
+      user: record.data[userField],
       e: recordedExpiry,
-      r: expiresOf(env.k)
+      r: expiresOf(record.cookie)
     })
-    // env was decoded for this call alone, so its data becomes the session as is
-    const session: SessionData = env.d
+    // record was decoded for this call alone, so its data becomes the session as is
+    const session: SessionData = record.data
     Object.defineProperty(session, REVISION, { value: revision, enumerable: false, writable: true, configurable: true })
-    if (env.k !== undefined) {
+    if (record.cookie !== undefined) {
       if (recordedExpiry !== undefined) {
         // the expiry the cookie asked for (or, while only the margin keeps the
         // session, the margin's end: @fastify/session logs out a session whose
         // reported expiry has passed); see expiry.ts
         const pending = this.pendingExpiry.get(key)
-        const written = expiresOf(env.k)
-        const reported = reportedExpiry(written, pending?.v === env.v ? pending.at : undefined, recordedExpiry, now)
-        if (reported !== undefined && written !== undefined) env.k.expires = new Date(reported).toISOString()
+        const written = expiresOf(record.cookie)
+        const reported = reportedExpiry(written, pending?.v === record.version ? pending.at : undefined, recordedExpiry, now)
+        if (reported !== undefined && written !== undefined) record.cookie.expires = new Date(reported).toISOString()
       } else {
         // written before the end was recorded: memcached's TTL is the idle timeout
-        const maxAge = env.k.originalMaxAge
-        if (typeof maxAge === 'number' && maxAge > 0) env.k.expires = new Date(now + maxAge).toISOString()
+        const maxAge = record.cookie.originalMaxAge
+        if (typeof maxAge === 'number' && maxAge > 0) record.cookie.expires = new Date(now + maxAge).toISOString()
       }
-      const reported = expiresOf(env.k)
+      const reported = expiresOf(record.cookie)
       if (reported !== undefined) this.revisionTokens.set(`${sessionId}@${reported}`, revision)
-      session.cookie = env.k
+      session.cookie = record.cookie
     }
     return session
   }
@@ -352,12 +353,12 @@ export class MemcachedStore extends EventEmitter {
     let base: SessionData | undefined
     let destroyed = false
     const written = await this.writeRecord(key, known, (current) => {
-      if (current?.x === 1) {
+      if (current?.destroyed === true) {
         // destroyed: a logout wins over a late write, and a destroyed id is not reused
         destroyed = true
         return undefined
       }
-      const created = current?.c ?? known?.c ?? now
+      const created = current?.createdAt ?? known?.c ?? now
       if (now >= created + this.options.absoluteTimeoutMs) return undefined
       let merged = data
       let text: string | undefined = dataText
@@ -366,9 +367,9 @@ export class MemcachedStore extends EventEmitter {
       // wrote since. An older copy (a replica still being refilled) is stale,
       // not a concurrent change; merging with it would take what it lacks
       // for removals and lose acknowledged writes.
-      if (current?.d !== undefined && baseVersion !== undefined && current.v > baseVersion) {
+      if (current?.data !== undefined && baseVersion !== undefined && current.version > baseVersion) {
         base ??= known === undefined ? undefined : decodeJson(known.dataText) as SessionData
-        merged = mergeSessions(base, current.d, data)
+        merged = mergeSessions(base, current.data, data)
         text = undefined
         this.counts.conflicts++
         this.emit('conflict', { key })
@@ -378,14 +379,14 @@ export class MemcachedStore extends EventEmitter {
         return defined.length === 0 ? undefined : Math.max(...defined)
       }
       const plan = planWrite(cookie, {
-        expires: latest(known?.r, expiresOf(current?.k)),
-        e: latest(known?.e, current?.e),
-        maxAge: known?.maxAge ?? current?.k?.originalMaxAge
+        expires: latest(known?.r, expiresOf(current?.cookie)),
+        e: latest(known?.e, current?.endsAt),
+        maxAge: known?.maxAge ?? current?.cookie?.originalMaxAge
       }, created, now, this.expirySettings)
-      const env: Envelope = { v: Math.max(current?.v ?? 0, baseVersion ?? 0) + 1, c: created, w: now, t: this.ttlFor(cookie, created, now, plan.e), d: merged, e: plan.e }
+      const record: SessionRecord = { version: Math.max(current?.version ?? 0, baseVersion ?? 0) + 1, createdAt: created, writtenAt: now, ttlS: this.ttlFor(cookie, created, now, plan.e), data: merged, endsAt: plan.e }
       // a browser-session cookie (neither maxAge nor expires) keeps no expiry: the store's end (e) is its own
-      if (cookie !== undefined) env.k = maxAgeOf(cookie) === undefined && expiresOf(cookie) === undefined ? cookie : { ...cookie, expires: new Date(plan.expires).toISOString() }
-      return { env, dataText: text }
+      if (cookie !== undefined) record.cookie = maxAgeOf(cookie) === undefined && expiresOf(cookie) === undefined ? cookie : { ...cookie, expires: new Date(plan.expires).toISOString() }
+      return { record, dataText: text }
     })
     if (destroyed && !touchOnly) {
       throw storeError('STK_ERR_SESSION_DESTROYED', `session ${sessionId.slice(0, 8)}… was destroyed; save it under a new id (regenerate)`)
@@ -394,7 +395,7 @@ export class MemcachedStore extends EventEmitter {
     this.pendingExpiry.delete(key)
     if (unchanged) this.counts.touches++
     this.bases.delete(`${sessionId}:${rev}`)
-    const user = written.d?.[userField]
+    const user = written.data?.[userField]
     if (typeof user === 'string' && user !== '' && user !== known?.user) {
       // The session is saved; the index only serves "log out everywhere", so a
       // failure to update it (say, a thousand logins of one user at once) must
@@ -411,8 +412,8 @@ export class MemcachedStore extends EventEmitter {
     if (key === undefined) return
     const now = Date.now()
     const ttlS = Math.min(Math.ceil(this.options.absoluteTimeoutMs / 1000), MAX_RELATIVE_TTL_S)
-    const env: Envelope = { v: TOMBSTONE_VERSION, c: now, w: now, t: ttlS, x: 1 }
-    const encoded = this.codec.encode(key, env)
+    const record: SessionRecord = { version: TOMBSTONE_VERSION, createdAt: now, writtenAt: now, ttlS: ttlS, destroyed: true }
+    const encoded = this.codec.encode(key, record)
     const targets = this.writeTargets(key)
     const results = await Promise.allSettled(targets.map((conn) => conn.set(key, encoded, ttlS)))
     this.requireAcks(key, results, 'destroy')
@@ -435,14 +436,14 @@ export class MemcachedStore extends EventEmitter {
     for (let i = 0; i < ids.length; i += batch) {
       const now = Date.now()
       await Promise.all(ids.slice(i, i + batch).map(async (id) => {
-        const env = await this.peekLive(id, now)
-        if (env === undefined) return
-        const session: SessionData = env.d
-        if (env.k !== undefined) {
-          const written = expiresOf(env.k)
-          const reported = reportedExpiry(written, undefined, env.e, now)
-          if (reported !== undefined && written !== undefined) env.k.expires = new Date(reported).toISOString()
-          session.cookie = env.k
+        const record = await this.peekLive(id, now)
+        if (record === undefined) return
+        const session: SessionData = record.data
+        if (record.cookie !== undefined) {
+          const written = expiresOf(record.cookie)
+          const reported = reportedExpiry(written, undefined, record.endsAt, now)
+          if (reported !== undefined && written !== undefined) record.cookie.expires = new Date(reported).toISOString()
+          session.cookie = record.cookie
         }
         out[id] = session
       }))
@@ -511,23 +512,23 @@ export class MemcachedStore extends EventEmitter {
     const ids = await this.userIndex(userId)
     const now = Date.now()
     const entries = await Promise.all(ids.map(async (id) => {
-      const env = await this.peekLive(id, now)
-      return env === undefined ? undefined : { id, session: env.d }
+      const record = await this.peekLive(id, now)
+      return record === undefined ? undefined : { id, session: record.data }
     }))
     return entries.filter((entry) => entry !== undefined)
   }
 
   /**
-   * A session's envelope when it is live at `now` (not destroyed, within its
+   * A session's record when it is live at `now` (not destroyed, within its
    * absolute lifetime and its cookie's end), read without extending it and
    * without leaving a write base: the listings' read, not a framework's get.
    */
-  private async peekLive (sessionId: string, now: number): Promise<(Envelope & { d: SessionData }) | undefined> {
+  private async peekLive (sessionId: string, now: number): Promise<(SessionRecord & { data: SessionData }) | undefined> {
     const key = this.sessionKeyOrUndefined(sessionId)
     if (key === undefined) return undefined
-    const env = (await this.readRecord(key))?.decoded.env
-    if (env === undefined || env.x === 1 || env.d === undefined || now >= env.c + this.options.absoluteTimeoutMs || hasExpired(env.e, now)) return undefined
-    return env as Envelope & { d: SessionData }
+    const record = (await this.readRecord(key))?.decoded.record
+    if (record === undefined || record.destroyed === true || record.data === undefined || now >= record.createdAt + this.options.absoluteTimeoutMs || hasExpired(record.endsAt, now)) return undefined
+    return record as SessionRecord & { data: SessionData }
   }
 
   /** "Log out everywhere": destroys every session of a user; returns how many were live. */
@@ -536,7 +537,7 @@ export class MemcachedStore extends EventEmitter {
     const all = await this.userIndex(userId)
     for (const sid of all) await this.destroySession(sid)
     const key = this.keys.user(userId)
-    await this.writeRecord(key, undefined, (current) => current === undefined ? undefined : { env: { ...current, v: current.v + 1, w: Date.now(), d: { ids: [] } } })
+    await this.writeRecord(key, undefined, (current) => current === undefined ? undefined : { record: { ...current, version: current.version + 1, writtenAt: Date.now(), data: { ids: [] } } })
     return live.length
   }
 
@@ -716,7 +717,7 @@ export class MemcachedStore extends EventEmitter {
 
   /** Copies what `found` holds onto a replica that lacks it or holds an older version. */
   private repair (key: string, conn: ServerConnection, found: Found, theirCas: string | undefined): void {
-    const ttlS = this.remainingTtl(found.decoded.env)
+    const ttlS = this.remainingTtl(found.decoded.record)
     const op = theirCas === undefined ? conn.add(key, found.raw, ttlS) : conn.cas(key, found.raw, ttlS, theirCas)
     op.then((outcome) => {
       if (outcome === 'stored') {
@@ -731,9 +732,9 @@ export class MemcachedStore extends EventEmitter {
     await Promise.all(rest.map(async (conn) => {
       const item = await conn.gets(key)
       const theirs = item === undefined ? undefined : this.codec.decode(key, item.value)
-      if (theirs === undefined || isNewer(found.decoded.env, theirs.env)) {
+      if (theirs === undefined || isNewer(found.decoded.record, theirs.record)) {
         this.repair(key, conn, found, item?.cas)
-      } else if (item !== undefined && isNewer(theirs.env, found.decoded.env)) {
+      } else if (item !== undefined && isNewer(theirs.record, found.decoded.record)) {
         // the copy we answered from was the stale one: repair it from this replica
         this.repair(key, found.conn, { conn, cas: item.cas, raw: item.value, decoded: theirs }, found.cas)
       }
@@ -757,8 +758,8 @@ export class MemcachedStore extends EventEmitter {
   private async writeRecord (
     key: string,
     known: Known | undefined,
-    next: (current: Envelope | undefined) => { env: Envelope, dataText?: string | undefined } | undefined
-  ): Promise<Envelope | undefined> {
+    next: (current: SessionRecord | undefined) => { record: SessionRecord, dataText?: string | undefined } | undefined
+  ): Promise<SessionRecord | undefined> {
     let hint = known
     for (let attempt = 0; attempt <= this.options.conflictRetries; attempt++) {
       const targets = this.writeTargets(key)
@@ -772,11 +773,11 @@ export class MemcachedStore extends EventEmitter {
       const basedOn = reachable[newestIndex(reachable.map((h) => h.rev))]?.rev
       // The hint's data is only needed for a merge, and `next` merges only with
       // a copy newer than the hint's own; so a hint stands in with no data.
-      const step = next(basedOn === undefined ? undefined : basedOn.env.d === undefined && basedOn.env.x !== 1 ? { ...basedOn.env, d: {} } : basedOn.env)
+      const step = next(basedOn === undefined ? undefined : basedOn.record.data === undefined && basedOn.record.destroyed !== true ? { ...basedOn.record, data: {} } : basedOn.record)
       if (step === undefined) return undefined
-      const ours: Revision = { env: step.env, dataText: step.env.d === undefined ? undefined : (step.dataText ?? encodeJson(step.env.d)) }
-      const encoded = this.codec.encode(key, step.env, ours.dataText)
-      const [first] = await Promise.allSettled([this.storeOver(key, primary, encoded, step.env.t)]) as [PromiseSettledResult<string>]
+      const ours: Revision = { record: step.record, dataText: step.record.data === undefined ? undefined : (step.dataText ?? encodeJson(step.record.data)) }
+      const encoded = this.codec.encode(key, step.record, ours.dataText)
+      const [first] = await Promise.allSettled([this.storeOver(key, primary, encoded, step.record.ttlS)]) as [PromiseSettledResult<string>]
       if (first.status === 'fulfilled' && first.value !== 'stored') {
         // someone wrote since our read: read again and merge, after a jittered
         // pause so a crowd of writers to one session does not collide in step
@@ -787,7 +788,7 @@ export class MemcachedStore extends EventEmitter {
       // The others only once the first has taken the value: a writer that loses
       // the race there leaves nothing behind on any replica.
       const others = reachable.slice(1)
-      const outcomes = await Promise.allSettled(others.map(async (h) => await this.storeOver(key, h, encoded, step.env.t)))
+      const outcomes = await Promise.allSettled(others.map(async (h) => await this.storeOver(key, h, encoded, step.record.ttlS)))
       const changed = others.filter((_, i) => { const o = outcomes[i]; return o?.status === 'fulfilled' && o.value !== 'stored' })
       let results: Array<PromiseSettledResult<unknown>> = [first, ...held.filter((h) => h.failed !== undefined).map((h) => ({ status: 'rejected' as const, reason: h.failed })), ...outcomes]
       let final = ours
@@ -805,7 +806,7 @@ export class MemcachedStore extends EventEmitter {
       this.requireAcks(key, results, 'write')
       this.counts.writes++
       // a tombstone merged in: the session was destroyed meanwhile, and stays so
-      return final.env.x === 1 && step.env.x !== 1 ? undefined : final.env
+      return final.record.destroyed === true && step.record.destroyed !== true ? undefined : final.record
     }
     throw storeError('STK_ERR_CONFLICT', `${key.slice(0, 12)}… changed ${this.options.conflictRetries + 1} times while we wrote it`)
   }
@@ -818,7 +819,7 @@ export class MemcachedStore extends EventEmitter {
   private async copiesOn (key: string, targets: readonly ServerConnection[], hint: Known | undefined): Promise<Held[]> {
     return await Promise.all(targets.map(async (conn): Promise<Held> => {
       if (hint !== undefined && hint.connId === conn.id) {
-        return { conn, cas: hint.cas, rev: { env: { v: hint.v, c: hint.c, w: hint.w, t: 0 }, dataText: hint.dataText } }
+        return { conn, cas: hint.cas, rev: { record: { version: hint.v, createdAt: hint.c, writtenAt: hint.w, ttlS: 0 }, dataText: hint.dataText } }
       }
       try {
         return this.heldFrom(key, conn, await conn.gets(key))
@@ -831,7 +832,7 @@ export class MemcachedStore extends EventEmitter {
   private heldFrom (key: string, conn: ServerConnection, item: CasValue | undefined): Held {
     const decoded = item === undefined ? undefined : this.codec.decode(key, item.value)
     // a value we cannot read is overwritten with cas, as a miss is with add
-    return { conn, cas: item?.cas, rev: decoded === undefined ? undefined : { env: decoded.env, dataText: decoded.env.x === 1 ? undefined : decoded.dataText } }
+    return { conn, cas: item?.cas, rev: decoded === undefined ? undefined : { record: decoded.record, dataText: decoded.record.destroyed === true ? undefined : decoded.dataText } }
   }
 
   /** `cas` on the copy read there, or `add` where there was none: never over a copy we did not read. */
@@ -868,11 +869,11 @@ export class MemcachedStore extends EventEmitter {
         this.counts.conflicts++
         this.emit('conflict', { key })
       }
-      const encoded = this.codec.encode(key, ours.env, ours.dataText)
+      const encoded = this.codec.encode(key, ours.record, ours.dataText)
       const storeOne = async (h: Held): Promise<string> => {
         if (h.failed !== undefined) throw h.failed
         if (h.rev !== undefined && sameRevision(h.rev, ours)) return 'stored'
-        const outcome = await this.storeOver(key, h, encoded, ours.env.t)
+        const outcome = await this.storeOver(key, h, encoded, ours.record.ttlS)
         seen.set(h.conn.id, outcome === 'stored' ? ours : h.rev)
         return outcome
       }
@@ -914,15 +915,15 @@ export class MemcachedStore extends EventEmitter {
     return Math.max(1, Math.min(Math.ceil(Math.min(idleMs, leftMs) / 1000) + 1, MAX_RELATIVE_TTL_S))
   }
 
-  private remainingTtl (env: Envelope): number {
-    return env.x === 1 ? env.t : this.ttlFor(env.k, env.c, Date.now(), env.e)
+  private remainingTtl (record: SessionRecord): number {
+    return record.destroyed === true ? record.ttlS : this.ttlFor(record.cookie, record.createdAt, Date.now(), record.endsAt)
   }
 
   // ── the per-user index ─────────────────────────────────────────────────
 
   private async userIndex (userId: string): Promise<string[]> {
     const found = await this.readRecord(this.keys.user(userId))
-    const ids = found?.decoded.env.d?.ids
+    const ids = found?.decoded.record.data?.ids
     return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : []
   }
 
@@ -931,9 +932,9 @@ export class MemcachedStore extends EventEmitter {
     const now = Date.now()
     const ttlS = Math.min(Math.ceil(this.options.absoluteTimeoutMs / 1000), MAX_RELATIVE_TTL_S)
     await this.writeRecord(key, undefined, (current) => {
-      const ids = Array.isArray(current?.d?.ids) ? (current.d.ids as unknown[]).filter((x): x is string => typeof x === 'string' && x !== sessionId) : []
+      const ids = Array.isArray(current?.data?.ids) ? (current.data.ids as unknown[]).filter((x): x is string => typeof x === 'string' && x !== sessionId) : []
       ids.push(sessionId)
-      return { env: { v: (current?.v ?? 0) + 1, c: current?.c ?? now, w: now, t: ttlS, d: { ids: ids.slice(-this.options.maxSessionsPerUser) } } }
+      return { record: { version: (current?.version ?? 0) + 1, createdAt: current?.createdAt ?? now, writtenAt: now, ttlS: ttlS, data: { ids: ids.slice(-this.options.maxSessionsPerUser) } } }
     })
   }
 
