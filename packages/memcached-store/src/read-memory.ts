@@ -74,9 +74,11 @@ export class ReadMemory {
   }
 
   /**
-   * The revision a session object was read at: the store's symbol (kept by
-   * spreads and by express-session's Session), the legacy string field, or
-   * the read named by the expiry it reported (@fastify/session).
+   * The revision a session object was read at: the store's symbol (on the
+   * object a read returned, and on express-session's Session; not on copies,
+   * as it is not enumerable), the legacy string field, or the read named by
+   * the expiry it reported (copies keep the cookie; @fastify/session hands it
+   * back as originalExpires).
    */
   revisionOf (sessionId: string, session: object, cookie: Record<string, unknown> | undefined): string | undefined {
     const own = (session as { [REVISION]?: unknown })[REVISION]
