@@ -74,33 +74,33 @@ export function extendEvery (cookie: ExpiryCookie | undefined, settings: ExpiryS
  * such a session is a miss from the start.
  */
 export function storedExpiry (cookie: ExpiryCookie | undefined, created: number, now: number, settings: ExpirySettings): number {
-  return planWrite(cookie, undefined, created, now, settings).e
+  return planWrite(cookie, undefined, created, now, settings).endsAt
 }
 
 /** What an item recorded: the cookie's expiry as written, the end with its margin, and the maxAge it was written with. */
 export interface RecordedExpiry {
   readonly expires: number | undefined
-  readonly e: number | undefined
+  readonly endsAt: number | undefined
   readonly maxAge: unknown
 }
 
 /**
  * A write's two numbers: `expires`, the cookie's expiry as stored and
- * reported, and `e`, the end the item is kept to (`expires` plus the margin
+ * reported, and `endsAt`, the end the item is kept to (`expires` plus the margin
  * of a rolling session).
  *
  * A save that hands back an expiry no later than the recorded one (the one a
  * read reported) is recorded one ms after it: every write records a distinct
  * expiry, so the expiry a read reports names the revision that read saw.
  */
-export function planWrite (cookie: ExpiryCookie | undefined, previous: RecordedExpiry | undefined, created: number, now: number, settings: ExpirySettings): { expires: number, e: number } {
+export function planWrite (cookie: ExpiryCookie | undefined, previous: RecordedExpiry | undefined, created: number, now: number, settings: ExpirySettings): { expires: number, endsAt: number } {
   const requested = requestedExpiry(cookie, now, settings)
   const cap = created + settings.absoluteTimeoutMs
-  if (requested <= now) return { expires: Math.min(requested, cap), e: Math.min(requested, cap) }
+  if (requested <= now) return { expires: Math.min(requested, cap), endsAt: Math.min(requested, cap) }
   let expires = requested
   if (previous?.expires !== undefined && previous.maxAge === cookie?.originalMaxAge && requested <= previous.expires) expires = previous.expires + 1
-  const e = expires + (isRolling(cookie) ? extendEvery(cookie, settings) : 0)
-  return { expires: Math.min(expires, cap), e: Math.min(e, cap) }
+  const endsAt = expires + (isRolling(cookie) ? extendEvery(cookie, settings) : 0)
+  return { expires: Math.min(expires, cap), endsAt: Math.min(endsAt, cap) }
 }
 
 /**
@@ -109,10 +109,10 @@ export function planWrite (cookie: ExpiryCookie | undefined, previous: RecordedE
  * still lives in its margin (saves elsewhere were skipped) is reported as the
  * end of the margin, so no framework logs out a live session.
  */
-export function reportedExpiry (written: number | undefined, pending: number | undefined, e: number | undefined, now: number): number | undefined {
+export function reportedExpiry (written: number | undefined, pending: number | undefined, endsAt: number | undefined, now: number): number | undefined {
   const base = written === undefined ? pending : pending === undefined ? written : Math.max(written, pending)
-  if (base === undefined) return e
-  if (e !== undefined && base <= now && now < e) return e
+  if (base === undefined) return endsAt
+  if (endsAt !== undefined && base <= now && now < endsAt) return endsAt
   return base
 }
 

@@ -58,6 +58,8 @@ export interface MemcachedStoreOptions {
   refillBatchSize?: number
   /** Batches in flight during a refill. Default 4. */
   refillConcurrency?: number
+  /** For tests: an injected clock, ms since the epoch. Default `Date.now`. */
+  clock?: () => number
   /** Default per-server command timeout. Default 300 ms. */
   timeoutMs?: number
   /** Default per-server connect timeout. Default: timeoutMs. */
@@ -108,6 +110,7 @@ export interface ResolvedOptions {
   readonly refillConcurrency: number
   readonly revisionField: string
   readonly logger: StoreLogger | undefined
+  readonly clock: () => number
 }
 
 /** Every default, once. The README repeats this table. */
@@ -157,7 +160,7 @@ function positiveInt (name: string, value: unknown, fallback: number, max = Numb
 
 const KNOWN_OPTIONS = new Set<string>([
   'servers', 'replicas', 'writeConcern', 'keyPrefix', 'idleTimeoutMs', 'absoluteTimeoutMs', 'touchAfterMs',
-  'readRepairChance', 'readHedgeFraction', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
+  'clock', 'readRepairChance', 'readHedgeFraction', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
   'probeIntervalMs', 'refillBatchSize', 'refillConcurrency', 'timeoutMs', 'connectTimeoutMs', 'retryIntervalMs',
   'revisionField', 'logger', 'tls', 'username', 'password'
 ])
@@ -236,6 +239,8 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger.warn !== 'function' || typeof logger.error !== 'function' || typeof logger.info !== 'function')) {
     invalid('logger', '<object>', 'an object with info, warn and error methods (pino works)')
   }
+  const clock = opts.clock ?? Date.now
+  if (typeof clock !== 'function') invalid('clock', clock, 'a function returning ms since the epoch')
   return Object.freeze({
     servers: Object.freeze(servers),
     replicas,
@@ -256,7 +261,8 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     refillBatchSize: positiveInt('refillBatchSize', opts.refillBatchSize, DEFAULTS.refillBatchSize, 1000),
     refillConcurrency: positiveInt('refillConcurrency', opts.refillConcurrency, DEFAULTS.refillConcurrency, 64),
     revisionField,
-    logger
+    logger,
+    clock
   })
 }
 

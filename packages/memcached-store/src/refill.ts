@@ -1,5 +1,5 @@
-import type { EnvelopeCodec } from './envelope.js'
-import { isNewer } from './envelope.js'
+import type { RecordCodec } from './record-codec.js'
+import { isNewer } from './session-record.js'
 import type { ServerConnection, StoreOutcome } from './server-connection.js'
 import { isItemRefused } from './errors.js'
 import { MAX_RELATIVE_TTL_S } from './options.js'
@@ -9,7 +9,7 @@ export interface RefillPlan {
   sources: readonly ServerConnection[]
   /** true when the key is ours to copy and `target` is one of its replicas */
   belongsOnTarget: (key: string) => boolean
-  codec: EnvelopeCodec
+  codec: RecordCodec
   batchSize: number
   concurrency: number
 }
@@ -72,7 +72,7 @@ export async function refill (plan: RefillPlan): Promise<RefillReport> {
           }
           const a = codec.decode(key, src.value)
           const b = codec.decode(key, have.value)
-          if (a !== undefined && (b === undefined || isNewer(a.env, b.env))) {
+          if (a !== undefined && (b === undefined || isNewer(a.record, b.record))) {
             await copy(target.cas(key, src.value, ttlS, have.cas))
           }
         }))

@@ -1,3 +1,8 @@
+// One memcached server's connection: every command's life (sent corked,
+// raced against the server's timeout, its reply read as an outcome). It runs
+// past 300 lines because each command kind (gets, multi-get, set, add, cas,
+// incr, delete, stats, metadump) is a short method over one `run`; apart,
+// they would scatter that one lifecycle.
 import type { Socket } from 'node:net'
 import { MemcacheClient, type MultiCasRetrievalResponse } from 'memcache-client'
 import { StoreError, storeError } from './errors.js'
@@ -6,7 +11,9 @@ import type { ResolvedServer } from './options.js'
 import { GetBatcher } from './get-batcher.js'
 import { ServerHealth, type ServerIdentity } from './server-health.js'
 import { Silence } from './silence.js'
-import { authCommand, isTlsFailure, type AuthSettings } from './tls-options.js'
+import { isTlsFailure } from './tls-options.js'
+import { AuthFailure, wrapSend } from './client-send.js'
+import { corkedWrite, type FlushAt } from './corked-write.js'
 
 export interface CasValue {
   value: string
@@ -43,33 +50,6 @@ const OUTCOME_BY_REPLY: Record<string, StoreOutcome> = {
   EXISTS: 'exists',
   NOT_FOUND: 'not_found',
   NOT_STORED: 'not_stored'
-}
-
-// memcache-client writes each command to its socket at once, one syscall each;
-// in a profile of session writes that was 40% of the CPU. Commands here are
-// written through a corked socket, uncorked once for many commands:
-// - 'immediate' (stores, touches): after the poll phase, so the writes of
-//   every request whose bytes arrived in that phase leave in one writev.
-//   Measured side by side on one node under 50 connections (5 runs of
-//   bench/src/node-quick.ts), cart writes with 2 replicas: 151 -> 125 µs of
-//   CPU per request; with 1 replica 106 -> 103.
-// - 'tick': after the current tick, for the batched gets, which are sent from
-//   a setImmediate already; waiting for the next one would only add a turn.
-type FlushAt = 'tick' | 'immediate'
-const corked = new WeakSet<Socket>()
-function corkedWrite (socket: Socket | undefined, data: string | Buffer, flushAt: FlushAt): void {
-  if (socket === undefined) return
-  if (!corked.has(socket)) {
-    corked.add(socket)
-    socket.cork()
-    const uncork = (): void => {
-      corked.delete(socket)
-      socket.uncork()
-    }
-    if (flushAt === 'tick') process.nextTick(uncork)
-    else setImmediate(uncork)
-  }
-  socket.write(data)
 }
 
 // memcache-client picks a random server per command when given several, with
@@ -334,61 +314,6 @@ export class ServerConnection {
   close (): void {
     this.closed = true
     this.client.shutdown()
-  }
-}
-
-/** A server refused our credentials: every command sent on that connection fails with it. */
-class AuthFailure extends Error {}
-
-interface ClientInternals {
-  _send: (conn: object, data: unknown, options: object) => Promise<unknown>
-}
-
-/**
- * Every command passes here, on its connection. With credentials, memcached's
- * ASCII authentication: the first command on every connection is
- * a `set` whose data is "username password". memcache-client knows nothing of
- * it, so its per-connection send is wrapped: the first command on a new
- * connection goes out behind the auth `set` on the same socket (pipelined,
- * no extra round trip), and fails with AuthFailure if the server refused the
- * credentials. memcached keeps such a connection open (every command then
- * answers "unauthenticated"), so a refused connection tries again with its
- * next command: after the server's retry interval, since a failure marks the
- * server down, never in a tight loop.
- */
-function wrapSend (client: MemcacheClient, auth: AuthSettings | undefined): void {
-  const internals = client as unknown as ClientInternals
-  const send = internals._send.bind(client)
-  const handshakes = new WeakMap<object, Promise<unknown>>()
-  const command = auth === undefined ? '' : authCommand(auth)
-  internals._send = (conn, data, options) => {
-    // An idle connection does not keep the process alive (an app that closes
-    // its server without closing the store still exits); a command in flight
-    // does, through its timer in run().
-    const c = conn as { socket?: Socket, _checkCmdTimer?: NodeJS.Timeout }
-    c.socket?.unref()
-    const unrefCheck = <T>(sent: T): T => {
-      // memcache-client's own (backstop) command timer
-      c._checkCmdTimer?.unref?.()
-      return sent
-    }
-    if (auth === undefined) return unrefCheck(send(conn, data, options))
-    let handshake = handshakes.get(conn)
-    if (handshake === undefined) {
-      handshake = send(conn, command, {}).then((reply) => {
-        if (reply !== 'STORED' && !(typeof reply === 'object' && reply !== null)) throw new AuthFailure(`memcached answered ${String(reply)} to the credentials of ${auth.username}`)
-      }, (err: Error) => {
-        handshakes.delete(conn)
-        throw /auth|unauthenticated/i.test(err?.message ?? '') ? new AuthFailure(`memcached refused the credentials of ${auth.username}: ${err.message}`) : err
-      })
-      handshake.catch(() => {})
-      handshakes.set(conn, handshake)
-    }
-    const reply = unrefCheck(send(conn, data, options))
-    return handshake.then(() => reply, (err: Error) => {
-      reply.catch(() => {})
-      throw err
-    })
   }
 }
 

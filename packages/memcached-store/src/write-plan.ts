@@ -12,19 +12,19 @@
 // revision includes the one it replaced, so a revision a replica acknowledged
 // stays in every later one there.
 import { decodeJson, encodeJson } from './codec.js'
-import { isNewer, type Envelope } from './envelope.js'
+import { isNewer, type SessionRecord } from './session-record.js'
 import { mergeSessions } from './merge.js'
 
 /** A revision as the write path compares it: the header and the data's JSON text. */
 export interface Revision {
-  readonly env: Envelope
+  readonly record: SessionRecord
   /** The data's JSON text, as stored; undefined for a tombstone. */
   readonly dataText: string | undefined
 }
 
 /** True when two copies are the same revision (one write, copied): same version, write time and data. */
 export function sameRevision (a: Revision, b: Revision): boolean {
-  return a.env.v === b.env.v && a.env.w === b.env.w && a.dataText === b.dataText && a.env.x === b.env.x
+  return a.record.version === b.record.version && a.record.writtenAt === b.record.writtenAt && a.dataText === b.dataText && a.record.destroyed === b.record.destroyed
 }
 
 /** The index of the newest revision (the one a read-modify-write builds on), or -1 when every replica lacks the key. */
@@ -33,7 +33,7 @@ export function newestIndex (copies: ReadonlyArray<Revision | undefined>): numbe
   for (const [i, copy] of copies.entries()) {
     if (copy === undefined) continue
     const top = best === -1 ? undefined : copies[best]
-    if (top === undefined || isNewer(copy.env, top.env)) best = i
+    if (top === undefined || isNewer(copy.record, top.record)) best = i
   }
   return best
 }
@@ -55,7 +55,7 @@ export function relationTo (theirs: Revision | undefined, ours: Revision, includ
   if (sameRevision(theirs, ours)) return 'holds'
   if (included.written.some((r) => sameRevision(r, theirs)) || included.read.some((r) => sameRevision(r, theirs))) return 'covered'
   const top = included.read[newestIndex(included.read)]
-  if (top !== undefined && !isNewer(theirs.env, top.env)) return 'covered'
+  if (top !== undefined && !isNewer(theirs.record, top.record)) return 'covered'
   return 'diverged'
 }
 
@@ -77,22 +77,22 @@ export interface Included {
  * over everything: a logout is never undone by a merge.
  */
 export function mergeDiverged (base: Revision | undefined, theirs: Revision, ours: Revision, now: number): Revision {
-  if (theirs.env.x === 1) return theirs
-  if (ours.env.x === 1) return ours
+  if (theirs.record.destroyed === true) return theirs
+  if (ours.record.destroyed === true) return ours
   const d = mergeSessions(dataOf(base), dataOf(theirs) ?? {}, dataOf(ours) ?? {})
-  const env: Envelope = {
-    ...ours.env,
-    v: Math.max(theirs.env.v, ours.env.v) + 1,
-    c: Math.min(theirs.env.c, ours.env.c),
-    w: Math.max(now, ours.env.w, theirs.env.w),
-    d
+  const env: SessionRecord = {
+    ...ours.record,
+    version: Math.max(theirs.record.version, ours.record.version) + 1,
+    createdAt: Math.min(theirs.record.createdAt, ours.record.createdAt),
+    writtenAt: Math.max(now, ours.record.writtenAt, theirs.record.writtenAt),
+    data: d
   }
-  return { env, dataText: encodeJson(d) }
+  return { record: env, dataText: encodeJson(d) }
 }
 
 /** A revision's data; a revision known only by its text (a read's hint) is decoded here, when a merge needs it. */
 function dataOf (rev: Revision | undefined): Record<string, unknown> | undefined {
   if (rev === undefined) return undefined
-  if (rev.env.d !== undefined) return rev.env.d
+  if (rev.record.data !== undefined) return rev.record.data
   return rev.dataText === undefined || rev.dataText === '' ? undefined : decodeJson(rev.dataText) as Record<string, unknown>
 }

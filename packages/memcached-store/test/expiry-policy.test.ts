@@ -43,7 +43,7 @@ test('requests within maxAge of each other never find the session expired, whate
       now += Math.floor(gaps[i % gaps.length]!)
       assert.equal(hasExpired(recorded, now), false, `maxAge ${maxAge}: expired at request ${i}`)
       if (saveIsDue(cookieAt(now), recorded, now, forever)) {
-        recorded = planWrite(cookieAt(now), { expires: undefined, e: recorded, maxAge }, T0, now, forever).e
+        recorded = planWrite(cookieAt(now), { expires: undefined, endsAt: recorded, maxAge }, T0, now, forever).endsAt
         writes++
       }
       // never beyond the cookie's end by more than the interval
@@ -90,12 +90,12 @@ test('the memcached TTL covers the recorded end, in whole seconds plus one', () 
 
 test('handing back the expiry a read reported records it one ms later, margin once; each write a distinct expiry', () => {
   const first = planWrite({ originalMaxAge: 10_000 }, undefined, T0, T0, settings)
-  assert.deepEqual(first, { expires: T0 + 10_000, e: T0 + 11_000 })
+  assert.deepEqual(first, { expires: T0 + 10_000, endsAt: T0 + 11_000 })
   const handedBack = { originalMaxAge: 10_000, expires: new Date(first.expires) }
-  assert.deepEqual(planWrite(handedBack, { expires: first.expires, e: first.e, maxAge: 10_000 }, T0, T0 + 50, settings), { expires: T0 + 10_001, e: T0 + 11_001 })
+  assert.deepEqual(planWrite(handedBack, { expires: first.expires, endsAt: first.endsAt, maxAge: 10_000 }, T0, T0 + 50, settings), { expires: T0 + 10_001, endsAt: T0 + 11_001 })
   const fixed = { originalMaxAge: null, expires: new Date(T0 + 5000) }
-  assert.deepEqual(planWrite(fixed, { expires: T0 + 5000, e: T0 + 5000, maxAge: null }, T0, T0 + 10, settings), { expires: T0 + 5001, e: T0 + 5001 })
-  assert.deepEqual(planWrite(fixed, undefined, T0, T0 + 10, settings), { expires: T0 + 5000, e: T0 + 5000 })
+  assert.deepEqual(planWrite(fixed, { expires: T0 + 5000, endsAt: T0 + 5000, maxAge: null }, T0, T0 + 10, settings), { expires: T0 + 5001, endsAt: T0 + 5001 })
+  assert.deepEqual(planWrite(fixed, undefined, T0, T0 + 10, settings), { expires: T0 + 5000, endsAt: T0 + 5000 })
 })
 
 test('a read reports the expiry written, a later one a skipped save asked for, or the margin\'s end once that has passed', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeJson } from '../src/codec.js'
-import type { Envelope } from '../src/envelope.js'
+import type { SessionRecord } from '../src/session-record.js'
 import { mergeDiverged, newestIndex, relationTo, sameRevision, type Revision } from '../src/write-plan.js'
 
-function rev (v: number, w: number, d: Record<string, unknown>, extra: Partial<Envelope> = {}): Revision {
-  return { env: { v, c: 1, w, t: 60, d, ...extra }, dataText: encodeJson(d) }
+function rev (v: number, w: number, d: Record<string, unknown>, extra: Partial<SessionRecord> = {}): Revision {
+  return { record: { version: v, createdAt: 1, writtenAt: w, ttlS: 60, data: d, ...extra }, dataText: encodeJson(d) }
 }
 
 test('the same revision is the same version, write time and data', () => {
@@ -36,25 +36,25 @@ test('a copy a write never read, newer than all it read, is diverged: the partit
 test('a diverged copy is merged against the copy last seen on its replica: both sides keep their items', () => {
   const base = rev(5, 100, { cart: ['a'], user: 'u' })
   const merged = mergeDiverged(base, rev(6, 150, { cart: ['a', 'c'], user: 'u' }), rev(6, 200, { cart: ['a', 'b'], user: 'u' }), 300)
-  assert.deepEqual(merged.env.d, { cart: ['a', 'c', 'b'], user: 'u' })
-  assert.equal(merged.env.v, 7, 'newer than both')
-  assert.equal(merged.env.w, 300)
-  assert.equal(merged.dataText, encodeJson(merged.env.d))
+  assert.deepEqual(merged.record.data, { cart: ['a', 'c', 'b'], user: 'u' })
+  assert.equal(merged.record.version, 7, 'newer than both')
+  assert.equal(merged.record.writtenAt, 300)
+  assert.equal(merged.dataText, encodeJson(merged.record.data))
 })
 
 test('a later write already holding ours merges to itself: nothing is added twice', () => {
   const ours = rev(6, 200, { cart: ['a', 'b'] })
   const later = rev(7, 250, { cart: ['a', 'b', 'c'] })
-  assert.deepEqual(mergeDiverged(ours, later, ours, 300).env.d, { cart: ['a', 'b', 'c'] })
+  assert.deepEqual(mergeDiverged(ours, later, ours, 300).record.data, { cart: ['a', 'b', 'c'] })
 })
 
 test('a tombstone wins any merge: a logout is never undone', () => {
-  const tomb: Revision = { env: { v: Number.MAX_SAFE_INTEGER, c: 1, w: 5, t: 60, x: 1 }, dataText: undefined }
+  const tomb: Revision = { record: { version: Number.MAX_SAFE_INTEGER, createdAt: 1, writtenAt: 5, ttlS: 60, destroyed: true }, dataText: undefined }
   assert.equal(mergeDiverged(undefined, tomb, rev(6, 200, { cart: ['b'] }), 300), tomb)
 })
 
 test('a hint known only by its text is decoded for a merge', () => {
-  const hint: Revision = { env: { v: 5, c: 1, w: 100, t: 0 }, dataText: encodeJson({ cart: ['a'] }) }
+  const hint: Revision = { record: { version: 5, createdAt: 1, writtenAt: 100, ttlS: 0 }, dataText: encodeJson({ cart: ['a'] }) }
   const merged = mergeDiverged(hint, rev(6, 150, { cart: ['a', 'c'] }), rev(6, 200, { cart: ['a', 'b'] }), 300)
-  assert.deepEqual(merged.env.d, { cart: ['a', 'c', 'b'] })
+  assert.deepEqual(merged.record.data, { cart: ['a', 'c', 'b'] })
 })
