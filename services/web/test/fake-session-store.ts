@@ -4,9 +4,10 @@
 // (real-store.ts). Values round-trip through JSON, as in memcached (Dates
 // become strings); like the real store it adds no field of its own, treats
 // a session whose cookie expiry has passed as a miss, and takes calls
-// without a callback. The store contract
-// (packages/memcached-store/test/store-contract.ts) runs against both, in
-// test/fake-store-contract.test.ts.
+// without a callback. The frameworks' store contract
+// (packages/memcached-store/test/store-contract.ts, run in
+// fake-store-contract.test.ts) and the web node's (web-store-contract.ts)
+// run against it as against the real store.
 import type { Session } from 'fastify'
 import { StoreError, errorCodes } from '@stickless/memcached-store'
 import type { SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../src/session-store.js'
