@@ -24,7 +24,7 @@ export interface TestApp<S extends WebSessionStore = MemcachedStore> {
 
 export type TestAppOptions<S extends WebSessionStore> = Partial<Omit<BuildAppOptions, 'store'>> & {
   env?: NodeJS.ProcessEnv
-  /** Another node's store (nodes sharing one object), or a stand-in; by default a real store of the app's own. */
+  /** A stand-in store (fake-session-store.ts); by default a real store of the app's own. */
   store?: S
   /** Options of the real store made when `store` is not given. */
   storeOptions?: Partial<MemcachedStoreOptions>
