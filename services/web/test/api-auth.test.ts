@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiLogin, buildTestApp, cookieHeader, setCookie } from './helpers.js'
+import { memcachedPerFile } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 test('POST /api/login: 200 {user} and a session cookie', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const res = await apiLogin(app, 'bob', 'builder')
   assert.equal(res.statusCode, 200)
   assert.deepEqual(res.json(), { user: 'bob' })
@@ -15,8 +17,7 @@ test('POST /api/login: 200 {user} and a session cookie', async (t) => {
 })
 
 test('POST /api/login with wrong credentials: 401 {error} in the error format', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const res = await apiLogin(app, 'alice', 'WONDERLAND')
   assert.equal(res.statusCode, 401)
   const body = res.json()
@@ -28,8 +29,7 @@ test('POST /api/login with wrong credentials: 401 {error} in the error format', 
 })
 
 test('POST /api/login accepts JSON only: 415 for forms, text and no body', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (const [type, payload] of [
     ['application/x-www-form-urlencoded', 'username=alice&password=wonderland'],
     ['text/plain', '{"username":"alice","password":"wonderland"}'],
@@ -43,8 +43,7 @@ test('POST /api/login accepts JSON only: 415 for forms, text and no body', async
 })
 
 test('POST /api/login with malformed bodies: 400', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (const payload of [
     '{"username":"alice"',
     '{"username":"alice"}',

@@ -2,6 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp, cookieHeader, signIn } from './helpers.js'
 import type { FastifyInstance } from 'fastify'
+import { memcachedPerFile } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 function addItem (app: FastifyInstance, sid: string | undefined, payload: unknown, type = 'application/json') {
   return app.inject({
@@ -13,9 +16,9 @@ function addItem (app: FastifyInstance, sid: string | undefined, payload: unknow
 }
 
 test('POST /api/cart appends the item and the next request sees it, from any node', async (t) => {
-  const { app, store } = buildTestApp()
-  const other = buildTestApp({ store, env: { NODE_NAME: 'web-2' } }).app
-  t.after(() => Promise.all([app.close(), other.close()]))
+  const { app, store } = buildTestApp(t, memcached)
+  // another node: a store of its own over the same servers and key prefix
+  const other = buildTestApp(t, memcached, { env: { NODE_NAME: 'web-2' }, storeOptions: { keyPrefix: store.options.keyPrefix } }).app
   const sid = await signIn(app)
   const first = await addItem(app, sid, { item: 'tea' })
   assert.equal(first.statusCode, 200)
@@ -27,16 +30,14 @@ test('POST /api/cart appends the item and the next request sees it, from any nod
 })
 
 test('POST /api/cart: 401 when not signed in', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const res = await addItem(app, undefined, { item: 'tea' })
   assert.equal(res.statusCode, 401)
   assert.equal(res.json().code, 'STK_ERR_WEB_UNAUTHENTICATED')
 })
 
 test('POST /api/cart: 400 unless the item is 1 to 100 printable characters', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   for (const body of [{}, { item: '' }, { item: 'x'.repeat(101) }, { item: 42 }, { item: ['a'] }, { item: 'a\nb' }, { item: 'tab\there' }, { item: '\u0000' }, { item: '\ud800' }, [], '"tea"']) {
     const res = await addItem(app, sid, body)
@@ -48,16 +49,14 @@ test('POST /api/cart: 400 unless the item is 1 to 100 printable characters', asy
 })
 
 test('POST /api/cart: 415 for anything but JSON', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const res = await addItem(app, sid, 'item=tea', 'application/x-www-form-urlencoded')
   assert.equal(res.statusCode, 415)
 })
 
 test('a cart holds 100 items; the 101st answers 409', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   for (let i = 1; i <= 100; i++) {
     const res = await addItem(app, sid, { item: `item ${i}` })

@@ -3,10 +3,12 @@ import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
 import { BODY_LIMIT_BYTES } from '../src/app.js'
 import { SECRET, buildTestApp, cookieHeader, signIn } from './helpers.js'
+import { memcachedPerFile } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 test('tampered, garbage or unknown session cookies count as no session', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const cookies = [
     sid.slice(0, -2) + 'xx', // bad signature
@@ -30,8 +32,7 @@ test('tampered, garbage or unknown session cookies count as no session', async (
 })
 
 test('malformed Cookie headers are survived', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (const cookie of ['=', ';;;', 'sid', 'sid=a=b=c', 'sid="quoted"', 'a=1; sid=; sid=2', '\u00ff=\u00ff']) {
     const res = await app.inject({ url: '/api/session', headers: { cookie } })
     assert.equal(res.statusCode, 401, cookie)
@@ -40,8 +41,7 @@ test('malformed Cookie headers are survived', async (t) => {
 })
 
 test('usernames with CR/LF or other control characters: 400, not counted', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (const username of ['alice\r\nX-Injected: 1', 'alice\n', '\u0000', 'a'.repeat(65)]) {
     const res = await app.inject({ method: 'POST', url: '/api/login', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username, password: 'x' }) })
     assert.equal(res.statusCode, 400, JSON.stringify(username))
@@ -50,8 +50,7 @@ test('usernames with CR/LF or other control characters: 400, not counted', async
 })
 
 test('__proto__ payloads: 400 for JSON, refused in forms too', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const json = await app.inject({ method: 'POST', url: '/api/cart', headers: { 'content-type': 'application/json', cookie: cookieHeader({ sid }) }, payload: '{"item":"x","__proto__":{"polluted":true}}' })
   assert.equal(json.statusCode, 400)
@@ -62,8 +61,7 @@ test('__proto__ payloads: 400 for JSON, refused in forms too', async (t) => {
 })
 
 test('bodies over 1 MiB: 413', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const big = JSON.stringify({ item: 'x', pad: 'y'.repeat(BODY_LIMIT_BYTES) })
   const api = await app.inject({ method: 'POST', url: '/api/cart', headers: { 'content-type': 'application/json', cookie: cookieHeader({ sid }) }, payload: big })
@@ -75,8 +73,7 @@ test('bodies over 1 MiB: 413', async (t) => {
 })
 
 test('malformed URLs and unknown routes: clear 4xx in the right format', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const bad = await app.inject({ url: '/api/%E0%A4%A' })
   assert.ok(bad.statusCode >= 400 && bad.statusCode < 500, String(bad.statusCode))
   assert.equal(bad.headers['x-served-by'], 'web-1')

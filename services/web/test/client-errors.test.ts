@@ -5,6 +5,9 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { createClientErrorHandler } from '../src/client-errors.js'
 import { buildTestApp } from './helpers.js'
+import { memcachedPerFile } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 function rawRequest (port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -18,9 +21,8 @@ function rawRequest (port: number, text: string): Promise<string> {
 }
 
 test('broken HTTP gets a coded 400 with x-served-by, straight from the socket handler', async (t) => {
-  const { app } = buildTestApp({ env: { NODE_NAME: 'web-2' } })
+  const { app } = buildTestApp(t, memcached, { env: { NODE_NAME: 'web-2' } })
   await app.listen({ port: 0, host: '127.0.0.1' })
-  t.after(() => app.close())
   const { port } = app.server.address() as AddressInfo
   for (const text of ['GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n']) {
     const answer = await rawRequest(port, text)
@@ -49,9 +51,8 @@ test('slow headers get 408, oversized headers 431', () => {
 })
 
 test('an HTTP/1.1 request without Host gets the coded 400 with x-served-by, not Node\'s bare one', async (t) => {
-  const { app } = buildTestApp({ env: { NODE_NAME: 'web-2' } })
+  const { app } = buildTestApp(t, memcached, { env: { NODE_NAME: 'web-2' } })
   await app.listen({ port: 0, host: '127.0.0.1' })
-  t.after(() => app.close())
   const { port } = app.server.address() as AddressInfo
   const answer = await rawRequest(port, 'GET /api/session HTTP/1.1\r\nConnection: close\r\n\r\n')
   assert.match(answer, /^HTTP\/1\.1 400 /)

@@ -1,6 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiLogin, buildTestApp, cookieHeader, rawSetCookies } from './helpers.js'
+import { memcachedPerFile, sessionCount } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 function sidCookie (res: Parameters<typeof rawSetCookies>[0]): string {
   const cookie = rawSetCookies(res).find((c) => c.startsWith('sid='))
@@ -9,8 +12,7 @@ function sidCookie (res: Parameters<typeof rawSetCookies>[0]): string {
 }
 
 test('the session cookie is HttpOnly, SameSite=Lax, Path=/, no Domain, not Secure over http', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const cookie = sidCookie(await apiLogin(app, 'alice', 'wonderland'))
   assert.match(cookie, /; HttpOnly/i)
   assert.match(cookie, /; SameSite=Lax/i)
@@ -21,14 +23,13 @@ test('the session cookie is HttpOnly, SameSite=Lax, Path=/, no Domain, not Secur
 })
 
 test('Secure when the trusted LB says https, and the session is saved', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const res = await apiLogin(app, 'alice', 'wonderland', { headers: { 'x-forwarded-proto': 'https' } })
   assert.equal(res.statusCode, 200)
   const cookie = sidCookie(res)
   assert.match(cookie, /; Secure/i)
   assert.match(cookie, /; HttpOnly/i)
-  assert.equal(store.sessions.size, 1, '@fastify/session did not skip the save')
+  assert.equal(await sessionCount(store), 1, '@fastify/session did not skip the save')
   const sid = (res.cookies as Array<{ name: string, value: string }>).find((c) => c.name === 'sid')?.value
   // The same session later over plain http: still served, cookie no longer Secure.
   const overHttp = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
@@ -39,16 +40,14 @@ test('Secure when the trusted LB says https, and the session is saved', async (t
 })
 
 test('X-Forwarded-Proto from an untrusted client is ignored', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const res = await apiLogin(app, 'alice', 'wonderland', { remoteAddress: '203.0.113.9', headers: { 'x-forwarded-proto': 'https' } })
   assert.equal(res.statusCode, 200)
   assert.doesNotMatch(sidCookie(res), /; Secure/i)
 })
 
 test('the CSRF cookie has the same attributes', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const plain = rawSetCookies(await app.inject('/login')).find((c) => c.startsWith('csrf='))
   assert.ok(plain)
   assert.match(plain, /; HttpOnly/i)

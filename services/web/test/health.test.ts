@@ -1,22 +1,23 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp } from './helpers.js'
+import { memcachedPerFile, storeActivity } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 test('GET /healthz: 200 {status:"ok",node,sessionServers}', async (t) => {
-  const { app } = buildTestApp({ env: { NODE_NAME: 'web-2' } })
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached, { env: { NODE_NAME: 'web-2' } })
   const res = await app.inject('/healthz')
   assert.equal(res.statusCode, 200)
   assert.deepEqual(res.json(), {
     status: 'ok',
     node: 'web-2',
-    sessionServers: [{ id: '127.0.0.1:11211', state: 'up' }, { id: '127.0.0.1:11212', state: 'up' }]
+    sessionServers: memcached.servers.map((s) => ({ id: s.address, state: 'up' }))
   })
 })
 
 test('GET /healthz: 503 at once while draining, other routes keep serving', async (t) => {
-  const { app, lifecycle } = buildTestApp()
-  t.after(() => app.close())
+  const { app, lifecycle } = buildTestApp(t, memcached)
   lifecycle.startDraining()
   const res = await app.inject('/healthz')
   assert.equal(res.statusCode, 503)
@@ -27,9 +28,8 @@ test('GET /healthz: 503 at once while draining, other routes keep serving', asyn
 })
 
 test('/healthz and /metrics never touch the store or set cookies', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   await app.inject({ url: '/healthz', headers: { cookie: 'sid=whatever.sig' } })
   await app.inject({ url: '/metrics', headers: { cookie: 'sid=whatever.sig' } })
-  assert.equal(store.calls.get + store.calls.set, 0)
+  assert.deepEqual(storeActivity(store), { reads: 0, saves: 0, destroys: 0 })
 })

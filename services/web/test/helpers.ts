@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
+import type { TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { MemcachedStore, MemcachedStoreOptions } from '@stickless/memcached-store'
 import { buildApp, type BuildAppOptions } from '../src/app.js'
 import { loadConfig, type WebConfig } from '../src/config.js'
 import { Lifecycle } from '../src/lifecycle.js'
 import type { ClusterSnapshot } from '../src/cluster-status.js'
-import { FakeSessionStore } from './fake-session-store.js'
+import type { WebSessionStore } from '../src/session-store.js'
+import { realStore, type Memcached } from './real-store.js'
 
 export const SECRET = 'test-secret-0123456789abcdef0123456789'
 
@@ -12,19 +15,34 @@ export function testConfig (env: NodeJS.ProcessEnv = {}): WebConfig {
   return loadConfig({ NODE_NAME: 'web-1', SESSION_SECRETS: SECRET, ...env })
 }
 
-export interface TestApp {
+export interface TestApp<S extends WebSessionStore = MemcachedStore> {
   readonly app: FastifyInstance
-  readonly store: FakeSessionStore
+  readonly store: S
   readonly lifecycle: Lifecycle
   readonly config: WebConfig
 }
 
-export function buildTestApp (options: Partial<BuildAppOptions> & { env?: NodeJS.ProcessEnv, store?: FakeSessionStore } = {}): TestApp {
-  const store = options.store ?? new FakeSessionStore()
-  const config = options.config ?? testConfig(options.env)
-  const lifecycle = options.lifecycle ?? new Lifecycle()
-  const cluster = options.cluster ?? { snapshot: async (): Promise<ClusterSnapshot> => ({ reachable: false, nodes: [], error: 'not configured' }) }
-  const app = buildApp({ defaultMetrics: false, ...options, config, store, lifecycle, cluster })
+export type TestAppOptions<S extends WebSessionStore> = Partial<Omit<BuildAppOptions, 'store'>> & {
+  env?: NodeJS.ProcessEnv
+  /** A stand-in store (fake-session-store.ts); by default a real store of the app's own. */
+  store?: S
+  /** Options of the real store made when `store` is not given. */
+  storeOptions?: Partial<MemcachedStoreOptions>
+}
+
+/**
+ * One web node on the real store over `memcached` (a fresh key prefix, unless
+ * storeOptions names one). The app, and the store if made here, are closed
+ * when the test ends; closing the app does not use the store, so in either order.
+ */
+export function buildTestApp<S extends WebSessionStore = MemcachedStore> (t: TestContext, memcached: Memcached, options: TestAppOptions<S> = {}): TestApp<S> {
+  const { env, store: given, storeOptions, ...appOptions } = options
+  const config = appOptions.config ?? testConfig(env)
+  const store = given ?? realStore(t, memcached, config, storeOptions) as WebSessionStore as S
+  const lifecycle = appOptions.lifecycle ?? new Lifecycle()
+  const cluster = appOptions.cluster ?? { snapshot: async (): Promise<ClusterSnapshot> => ({ reachable: false, nodes: [], error: 'not configured' }) }
+  const app = buildApp({ defaultMetrics: false, ...appOptions, config, store, lifecycle, cluster })
+  t.after(() => app.close())
   return { app, store, lifecycle, config }
 }
 

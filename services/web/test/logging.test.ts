@@ -1,20 +1,22 @@
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { loggerOptions } from '../src/logger-options.js'
 import { buildTestApp, cookieHeader, sessionIdOf, signIn, testConfig } from './helpers.js'
+import { memcachedPerFile } from './real-store.js'
 
-function capture (env: NodeJS.ProcessEnv): { lines: string[], app: ReturnType<typeof buildTestApp>['app'] } {
+const memcached = memcachedPerFile()
+
+function capture (t: TestContext, env: NodeJS.ProcessEnv): { lines: string[], app: ReturnType<typeof buildTestApp>['app'] } {
   const lines: string[] = []
   const stream = new Writable({ write (chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done() } })
   const config = testConfig({ LOG_LEVEL: 'info', ...env })
-  const { app } = buildTestApp({ config, logger: { ...loggerOptions(config), stream } })
+  const { app } = buildTestApp(t, memcached, { config, logger: { ...loggerOptions(config), stream } })
   return { lines, app }
 }
 
 test('ACCESS_LOG=on: one line per request with the LB\'s request id and a hash of the session id, never the id or the cookie', async (t) => {
-  const { lines, app } = capture({ ACCESS_LOG: 'on' })
-  t.after(() => app.close())
+  const { lines, app } = capture(t, { ACCESS_LOG: 'on' })
   const sid = await signIn(app)
   await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }), 'x-request-id': 'req-from-lb-42' } })
   await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }), 'x-request-id': 'req-from-lb-43' } })
@@ -41,8 +43,7 @@ test('ACCESS_LOG=on: one line per request with the LB\'s request id and a hash o
 })
 
 test('by default (ACCESS_LOG off) a node logs events, not requests', async (t) => {
-  const { lines, app } = capture({})
-  t.after(() => app.close())
+  const { lines, app } = capture(t, {})
   const sid = await signIn(app)
   await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }), 'x-request-id': 'req-quiet' } })
   assert.ok(lines.some((l) => l.includes('"login succeeded"')), 'the login is logged')

@@ -2,10 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
 import { SECRET, buildTestApp, cookieHeader, fetchLoginForm, formBody, rawSetCookies, sessionIdOf, setCookie, signIn, submitLogin } from './helpers.js'
+import { memcachedPerFile, sessionCount, storeActivity, storedSession } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 test('GET /login renders a form with username, password and a hidden _csrf, and stores nothing', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const res = await app.inject('/login')
   assert.equal(res.statusCode, 200)
   assert.match(String(res.headers['content-type']), /^text\/html/)
@@ -14,18 +16,17 @@ test('GET /login renders a form with username, password and a hidden _csrf, and 
   assert.match(res.body, /<input type="hidden" name="_csrf" value="[^"]+"/)
   assert.ok(setCookie(res, 'csrf'), 'the CSRF secret cookie is set')
   assert.equal(setCookie(res, 'sid'), undefined, 'no session for an anonymous visitor')
-  assert.equal(store.calls.set + store.calls.get, 0, 'the store is not touched')
+  assert.deepEqual(storeActivity(store), { reads: 0, saves: 0, destroys: 0 }, 'the store is not touched')
 })
 
 test('POST /login with the right password: 303 to / and a session cookie', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const res = await submitLogin(app, 'alice', 'wonderland')
   assert.equal(res.statusCode, 303)
   assert.equal(res.headers.location, '/')
   const sid = setCookie(res, 'sid')?.value
   assert.ok(sid)
-  const stored = store.read(sessionIdOf(sid))
+  const stored = await storedSession(store, sessionIdOf(sid))
   assert.equal(stored?.user, 'alice')
   assert.deepEqual(stored?.cart, [])
   const dashboard = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
@@ -34,8 +35,7 @@ test('POST /login with the right password: 303 to / and a session cookie', async
 })
 
 test('POST /login with wrong credentials: 401 HTML form with a message, no session', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   for (const [user, password] of [['alice', 'nope'], ['mallory', 'wonderland']] as const) {
     const res = await submitLogin(app, user, password)
     assert.equal(res.statusCode, 401)
@@ -44,12 +44,11 @@ test('POST /login with wrong credentials: 401 HTML form with a message, no sessi
     assert.match(res.body, /name="_csrf"/, 'the form is shown again')
     assert.equal(setCookie(res, 'sid'), undefined)
   }
-  assert.equal(store.sessions.size, 0)
+  assert.equal(await sessionCount(store), 0)
 })
 
 test('POST /login without or with a wrong _csrf: 403', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const form = await fetchLoginForm(app)
   const cases = [
     { cookie: cookieHeader({ csrf: form.csrfCookie }), body: { username: 'alice', password: 'wonderland' } },
@@ -71,8 +70,7 @@ test('POST /login without or with a wrong _csrf: 403', async (t) => {
 })
 
 test('a CSRF token from another visitor\'s cookie does not verify', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const mine = await fetchLoginForm(app)
   const theirs = await fetchLoginForm(app)
   const res = await app.inject({
@@ -85,8 +83,7 @@ test('a CSRF token from another visitor\'s cookie does not verify', async (t) =>
 })
 
 test('POST /login: missing fields 400, JSON 415', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const form = await fetchLoginForm(app)
   const missing = await app.inject({
     method: 'POST',
@@ -106,38 +103,35 @@ test('POST /login: missing fields 400, JSON 415', async (t) => {
 })
 
 test('session fixation: login issues a new id and destroys the pre-login one', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const before = await signIn(app, 'bob', 'builder')
-  assert.ok(store.read(sessionIdOf(before)))
+  assert.ok(await storedSession(store, sessionIdOf(before)))
   const res = await submitLogin(app, 'alice', 'wonderland', { sid: before })
   assert.equal(res.statusCode, 303)
   const after = setCookie(res, 'sid')?.value
   assert.ok(after)
   assert.notEqual(sessionIdOf(after), sessionIdOf(before), 'a new session id')
-  assert.equal(store.read(sessionIdOf(before)), undefined, 'the old session is destroyed')
-  assert.equal(store.read(sessionIdOf(after))?.user, 'alice')
+  assert.equal(await storedSession(store, sessionIdOf(before)), undefined, 'the old session is destroyed')
+  assert.equal((await storedSession(store, sessionIdOf(after)))?.user, 'alice')
   const old = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid: before }) } })
   assert.equal(old.statusCode, 401)
 })
 
 test('a planted, validly signed but unknown session id is never adopted', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const planted = new Signer([SECRET]).sign('attacker-chosen-session-id')
   const res = await submitLogin(app, 'alice', 'wonderland', { sid: planted })
   assert.equal(res.statusCode, 303)
   const sid = setCookie(res, 'sid')?.value
   assert.ok(sid)
   assert.notEqual(sessionIdOf(sid), 'attacker-chosen-session-id')
-  assert.equal(store.read('attacker-chosen-session-id'), undefined)
+  assert.equal(await storedSession(store, 'attacker-chosen-session-id'), undefined)
   assert.equal(rawSetCookies(res).filter((c) => c.startsWith('sid=')).length, 1)
 })
 
 test('a node on the public demo secret says so on the login page; one with its own secret does not', async (t) => {
-  const demo = buildTestApp({ env: { SESSION_SECRETS: '' } })
-  const own = buildTestApp()
-  t.after(async () => { await demo.app.close(); await own.app.close() })
+  const demo = buildTestApp(t, memcached, { env: { SESSION_SECRETS: '' } })
+  const own = buildTestApp(t, memcached)
   assert.equal(demo.config.usingDevSecret, true)
   const banner = /<div class="demo-secret" role="alert">[^<]*<b>Demo mode: not safe for real use\.<\/b>[^]*SESSION_SECRETS/
   assert.match((await demo.app.inject('/login')).body, banner)

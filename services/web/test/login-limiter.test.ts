@@ -1,10 +1,13 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { apiLogin, buildTestApp, submitLogin } from './helpers.js'
+import { pollUntil } from '@stickless/test-support'
+import { memcachedPerFile, memcachedPerTest } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 test('10 failures for one user: the 11th wrong attempt gets 429 (API and form), from any address', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (let i = 1; i <= 10; i++) {
     const res = await apiLogin(app, 'alice', `wrong-${i}`, { remoteAddress: `10.0.0.${i}` })
     assert.equal(res.statusCode, 401, `attempt ${i}`)
@@ -21,8 +24,7 @@ test('10 failures for one user: the 11th wrong attempt gets 429 (API and form), 
 })
 
 test('10 failures from one address: further wrong attempts for any user get 429', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (let i = 1; i <= 10; i++) {
     assert.equal((await apiLogin(app, `user${i}`, 'wrong', { remoteAddress: '198.51.100.7' })).statusCode, 401)
   }
@@ -31,8 +33,7 @@ test('10 failures from one address: further wrong attempts for any user get 429'
 })
 
 test('the address is the one the LB saw (X-Forwarded-For from the trusted LB)', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (let i = 1; i <= 10; i++) {
     await apiLogin(app, `u${i}`, 'wrong', { headers: { 'x-forwarded-for': '192.0.2.1' } })
   }
@@ -41,8 +42,7 @@ test('the address is the one the LB saw (X-Forwarded-For from the trusted LB)', 
 })
 
 test('a successful login is never limited', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (let i = 1; i <= 12; i++) await apiLogin(app, 'alice', 'wrong')
   assert.equal((await apiLogin(app, 'alice', 'wrong')).statusCode, 429)
   const ok = await apiLogin(app, 'alice', 'wonderland')
@@ -52,8 +52,7 @@ test('a successful login is never limited', async (t) => {
 })
 
 test('malformed requests (400, 415) and CSRF failures are not counted', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   for (let i = 0; i < 15; i++) {
     await app.inject({ method: 'POST', url: '/api/login', headers: { 'content-type': 'application/json' }, payload: '{"username":"alice"}' })
     await app.inject({ method: 'POST', url: '/api/login', headers: { 'content-type': 'text/plain' }, payload: 'alice:wrong' })
@@ -63,28 +62,32 @@ test('malformed requests (400, 415) and CSRF failures are not counted', async (t
 })
 
 test('the limit ends when the window passes', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
-  let now = Date.now()
-  store.now = () => now
-  for (let i = 1; i <= 11; i++) await apiLogin(app, 'alice', 'wrong')
-  assert.equal((await apiLogin(app, 'alice', 'wrong')).statusCode, 429)
-  now += 15 * 60 * 1000
+  // The window is the counters' lifetime in memcached, whose clock ticks in
+  // whole seconds: a 3 s window lives 2 to 3 s. One failure allowed, so the
+  // limit is reached well inside it; then attempts until one is counted in a
+  // new window.
+  const { app } = buildTestApp(t, memcached, { limiter: { maxFailures: 1, windowMs: 3000 } })
   assert.equal((await apiLogin(app, 'alice', 'wrong')).statusCode, 401)
+  assert.equal((await apiLogin(app, 'alice', 'wrong')).statusCode, 429)
+  const afterTheWindow = await pollUntil(async () => {
+    const res = await apiLogin(app, 'alice', 'wrong')
+    return res.statusCode === 429 ? undefined : res.statusCode
+  }, { what: 'a wrong login counted in a new window', timeoutMs: 10_000, intervalMs: 200 })
+  assert.equal(afterTheWindow, 401, 'a new window starts from zero')
 })
 
 test('counters live in the shared store: the limit holds across nodes', async (t) => {
-  const first = buildTestApp()
-  const second = buildTestApp({ store: first.store, env: { NODE_NAME: 'web-2' } })
-  t.after(() => Promise.all([first.app.close(), second.app.close()]))
+  const first = buildTestApp(t, memcached)
+  // another node: a store of its own over the same servers and key prefix
+  const second = buildTestApp(t, memcached, { env: { NODE_NAME: 'web-2' }, storeOptions: { keyPrefix: first.store.options.keyPrefix } })
   for (let i = 1; i <= 10; i++) await apiLogin(i % 2 === 0 ? first.app : second.app, 'bob', 'wrong')
   assert.equal((await apiLogin(second.app, 'bob', 'wrong')).statusCode, 429)
 })
 
 test('when the store cannot count, a wrong login answers 503 (fail closed)', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
-  store.down = true
+  const own = await memcachedPerTest(t)
+  const { app } = buildTestApp(t, own)
+  for (const server of own.servers) await server.kill()
   const res = await apiLogin(app, 'alice', 'wrong')
   assert.equal(res.statusCode, 503)
 })

@@ -1,6 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp, cookieHeader, formBody, sessionIdOf, setCookie, signIn } from './helpers.js'
+import { memcachedPerFile, storedSession } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 async function dashboardToken (app: Awaited<ReturnType<typeof buildTestApp>>['app'], sid: string): Promise<{ token: string, csrf: string }> {
   const res = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
@@ -12,8 +15,7 @@ async function dashboardToken (app: Awaited<ReturnType<typeof buildTestApp>>['ap
 }
 
 test('POST /logout with _csrf destroys the session and 303s to /login; replaying the cookie gets 401', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const { token, csrf } = await dashboardToken(app, sid)
   const res = await app.inject({
@@ -26,7 +28,7 @@ test('POST /logout with _csrf destroys the session and 303s to /login; replaying
   assert.equal(res.headers.location, '/login')
   const cleared = setCookie(res, 'sid')
   assert.equal(cleared?.value, '', 'the cookie is cleared')
-  assert.equal(store.read(sessionIdOf(sid)), undefined)
+  assert.equal(await storedSession(store, sessionIdOf(sid)), undefined)
   const replay = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
   assert.equal(replay.statusCode, 401)
   const page = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
@@ -34,8 +36,7 @@ test('POST /logout with _csrf destroys the session and 303s to /login; replaying
 })
 
 test('POST /logout without _csrf: 403 and the session survives', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const res = await app.inject({
     method: 'POST',
@@ -44,17 +45,16 @@ test('POST /logout without _csrf: 403 and the session survives', async (t) => {
     payload: ''
   })
   assert.equal(res.statusCode, 403)
-  assert.ok(store.read(sessionIdOf(sid)))
+  assert.ok(await storedSession(store, sessionIdOf(sid)))
 })
 
 test('POST /api/logout: 204 with or without a session, and the session is gone', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const res = await app.inject({ method: 'POST', url: '/api/logout', headers: { cookie: cookieHeader({ sid }) } })
   assert.equal(res.statusCode, 204)
   assert.equal(res.body, '')
-  assert.equal(store.read(sessionIdOf(sid)), undefined)
+  assert.equal(await storedSession(store, sessionIdOf(sid)), undefined)
   const replay = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
   assert.equal(replay.statusCode, 401)
   const again = await app.inject({ method: 'POST', url: '/api/logout', headers: { cookie: cookieHeader({ sid }) } })

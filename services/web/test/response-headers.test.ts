@@ -1,10 +1,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp, cookieHeader, signIn } from './helpers.js'
+import { memcachedPerFile, memcachedPerTest } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 test('every response carries x-served-by and Cache-Control: no-store', async (t) => {
-  const { app, store } = buildTestApp({ env: { NODE_NAME: 'web-3' } })
-  t.after(() => app.close())
+  // servers of its own: it stops them at the end
+  const own = await memcachedPerTest(t)
+  const { app } = buildTestApp(t, own, { env: { NODE_NAME: 'web-3' } })
   const sid = await signIn(app)
   const signedIn = { cookie: cookieHeader({ sid }) }
   const requests = [
@@ -27,7 +31,7 @@ test('every response carries x-served-by and Cache-Control: no-store', async (t)
     assert.equal(res.headers['x-served-by'], 'web-3', `${request.url} ${res.statusCode}`)
     assert.equal(res.headers['cache-control'], 'no-store', `${request.url} ${res.statusCode}`)
   }
-  store.down = true
+  for (const server of own.servers) await server.kill()
   const outage = await app.inject({ url: '/', headers: signedIn })
   assert.equal(outage.statusCode, 503)
   assert.equal(outage.headers['x-served-by'], 'web-3')
@@ -35,8 +39,7 @@ test('every response carries x-served-by and Cache-Control: no-store', async (t)
 })
 
 test('the LB\'s x-request-id is kept; a malformed one is replaced', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const kept = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'lb-1234-abcd' } })
   assert.equal(kept.headers['x-request-id'], 'lb-1234-abcd')
   const replaced = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id <script>' } })
@@ -44,8 +47,7 @@ test('the LB\'s x-request-id is kept; a malformed one is replaced', async (t) =>
 })
 
 test('HTML pages get a CSP with a script nonce and no framing', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const sid = await signIn(app)
   const res = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
   const csp = String(res.headers['content-security-policy'])

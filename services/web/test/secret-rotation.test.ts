@@ -1,16 +1,18 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { FakeSessionStore } from './fake-session-store.js'
 import { buildTestApp, cookieHeader, rawSetCookies, setCookie, signIn } from './helpers.js'
+import { freshKeyPrefix, memcachedPerFile } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 const OLD = 'old-secret-0123456789abcdef0123456789'
 const NEW = 'new-secret-0123456789abcdef0123456789'
 
 test('rotating SESSION_SECRETS keeps users signed in, and re-signs on the next saving response', async (t) => {
-  const store = new FakeSessionStore()
-  const before = buildTestApp({ store, env: { SESSION_SECRETS: OLD } }).app
-  const after = buildTestApp({ store, env: { SESSION_SECRETS: `${NEW},${OLD}` } }).app
-  t.after(() => Promise.all([before.close(), after.close()]))
+  // three nodes of one cluster, each on its own store over the same servers and key prefix
+  const storeOptions = { keyPrefix: freshKeyPrefix() }
+  const before = buildTestApp(t, memcached, { storeOptions, env: { SESSION_SECRETS: OLD } }).app
+  const after = buildTestApp(t, memcached, { storeOptions, env: { SESSION_SECRETS: `${NEW},${OLD}` } }).app
   const sid = await signIn(before)
 
   // Read-only: still signed in, and the cookie is left alone (not cleared).
@@ -27,8 +29,7 @@ test('rotating SESSION_SECRETS keeps users signed in, and re-signs on the next s
   assert.equal(renewed.split('.')[0], sid.split('.')[0], 'same session id')
 
   // A cookie signed only with a retired secret no longer works.
-  const retired = buildTestApp({ store, env: { SESSION_SECRETS: NEW } }).app
-  t.after(() => retired.close())
+  const retired = buildTestApp(t, memcached, { storeOptions, env: { SESSION_SECRETS: NEW } }).app
   assert.equal((await retired.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })).statusCode, 401)
   assert.equal((await retired.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid: renewed }) } })).statusCode, 200)
 })

@@ -2,9 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { drainAndClose } from '../src/shutdown.js'
 import { buildTestApp } from './helpers.js'
+import { memcachedPerFile } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 function get (port: number, path: string): Promise<{ status: number, body: string, headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -17,19 +19,24 @@ function get (port: number, path: string): Promise<{ status: number, body: strin
   })
 }
 
-test('SIGTERM path: 503 on /healthz at once, serve during the drain, finish in-flight requests, then close', async () => {
-  const { app, store, lifecycle } = buildTestApp()
-  app.get('/slow', async () => { await sleep(400); return 'finished' })
+test('SIGTERM path: 503 on /healthz at once, serve during the drain, finish in-flight requests, then close', async (t) => {
+  const { app, store, lifecycle } = buildTestApp(t, memcached)
+  // A request that is in flight until the app starts closing: only a close
+  // that waits for it lets it finish.
+  let started!: () => void
+  const inHandler = new Promise<void>((resolve) => { started = resolve })
+  let release!: () => void
+  const closing = new Promise<void>((resolve) => { release = resolve })
+  app.get('/slow', async () => { started(); await closing; return 'finished' })
+  app.addHook('preClose', (done) => { release(); done() })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const { port } = app.server.address() as AddressInfo
-  let storeClosed = false
-  const closeStore = store.close.bind(store)
-  store.close = async () => { storeClosed = true; await closeStore() }
 
   assert.equal((await get(port, '/healthz')).status, 200)
   const inFlight = get(port, '/slow')
-  await sleep(50)
-  const shutdown = drainAndClose({ app, store, lifecycle, drainMs: 200, logger: app.log })
+  await inHandler
+  // the drain is a margin for the two requests below, not a verdict
+  const shutdown = drainAndClose({ app, store, lifecycle, drainMs: 500, logger: app.log })
 
   const health = await get(port, '/healthz')
   assert.equal(health.status, 503, 'unhealthy at once')
@@ -39,14 +46,13 @@ test('SIGTERM path: 503 on /healthz at once, serve during the drain, finish in-f
 
   assert.deepEqual(await inFlight.then((r) => [r.status, r.body]), [200, 'finished'])
   await shutdown
-  assert.equal(storeClosed, true)
+  await assert.rejects(store.getSession('after-close'), { code: 'STK_ERR_CLOSED' }, 'the store was closed')
   await assert.rejects(get(port, '/healthz'), /ECONNREFUSED/)
 })
 
 test('server timeouts are set: headers 10 s, keep-alive 72 s', async (t) => {
-  const { app } = buildTestApp()
+  const { app } = buildTestApp(t, memcached)
   await app.listen({ port: 0, host: '127.0.0.1' })
-  t.after(() => app.close())
   assert.equal(app.server.headersTimeout, 10_000)
   assert.equal(app.server.requestTimeout, 15_000)
   assert.equal(app.server.keepAliveTimeout, 72_000)

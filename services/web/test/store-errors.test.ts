@@ -6,6 +6,7 @@ import { toWebError } from '../src/error-handling.js'
 import type { StoreCallback } from '../src/session-store.js'
 import { FakeSessionStore } from './fake-session-store.js'
 import { buildTestApp, cookieHeader, signIn } from './helpers.js'
+import { noMemcached } from './real-store.js'
 
 test('every store error the store counts as unavailable is answered 503, including a refused item', () => {
   const unavailable = (Object.keys(errorCodes) as ErrorCode[]).filter((code) => isStoreUnavailable(new StoreError(code, 'x')))
@@ -25,6 +26,8 @@ test('the other store errors keep their own answers', () => {
 })
 
 // memcached out of memory: the real store fails the save with STK_ERR_ITEM_REFUSED.
+// A fake, because a real store refused on every replica reports the write as
+// unacknowledged (STK_ERR_STORE_UNAVAILABLE), not the refusal itself.
 class RefusingStore extends FakeSessionStore {
   refuse = false
 
@@ -36,8 +39,7 @@ class RefusingStore extends FakeSessionStore {
 
 test('a save memcached refuses (STK_ERR_ITEM_REFUSED) is answered with the coded 503', async (t) => {
   const store = new RefusingStore()
-  const { app } = buildTestApp({ store })
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, noMemcached, { store })
   const sid = await signIn(app)
   store.refuse = true
   const res = await app.inject({ method: 'POST', url: '/api/cart', headers: { cookie: cookieHeader({ sid }), 'content-type': 'application/json' }, payload: '{"item":"x"}' })

@@ -2,6 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { apiLogin, buildTestApp, cookieHeader, fetchLoginForm, formBody, sessionIdOf, setCookie } from './helpers.js'
+import { pollUntil } from '@stickless/test-support'
+import { FakeSessionStore } from './fake-session-store.js'
+import { memcachedPerFile, memcachedPerTest, noMemcached, storedSession } from './real-store.js'
+
+const memcached = memcachedPerFile()
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0'
 const SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1'
@@ -20,10 +25,9 @@ async function sessionsOf (app: FastifyInstance, sid: string): Promise<{ statusC
 }
 
 test('GET /api/sessions lists every live session of the user, newest first, this one marked, never an id', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const first = await signInWith(app, FIREFOX)
-  await new Promise((resolve) => setTimeout(resolve, 5)) // two sign-ins a few ms apart sort by time
+  await nextMillisecond() // two sign-ins at different times sort by time
   const second = await signInWith(app, SAFARI)
   const bobs = await signInWith(app, FIREFOX, 'bob', 'builder')
 
@@ -43,24 +47,23 @@ test('GET /api/sessions lists every live session of the user, newest first, this
 })
 
 test('GET /api/sessions without a session is a coded 401; with the store down, 503', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const own = await memcachedPerTest(t)
+  const { app } = buildTestApp(t, own)
   const anonymous = await app.inject({ url: '/api/sessions' })
   assert.equal(anonymous.statusCode, 401)
   assert.equal(anonymous.json().code, 'STK_ERR_WEB_UNAUTHENTICATED')
   const sid = await signInWith(app, FIREFOX)
-  store.down = true
+  for (const server of own.servers) await server.kill()
   const down = await sessionsOf(app, sid)
   assert.equal(down.statusCode, 503)
   assert.equal((down.json() as { code: string }).code, 'STK_ERR_WEB_SESSION_UNAVAILABLE')
 })
 
 test('a cart write moves "last seen" to the node that served it', async (t) => {
-  const { app } = buildTestApp({ env: { NODE_NAME: 'web-3' } })
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached, { env: { NODE_NAME: 'web-3' } })
   const sid = await signInWith(app, FIREFOX)
   const before = (await sessionsOf(app, sid)).json() as { sessions: Array<{ lastSeenAt: string, createdAt: string }> }
-  await new Promise((resolve) => setTimeout(resolve, 5))
+  await nextMillisecond()
   const cart = await app.inject({ method: 'POST', url: '/api/cart', headers: { 'content-type': 'application/json', cookie: cookieHeader({ sid }) }, payload: '{"item":"tea"}' })
   assert.equal(cart.statusCode, 200)
   const after = (await sessionsOf(app, sid)).json() as { sessions: Array<{ lastSeenAt: string, createdAt: string, node: string }> }
@@ -70,8 +73,7 @@ test('a cart write moves "last seen" to the node that served it', async (t) => {
 })
 
 test('POST /api/logout-everywhere ends every session of the user, this one too, and only theirs', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const first = await signInWith(app, FIREFOX)
   const second = await signInWith(app, SAFARI)
   const bobs = await signInWith(app, FIREFOX, 'bob', 'builder')
@@ -79,8 +81,8 @@ test('POST /api/logout-everywhere ends every session of the user, this one too, 
   const res = await app.inject({ method: 'POST', url: '/api/logout-everywhere', headers: { cookie: cookieHeader({ sid: second }) } })
   assert.equal(res.statusCode, 204)
   assert.equal(setCookie(res, 'sid')?.value, '', 'this browser\'s cookie is cleared')
-  assert.equal(store.read(sessionIdOf(first)), undefined)
-  assert.equal(store.read(sessionIdOf(second)), undefined)
+  assert.equal(await storedSession(store, sessionIdOf(first)), undefined)
+  assert.equal(await storedSession(store, sessionIdOf(second)), undefined)
   for (const sid of [first, second]) {
     assert.equal((await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })).statusCode, 401)
     assert.equal((await sessionsOf(app, sid)).statusCode, 401)
@@ -92,8 +94,7 @@ test('POST /api/logout-everywhere ends every session of the user, this one too, 
 })
 
 test('POST /api/logout-everywhere: 401 without a session, 415 for a form body, JSON accepted', async (t) => {
-  const { app } = buildTestApp()
-  t.after(() => app.close())
+  const { app } = buildTestApp(t, memcached)
   const anonymous = await app.inject({ method: 'POST', url: '/api/logout-everywhere' })
   assert.equal(anonymous.statusCode, 401)
   assert.equal(anonymous.json().code, 'STK_ERR_WEB_UNAUTHENTICATED')
@@ -106,8 +107,7 @@ test('POST /api/logout-everywhere: 401 without a session, 415 for a form body, J
 })
 
 test('POST /logout-everywhere needs the form\'s _csrf, then ends every session and lands on /login', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const other = await signInWith(app, SAFARI)
   const sid = await signInWith(app, FIREFOX)
   const form = await fetchLoginForm(app)
@@ -115,19 +115,19 @@ test('POST /logout-everywhere needs the form\'s _csrf, then ends every session a
 
   const forged = await app.inject({ method: 'POST', url: '/logout-everywhere', headers, payload: '' })
   assert.equal(forged.statusCode, 403)
-  assert.ok(store.read(sessionIdOf(other)), 'nothing ended without the token')
+  assert.ok(await storedSession(store, sessionIdOf(other)), 'nothing ended without the token')
 
   const res = await app.inject({ method: 'POST', url: '/logout-everywhere', headers, payload: formBody({ _csrf: form.token }) })
   assert.equal(res.statusCode, 303)
   assert.equal(res.headers.location, '/login')
-  assert.equal(store.read(sessionIdOf(other)), undefined)
-  assert.equal(store.read(sessionIdOf(sid)), undefined)
+  assert.equal(await storedSession(store, sessionIdOf(other)), undefined)
+  assert.equal(await storedSession(store, sessionIdOf(sid)), undefined)
 })
 
 test('the dashboard lists the sessions, marks this browser and offers "Sign out everywhere"', async (t) => {
-  const { app, store } = buildTestApp()
-  const second = buildTestApp({ store, env: { NODE_NAME: 'web-2' } })
-  t.after(async () => { await app.close(); await second.app.close() })
+  const { app, store } = buildTestApp(t, memcached)
+  // another node: a store of its own over the same servers and key prefix
+  const second = buildTestApp(t, memcached, { env: { NODE_NAME: 'web-2' }, storeOptions: { keyPrefix: store.options.keyPrefix } })
   await signInWith(app, SAFARI)
   const sid = await signInWith(app, FIREFOX)
   const res = await second.app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
@@ -138,8 +138,14 @@ test('the dashboard lists the sessions, marks this browser and offers "Sign out 
   assert.match(panel, /Safari 18 on iOS/)
   assert.match(panel, /<form method="post" action="\/logout-everywhere"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<button type="submit" class="danger">Sign out everywhere<\/button>/)
   assert.ok(!panel.includes(sessionIdOf(sid)))
+})
 
-  // The list is a side panel: a store that cannot list it does not cost the page.
+test('the sessions panel is a side panel: a store that cannot list them does not cost the page', async (t) => {
+  // The fake: a real store cannot fail to list a user's sessions while
+  // reading and saving this very session on the same servers.
+  const store = new FakeSessionStore()
+  const { app } = buildTestApp(t, noMemcached, { store })
+  const sid = await signInWith(app, FIREFOX)
   store.failUserSessions = true
   const degraded = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
   assert.equal(degraded.statusCode, 200)
@@ -147,13 +153,30 @@ test('the dashboard lists the sessions, marks this browser and offers "Sign out 
 })
 
 test('a cart write racing a logout everywhere is a coded 401 that clears the cookie, never a 500', async (t) => {
-  const { app, store } = buildTestApp()
-  t.after(() => app.close())
+  const { app, store } = buildTestApp(t, memcached)
   const sid = await signInWith(app, FIREFOX)
-  // The request read the session, then a logout everywhere destroyed it before the save.
-  store.destroyedMeanwhile.add(sessionIdOf(sid))
+  const elsewhere = await signInWith(app, SAFARI)
+  // The cart request reads its session; before it saves, the user's other
+  // browser signs out everywhere, through the app and the store as they are.
+  const save = store.set.bind(store)
+  let raced: number | undefined
+  store.set = (id, session, callback) => {
+    store.set = save
+    app.inject({ method: 'POST', url: '/api/logout-everywhere', headers: { cookie: cookieHeader({ sid: elsewhere }) } }).then((res) => {
+      raced = res.statusCode
+      save(id, session, callback)
+    }, (err: unknown) => { callback?.(err) })
+  }
   const res = await app.inject({ method: 'POST', url: '/api/cart', headers: { 'content-type': 'application/json', cookie: cookieHeader({ sid }) }, payload: '{"item":"late"}' })
+  assert.equal(raced, 204, 'the logout everywhere ran between the cart request\'s read and its save')
   assert.equal(res.statusCode, 401)
   assert.equal(res.json().code, 'STK_ERR_WEB_UNAUTHENTICATED')
   assert.equal(setCookie(res, 'sid')?.value, '', 'the dead cookie is cleared')
+  assert.equal(await storedSession(store, sessionIdOf(sid)), undefined, 'the late save did not bring it back')
 })
+
+/** Resolves once Date.now() has moved past the current millisecond, so two sign-ins get different times. */
+async function nextMillisecond (): Promise<void> {
+  const now = Date.now()
+  await pollUntil(() => Date.now() > now ? true : undefined, { what: 'the next millisecond', timeoutMs: 1000, intervalMs: 1 })
+}
