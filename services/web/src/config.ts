@@ -2,7 +2,7 @@
 // and frozen (see fastify's lib/initial-config-validation.js). A bad value fails
 // at start with STK_ERR_WEB_INVALID_OPTION naming the option and what it got.
 import os from 'node:os'
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TInteger, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { WebError } from './errors.js'
 
@@ -61,7 +61,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 // variable is first read into its type below (Number() for numbers, a list for
 // a comma list); TypeBox's Value.Convert is not used, since it reads "1.5" as 1.
 // `expected` is our own keyword: the words a failure uses.
-const integer = (minimum: number, maximum: number, fallback: number): TSchema =>
+const integer = (minimum: number, maximum: number, fallback: number): TInteger =>
   Type.Integer({ minimum, maximum, default: fallback, expected: `an integer from ${minimum} to ${maximum}` })
 
 const EnvSchema = Type.Object({
@@ -84,14 +84,6 @@ const EnvSchema = Type.Object({
 })
 
 type Env = Record<keyof typeof EnvSchema.properties, unknown>
-type CheckedEnv = {
-  [K in 'PORT' | 'SESSION_IDLE_TIMEOUT_S' | 'SESSION_ABSOLUTE_TIMEOUT_S' | 'SHUTDOWN_DRAIN_MS']: number
-} & {
-  [K in 'HOST' | 'NODE_NAME' | 'SESSION_SERVERS' | 'LOG_LEVEL' | 'ACCESS_LOG']: string
-} & {
-  [K in 'SESSION_SECRETS' | 'SESSION_ENCRYPTION_KEYS' | 'TRUSTED_PROXIES']: string[]
-} & { LB_STATUS_URL: string | undefined }
-
 function invalid (option: string, got: string, expected: string): WebError {
   return new WebError('STK_ERR_WEB_INVALID_OPTION', `Invalid ${option}: got ${got}, expected ${expected}`)
 }
@@ -123,10 +115,10 @@ function parse (env: NodeJS.ProcessEnv): Env {
 }
 
 /** Checks the parsed environment against the schema; a refusal names the variable and what was set. */
-function check (env: NodeJS.ProcessEnv, parsed: Env): CheckedEnv {
+function check (env: NodeJS.ProcessEnv, parsed: Env): Static<typeof EnvSchema> {
   const value = Value.Default(EnvSchema, parsed)
   const error = Value.Errors(EnvSchema, value).First()
-  if (error === undefined) return value as CheckedEnv
+  if (error === undefined) return value as Static<typeof EnvSchema>
   const [name = '', index] = error.path.split('/').slice(1)
   const schema: TSchema = EnvSchema.properties[name as keyof Env]
   const got = schema.secret === true
@@ -145,9 +137,8 @@ function isHttpUrl (text: string): boolean {
 
 /** Reads the node's options from the environment (see README.md for each variable). */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): WebConfig {
-  const parsed = parse(env)
-  const usingDevSecret = (parsed.SESSION_SECRETS as string[]).length === 0
-  const c = check(env, parsed)
+  const c = check(env, parse(env))
+  const usingDevSecret = c.SESSION_SECRETS.length === 0
   if (c.SESSION_ABSOLUTE_TIMEOUT_S < c.SESSION_IDLE_TIMEOUT_S) {
     throw invalid('SESSION_ABSOLUTE_TIMEOUT_S', String(c.SESSION_ABSOLUTE_TIMEOUT_S), `at least SESSION_IDLE_TIMEOUT_S (${c.SESSION_IDLE_TIMEOUT_S})`)
   }
