@@ -29,7 +29,7 @@ function expectation (schema: TSchema): string {
  */
 export function resolveWithSchema<T> (schema: TObject, given: unknown, Invalid: InvalidOptionError): Readonly<T> {
   if (given === null || typeof given !== 'object') throw new Invalid('(options)', 'expected an object', given)
-  const value = Value.Default(schema, stripUndefined(given)) as Record<string, unknown>
+  const value = Value.Default(schema, plainCopy(given)) as Record<string, unknown>
   const error = Value.Errors(schema, value).First()
   if (error === undefined) return Object.freeze(value) as Readonly<T>
   const field = error.path.split('/')[1] ?? ''
@@ -41,7 +41,13 @@ export function resolveWithSchema<T> (schema: TObject, given: unknown, Invalid: 
   throw new Invalid(error.path.slice(1).replaceAll('/', '.'), expectation(error.schema), error.value)
 }
 
-/** `{ a: undefined }` means "use the default", as it does for a missing key. */
-function stripUndefined<T extends object> (value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+/**
+ * A copy of the plain objects and arrays in `value`; anything else (functions, Buffers) is
+ * kept as it is. Value.Default writes into what it is given, and the caller's options may be
+ * frozen, so it gets this copy. It reads an undefined entry as missing.
+ */
+function plainCopy (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy)
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainCopy(v)]))
 }

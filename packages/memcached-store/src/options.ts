@@ -187,9 +187,8 @@ const OptionsSchema = Type.Object({
   connectTimeoutMs: Type.Optional(int(1, ms60s)), // default: timeoutMs
   retryIntervalMs: int(0, MAX_INT, DEFAULTS.retryIntervalMs),
   revisionField: Type.String({ pattern: '^(?!cookie$).+$', default: DEFAULTS.revisionField, expected: 'a non-empty string other than "cookie"' }),
-  logger: Type.Optional(Type.Object({ info: Type.Function([], Type.Void()), warn: Type.Function([], Type.Void()), error: Type.Function([], Type.Void()) }, {
-    expected: 'an object with info, warn and error methods (pino works)'
-  })),
+  // Its methods are checked after the schema: Value.Default would write into a logger it descends into.
+  logger: Type.Optional(Type.Unknown()),
   // TypeBox calls a function default to make the value, so the default returns the clock.
   clock: Type.Function([], Type.Number(), { default: () => DEFAULTS.clock, expected: 'a function returning milliseconds since the epoch' }),
   // checked by resolveTls and resolveAuth, which also read PEM files
@@ -214,11 +213,21 @@ function safeShow (name: string, value: unknown): string {
 }
 
 /**
+ * A copy of the plain objects and arrays in `value`, for Value.Default, which writes into
+ * what it is given: options may be frozen. It reads an undefined entry as missing.
+ */
+function plainCopy (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy)
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainCopy(v)]))
+}
+
+/**
  * Fills the defaults, then throws for the first value the schema refuses, naming the
  * option (`prefix` + its path) by the outermost field that says what it expects.
  */
 function check<T> (schema: TSchema, input: object, prefix: string): T {
-  const value: unknown = Value.Default(schema, { ...input })
+  const value: unknown = Value.Default(schema, plainCopy(input))
   const error = Value.Errors(schema, value).First()
   if (error === undefined) return value as T
   const [field = '', ...rest] = error.path.split('/').slice(1)
@@ -276,6 +285,10 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   if (typeof opts.writeConcern === 'number' && opts.writeConcern > replicas) {
     invalid('writeConcern', opts.writeConcern, `'available', 'majority', 'all' or an integer from 1 to replicas (${replicas})`)
   }
+  const logger = given.logger
+  if (logger !== undefined && !(['info', 'warn', 'error'] as const).every((method) => typeof logger?.[method] === 'function')) {
+    invalid('logger', logger, 'an object with info, warn and error methods (pino works)')
+  }
   if (opts.absoluteTimeoutMs < opts.idleTimeoutMs) invalid('absoluteTimeoutMs', opts.absoluteTimeoutMs, `at least idleTimeoutMs (${opts.idleTimeoutMs})`)
   return Object.freeze({
     servers: Object.freeze(servers),
@@ -296,7 +309,7 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     refillBatchSize: opts.refillBatchSize,
     refillConcurrency: opts.refillConcurrency,
     revisionField: opts.revisionField,
-    logger: opts.logger,
+    logger,
     clock: opts.clock
   })
 }

@@ -73,6 +73,15 @@ test('a bad value is named with what it got, and a key is never echoed', () => {
     /encryptionKeys .*<16 chars>/.test(err.message) && !err.message.includes('secret-but-short'))
 })
 
+test('frozen options are read, never written into (the schema fills defaults into a copy)', () => {
+  const logger = Object.freeze({ info () {}, warn () {}, error () {} })
+  const given = Object.freeze({ servers: Object.freeze(['a:1', Object.freeze({ host: 'b', port: 2 })]), encryptionKeys: Object.freeze(['k'.repeat(32)]), logger })
+  const o = resolveOptions(given)
+  assert.deepEqual(o.servers.map((s) => s.id), ['a:1', 'b:2'])
+  assert.equal(o.logger, logger)
+  assert.deepEqual(Object.keys(given), ['servers', 'encryptionKeys', 'logger'])
+})
+
 test('write concern arithmetic', () => {
   assert.equal(requiredAcks('available', 2), 1)
   assert.equal(requiredAcks('all', 2), 2)

@@ -197,12 +197,21 @@ export function generateDevSecret (): string {
   return randomBytes(32).toString('base64url')
 }
 
+/**
+ * Plain objects and arrays copied for Value.Default, which writes into what it is given:
+ * a caller's options may be frozen. Streams and functions are kept as they are.
+ */
+function plainCopy (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy)
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainCopy(v)]))
+}
+
 type CheckedOptions = Omit<ResolvedClusterOptions, 'commands' | 'output' | 'colour'> & { commands: { memcached: string, web?: CommandSpec, lb?: CommandSpec } }
 
 /** Applies defaults and validates every option once; a bad one fails with STK_ERR_CLUSTER_INVALID_OPTION. */
 export function resolveClusterOptions (options: ClusterOptions = {}): ResolvedClusterOptions {
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined))
-  const o = Value.Default(ClusterOptionsSchema, given) as Record<string, unknown>
+  const o = Value.Default(ClusterOptionsSchema, plainCopy(options)) as Record<string, unknown>
   check(o)
   // Clean drops keys the schema does not know, as the hand-written resolver did by naming each.
   const c = Value.Clean(ClusterOptionsSchema, o) as CheckedOptions
