@@ -84,6 +84,7 @@ const EnvSchema = Type.Object({
 })
 
 type Env = Record<keyof typeof EnvSchema.properties, unknown>
+
 function invalid (option: string, got: string, expected: string): WebError {
   return new WebError('STK_ERR_WEB_INVALID_OPTION', `Invalid ${option}: got ${got}, expected ${expected}`)
 }
