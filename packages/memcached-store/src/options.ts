@@ -1,7 +1,6 @@
 import type { ConnectionOptions } from 'node:tls'
 import { Type, type TSchema } from '@sinclair/typebox'
-import { Value, ValueErrorType } from '@sinclair/typebox/value'
-import { storeError } from './errors.js'
+import { check, invalid } from './option-schema.js'
 import { parseServerString, type ServerSpec } from './server-string.js'
 import { resolveAuth, resolveTls, type AuthSettings, type TlsSettings } from './tls-options.js'
 
@@ -142,10 +141,8 @@ export const DEFAULTS = Object.freeze({
 // memcached reads an exptime over 30 days as a Unix time, so a relative TTL must stay below it.
 export const MAX_RELATIVE_TTL_S = 30 * 24 * 60 * 60
 
-// TypeBox rather than ajv: the schema is plain JSON Schema, and its Value module checks it
-// without compiling code at start, for one small dependency (the package has no other).
-// `expected` is our own keyword: the words a failure uses for what the option must be.
-// Rules that join two options (replicas and servers, writeConcern and replicas, the two
+// The options as a TypeBox schema (see option-schema.ts for why TypeBox, and for the
+// `expected` and `secret` keywords). Rules that join two options (replicas and servers, writeConcern and replicas, the two
 // lifetimes) follow the schema in resolveOptions.
 const int = (minimum: number, maximum: number, fallback?: number): TSchema =>
   Type.Integer({ minimum, maximum, default: fallback, expected: `an integer from ${minimum} to ${maximum}` })
@@ -175,7 +172,7 @@ const OptionsSchema = Type.Object({
   readRepairChance: Type.Number({ minimum: 0, maximum: 1, default: DEFAULTS.readRepairChance, expected: 'a number from 0 to 1' }),
   readHedgeFraction: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: DEFAULTS.readHedgeFraction, expected: 'a number from 0 (off) to below 1' }),
   maxValueBytes: int(1, 1024 * 1024 * 1024, DEFAULTS.maxValueBytes),
-  encryptionKeys: Type.Array(Type.String({ minLength: 32 }), { default: [], expected: 'a list of strings of 32 or more characters' }),
+  encryptionKeys: Type.Array(Type.String({ minLength: 32 }), { default: [], secret: true, expected: 'a list of strings of 32 or more characters' }),
   userField: Type.String({ minLength: 1, default: DEFAULTS.userField, expected: 'a non-empty string' }),
   maxSessionsPerUser: int(1, 10_000, DEFAULTS.maxSessionsPerUser),
   // 0: a write that loses the race fails at once (the caller retries, or tells the user)
@@ -196,50 +193,6 @@ const OptionsSchema = Type.Object({
   username: Type.Optional(Type.Unknown()),
   password: Type.Optional(Type.Unknown())
 }, { additionalProperties: false })
-
-function invalid (name: string, value: unknown, expected: string): never {
-  throw storeError('STK_ERR_INVALID_OPTION', `${name} must be ${expected}, got ${safeShow(name, value)}`)
-}
-
-function safeShow (name: string, value: unknown): string {
-  // A key or a logger never goes into an error message.
-  if (name === 'encryptionKeys' && Array.isArray(value)) value = value.map((k: unknown) => typeof k === 'string' ? `<${k.length} chars>` : k)
-  if (name === 'logger') return '<object>'
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
-
-/**
- * A copy of the plain objects and arrays in `value`, for Value.Default, which writes into
- * what it is given: options may be frozen. It reads an undefined entry as missing.
- */
-function plainCopy (value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plainCopy)
-  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainCopy(v)]))
-}
-
-/**
- * Fills the defaults, then throws for the first value the schema refuses, naming the
- * option (`prefix` + its path) by the outermost field that says what it expects.
- */
-function check<T> (schema: TSchema, input: object, prefix: string): T {
-  const value: unknown = Value.Default(schema, plainCopy(input))
-  const error = Value.Errors(schema, value).First()
-  if (error === undefined) return value as T
-  const [field = '', ...rest] = error.path.split('/').slice(1)
-  const top: TSchema | undefined = schema.properties?.[field]
-  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
-    invalid(prefix + field, error.value, `a known option (${Object.keys(schema.properties).join(', ')})`)
-  }
-  if (top === undefined) invalid(prefix.replace(/\.$/, ''), input, schema.expected)
-  const whole = rest.length > 0 && typeof top.expected === 'string'
-  const name = whole ? field : [field, ...rest].join('.')
-  return invalid(prefix + name, whole ? (value as Record<string, unknown>)[field] : error.value, (whole ? top : error.schema).expected ?? top.expected)
-}
 
 type CheckedServer = ServerSpec & { weight: number }
 
@@ -287,7 +240,7 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   }
   const logger = given.logger
   if (logger !== undefined && !(['info', 'warn', 'error'] as const).every((method) => typeof logger?.[method] === 'function')) {
-    invalid('logger', logger, 'an object with info, warn and error methods (pino works)')
+    invalid('logger', '<object>', 'an object with info, warn and error methods (pino works)')
   }
   if (opts.absoluteTimeoutMs < opts.idleTimeoutMs) invalid('absoluteTimeoutMs', opts.absoluteTimeoutMs, `at least idleTimeoutMs (${opts.idleTimeoutMs})`)
   return Object.freeze({

@@ -71,6 +71,8 @@ test('a bad value is named with what it got, and a key is never echoed', () => {
   assert.throws(() => resolveOptions({ servers: [{ host: 'a', port: 70_000 }] }), /servers\[0\]\.port must be an integer from 1 to 65535, got 70000/)
   assert.throws(() => resolveOptions({ servers: 'a:1', encryptionKeys: ['secret-but-short'] }), (err: Error) =>
     /encryptionKeys .*<16 chars>/.test(err.message) && !err.message.includes('secret-but-short'))
+  assert.throws(() => resolveOptions({ servers: 'a:1', encryptionKeys: 'k'.repeat(40) as never }), (err: Error) =>
+    /encryptionKeys must be a list/.test(err.message) && !err.message.includes('kkkk'))
 })
 
 test('frozen options are read, never written into (the schema fills defaults into a copy)', () => {
