@@ -32,6 +32,20 @@ void test('a dev secret is generated when none is given', () => {
   }
 })
 
+void test('frozen options are read, not written into; an undefined env entry still removes the variable', () => {
+  const o = resolveClusterOptions(Object.freeze({
+    sessionSecrets: 's'.repeat(32),
+    ports: Object.freeze({ lb: 0 }),
+    env: Object.freeze({ PORT: undefined, LOG_LEVEL: 'warn' }),
+    memcachedArgs: Object.freeze(['-v']),
+    commands: Object.freeze({ web: Object.freeze({ command: 'node' }) })
+  }))
+  assert.deepEqual(o.ports, { ...DEFAULT_PORTS, lb: 0 })
+  assert.ok('PORT' in o.env && o.env.PORT === undefined)
+  assert.deepEqual(o.memcachedArgs, ['-v'])
+  assert.deepEqual(o.commands.web, { command: 'node', args: [] })
+})
+
 void test('a bad option is a coded error that names the option and the value', () => {
   const cases: Array<[Parameters<typeof resolveClusterOptions>[0], RegExp]> = [
     [{ webNodes: 0 }, /webNodes must be an integer from 1 to 9, got 0/],

@@ -4,6 +4,7 @@ export { errors, type ErrorCode } from './errors.js'
 export { type CheckResult, type LastCheck, type UpstreamState } from './health-state.js'
 export { LatencyReservoir } from './latency-reservoir.js'
 export { balancerDefaults, resolveBalancerOptions, type BalancerOptions, type ResolvedBalancerOptions } from './options.js'
+export { integer, resolveWithSchema, type InvalidOptionError } from './option-schema.js'
 export {
   RetryPolicy,
   attemptFailureCodes,

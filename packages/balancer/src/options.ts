@@ -1,5 +1,6 @@
+import { Type } from '@sinclair/typebox'
 import { errors } from './errors.js'
-import { checkBoolean, checkFunction, checkInteger, checkKnownKeys } from './option-checks.js'
+import { integer, resolveWithSchema } from './option-schema.js'
 
 export interface BalancerOptions {
   /** Consecutive passing active checks that bring an unhealthy or draining upstream back. Default 2. */
@@ -18,7 +19,8 @@ export interface BalancerOptions {
 
 export type ResolvedBalancerOptions = Readonly<Required<BalancerOptions>>
 
-// The one place the defaults are written down; the README repeats them.
+// The one place the defaults are written down; the schema takes them from
+// here and the README repeats them.
 export const balancerDefaults: ResolvedBalancerOptions = Object.freeze({
   healthyThreshold: 2,
   unhealthyThreshold: 2,
@@ -28,21 +30,16 @@ export const balancerDefaults: ResolvedBalancerOptions = Object.freeze({
   now: Date.now
 })
 
-export function resolveBalancerOptions (options: BalancerOptions = {}): ResolvedBalancerOptions {
-  const Invalid = errors.STK_ERR_BALANCER_INVALID_OPTION
-  checkKnownKeys(Invalid, options, Object.keys(balancerDefaults))
-  const merged = { ...balancerDefaults, ...stripUndefined(options) }
-  return Object.freeze({
-    healthyThreshold: checkInteger(Invalid, 'healthyThreshold', merged.healthyThreshold, 1, 100),
-    unhealthyThreshold: checkInteger(Invalid, 'unhealthyThreshold', merged.unhealthyThreshold, 1, 100),
-    ejectionTimeMs: checkInteger(Invalid, 'ejectionTimeMs', merged.ejectionTimeMs, 0),
-    latencySampleSize: checkInteger(Invalid, 'latencySampleSize', merged.latencySampleSize, 1, 1_000_000),
-    startHealthy: checkBoolean(Invalid, 'startHealthy', merged.startHealthy),
-    now: checkFunction<() => number>(Invalid, 'now', merged.now)
-  })
-}
+const BalancerOptionsSchema = Type.Object({
+  healthyThreshold: integer(1, 100, balancerDefaults.healthyThreshold),
+  unhealthyThreshold: integer(1, 100, balancerDefaults.unhealthyThreshold),
+  ejectionTimeMs: integer(0, undefined, balancerDefaults.ejectionTimeMs),
+  latencySampleSize: integer(1, 1_000_000, balancerDefaults.latencySampleSize),
+  startHealthy: Type.Boolean({ default: balancerDefaults.startHealthy }),
+  // TypeBox calls a function default to make the value, so this default returns the clock.
+  now: Type.Function([], Type.Number(), { default: () => balancerDefaults.now, expected: 'expected a function' })
+}, { additionalProperties: false })
 
-/** `{ a: undefined }` means "use the default", as it does for a missing key. */
-export function stripUndefined<T extends object> (value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+export function resolveBalancerOptions (options: BalancerOptions = {}): ResolvedBalancerOptions {
+  return resolveWithSchema(BalancerOptionsSchema, options, errors.STK_ERR_BALANCER_INVALID_OPTION)
 }

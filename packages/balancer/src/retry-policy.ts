@@ -1,6 +1,6 @@
+import { Type } from '@sinclair/typebox'
 import { errors } from './errors.js'
-import { checkInteger, checkKnownKeys } from './option-checks.js'
-import { stripUndefined } from './options.js'
+import { integer, resolveWithSchema } from './option-schema.js'
 
 /**
  * Failure codes the proxy gives attempts that have no Node error code of
@@ -135,16 +135,15 @@ export function isConnectFailure (errorCode: string | undefined): boolean {
   return errorCode !== undefined && connectFailureCodes.has(errorCode)
 }
 
-export function resolveRetryPolicyOptions (options: RetryPolicyOptions = {}): ResolvedRetryPolicyOptions {
-  const Invalid = errors.STK_ERR_RETRY_INVALID_OPTION
-  checkKnownKeys(Invalid, options, Object.keys(retryPolicyDefaults))
-  const merged = { ...retryPolicyDefaults, ...stripUndefined(options) }
-  const methods: unknown = merged.idempotentMethods
-  if (!Array.isArray(methods) || !methods.every((m) => typeof m === 'string' && /^[A-Za-z]+$/.test(m))) {
-    throw new Invalid('idempotentMethods', 'expected an array of method names', methods)
-  }
-  return Object.freeze({
-    maxAttempts: checkInteger(Invalid, 'maxAttempts', merged.maxAttempts, 1, 20),
-    idempotentMethods: Object.freeze(methods.map((m: string) => m.toUpperCase()))
+const RetryPolicyOptionsSchema = Type.Object({
+  maxAttempts: integer(1, 20, retryPolicyDefaults.maxAttempts),
+  idempotentMethods: Type.Array(Type.String({ pattern: '^[A-Za-z]+$' }), {
+    default: retryPolicyDefaults.idempotentMethods,
+    expected: 'expected an array of method names'
   })
+}, { additionalProperties: false })
+
+export function resolveRetryPolicyOptions (options: RetryPolicyOptions = {}): ResolvedRetryPolicyOptions {
+  const resolved = resolveWithSchema<ResolvedRetryPolicyOptions>(RetryPolicyOptionsSchema, options, errors.STK_ERR_RETRY_INVALID_OPTION)
+  return Object.freeze({ maxAttempts: resolved.maxAttempts, idempotentMethods: Object.freeze(resolved.idempotentMethods.map((m) => m.toUpperCase())) })
 }

@@ -36,6 +36,12 @@ void test('an unknown option is rejected, so a typo does not silently use a defa
   )
 })
 
+void test('frozen options are read, never written into (the schema fills defaults into a copy)', () => {
+  const options = resolveBalancerOptions()
+  assert.deepEqual(resolveBalancerOptions(options), options)
+  assert.deepEqual([...resolveRetryPolicyOptions({ idempotentMethods: Object.freeze(['GET']) }).idempotentMethods], ['GET'])
+})
+
 void test('retry policy options: defaults, validation, frozen', () => {
   const options = resolveRetryPolicyOptions()
   assert.equal(options.maxAttempts, retryPolicyDefaults.maxAttempts)

@@ -1,6 +1,7 @@
-import { storeError } from './errors.js'
-import { parseServerString, type ServerSpec } from './server-string.js'
 import type { ConnectionOptions } from 'node:tls'
+import { Type, type TSchema } from '@sinclair/typebox'
+import { check, invalid } from './option-schema.js'
+import { parseServerString, type ServerSpec } from './server-string.js'
 import { resolveAuth, resolveTls, type AuthSettings, type TlsSettings } from './tls-options.js'
 
 /** What a caller may leave to the store's judgment when logging. */
@@ -58,8 +59,6 @@ export interface MemcachedStoreOptions {
   refillBatchSize?: number
   /** Batches in flight during a refill. Default 4. */
   refillConcurrency?: number
-  /** For tests: an injected clock, ms since the epoch. Default `Date.now`. */
-  clock?: () => number
   /** Default per-server command timeout. Default 300 ms. */
   timeoutMs?: number
   /** Default per-server connect timeout. Default: timeoutMs. */
@@ -69,6 +68,8 @@ export interface MemcachedStoreOptions {
   /** Name of a string field that, in a session handed to `set`, names the revision it was read at (older versions added it). Default `_rev`. */
   revisionField?: string
   logger?: StoreLogger
+  /** For tests: an injected clock, in milliseconds since the epoch. Default `Date.now`. */
+  clock?: () => number
   /** TLS to every server (a server's own `tls` overrides it): true, or { ca, cert, key, servername, rejectUnauthorized }. Default off. */
   tls?: boolean | TlsSettings
   /** memcached ASCII authentication (`-Y`) on every server (a server's own credentials override them). Default none. */
@@ -113,7 +114,7 @@ export interface ResolvedOptions {
   readonly clock: () => number
 }
 
-/** Every default, once. The README repeats this table. */
+/** Every default, once: the schema below takes its defaults from here, and the README repeats this table. */
 export const DEFAULTS = Object.freeze({
   replicas: 2,
   writeConcern: 'available' as WriteConcern,
@@ -132,137 +133,137 @@ export const DEFAULTS = Object.freeze({
   timeoutMs: 300, // well under a second: a frozen server holds a request this long at most
   retryIntervalMs: 15 * 1000, // 15 s, PHP's retry_interval default
   weight: 1,
-  revisionField: '_rev'
+  port: 11211,
+  revisionField: '_rev',
+  clock: Date.now as () => number
 })
 
 // memcached reads an exptime over 30 days as a Unix time, so a relative TTL must stay below it.
 export const MAX_RELATIVE_TTL_S = 30 * 24 * 60 * 60
 
-function invalid (name: string, value: unknown, expected: string): never {
-  throw storeError('STK_ERR_INVALID_OPTION', `${name} must be ${expected}, got ${safeShow(value)}`)
-}
+// The options as a TypeBox schema (see option-schema.ts for why TypeBox, and for the
+// `expected` and `secret` keywords). Rules that join two options (replicas and servers, writeConcern and replicas, the two
+// lifetimes) follow the schema in resolveOptions.
+const int = (minimum: number, maximum: number, fallback?: number): TSchema =>
+  Type.Integer({ minimum, maximum, default: fallback, expected: `an integer from ${minimum} to ${maximum}` })
+const MAX_INT = Number.MAX_SAFE_INTEGER
+const ms60s = 60_000
 
-function safeShow (value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
+const ServerSchema = Type.Object({
+  host: Type.String({ pattern: '^[^\\s/?#]+$', expected: 'a host name or address' }),
+  port: int(1, 65535, DEFAULTS.port),
+  weight: Type.Number({ exclusiveMinimum: 0, default: DEFAULTS.weight, expected: 'a positive number' }),
+  timeoutMs: Type.Optional(int(1, ms60s)),
+  connectTimeoutMs: Type.Optional(int(1, ms60s)),
+  retryIntervalMs: Type.Optional(int(0, MAX_INT))
+}, { expected: 'a "host:port" string or { host, port }' })
 
-function positiveInt (name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0 || value > max) {
-    invalid(name, value, `an integer from 1 to ${max}`)
-  }
-  return value
-}
+const OptionsSchema = Type.Object({
+  servers: Type.Union([Type.String(), Type.Array(Type.Unknown(), { minItems: 1 })], { expected: 'a server string or a non-empty list' }),
+  replicas: int(1, 16, DEFAULTS.replicas),
+  writeConcern: Type.Union([Type.Literal('available'), Type.Literal('majority'), Type.Literal('all'), Type.Integer({ minimum: 1 })], {
+    default: DEFAULTS.writeConcern,
+    expected: "'available', 'majority', 'all' or an integer from 1 to replicas"
+  }),
+  keyPrefix: Type.String({ pattern: '^[\\x21-\\x7e]{0,64}$', default: DEFAULTS.keyPrefix, expected: 'up to 64 printable characters without spaces' }),
+  idleTimeoutMs: int(1, MAX_RELATIVE_TTL_S * 1000, DEFAULTS.idleTimeoutMs),
+  absoluteTimeoutMs: int(1, MAX_INT, DEFAULTS.absoluteTimeoutMs),
+  touchAfterMs: Type.Optional(int(0, MAX_INT)), // default: a tenth of idleTimeoutMs
+  readRepairChance: Type.Number({ minimum: 0, maximum: 1, default: DEFAULTS.readRepairChance, expected: 'a number from 0 to 1' }),
+  readHedgeFraction: Type.Number({ minimum: 0, exclusiveMaximum: 1, default: DEFAULTS.readHedgeFraction, expected: 'a number from 0 (off) to below 1' }),
+  maxValueBytes: int(1, 1024 * 1024 * 1024, DEFAULTS.maxValueBytes),
+  encryptionKeys: Type.Array(Type.String({ minLength: 32 }), { default: [], secret: true, expected: 'a list of strings of 32 or more characters' }),
+  userField: Type.String({ minLength: 1, default: DEFAULTS.userField, expected: 'a non-empty string' }),
+  maxSessionsPerUser: int(1, 10_000, DEFAULTS.maxSessionsPerUser),
+  // 0: a write that loses the race fails at once (the caller retries, or tells the user)
+  conflictRetries: int(0, 100, DEFAULTS.conflictRetries),
+  probeIntervalMs: int(1, ms60s, DEFAULTS.probeIntervalMs),
+  refillBatchSize: int(1, 1000, DEFAULTS.refillBatchSize),
+  refillConcurrency: int(1, 64, DEFAULTS.refillConcurrency),
+  timeoutMs: int(1, ms60s, DEFAULTS.timeoutMs),
+  connectTimeoutMs: Type.Optional(int(1, ms60s)), // default: timeoutMs
+  retryIntervalMs: int(0, MAX_INT, DEFAULTS.retryIntervalMs),
+  revisionField: Type.String({ pattern: '^(?!cookie$).+$', default: DEFAULTS.revisionField, expected: 'a non-empty string other than "cookie"' }),
+  // Its methods are checked after the schema: Value.Default would write into a logger it descends into.
+  logger: Type.Optional(Type.Unknown()),
+  // TypeBox calls a function default to make the value, so the default returns the clock.
+  clock: Type.Function([], Type.Number(), { default: () => DEFAULTS.clock, expected: 'a function returning milliseconds since the epoch' }),
+  // checked by resolveTls and resolveAuth, which also read PEM files
+  tls: Type.Optional(Type.Unknown()),
+  username: Type.Optional(Type.Unknown()),
+  password: Type.Optional(Type.Unknown())
+}, { additionalProperties: false })
 
-const KNOWN_OPTIONS = new Set<string>([
-  'servers', 'replicas', 'writeConcern', 'keyPrefix', 'idleTimeoutMs', 'absoluteTimeoutMs', 'touchAfterMs',
-  'clock', 'readRepairChance', 'readHedgeFraction', 'maxValueBytes', 'encryptionKeys', 'userField', 'maxSessionsPerUser', 'conflictRetries',
-  'probeIntervalMs', 'refillBatchSize', 'refillConcurrency', 'timeoutMs', 'connectTimeoutMs', 'retryIntervalMs',
-  'revisionField', 'logger', 'tls', 'username', 'password'
-])
+type CheckedServer = ServerSpec & { weight: number }
 
-interface ServerDefaults {
-  timeoutMs: number
-  connectTimeoutMs: number
-  retryIntervalMs: number
-  tls: ConnectionOptions | undefined
-  auth: AuthSettings | undefined
-}
-
-function resolveServer (raw: string | ServerSpec, index: number, defaults: ServerDefaults): ResolvedServer {
-  const spec = typeof raw === 'string' ? parseServerString(raw)[0] : raw
+function resolveServer (raw: string | ServerSpec, index: number, defaults: Omit<ResolvedServer, 'id' | 'host' | 'port' | 'weight'>): ResolvedServer {
   const name = `servers[${index}]`
-  if (spec === undefined || typeof spec !== 'object') invalid(name, raw, 'a "host:port" string or { host, port }')
-  if (typeof spec.host !== 'string' || spec.host === '' || /[\s/?#]/.test(spec.host)) invalid(`${name}.host`, spec.host, 'a host name or address')
-  const port = positiveInt(`${name}.port`, spec.port, 11211, 65535)
-  const weight = spec.weight ?? DEFAULTS.weight
-  if (typeof weight !== 'number' || !(weight > 0) || !Number.isFinite(weight)) invalid(`${name}.weight`, weight, 'a positive number')
-  const timeoutMs = positiveInt(`${name}.timeoutMs`, spec.timeoutMs, defaults.timeoutMs, 60_000)
-  const connectTimeoutMs = positiveInt(`${name}.connectTimeoutMs`, spec.connectTimeoutMs, spec.timeoutMs ?? defaults.connectTimeoutMs, 60_000)
-  const retryIntervalMs = spec.retryIntervalMs === 0 ? 0 : positiveInt(`${name}.retryIntervalMs`, spec.retryIntervalMs, defaults.retryIntervalMs)
+  const given = typeof raw === 'string' ? parseServerString(raw)[0] : raw
+  if (given === null || typeof given !== 'object') invalid(name, raw, ServerSchema.expected)
+  const spec = check<CheckedServer>(ServerSchema, given, `${name}.`)
   const hostForId = spec.host.includes(':') ? `[${spec.host}]` : spec.host
   const tls = spec.tls === undefined ? defaults.tls : resolveTls(spec.tls, `${name}.tls`)
   const auth = spec.username === undefined && spec.password === undefined ? defaults.auth : resolveAuth(spec.username, spec.password, `${name}.`)
-  return Object.freeze({ id: `${hostForId}:${port}`, host: spec.host, port, weight, timeoutMs, connectTimeoutMs, retryIntervalMs, tls: tls === undefined ? undefined : Object.freeze(tls), auth: auth === undefined ? undefined : Object.freeze(auth) })
+  return Object.freeze({
+    id: `${hostForId}:${spec.port}`,
+    host: spec.host,
+    port: spec.port,
+    weight: spec.weight,
+    timeoutMs: spec.timeoutMs ?? defaults.timeoutMs,
+    connectTimeoutMs: spec.connectTimeoutMs ?? spec.timeoutMs ?? defaults.connectTimeoutMs,
+    retryIntervalMs: spec.retryIntervalMs ?? defaults.retryIntervalMs,
+    tls: tls === undefined ? undefined : Object.freeze(tls),
+    auth: auth === undefined ? undefined : Object.freeze(auth)
+  })
 }
+
+type CheckedOptions = Omit<ResolvedOptions, 'servers'> & Pick<MemcachedStoreOptions, 'servers' | 'touchAfterMs' | 'connectTimeoutMs' | 'tls' | 'username' | 'password'> & { timeoutMs: number, retryIntervalMs: number }
 
 /** Validates once at start and freezes; a bad option fails with STK_ERR_INVALID_OPTION naming it and its value. */
 export function resolveOptions (input: MemcachedStoreOptions | string): ResolvedOptions {
-  const opts: MemcachedStoreOptions = typeof input === 'string' ? { servers: input } : input
-  if (opts === null || typeof opts !== 'object') invalid('options', opts, 'an object or a server string')
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN_OPTIONS.has(key)) invalid(key, (opts as unknown as Record<string, unknown>)[key], `a known option (${[...KNOWN_OPTIONS].join(', ')})`)
-  }
-  const timeoutMs = positiveInt('timeoutMs', opts.timeoutMs, DEFAULTS.timeoutMs, 60_000)
-  const connectTimeoutMs = positiveInt('connectTimeoutMs', opts.connectTimeoutMs, timeoutMs, 60_000)
-  const retryIntervalMs = opts.retryIntervalMs === 0 ? 0 : positiveInt('retryIntervalMs', opts.retryIntervalMs, DEFAULTS.retryIntervalMs)
+  const given: MemcachedStoreOptions = typeof input === 'string' ? { servers: input } : input
+  if (given === null || typeof given !== 'object') invalid('options', given, 'an object or a server string')
+  const opts = check<CheckedOptions>(OptionsSchema, given, '')
   const rawServers = typeof opts.servers === 'string' ? parseServerString(opts.servers) : opts.servers
-  if (!Array.isArray(rawServers) || rawServers.length === 0) invalid('servers', opts.servers, 'a server string or a non-empty list')
-  const tls = resolveTls(opts.tls, 'tls')
-  const auth = resolveAuth(opts.username, opts.password, '')
-  const servers = rawServers.map((s, i) => resolveServer(s, i, { timeoutMs, connectTimeoutMs, retryIntervalMs, tls, auth }))
+  if (rawServers.length === 0) invalid('servers', opts.servers, OptionsSchema.properties.servers.expected)
+  const security = { tls: resolveTls(opts.tls, 'tls'), auth: resolveAuth(opts.username, opts.password, '') }
+  const defaults = { timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.connectTimeoutMs ?? opts.timeoutMs, retryIntervalMs: opts.retryIntervalMs, ...security }
+  const servers = rawServers.map((s, i) => resolveServer(s, i, defaults))
   const ids = new Set<string>()
   for (const s of servers) {
     if (ids.has(s.id)) invalid('servers', s.id, 'a list without duplicates')
     ids.add(s.id)
   }
-  const replicas = Math.min(positiveInt('replicas', opts.replicas, DEFAULTS.replicas, 16), servers.length)
-  const writeConcern = opts.writeConcern ?? DEFAULTS.writeConcern
-  if (!(writeConcern === 'all' || writeConcern === 'majority' || writeConcern === 'available' ||
-    (typeof writeConcern === 'number' && Number.isInteger(writeConcern) && writeConcern >= 1 && writeConcern <= replicas))) {
-    invalid('writeConcern', writeConcern, `'available', 'majority', 'all' or an integer from 1 to replicas (${replicas})`)
+  const replicas = Math.min(opts.replicas, servers.length)
+  if (typeof opts.writeConcern === 'number' && opts.writeConcern > replicas) {
+    invalid('writeConcern', opts.writeConcern, `'available', 'majority', 'all' or an integer from 1 to replicas (${replicas})`)
   }
-  const keyPrefix = opts.keyPrefix ?? DEFAULTS.keyPrefix
-  if (typeof keyPrefix !== 'string' || !/^[\x21-\x7e]{0,64}$/.test(keyPrefix)) invalid('keyPrefix', keyPrefix, 'up to 64 printable characters without spaces')
-  const idleTimeoutMs = positiveInt('idleTimeoutMs', opts.idleTimeoutMs, DEFAULTS.idleTimeoutMs, MAX_RELATIVE_TTL_S * 1000)
-  const absoluteTimeoutMs = positiveInt('absoluteTimeoutMs', opts.absoluteTimeoutMs, DEFAULTS.absoluteTimeoutMs)
-  if (absoluteTimeoutMs < idleTimeoutMs) invalid('absoluteTimeoutMs', absoluteTimeoutMs, `at least idleTimeoutMs (${idleTimeoutMs})`)
-  const touchAfterMs = opts.touchAfterMs === 0 ? 0 : positiveInt('touchAfterMs', opts.touchAfterMs, Math.floor(idleTimeoutMs / 10))
-  const readRepairChance = opts.readRepairChance ?? DEFAULTS.readRepairChance
-  if (typeof readRepairChance !== 'number' || !(readRepairChance >= 0 && readRepairChance <= 1)) invalid('readRepairChance', readRepairChance, 'a number from 0 to 1')
-  const readHedgeFraction = opts.readHedgeFraction ?? DEFAULTS.readHedgeFraction
-  if (typeof readHedgeFraction !== 'number' || !(readHedgeFraction >= 0 && readHedgeFraction < 1)) invalid('readHedgeFraction', readHedgeFraction, 'a number from 0 (off) to below 1')
-  const maxValueBytes = positiveInt('maxValueBytes', opts.maxValueBytes, DEFAULTS.maxValueBytes, 1024 * 1024 * 1024)
-  const encryptionKeys = opts.encryptionKeys ?? []
-  if (!Array.isArray(encryptionKeys) || encryptionKeys.some((k) => typeof k !== 'string' || k.length < 32)) {
-    invalid('encryptionKeys', encryptionKeys.map?.((k: unknown) => typeof k === 'string' ? `<${k.length} chars>` : k), 'a list of strings of 32 or more characters')
-  }
-  const userField = opts.userField ?? DEFAULTS.userField
-  if (typeof userField !== 'string' || userField === '') invalid('userField', userField, 'a non-empty string')
-  const revisionField = opts.revisionField ?? DEFAULTS.revisionField
-  if (typeof revisionField !== 'string' || revisionField === '' || revisionField === 'cookie') invalid('revisionField', revisionField, 'a non-empty string other than "cookie"')
-  const logger = opts.logger
-  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.warn !== 'function' || typeof logger.error !== 'function' || typeof logger.info !== 'function')) {
+  const logger = given.logger
+  if (logger !== undefined && !(['info', 'warn', 'error'] as const).every((method) => typeof logger?.[method] === 'function')) {
     invalid('logger', '<object>', 'an object with info, warn and error methods (pino works)')
   }
-  const clock = opts.clock ?? Date.now
-  if (typeof clock !== 'function') invalid('clock', clock, 'a function returning ms since the epoch')
+  if (opts.absoluteTimeoutMs < opts.idleTimeoutMs) invalid('absoluteTimeoutMs', opts.absoluteTimeoutMs, `at least idleTimeoutMs (${opts.idleTimeoutMs})`)
   return Object.freeze({
     servers: Object.freeze(servers),
     replicas,
-    writeConcern,
-    keyPrefix,
-    idleTimeoutMs,
-    absoluteTimeoutMs,
-    touchAfterMs,
-    readRepairChance,
-    readHedgeFraction,
-    maxValueBytes,
-    encryptionKeys: Object.freeze([...encryptionKeys]),
-    userField,
-    maxSessionsPerUser: positiveInt('maxSessionsPerUser', opts.maxSessionsPerUser, DEFAULTS.maxSessionsPerUser, 10_000),
-    // 0: a write that loses the race fails at once (the caller retries, or tells the user)
-    conflictRetries: opts.conflictRetries === 0 ? 0 : positiveInt('conflictRetries', opts.conflictRetries, DEFAULTS.conflictRetries, 100),
-    probeIntervalMs: positiveInt('probeIntervalMs', opts.probeIntervalMs, DEFAULTS.probeIntervalMs, 60_000),
-    refillBatchSize: positiveInt('refillBatchSize', opts.refillBatchSize, DEFAULTS.refillBatchSize, 1000),
-    refillConcurrency: positiveInt('refillConcurrency', opts.refillConcurrency, DEFAULTS.refillConcurrency, 64),
-    revisionField,
+    writeConcern: opts.writeConcern,
+    keyPrefix: opts.keyPrefix,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    absoluteTimeoutMs: opts.absoluteTimeoutMs,
+    touchAfterMs: opts.touchAfterMs ?? Math.floor(opts.idleTimeoutMs / 10),
+    readRepairChance: opts.readRepairChance,
+    readHedgeFraction: opts.readHedgeFraction,
+    maxValueBytes: opts.maxValueBytes,
+    encryptionKeys: Object.freeze([...opts.encryptionKeys]),
+    userField: opts.userField,
+    maxSessionsPerUser: opts.maxSessionsPerUser,
+    conflictRetries: opts.conflictRetries,
+    probeIntervalMs: opts.probeIntervalMs,
+    refillBatchSize: opts.refillBatchSize,
+    refillConcurrency: opts.refillConcurrency,
+    revisionField: opts.revisionField,
     logger,
-    clock
+    clock: opts.clock
   })
 }
 

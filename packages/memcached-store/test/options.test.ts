@@ -50,6 +50,7 @@ const bad: Array<[string, object]> = [
   ['servers[0].host', { servers: [{ host: 'a b', port: 1 }] }],
   ['revisionField', { servers: 'a:1', revisionField: 'cookie' }],
   ['logger', { servers: 'a:1', logger: {} }],
+  ['clock', { servers: 'a:1', clock: 5 }],
   ['colour', { servers: 'a:1', colour: 'blue' }]
 ]
 for (const [name, input] of bad) {
@@ -58,6 +59,30 @@ for (const [name, input] of bad) {
       err.code === 'STK_ERR_INVALID_OPTION' && err.message.includes(name))
   })
 }
+
+test('the clock is Date.now unless one is injected', () => {
+  assert.equal(resolveOptions('a:1').clock, Date.now)
+  const clock = (): number => 42
+  assert.equal(resolveOptions({ servers: 'a:1', clock }).clock, clock)
+})
+
+test('a bad value is named with what it got, and a key is never echoed', () => {
+  assert.throws(() => resolveOptions({ servers: 'a:1', timeoutMs: 0 }), /timeoutMs must be an integer from 1 to 60000, got 0/)
+  assert.throws(() => resolveOptions({ servers: [{ host: 'a', port: 70_000 }] }), /servers\[0\]\.port must be an integer from 1 to 65535, got 70000/)
+  assert.throws(() => resolveOptions({ servers: 'a:1', encryptionKeys: ['secret-but-short'] }), (err: Error) =>
+    /encryptionKeys .*<16 chars>/.test(err.message) && !err.message.includes('secret-but-short'))
+  assert.throws(() => resolveOptions({ servers: 'a:1', encryptionKeys: 'k'.repeat(40) as never }), (err: Error) =>
+    /encryptionKeys must be a list/.test(err.message) && !err.message.includes('kkkk'))
+})
+
+test('frozen options are read, never written into (the schema fills defaults into a copy)', () => {
+  const logger = Object.freeze({ info () {}, warn () {}, error () {} })
+  const given = Object.freeze({ servers: Object.freeze(['a:1', Object.freeze({ host: 'b', port: 2 })]), encryptionKeys: Object.freeze(['k'.repeat(32)]), logger })
+  const o = resolveOptions(given)
+  assert.deepEqual(o.servers.map((s) => s.id), ['a:1', 'b:2'])
+  assert.equal(o.logger, logger)
+  assert.deepEqual(Object.keys(given), ['servers', 'encryptionKeys', 'logger'])
+})
 
 test('write concern arithmetic', () => {
   assert.equal(requiredAcks('available', 2), 1)

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
+import { Type, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { invalidOption } from './errors.js'
 import type { PortMode } from './free-port.js'
 
@@ -115,42 +117,79 @@ export const DEFAULT_PORTS: Readonly<ClusterPorts> = Object.freeze({ lb: 8080, l
 /** scripts/dist/src/cluster/ is four levels below the repository root. */
 const DEFAULT_ROOT_DIR = fileURLToPath(new URL('../../../../', import.meta.url))
 
-function integer (option: string, value: unknown, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidOption(option, value, `an integer from ${min} to ${max}`)
+// TypeBox, as in the services: one schema states each default and range once,
+// and its Value module checks it without ajv. `expected` is our own keyword,
+// the words a failure uses for what the option must be.
+const integer = (minimum: number, maximum: number, fallback: number): TSchema =>
+  Type.Integer({ minimum, maximum, default: fallback, expected: `an integer from ${minimum} to ${maximum}` })
+const positive = (fallback: number): TSchema => Type.Number({ exclusiveMinimum: 0, default: fallback, expected: 'a positive number' })
+const nonEmpty = (fallback?: string): TSchema => Type.String({ minLength: 1, default: fallback, expected: 'a non-empty string' })
+const strings = Type.Array(Type.String(), { default: [], expected: 'an array of strings' })
+const envOverrides = Type.Record(Type.String(), Type.Union([Type.String(), Type.Undefined()], { expected: 'a string or undefined' }), {
+  default: {},
+  expected: 'an object of strings'
+})
+const port = (fallback: number): TSchema => integer(0, 65_535, fallback)
+const CommandSchema = Type.Object({ command: nonEmpty(), args: Type.Optional(strings), cwd: Type.Optional(Type.String({ expected: 'a path' })) })
+
+const ClusterOptionsSchema = Type.Object({
+  webNodes: integer(1, 9, 3),
+  memcachedServers: integer(1, 9, 2),
+  ports: Type.Object({
+    lb: port(DEFAULT_PORTS.lb),
+    lbAdmin: port(DEFAULT_PORTS.lbAdmin),
+    webBase: port(DEFAULT_PORTS.webBase),
+    memcachedBase: port(DEFAULT_PORTS.memcachedBase)
+  }, { default: {} }),
+  portMode: Type.Union([Type.Literal('prefer'), Type.Literal('strict'), Type.Literal('ephemeral')], {
+    default: 'prefer',
+    expected: "'prefer', 'strict' or 'ephemeral'"
+  }),
+  env: envOverrides,
+  webEnv: envOverrides,
+  lbEnv: envOverrides,
+  // TypeBox calls a function default to make the value: the parent's secrets, else a fresh one.
+  sessionSecrets: Type.String({ minLength: 1, default: () => process.env.SESSION_SECRETS ?? generateDevSecret(), expected: 'a non-empty string' }),
+  sessionServerParams: Type.Object({ weight: positive(1), timeoutS: positive(1), retryIntervalS: positive(15) }, { default: {} }),
+  restartOnExit: Type.Boolean({ default: false, expected: 'true or false' }),
+  restartDelayMs: integer(0, 600_000, 1_000),
+  stopGraceMs: integer(0, 600_000, 10_000),
+  memcachedMemoryMb: integer(1, 65_536, 64),
+  memcachedConnections: integer(1, 1_000_000, 1_024),
+  memcachedArgs: strings,
+  secureMemcached: Type.Boolean({ default: false, expected: 'true or false' }),
+  commands: Type.Object({ memcached: nonEmpty('memcached'), web: Type.Optional(CommandSchema), lb: Type.Optional(CommandSchema) }, { default: {} }),
+  rootDir: Type.String({ default: DEFAULT_ROOT_DIR, expected: 'a path' }),
+  startTimeoutMs: integer(1, 3_600_000, 60_000),
+  // No default here: TypeBox would copy a given stream's fields onto process.stdout.
+  output: Type.Optional(Type.Unknown()),
+  colour: Type.Optional(Type.Boolean({ expected: 'true or false' })),
+  handleParentExit: Type.Boolean({ default: true, expected: 'true or false' })
+})
+
+/** The schema one level down a path, through an object's properties, a record's values or an array's items. */
+function child (schema: TSchema, key: string): TSchema | undefined {
+  return schema.properties?.[key] ?? Object.values(schema.patternProperties ?? {})[0] ?? schema.items
+}
+
+/**
+ * Throws for the first value the schema refuses, named by the deepest schema on its path
+ * that says what it expects: a list is named whole, a map by its entry.
+ */
+function check (value: Record<string, unknown>): void {
+  const error = Value.Errors(ClusterOptionsSchema, value).First()
+  if (error === undefined) return
+  let schema: TSchema | undefined = ClusterOptionsSchema
+  let at: unknown = value
+  let found = { name: error.path.slice(1).replaceAll('/', '.'), value: error.value, expected: `valid (${error.message})` }
+  const path: string[] = []
+  for (const key of error.path.split('/').slice(1)) {
+    schema = schema === undefined ? undefined : child(schema, key)
+    at = (at as Record<string, unknown> | undefined)?.[key]
+    path.push(key)
+    if (typeof schema?.expected === 'string') found = { name: path.join('.'), value: at, expected: schema.expected }
   }
-  return value
-}
-
-function boolean (option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback
-  if (typeof value !== 'boolean') throw invalidOption(option, value, 'true or false')
-  return value
-}
-
-function positiveNumber (option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalidOption(option, value, 'a positive number')
-  return value
-}
-
-function envOverrides (option: string, value: unknown): EnvOverrides {
-  if (value === undefined) return Object.freeze({})
-  if (typeof value !== 'object' || value === null) throw invalidOption(option, value, 'an object of strings')
-  for (const [key, v] of Object.entries(value)) {
-    if (v !== undefined && typeof v !== 'string') throw invalidOption(`${option}.${key}`, v, 'a string or undefined')
-  }
-  return Object.freeze({ ...(value as Record<string, string | undefined>) })
-}
-
-function command (option: string, value: CommandSpec | undefined, fallback: CommandSpec): CommandSpec {
-  if (value === undefined) return Object.freeze(fallback)
-  if (typeof value.command !== 'string' || value.command === '') throw invalidOption(`${option}.command`, value.command, 'a non-empty string')
-  if (value.args !== undefined && (!Array.isArray(value.args) || !value.args.every((a) => typeof a === 'string'))) {
-    throw invalidOption(`${option}.args`, value.args, 'an array of strings')
-  }
-  return Object.freeze({ ...value, args: Object.freeze([...(value.args ?? [])]) })
+  throw invalidOption(found.name, found.value, found.expected)
 }
 
 /** A fresh secret per run: dev sessions need not survive a restart of the whole cluster (memcached is empty then anyway). */
@@ -158,51 +197,41 @@ export function generateDevSecret (): string {
   return randomBytes(32).toString('base64url')
 }
 
+/**
+ * Plain objects and arrays copied for Value.Default, which writes into what it is given:
+ * a caller's options may be frozen. Streams and functions are kept as they are.
+ */
+function plainCopy (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainCopy)
+  if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainCopy(v)]))
+}
+
+type CheckedOptions = Omit<ResolvedClusterOptions, 'commands' | 'output' | 'colour'> & { commands: { memcached: string, web?: CommandSpec, lb?: CommandSpec } }
+
 /** Applies defaults and validates every option once; a bad one fails with STK_ERR_CLUSTER_INVALID_OPTION. */
 export function resolveClusterOptions (options: ClusterOptions = {}): ResolvedClusterOptions {
-  const rootDir = options.rootDir ?? DEFAULT_ROOT_DIR
-  const ports = { ...DEFAULT_PORTS, ...options.ports }
-  for (const [key, value] of Object.entries(ports)) integer(`ports.${key}`, value, 0, 0, 65_535)
-  const portMode = options.portMode ?? 'prefer'
-  if (!['prefer', 'strict', 'ephemeral'].includes(portMode)) throw invalidOption('portMode', portMode, "'prefer', 'strict' or 'ephemeral'")
-  const sessionSecrets = options.sessionSecrets ?? process.env.SESSION_SECRETS ?? generateDevSecret()
-  if (typeof sessionSecrets !== 'string' || sessionSecrets === '') throw invalidOption('sessionSecrets', sessionSecrets, 'a non-empty string')
-  const params = options.sessionServerParams ?? {}
-  const memcachedArgs = options.memcachedArgs ?? []
-  if (!Array.isArray(memcachedArgs) || !memcachedArgs.every((a) => typeof a === 'string')) throw invalidOption('memcachedArgs', memcachedArgs, 'an array of strings')
-  const memcached = options.commands?.memcached ?? 'memcached'
-  if (typeof memcached !== 'string' || memcached === '') throw invalidOption('commands.memcached', memcached, 'a non-empty string')
-
+  const o = Value.Default(ClusterOptionsSchema, plainCopy(options)) as Record<string, unknown>
+  check(o)
+  // Clean drops keys the schema does not know, as the hand-written resolver did by naming each.
+  const c = Value.Clean(ClusterOptionsSchema, o) as CheckedOptions
+  const command = (spec: CommandSpec | undefined, main: string): CommandSpec => spec === undefined
+    ? Object.freeze({ command: process.execPath, args: [join(c.rootDir, main)] })
+    : Object.freeze({ ...spec, args: Object.freeze([...(spec.args ?? [])]) })
   return Object.freeze({
-    webNodes: integer('webNodes', options.webNodes, 3, 1, 9),
-    memcachedServers: integer('memcachedServers', options.memcachedServers, 2, 1, 9),
-    ports: Object.freeze(ports),
-    portMode,
-    env: envOverrides('env', options.env),
-    webEnv: envOverrides('webEnv', options.webEnv),
-    lbEnv: envOverrides('lbEnv', options.lbEnv),
-    sessionSecrets,
-    sessionServerParams: Object.freeze({
-      weight: positiveNumber('sessionServerParams.weight', params.weight, 1),
-      timeoutS: positiveNumber('sessionServerParams.timeoutS', params.timeoutS, 1),
-      retryIntervalS: positiveNumber('sessionServerParams.retryIntervalS', params.retryIntervalS, 15)
-    }),
-    restartOnExit: options.restartOnExit ?? false,
-    restartDelayMs: integer('restartDelayMs', options.restartDelayMs, 1_000, 0, 600_000),
-    stopGraceMs: integer('stopGraceMs', options.stopGraceMs, 10_000, 0, 600_000),
-    memcachedMemoryMb: integer('memcachedMemoryMb', options.memcachedMemoryMb, 64, 1, 65_536),
-    secureMemcached: boolean('secureMemcached', options.secureMemcached, false),
-    memcachedConnections: integer('memcachedConnections', options.memcachedConnections, 1_024, 1, 1_000_000),
-    memcachedArgs: Object.freeze([...memcachedArgs]),
+    ...c,
+    ports: Object.freeze(c.ports),
+    env: Object.freeze(c.env),
+    webEnv: Object.freeze(c.webEnv),
+    lbEnv: Object.freeze(c.lbEnv),
+    sessionServerParams: Object.freeze(c.sessionServerParams),
+    memcachedArgs: Object.freeze([...c.memcachedArgs]),
     commands: Object.freeze({
-      memcached,
-      web: command('commands.web', options.commands?.web, { command: process.execPath, args: [join(rootDir, 'services/web/dist/src/main.js')] }),
-      lb: command('commands.lb', options.commands?.lb, { command: process.execPath, args: [join(rootDir, 'services/lb/dist/src/main.js')] })
+      memcached: c.commands.memcached,
+      web: command(c.commands.web, 'services/web/dist/src/main.js'),
+      lb: command(c.commands.lb, 'services/lb/dist/src/main.js')
     }),
-    rootDir,
-    startTimeoutMs: integer('startTimeoutMs', options.startTimeoutMs, 60_000, 1, 3_600_000),
     output: options.output === undefined ? process.stdout : options.output,
-    colour: options.colour,
-    handleParentExit: options.handleParentExit ?? true
+    colour: options.colour
   })
 }

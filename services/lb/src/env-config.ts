@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { Type, type TSchema } from '@sinclair/typebox'
+import { resolveWithSchema } from '@stickless/balancer'
 import { parseBackendList } from './backend-list.js'
 import { errors } from './errors.js'
 import type { LbOptions } from './options.js'
@@ -16,7 +18,7 @@ export interface EnvConfig {
 export const defaultBackends = 'web-1=http://127.0.0.1:3001,web-2=http://127.0.0.1:3002,web-3=http://127.0.0.1:3003'
 
 // Environment variable → numeric option. Defaults live in options.ts, so an
-// unset variable leaves the option undefined.
+// unset variable leaves the option undefined; the ranges are checked there too.
 const numericVariables = {
   LB_PORT: 'port',
   LB_HTTPS_PORT: 'httpsPort',
@@ -78,48 +80,60 @@ export function usableCores (cpuMaxPath = '/sys/fs/cgroup/cpu.max'): number {
   return cores
 }
 
+// The environment is checked by a TypeBox schema too, rather than env-schema:
+// one schema language in the LB, and no ajv. The schema only checks the form
+// of each variable (a whole number, a word); options.ts checks the ranges.
+// TypeBox's Value.Convert is not used: it reads "1.5" as 1 and "0x10" as 16.
+const caseless = (word: string): string => [...word].map((c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).join('')
+const wholeNumber = Type.Optional(Type.String({ pattern: '^\\d+$', expected: 'expected a whole number' }))
+
+const EnvSchema = Type.Object({
+  ...Object.fromEntries(Object.keys(numericVariables).map((variable): [string, TSchema] => [variable, wholeNumber])),
+  // LB_WORKERS=auto: one worker per core this process may use.
+  LB_WORKERS: Type.Optional(Type.String({ pattern: `^(\\d+|${caseless('auto')})$`, expected: 'expected a whole number or auto' })),
+  ...Object.fromEntries(Object.keys(stringVariables).map((variable): [string, TSchema] => [variable, Type.Optional(Type.String())])),
+  LB_ACCESS_LOG: Type.Optional(Type.String({
+    pattern: `^(${Object.keys(booleanWords).map(caseless).join('|')})$`,
+    expected: 'expected on or off (true/false, 1/0)'
+  })),
+  LB_BACKENDS: Type.String({ default: defaultBackends }),
+  LB_TLS_CERT: Type.Optional(Type.String()),
+  LB_TLS_KEY: Type.Optional(Type.String()),
+  LOG_LEVEL: Type.Union(logLevels.map((level) => Type.Literal(level)), { default: 'info', expected: `expected one of ${logLevels.join(', ')}` })
+})
+
+type CheckedEnv = Partial<Record<string, string>> & { LB_BACKENDS: string, LOG_LEVEL: string }
+
 export function readEnvConfig (env: Readonly<Record<string, string | undefined>>, cores: () => number = usableCores): EnvConfig {
   const Invalid = errors.STK_ERR_LB_INVALID_ENV
+  // Only the LB's variables, trimmed; an empty one counts as unset.
+  const given = Object.fromEntries(Object.keys(EnvSchema.properties).map((variable) => [variable, present(env[variable])]))
+  const checked = resolveWithSchema<CheckedEnv>(EnvSchema, given, Invalid)
   const options: Record<string, unknown> = {}
   for (const [variable, option] of Object.entries(numericVariables)) {
-    const raw = present(env[variable])
-    if (raw === undefined) continue
-    // LB_WORKERS=auto: one worker per core this process may use.
-    if (variable === 'LB_WORKERS' && raw.toLowerCase() === 'auto') {
-      options[option] = cores()
-      continue
-    }
-    if (!/^\d+$/.test(raw)) throw new Invalid(variable, variable === 'LB_WORKERS' ? 'expected a whole number or auto' : 'expected a whole number', raw)
-    options[option] = Number(raw)
+    const raw = checked[variable]
+    if (raw !== undefined) options[option] = raw.toLowerCase() === 'auto' ? cores() : Number(raw)
   }
   for (const [variable, option] of Object.entries(stringVariables)) {
-    const raw = present(env[variable])
-    if (raw !== undefined) options[option] = raw
+    if (checked[variable] !== undefined) options[option] = checked[variable]
   }
   for (const [variable, option] of Object.entries(booleanVariables)) {
-    const raw = present(env[variable])
-    if (raw === undefined) continue
-    const value = booleanWords[raw.toLowerCase()]
-    if (value === undefined) throw new Invalid(variable, 'expected on or off (true/false, 1/0)', raw)
-    options[option] = value
+    const raw = checked[variable]
+    if (raw !== undefined) options[option] = booleanWords[raw.toLowerCase()]
   }
-  const backendText = present(env.LB_BACKENDS) ?? defaultBackends
-  const backends = parseBackendList(backendText)
-  if (backends.length === 0) throw new Invalid('LB_BACKENDS', 'expected at least one backend', backendText)
+  const backends = parseBackendList(checked.LB_BACKENDS)
+  if (backends.length === 0) throw new Invalid('LB_BACKENDS', 'expected at least one backend', checked.LB_BACKENDS)
 
-  const tlsCertPath = present(env.LB_TLS_CERT)
-  const tlsKeyPath = present(env.LB_TLS_KEY)
+  const tlsCertPath = checked.LB_TLS_CERT
+  const tlsKeyPath = checked.LB_TLS_KEY
   if ((tlsCertPath === undefined) !== (tlsKeyPath === undefined)) {
     throw new Invalid(tlsCertPath === undefined ? 'LB_TLS_CERT' : 'LB_TLS_KEY', 'LB_TLS_CERT and LB_TLS_KEY go together', '(unset)')
   }
-  const logLevel = present(env.LOG_LEVEL) ?? 'info'
-  if (!(logLevels as readonly string[]).includes(logLevel)) throw new Invalid('LOG_LEVEL', `expected one of ${logLevels.join(', ')}`, logLevel)
-
   return Object.freeze({
     options: Object.freeze({ ...options, backends }) as Omit<LbOptions, 'tls'>,
     tlsCertPath,
     tlsKeyPath,
-    logLevel
+    logLevel: checked.LOG_LEVEL
   })
 }
 

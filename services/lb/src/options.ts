@@ -1,4 +1,6 @@
 import { isIP } from 'node:net'
+import { Type, type TString } from '@sinclair/typebox'
+import { integer, resolveWithSchema } from '@stickless/balancer'
 import { toBackendTarget } from './backend-list.js'
 import { errors } from './errors.js'
 
@@ -120,7 +122,8 @@ export type ResolvedLbOptions = Readonly<Required<Omit<LbOptions, 'tls' | 'https
 
 type Defaults = Omit<ResolvedLbOptions, 'backends' | 'httpsHost' | 'tls'>
 
-// The one place the defaults are written down; the README repeats them.
+// The one place the defaults are written down; the schema takes them from
+// here and the README repeats them.
 export const lbDefaults: Defaults = Object.freeze({
   host: '127.0.0.1',
   port: 8080,
@@ -161,62 +164,53 @@ export const lbDefaults: Defaults = Object.freeze({
   workers: 1
 })
 
-const integerRules: Record<keyof Omit<Defaults, 'host' | 'adminHost' | 'healthPath' | 'upstreamLocalAddress' | 'accessLog'>, readonly [min: number, max: number]> = {
-  port: [0, 65_535],
-  httpsPort: [0, 65_535],
-  adminPort: [0, 65_535],
-  resolveIntervalMs: [100, 86_400_000],
-  healthIntervalMs: [10, 3_600_000],
-  healthTimeoutMs: [10, 600_000],
-  healthyThreshold: [1, 100],
-  unhealthyThreshold: [1, 100],
-  ejectionTimeMs: [0, 3_600_000],
-  maxAttempts: [1, 20],
-  bodyBufferLimitBytes: [0, 1024 * 1024 * 1024],
-  maxBodyBytes: [0, Number.MAX_SAFE_INTEGER],
-  bodyDiscardLimitBytes: [0, Number.MAX_SAFE_INTEGER],
-  connectTimeoutMs: [1, 600_000],
-  proxyTimeoutMs: [1, 3_600_000],
-  headersTimeoutMs: [1, 3_600_000],
-  requestTimeoutMs: [1, 3_600_000],
-  keepAliveTimeoutMs: [0, 3_600_000],
-  connectionsCheckingIntervalMs: [10, 3_600_000],
-  agentMaxSockets: [1, 100_000],
-  agentMaxFreeSockets: [0, 100_000],
-  agentFreeSocketTimeoutMs: [1, 3_600_000],
-  shutdownTimeoutMs: [0, 3_600_000],
-  workers: [1, 256]
-}
+const d = lbDefaults
+const host = (fallback?: string): TString => Type.String({ minLength: 1, default: fallback, expected: 'expected a host name or address' })
+const ms1h = 3_600_000
 
-const knownKeys = new Set<string>([...Object.keys(lbDefaults), 'backends', 'tls', 'httpsHost'])
+// The options as a TypeBox schema (see @stickless/balancer's option-schema.ts):
+// each range once, beside its default. The rules after it join two options.
+const LbOptionsSchema = Type.Object({
+  host: host(d.host),
+  port: integer(0, 65_535, d.port),
+  httpsHost: Type.Optional(host()), // default: host
+  httpsPort: integer(0, 65_535, d.httpsPort),
+  tls: Type.Optional(Type.Unknown()), // checked below, so that a key never reaches an error message
+  adminHost: host(d.adminHost),
+  adminPort: integer(0, 65_535, d.adminPort),
+  backends: Type.Array(Type.Unknown(), { minItems: 1, expected: 'expected at least one backend' }),
+  resolveIntervalMs: integer(100, 86_400_000, d.resolveIntervalMs),
+  healthPath: Type.String({ pattern: '^/', default: d.healthPath, expected: 'expected a path starting with /' }),
+  healthIntervalMs: integer(10, ms1h, d.healthIntervalMs),
+  healthTimeoutMs: integer(10, 600_000, d.healthTimeoutMs),
+  healthyThreshold: integer(1, 100, d.healthyThreshold),
+  unhealthyThreshold: integer(1, 100, d.unhealthyThreshold),
+  ejectionTimeMs: integer(0, ms1h, d.ejectionTimeMs),
+  maxAttempts: integer(1, 20, d.maxAttempts),
+  bodyBufferLimitBytes: integer(0, 1024 * 1024 * 1024, d.bodyBufferLimitBytes),
+  maxBodyBytes: integer(0, Number.MAX_SAFE_INTEGER, d.maxBodyBytes),
+  bodyDiscardLimitBytes: integer(0, Number.MAX_SAFE_INTEGER, d.bodyDiscardLimitBytes),
+  connectTimeoutMs: integer(1, 600_000, d.connectTimeoutMs),
+  proxyTimeoutMs: integer(1, ms1h, d.proxyTimeoutMs),
+  headersTimeoutMs: integer(1, ms1h, d.headersTimeoutMs),
+  requestTimeoutMs: integer(1, ms1h, d.requestTimeoutMs),
+  keepAliveTimeoutMs: integer(0, ms1h, d.keepAliveTimeoutMs),
+  connectionsCheckingIntervalMs: integer(10, ms1h, d.connectionsCheckingIntervalMs),
+  agentMaxSockets: integer(1, 100_000, d.agentMaxSockets),
+  agentMaxFreeSockets: integer(0, 100_000, d.agentMaxFreeSockets),
+  agentFreeSocketTimeoutMs: integer(1, ms1h, d.agentFreeSocketTimeoutMs),
+  shutdownTimeoutMs: integer(0, ms1h, d.shutdownTimeoutMs),
+  upstreamLocalAddress: Type.String({ default: d.upstreamLocalAddress }), // an IP address or '': checked below
+  accessLog: Type.Boolean({ default: d.accessLog, expected: 'expected true or false' }),
+  workers: integer(1, 256, d.workers)
+}, { additionalProperties: false })
 
 /** Applies the defaults, checks every option once and freezes the result. */
 export function resolveLbOptions (options: LbOptions): ResolvedLbOptions {
   const Invalid = errors.STK_ERR_LB_INVALID_OPTION
-  if (options === null || typeof options !== 'object') throw new Invalid('(options)', 'expected an object', options)
-  for (const [key, value] of Object.entries(options)) {
-    if (!knownKeys.has(key)) throw new Invalid(key, 'unknown option', value)
-  }
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<LbOptions>
-  const merged = { ...lbDefaults, ...given }
-
-  for (const [name, [min, max]] of Object.entries(integerRules)) {
-    const value = (merged as Record<string, unknown>)[name]
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new Invalid(name, `expected an integer from ${min} to ${max}`, value)
-    }
-  }
-  for (const name of ['host', 'adminHost'] as const) {
-    if (typeof merged[name] !== 'string' || merged[name] === '') throw new Invalid(name, 'expected a host name or address', merged[name])
-  }
-  if (typeof merged.upstreamLocalAddress !== 'string' || (merged.upstreamLocalAddress !== '' && isIP(merged.upstreamLocalAddress) === 0)) {
+  const merged = resolveWithSchema<LbOptions & Defaults>(LbOptionsSchema, options, Invalid)
+  if (merged.upstreamLocalAddress !== '' && isIP(merged.upstreamLocalAddress) === 0) {
     throw new Invalid('upstreamLocalAddress', 'expected an IP address, or empty for the system\'s choice', merged.upstreamLocalAddress)
-  }
-  if (typeof merged.accessLog !== 'boolean') throw new Invalid('accessLog', 'expected true or false', merged.accessLog)
-  const httpsHost = given.httpsHost ?? merged.host
-  if (typeof httpsHost !== 'string' || httpsHost === '') throw new Invalid('httpsHost', 'expected a host name or address', httpsHost)
-  if (typeof merged.healthPath !== 'string' || !merged.healthPath.startsWith('/')) {
-    throw new Invalid('healthPath', 'expected a path starting with /', merged.healthPath)
   }
   if (merged.headersTimeoutMs > merged.requestTimeoutMs) {
     // Node refuses a request timeout shorter than the headers timeout.
@@ -225,21 +219,17 @@ export function resolveLbOptions (options: LbOptions): ResolvedLbOptions {
   if (merged.bodyBufferLimitBytes > merged.maxBodyBytes) {
     throw new Invalid('bodyBufferLimitBytes', `must not exceed maxBodyBytes (${merged.maxBodyBytes})`, merged.bodyBufferLimitBytes)
   }
-  const tls = given.tls
-  if (tls !== undefined && (typeof tls !== 'object' || !isPem(tls.cert) || !isPem(tls.key))) {
+  const tls = merged.tls
+  if (tls !== undefined && (tls === null || typeof tls !== 'object' || !isPem(tls.cert) || !isPem(tls.key))) {
     throw new Invalid('tls', 'expected { cert, key } as PEM strings or Buffers', tls === null ? null : '(redacted)')
   }
-  const backends = given.backends
-  if (!Array.isArray(backends) || backends.length === 0) {
-    throw new Invalid('backends', 'expected at least one backend', backends)
-  }
   // Fails at start with STK_ERR_LB_INVALID_BACKEND rather than at the first resolution.
-  for (const backend of backends) toBackendTarget(backend)
+  for (const backend of merged.backends) toBackendTarget(backend)
   return Object.freeze({
     ...merged,
-    httpsHost,
+    httpsHost: merged.httpsHost ?? merged.host,
     tls: tls === undefined ? undefined : Object.freeze({ cert: tls.cert, key: tls.key }),
-    backends: Object.freeze(backends.map((backend) => Object.freeze({ ...backend })))
+    backends: Object.freeze(merged.backends.map((backend) => Object.freeze({ ...backend })))
   })
 }
 

@@ -52,6 +52,13 @@ void test('a bad option fails at start with a coded error naming the option and 
   }
 })
 
+void test('resolved options resolve again to the same, though frozen (the schema fills defaults into a copy)', () => {
+  const once = resolveLbOptions({ backends: Object.freeze([Object.freeze({ url: 'http://127.0.0.1:3001' })]), tls: { cert: Buffer.from('c'), key: 'k' } })
+  const twice = resolveLbOptions(once)
+  assert.deepEqual(twice, once)
+  assert.ok(Buffer.isBuffer(twice.tls?.cert))
+})
+
 void test('backends are required and checked at start', () => {
   assert.throws(() => resolveLbOptions({ backends: [] }), { code: 'STK_ERR_LB_INVALID_OPTION' })
   for (const url of ['ftp://x:1', 'http://x:1/path', 'not a url', 'http://x:1?weight=0', 'http://x:1?colour=red', 'https://x:1']) {

@@ -2,6 +2,8 @@
 // and frozen (see fastify's lib/initial-config-validation.js). A bad value fails
 // at start with STK_ERR_WEB_INVALID_OPTION naming the option and what it got.
 import os from 'node:os'
+import { Type, type Static, type TInteger, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { WebError } from './errors.js'
 
 export interface WebConfig {
@@ -52,8 +54,36 @@ export const defaults = Object.freeze({
 export const devSessionSecret = 'stickless-development-secret-do-not-use-in-production'
 
 const MIN_SECRET_LENGTH = 32
-const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-const NODE_NAME = /^[A-Za-z0-9._-]{1,64}$/
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+// The environment as a TypeBox schema, the way the LB reads its own: one
+// schema language in the repository, and no ajv (env-schema's engine). Each
+// variable is first read into its type below (Number() for numbers, a list for
+// a comma list); TypeBox's Value.Convert is not used, since it reads "1.5" as 1.
+// `expected` is our own keyword: the words a failure uses.
+const integer = (minimum: number, maximum: number, fallback: number): TInteger =>
+  Type.Integer({ minimum, maximum, default: fallback, expected: `an integer from ${minimum} to ${maximum}` })
+
+const EnvSchema = Type.Object({
+  PORT: integer(0, 65535, defaults.port),
+  HOST: Type.String({ default: defaults.host }),
+  // It goes into a response header and CSS class names, so keep it plain.
+  // TypeBox calls a function default to make the value.
+  NODE_NAME: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: () => os.hostname(), expected: 'letters, digits, ".", "_" or "-", at most 64' }),
+  SESSION_SERVERS: Type.String({ default: defaults.sessionServers }),
+  // Never echo a secret, not even a short one: `secret` makes the error say only its length.
+  SESSION_SECRETS: Type.Array(Type.String({ minLength: MIN_SECRET_LENGTH }), { default: [], secret: true, expected: `at least ${MIN_SECRET_LENGTH} characters each` }),
+  SESSION_ENCRYPTION_KEYS: Type.Array(Type.String(), { default: [] }),
+  SESSION_IDLE_TIMEOUT_S: integer(1, 30 * 24 * 3600, defaults.idleTimeoutS),
+  SESSION_ABSOLUTE_TIMEOUT_S: integer(1, 365 * 24 * 3600, defaults.absoluteTimeoutS),
+  TRUSTED_PROXIES: Type.Array(Type.String(), { default: list(defaults.trustedProxies) }),
+  LB_STATUS_URL: Type.Optional(Type.String()), // an http(s) URL: checked below, since URL() decides
+  LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: defaults.logLevel, expected: LOG_LEVELS.join(', ') }),
+  ACCESS_LOG: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: defaults.accessLog ? 'on' : 'off', expected: 'on or off' }),
+  SHUTDOWN_DRAIN_MS: integer(0, 120_000, defaults.shutdownDrainMs)
+})
+
+type Env = Record<keyof typeof EnvSchema.properties, unknown>
 
 function invalid (option: string, got: string, expected: string): WebError {
   return new WebError('STK_ERR_WEB_INVALID_OPTION', `Invalid ${option}: got ${got}, expected ${expected}`)
@@ -63,75 +93,71 @@ function list (value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0)
 }
 
-function integer (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]
-  if (raw === undefined || raw.trim() === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalid(name, JSON.stringify(raw), `an integer from ${min} to ${max}`)
+/** Each variable in its type; unset or blank is undefined, so the schema's default applies. */
+function parse (env: NodeJS.ProcessEnv): Env {
+  const text = (name: string): string | undefined => env[name]?.trim() || undefined
+  const number = (name: string): number | undefined => text(name) === undefined ? undefined : Number(env[name])
+  return {
+    PORT: number('PORT'),
+    HOST: text('HOST'),
+    NODE_NAME: text('NODE_NAME'),
+    SESSION_SERVERS: text('SESSION_SERVERS'),
+    SESSION_SECRETS: list(env.SESSION_SECRETS),
+    SESSION_ENCRYPTION_KEYS: list(env.SESSION_ENCRYPTION_KEYS),
+    SESSION_IDLE_TIMEOUT_S: number('SESSION_IDLE_TIMEOUT_S'),
+    SESSION_ABSOLUTE_TIMEOUT_S: number('SESSION_ABSOLUTE_TIMEOUT_S'),
+    // Set but empty means "trust no proxy", unlike unset.
+    TRUSTED_PROXIES: env.TRUSTED_PROXIES === undefined ? undefined : list(env.TRUSTED_PROXIES),
+    LB_STATUS_URL: text('LB_STATUS_URL'),
+    LOG_LEVEL: text('LOG_LEVEL'),
+    ACCESS_LOG: text('ACCESS_LOG')?.toLowerCase(),
+    SHUTDOWN_DRAIN_MS: number('SHUTDOWN_DRAIN_MS')
   }
-  return value
+}
+
+/** Checks the parsed environment against the schema; a refusal names the variable and what was set. */
+function check (env: NodeJS.ProcessEnv, parsed: Env): Static<typeof EnvSchema> {
+  const value = Value.Default(EnvSchema, parsed)
+  const error = Value.Errors(EnvSchema, value).First()
+  if (error === undefined) return value as Static<typeof EnvSchema>
+  const [name = '', index] = error.path.split('/').slice(1)
+  const schema: TSchema = EnvSchema.properties[name as keyof Env]
+  const got = schema.secret === true
+    ? `entry ${Number(index) + 1} with ${String(error.value).length} characters`
+    : JSON.stringify(env[name] ?? error.value)
+  throw invalid(name, got, schema.expected)
+}
+
+function isHttpUrl (text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol)
+  } catch {
+    return false
+  }
 }
 
 /** Reads the node's options from the environment (see README.md for each variable). */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): WebConfig {
-  const port = integer(env, 'PORT', defaults.port, 0, 65535)
-  const host = env.HOST?.trim() || defaults.host
-  const nodeName = env.NODE_NAME?.trim() || os.hostname()
-  if (!NODE_NAME.test(nodeName)) {
-    // It goes into a response header and CSS class names, so keep it plain.
-    throw invalid('NODE_NAME', JSON.stringify(nodeName), 'letters, digits, ".", "_" or "-", at most 64')
+  const c = check(env, parse(env))
+  const usingDevSecret = c.SESSION_SECRETS.length === 0
+  if (c.SESSION_ABSOLUTE_TIMEOUT_S < c.SESSION_IDLE_TIMEOUT_S) {
+    throw invalid('SESSION_ABSOLUTE_TIMEOUT_S', String(c.SESSION_ABSOLUTE_TIMEOUT_S), `at least SESSION_IDLE_TIMEOUT_S (${c.SESSION_IDLE_TIMEOUT_S})`)
   }
-
-  const secrets = list(env.SESSION_SECRETS)
-  secrets.forEach((secret, i) => {
-    if (secret.length < MIN_SECRET_LENGTH) {
-      // Never echo a secret, not even a short one.
-      throw invalid('SESSION_SECRETS', `entry ${i + 1} with ${secret.length} characters`, `at least ${MIN_SECRET_LENGTH} characters each`)
-    }
-  })
-
-  const idleTimeoutS = integer(env, 'SESSION_IDLE_TIMEOUT_S', defaults.idleTimeoutS, 1, 30 * 24 * 3600)
-  const absoluteTimeoutS = integer(env, 'SESSION_ABSOLUTE_TIMEOUT_S', defaults.absoluteTimeoutS, 1, 365 * 24 * 3600)
-  if (absoluteTimeoutS < idleTimeoutS) {
-    throw invalid('SESSION_ABSOLUTE_TIMEOUT_S', String(absoluteTimeoutS), `at least SESSION_IDLE_TIMEOUT_S (${idleTimeoutS})`)
-  }
-
-  const lbStatusUrl = env.LB_STATUS_URL?.trim() || undefined
-  if (lbStatusUrl !== undefined) {
-    let protocol = ''
-    try { protocol = new URL(lbStatusUrl).protocol } catch { /* reported below */ }
-    if (protocol !== 'http:' && protocol !== 'https:') {
-      throw invalid('LB_STATUS_URL', JSON.stringify(lbStatusUrl), 'an http(s) URL')
-    }
-  }
-
-  const logLevel = env.LOG_LEVEL?.trim() || defaults.logLevel
-  if (!LOG_LEVELS.has(logLevel)) {
-    throw invalid('LOG_LEVEL', JSON.stringify(logLevel), [...LOG_LEVELS].join(', '))
-  }
-
-  const accessLogRaw = env.ACCESS_LOG?.trim().toLowerCase() || (defaults.accessLog ? 'on' : 'off')
-  if (accessLogRaw !== 'on' && accessLogRaw !== 'off') {
-    throw invalid('ACCESS_LOG', JSON.stringify(env.ACCESS_LOG), 'on or off')
-  }
-
-  const trustedProxies = list(env.TRUSTED_PROXIES ?? defaults.trustedProxies)
-
+  if (c.LB_STATUS_URL !== undefined && !isHttpUrl(c.LB_STATUS_URL)) throw invalid('LB_STATUS_URL', JSON.stringify(c.LB_STATUS_URL), 'an http(s) URL')
   return Object.freeze({
-    port,
-    host,
-    nodeName,
-    sessionServers: env.SESSION_SERVERS?.trim() || defaults.sessionServers,
-    sessionSecrets: Object.freeze(secrets.length > 0 ? secrets : [devSessionSecret]),
-    usingDevSecret: secrets.length === 0,
-    encryptionKeys: Object.freeze(list(env.SESSION_ENCRYPTION_KEYS)),
-    idleTimeoutMs: idleTimeoutS * 1000,
-    absoluteTimeoutMs: absoluteTimeoutS * 1000,
-    trustedProxies: Object.freeze(trustedProxies),
-    lbStatusUrl,
-    logLevel,
-    accessLog: accessLogRaw === 'on',
-    shutdownDrainMs: integer(env, 'SHUTDOWN_DRAIN_MS', defaults.shutdownDrainMs, 0, 120_000)
+    port: c.PORT,
+    host: c.HOST,
+    nodeName: c.NODE_NAME,
+    sessionServers: c.SESSION_SERVERS,
+    sessionSecrets: Object.freeze(usingDevSecret ? [devSessionSecret] : c.SESSION_SECRETS),
+    usingDevSecret,
+    encryptionKeys: Object.freeze(c.SESSION_ENCRYPTION_KEYS),
+    idleTimeoutMs: c.SESSION_IDLE_TIMEOUT_S * 1000,
+    absoluteTimeoutMs: c.SESSION_ABSOLUTE_TIMEOUT_S * 1000,
+    trustedProxies: Object.freeze(c.TRUSTED_PROXIES),
+    lbStatusUrl: c.LB_STATUS_URL,
+    logLevel: c.LOG_LEVEL,
+    accessLog: c.ACCESS_LOG === 'on',
+    shutdownDrainMs: c.SHUTDOWN_DRAIN_MS
   })
 }
