@@ -12,8 +12,9 @@
 // revision includes the one it replaced, so a revision a replica acknowledged
 // stays in every later one there.
 import { decodeJson, encodeJson } from './codec.js'
-import { isNewer, type SessionRecord } from './session-record.js'
+import { expiresOf } from './expiry.js'
 import { mergeSessions } from './merge.js'
+import { isNewer, type SessionRecord } from './session-record.js'
 
 /** A revision as the write path compares it: the header and the data's JSON text. */
 export interface Revision {
@@ -80,14 +81,29 @@ export function mergeDiverged (base: Revision | undefined, theirs: Revision, our
   if (theirs.record.destroyed === true) return theirs
   if (ours.record.destroyed === true) return ours
   const d = mergeSessions(dataOf(base), dataOf(theirs) ?? {}, dataOf(ours) ?? {})
-  const env: SessionRecord = {
+  const record: SessionRecord = {
     ...ours.record,
     version: Math.max(theirs.record.version, ours.record.version) + 1,
     createdAt: Math.min(theirs.record.createdAt, ours.record.createdAt),
     writtenAt: Math.max(now, ours.record.writtenAt, theirs.record.writtenAt),
     data: d
   }
-  return { record: env, dataText: encodeJson(d) }
+  const expires = laterExpiry(ours.record, theirs.record)
+  if (expires !== undefined && record.cookie !== undefined) {
+    // Every revision reports an expiry of its own: a read names its revision
+    // by it (read-memory.ts), and a merge that kept ours' expiry gave two
+    // revisions one name, so a save could build on the wrong one (seen: 25
+    // items in a cart of 20, about one run in 20 of lost-updates.test.ts).
+    record.cookie = { ...record.cookie, expires: new Date(expires + 1).toISOString() }
+    if (record.endsAt !== undefined) record.endsAt = Math.max(record.endsAt, theirs.record.endsAt ?? 0) + 1
+  }
+  return { record, dataText: encodeJson(d) }
+}
+
+/** The later cookie expiry of two revisions, in ms; undefined when neither records one. */
+function laterExpiry (a: SessionRecord, b: SessionRecord): number | undefined {
+  const both = [expiresOf(a.cookie), expiresOf(b.cookie)].filter((ms): ms is number => ms !== undefined)
+  return both.length === 0 ? undefined : Math.max(...both)
 }
 
 /** A revision's data; a revision known only by its text (a read's hint) is decoded here, when a merge needs it. */

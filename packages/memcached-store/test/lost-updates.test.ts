@@ -15,7 +15,9 @@ test('two nodes changing one session at once lose neither change', async (t) => 
   ])
   const cart = (await node1.getSession('s'))?.cart as string[]
   assert.deepEqual([...cart].sort(), ['first', 'from-node-1', 'from-node-2'])
-  assert.equal(node1.counters().conflicts + node2.counters().conflicts, 1)
+  // at least the loser's merge; the winner may merge too, when the loser's
+  // merged copy reached the second replica before the winner's own write there
+  assert.ok(node1.counters().conflicts + node2.counters().conflicts >= 1)
 })
 
 test('twenty concurrent writers from three nodes: every item survives', async (t) => {

@@ -42,6 +42,15 @@ test('a diverged copy is merged against the copy last seen on its replica: both 
   assert.equal(merged.dataText, encodeJson(merged.record.data))
 })
 
+test('a merged revision reports an expiry of its own, past both sides\' (a read names its revision by it)', () => {
+  const cookie = (ms: number): Record<string, unknown> => ({ originalMaxAge: 60_000, expires: new Date(ms).toISOString() })
+  const theirs = rev(6, 150, { cart: ['c'] }, { cookie: cookie(70_000), endsAt: 76_000 })
+  const ours = rev(6, 200, { cart: ['b'] }, { cookie: cookie(60_200), endsAt: 66_200 })
+  const merged = mergeDiverged(undefined, theirs, ours, 300)
+  assert.equal(merged.record.cookie?.expires, new Date(70_001).toISOString())
+  assert.equal(merged.record.endsAt, 76_001)
+})
+
 test('a later write already holding ours merges to itself: nothing is added twice', () => {
   const ours = rev(6, 200, { cart: ['a', 'b'] })
   const later = rev(7, 250, { cart: ['a', 'b', 'c'] })
