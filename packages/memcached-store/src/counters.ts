@@ -9,6 +9,8 @@ export interface StoreCounters {
   replicaWriteFailures: number
   refills: number
   refilledKeys: number
+  /** Copies a rebalance wrote to their owners in a new pool. */
+  rebalancedKeys: number
   conflicts: number
   writes: number
   skippedWrites: number
@@ -28,7 +30,7 @@ export interface StoreCounters {
 }
 
 export function newCounters (): StoreCounters {
-  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0, refusedItems: 0, boundedWaits: 0 }
+  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, rebalancedKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0, refusedItems: 0, boundedWaits: 0 }
 }
 
 /** The store's events, with what each carries; the store is their EventEmitter. */
@@ -40,6 +42,7 @@ export interface StoreEvents {
   serverRecovering: { server: string }
   serverUp: { server: string }
   refill: object
+  rebalance: object
 }
 
 export type Emit = <E extends keyof StoreEvents>(event: E, payload: StoreEvents[E]) => void

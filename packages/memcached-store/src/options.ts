@@ -17,6 +17,13 @@ export type WriteConcern = number | 'all' | 'majority' | 'available'
 export interface MemcachedStoreOptions {
   /** The seed's string (`tcp://h:p?weight=1&timeout=1&retry_interval=15,...`) or a list of specs / `host:port` strings. */
   servers: string | ReadonlyArray<string | ServerSpec>
+  /**
+   * The pool before a change of `servers`, while the change rolls through the web nodes: writes
+   * go to a key's replicas in both pools, reads take the newest copy of both, and `rebalance()`
+   * copies every session to its replicas in the new pool. Drop it once no node runs the old pool
+   * alone and a rebalance has finished (README, "Changing the pool"). Default none.
+   */
+  previousServers?: string | ReadonlyArray<string | ServerSpec>
   /** Copies of each session. Default 2, or every server when there are fewer. */
   replicas?: number
   /**
@@ -93,6 +100,8 @@ export interface ResolvedServer {
 
 export interface ResolvedOptions {
   readonly servers: readonly ResolvedServer[]
+  /** the pool before a change, empty when there is none */
+  readonly previousServers: readonly ResolvedServer[]
   readonly replicas: number
   readonly writeConcern: WriteConcern
   readonly keyPrefix: string
@@ -160,6 +169,7 @@ const ServerSchema = Type.Object({
 
 const OptionsSchema = Type.Object({
   servers: Type.Union([Type.String(), Type.Array(Type.Unknown(), { minItems: 1 })], { expected: 'a server string or a non-empty list' }),
+  previousServers: Type.Optional(Type.Union([Type.String(), Type.Array(Type.Unknown())], { expected: 'a server string or a list' })),
   replicas: int(1, 16, DEFAULTS.replicas),
   writeConcern: Type.Union([Type.Literal('available'), Type.Literal('majority'), Type.Literal('all'), Type.Integer({ minimum: 1 })], {
     default: DEFAULTS.writeConcern,
@@ -196,8 +206,7 @@ const OptionsSchema = Type.Object({
 
 type CheckedServer = ServerSpec & { weight: number }
 
-function resolveServer (raw: string | ServerSpec, index: number, defaults: Omit<ResolvedServer, 'id' | 'host' | 'port' | 'weight'>): ResolvedServer {
-  const name = `servers[${index}]`
+function resolveServer (raw: string | ServerSpec, name: string, defaults: Omit<ResolvedServer, 'id' | 'host' | 'port' | 'weight'>): ResolvedServer {
   const given = typeof raw === 'string' ? parseServerString(raw)[0] : raw
   if (given === null || typeof given !== 'object') invalid(name, raw, ServerSchema.expected)
   const spec = check<CheckedServer>(ServerSchema, given, `${name}.`)
@@ -217,7 +226,7 @@ function resolveServer (raw: string | ServerSpec, index: number, defaults: Omit<
   })
 }
 
-type CheckedOptions = Omit<ResolvedOptions, 'servers'> & Pick<MemcachedStoreOptions, 'servers' | 'touchAfterMs' | 'connectTimeoutMs' | 'tls' | 'username' | 'password'> & { timeoutMs: number, retryIntervalMs: number }
+type CheckedOptions = Omit<ResolvedOptions, 'servers' | 'previousServers'> & Pick<MemcachedStoreOptions, 'servers' | 'previousServers' | 'touchAfterMs' | 'connectTimeoutMs' | 'tls' | 'username' | 'password'> & { timeoutMs: number, retryIntervalMs: number }
 
 /** Validates once at start and freezes; a bad option fails with STK_ERR_INVALID_OPTION naming it and its value. */
 export function resolveOptions (input: MemcachedStoreOptions | string): ResolvedOptions {
@@ -228,12 +237,10 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   if (rawServers.length === 0) invalid('servers', opts.servers, OptionsSchema.properties.servers.expected)
   const security = { tls: resolveTls(opts.tls, 'tls'), auth: resolveAuth(opts.username, opts.password, '') }
   const defaults = { timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.connectTimeoutMs ?? opts.timeoutMs, retryIntervalMs: opts.retryIntervalMs, ...security }
-  const servers = rawServers.map((s, i) => resolveServer(s, i, defaults))
-  const ids = new Set<string>()
-  for (const s of servers) {
-    if (ids.has(s.id)) invalid('servers', s.id, 'a list without duplicates')
-    ids.add(s.id)
-  }
+  const servers = resolvePool('servers', rawServers, defaults)
+  const previousServers = opts.previousServers === undefined
+    ? []
+    : resolvePool('previousServers', typeof opts.previousServers === 'string' ? parseServerString(opts.previousServers) : opts.previousServers, defaults)
   const replicas = Math.min(opts.replicas, servers.length)
   if (typeof opts.writeConcern === 'number' && opts.writeConcern > replicas) {
     invalid('writeConcern', opts.writeConcern, `'available', 'majority', 'all' or an integer from 1 to replicas (${replicas})`)
@@ -245,6 +252,7 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   if (opts.absoluteTimeoutMs < opts.idleTimeoutMs) invalid('absoluteTimeoutMs', opts.absoluteTimeoutMs, `at least idleTimeoutMs (${opts.idleTimeoutMs})`)
   return Object.freeze({
     servers: Object.freeze(servers),
+    previousServers: Object.freeze(previousServers),
     replicas,
     writeConcern: opts.writeConcern,
     keyPrefix: opts.keyPrefix,
@@ -265,6 +273,17 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     logger,
     clock: opts.clock
   })
+}
+
+/** A list of servers, each resolved (its own settings over the defaults), without duplicates. */
+function resolvePool (name: string, raw: ReadonlyArray<string | ServerSpec>, defaults: Omit<ResolvedServer, 'id' | 'host' | 'port' | 'weight'>): ResolvedServer[] {
+  const servers = raw.map((s, i) => resolveServer(s, `${name}[${i}]`, defaults))
+  const ids = new Set<string>()
+  for (const s of servers) {
+    if (ids.has(s.id)) invalid(name, s.id, 'a list without duplicates')
+    ids.add(s.id)
+  }
+  return servers
 }
 
 /** Acks a write needs, given the size of the replica set. */

@@ -12,6 +12,13 @@ export interface RefillPlan {
   codec: RecordCodec
   batchSize: number
   concurrency: number
+  /**
+   * Offer the target every source's copy, not just the first source's that
+   * lists a key: the newest wins (cas over an older one). A rebalance needs
+   * it, since a source's copy may be older than another's (placement.ts);
+   * a refill's peers hold the same revisions, so one copy is enough there.
+   */
+  everySource?: boolean
 }
 
 export interface RefillReport {
@@ -48,7 +55,7 @@ export async function refill (plan: RefillPlan): Promise<RefillReport> {
   const seen = new Set<string>()
   for (const source of plan.sources) {
     const entries = (await source.listKeys()).filter((e) => !seen.has(e.key) && plan.belongsOnTarget(e.key))
-    for (const e of entries) seen.add(e.key)
+    for (const e of entries) if (plan.everySource !== true) seen.add(e.key)
     scanned += entries.length
     const expByKey = new Map(entries.map((e) => [e.key, e.exp]))
     const batches: string[][] = []

@@ -43,6 +43,7 @@ export class ReplicatedReader {
   async read (key: string): Promise<Found | undefined> {
     const { placement, codec, counts } = this.parts
     const order = placement.readTargets(key)
+    if (placement.changing) return await this.readNewest(key, order)
     const missed: Array<{ conn: ServerConnection, cas: string | undefined }> = []
     // Replicas that went silent: asked, not answered, passed over for the next one.
     const silent: Array<{ conn: ServerConnection, pending: Promise<CasValue | undefined> }> = []
@@ -100,6 +101,43 @@ export class ReplicatedReader {
     if (this.parts.readRepairChance > 0 && this.parts.random() < this.parts.readRepairChance) {
       const rest = order.slice(order.indexOf(found.conn) + 1)
       if (rest.length > 0) this.verifyReplicas(key, found, rest).catch(ignore)
+    }
+    return found
+  }
+
+  /**
+   * While the pool changes: every holder is asked at once and the newest copy
+   * wins, since a node still on the old list wrote only to the old replicas
+   * (placement.ts). The holders that lack it or hold an older copy are
+   * repaired, so the new pool's replicas catch up with each read. A miss is
+   * believed when a holder that is up answered it and no holder had the key.
+   */
+  private async readNewest (key: string, order: readonly ServerConnection[]): Promise<Found | undefined> {
+    const { codec, counts } = this.parts
+    const answers = await Promise.allSettled(order.map(async (conn) => ({ conn, item: await conn.gets(key) })))
+    let found: Found | undefined
+    const held: Array<{ conn: ServerConnection, cas: string | undefined, decoded: Decoded | undefined }> = []
+    let believedMiss = false
+    for (const answer of answers) {
+      if (answer.status === 'rejected') {
+        counts.failovers++
+        continue
+      }
+      const { conn, item } = answer.value
+      const decoded = item === undefined ? undefined : codec.decode(key, item.value)
+      if (item !== undefined && decoded === undefined) counts.rejectedValues++
+      if (item === undefined && conn.health.readable) believedMiss = true
+      held.push({ conn, cas: item?.cas, decoded })
+      if (item !== undefined && decoded !== undefined && (found === undefined || isNewer(decoded.record, found.decoded.record))) {
+        found = { conn, cas: item.cas, raw: item.value, decoded }
+      }
+    }
+    if (found === undefined) {
+      if (!believedMiss && held.length < order.length) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
+      return undefined
+    }
+    for (const h of held) {
+      if (h.conn !== found.conn && (h.decoded === undefined || isNewer(found.decoded.record, h.decoded.record))) this.repair(key, h.conn, found, h.cas)
     }
     return found
   }

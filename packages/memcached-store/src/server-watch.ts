@@ -171,7 +171,7 @@ export class ServerWatch {
     const report = await refill({
       target,
       sources: this.conns.filter((c) => c !== target && c.health.writable),
-      belongsOnTarget: (key) => keys.isReplicated(key) && placement.replicasOf(key).includes(target),
+      belongsOnTarget: (key) => keys.isReplicated(key) && placement.holdersOf(key).includes(target),
       codec: this.parts.codec,
       batchSize: this.parts.refillBatchSize,
       concurrency: this.parts.refillConcurrency

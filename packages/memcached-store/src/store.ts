@@ -14,9 +14,10 @@ import { reportedExpiry, expiresOf, requestedExpiry, saveIsDue } from './expiry.
 import { FrameworkStore } from './framework-adapter.js'
 import { holdCalls, KeepAlive } from './keep-alive.js'
 import { KeySpace } from './keys.js'
-import { resolveOptions, type MemcachedStoreOptions, type ResolvedOptions, type StoreLogger } from './options.js'
+import { resolveOptions, type MemcachedStoreOptions, type ResolvedOptions, type ResolvedServer, type StoreLogger } from './options.js'
 import { Placement } from './placement.js'
 import { ReadMemory } from './read-memory.js'
+import { rebalance, type RebalanceReport } from './rebalance.js'
 import { RecordCodec } from './record-codec.js'
 import { ReplicatedCounter } from './replicated-counter.js'
 import { ReplicatedReader } from './replicated-read.js'
@@ -48,6 +49,9 @@ export class MemcachedStore extends FrameworkStore {
   private readonly clock: () => number
   private readonly keys: KeySpace
   private readonly placement: Placement<ServerConnection>
+  /** the current pool's connections (placement.servers adds the previous pool's, while it changes) */
+  private readonly pool: readonly ServerConnection[]
+  private readonly codec: RecordCodec
   private readonly counts = newCounters()
   private readonly reader: ReplicatedReader
   private readonly writer: ReplicatedWriter
@@ -67,9 +71,14 @@ export class MemcachedStore extends FrameworkStore {
     this.clock = opts.clock
     this.keys = new KeySpace(opts.keyPrefix)
     const codec = new RecordCodec(new ValueCipher(opts.encryptionKeys), opts.maxValueBytes)
+    this.codec = codec
     const emit: Emit = (event, payload) => { this.emit(event, payload) }
-    const conns = opts.servers.map((server) => new ServerConnection(server, (conn, err) => { this.watch.onServerFailure(conn, err) }))
-    this.placement = new Placement(conns, opts.replicas)
+    const connect = (server: ResolvedServer): ServerConnection => new ServerConnection(server, (conn, err) => { this.watch.onServerFailure(conn, err) })
+    const pool = opts.servers.map(connect)
+    // a server in both pools is one connection
+    const previous = opts.previousServers.map((server) => pool.find((c) => c.id === server.id) ?? connect(server))
+    this.pool = pool
+    this.placement = new Placement(pool, opts.replicas, previous)
     const parts = { placement: this.placement, codec, counts: this.counts, emit, random: Math.random }
     this.reader = new ReplicatedReader({
       ...parts,
@@ -82,7 +91,7 @@ export class MemcachedStore extends FrameworkStore {
     this.userIndex = new UserIndex({ keys: this.keys, reader: this.reader, writer: this.writer, settings: opts, maxSessionsPerUser: opts.maxSessionsPerUser, clock: this.clock })
     this.counter = new ReplicatedCounter(this.placement, this.keys)
     this.listing = new SessionListing({
-      servers: conns,
+      servers: this.placement.servers,
       keyPrefix: opts.keyPrefix,
       batchSize: opts.refillBatchSize,
       peekLive: async (id, now) => await this.peekLive(id, now),
@@ -90,7 +99,7 @@ export class MemcachedStore extends FrameworkStore {
       clock: this.clock
     })
     this.watch = new ServerWatch({ ...parts, keys: this.keys, logger: opts.logger, probeIntervalMs: opts.probeIntervalMs, refillBatchSize: opts.refillBatchSize, refillConcurrency: opts.refillConcurrency })
-    holdCalls(this, this.keeper, ['getSession', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek'])
+    holdCalls(this, this.keeper, ['getSession', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek', 'rebalance'])
   }
 
   protected get logger (): StoreLogger | undefined {
@@ -247,6 +256,21 @@ export class MemcachedStore extends FrameworkStore {
   /** The current count of a counter, 0 when there is none. */
   async peek (name: string): Promise<number> {
     return await this.counter.peek(name)
+  }
+
+  /**
+   * After a change of the pool (previousServers): copies every session and
+   * user index to its replicas in the new pool, from whichever server holds
+   * the newest copy, and reports what it moved. The web node runs it at
+   * start while previousServers is set (README, "Changing the pool"). Costs a
+   * metadump and a read of every key on every server: once per change.
+   */
+  async rebalance (): Promise<RebalanceReport> {
+    const report = await rebalance({ placement: this.placement, pool: this.pool, keys: this.keys, codec: this.codec, batchSize: this.options.refillBatchSize, concurrency: this.options.refillConcurrency })
+    this.counts.rebalancedKeys += report.copied
+    this.options.logger?.info({ scanned: report.scanned, copied: report.copied, refused: report.refused, ms: report.ms }, 'memcached pool rebalanced')
+    this.emit('rebalance', report)
+    return report
   }
 
   health (): ServerHealthReport[] {
