@@ -267,6 +267,7 @@ export class MemcachedStore extends FrameworkStore {
    */
   async rebalance (): Promise<RebalanceReport> {
     const report = await rebalance({ placement: this.placement, pool: this.pool, keys: this.keys, codec: this.codec, batchSize: this.options.refillBatchSize, concurrency: this.options.refillConcurrency })
+    this.counts.rebalances++
     this.counts.rebalancedKeys += report.copied
     this.options.logger?.info({ scanned: report.scanned, copied: report.copied, refused: report.refused, ms: report.ms }, 'memcached pool rebalanced')
     this.emit('rebalance', report)

@@ -15,6 +15,8 @@ export interface WebConfig {
   readonly nodeName: string
   /** memcached servers, in the seed string format. Default the two local servers. */
   readonly sessionServers: string
+  /** The pool before a change of SESSION_SERVERS, while it rolls through the nodes (the store's previousServers); undefined otherwise. */
+  readonly previousSessionServers: string | undefined
   /** Cookie signing secrets: the first signs, all verify (rotation). Each at least 32 characters. */
   readonly sessionSecrets: readonly string[]
   /** True when SESSION_SECRETS was unset and the public development secret is in use. */
@@ -71,6 +73,7 @@ const EnvSchema = Type.Object({
   // TypeBox calls a function default to make the value.
   NODE_NAME: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', default: () => os.hostname(), expected: 'letters, digits, ".", "_" or "-", at most 64' }),
   SESSION_SERVERS: Type.String({ default: defaults.sessionServers }),
+  SESSION_SERVERS_PREVIOUS: Type.Optional(Type.String()),
   // Never echo a secret, not even a short one: `secret` makes the error say only its length.
   SESSION_SECRETS: Type.Array(Type.String({ minLength: MIN_SECRET_LENGTH }), { default: [], secret: true, expected: `at least ${MIN_SECRET_LENGTH} characters each` }),
   SESSION_ENCRYPTION_KEYS: Type.Array(Type.String(), { default: [] }),
@@ -102,6 +105,7 @@ function parse (env: NodeJS.ProcessEnv): Env {
     HOST: text('HOST'),
     NODE_NAME: text('NODE_NAME'),
     SESSION_SERVERS: text('SESSION_SERVERS'),
+    SESSION_SERVERS_PREVIOUS: text('SESSION_SERVERS_PREVIOUS'),
     SESSION_SECRETS: list(env.SESSION_SECRETS),
     SESSION_ENCRYPTION_KEYS: list(env.SESSION_ENCRYPTION_KEYS),
     SESSION_IDLE_TIMEOUT_S: number('SESSION_IDLE_TIMEOUT_S'),
@@ -149,6 +153,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): WebConfig {
     host: c.HOST,
     nodeName: c.NODE_NAME,
     sessionServers: c.SESSION_SERVERS,
+    previousSessionServers: c.SESSION_SERVERS_PREVIOUS,
     sessionSecrets: Object.freeze(usingDevSecret ? [devSessionSecret] : c.SESSION_SECRETS),
     usingDevSecret,
     encryptionKeys: Object.freeze(c.SESSION_ENCRYPTION_KEYS),

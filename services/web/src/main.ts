@@ -22,6 +22,7 @@ async function main (): Promise<void> {
 
   const store = new MemcachedStore({
     servers: config.sessionServers,
+    previousServers: config.previousSessionServers,
     idleTimeoutMs: config.idleTimeoutMs,
     absoluteTimeoutMs: config.absoluteTimeoutMs,
     encryptionKeys: config.encryptionKeys.length > 0 ? config.encryptionKeys : undefined,
@@ -36,6 +37,17 @@ async function main (): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host })
   logger.info({ port: config.port, host: config.host, sessionServers: store.health().map((s) => s.id) }, 'web node ready')
+  if (config.previousSessionServers !== undefined) {
+    // The pool is changing: copy every session to its new owners. The run
+    // that counts is the one of the last node to take the new list (then no
+    // node writes to the old pool alone); its "memcached pool rebalanced"
+    // line, or stickless_session_store_events_total{event="rebalances"} on
+    // /metrics, says the second roll
+    // (SESSION_SERVERS_PREVIOUS unset) may begin. README, "Changing the pool".
+    store.rebalance().catch((err: Error) => {
+      logger.error({ err: err.message, code: (err as { code?: string }).code }, 'memcached pool rebalance failed; restart this node to run it again')
+    })
+  }
 }
 
 main().catch((err: unknown) => {

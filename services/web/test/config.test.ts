@@ -13,6 +13,7 @@ test('defaults', () => {
   assert.equal(config.usingDevSecret, true)
   assert.equal(config.shutdownDrainMs, 3000)
   assert.equal(config.lbStatusUrl, undefined)
+  assert.equal(config.previousSessionServers, undefined)
   assert.ok(Object.isFrozen(config))
 })
 
@@ -24,6 +25,7 @@ test('reads every variable', () => {
     HOST: '0.0.0.0',
     NODE_NAME: 'web-2',
     SESSION_SERVERS: 'tcp://10.0.0.1:11211',
+    SESSION_SERVERS_PREVIOUS: 'tcp://10.0.0.9:11211',
     SESSION_SECRETS: `${a}, ${b}`,
     SESSION_ENCRYPTION_KEYS: 'k'.repeat(32),
     SESSION_IDLE_TIMEOUT_S: '60',
@@ -42,6 +44,7 @@ test('reads every variable', () => {
   assert.equal(config.idleTimeoutMs, 60_000)
   assert.deepEqual(config.trustedProxies, ['10.0.0.5'])
   assert.equal(config.shutdownDrainMs, 500)
+  assert.equal(config.previousSessionServers, 'tcp://10.0.0.9:11211')
 })
 
 test('bad values fail with STK_ERR_WEB_INVALID_OPTION naming the option, never echoing a secret', () => {
