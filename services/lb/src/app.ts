@@ -6,13 +6,13 @@ import type { Logger } from 'pino'
 import { createAdminServer } from './admin-server.js'
 import { createClientErrorHandler } from './client-error.js'
 import { EventLog, type ObservedNode } from './event-log.js'
-import { HealthChecker } from './health-checker.js'
 import { createLogger } from './logger.js'
 import { createMetrics, type LbMetrics } from './metrics.js'
 import { resolveLbOptions, type LbOptions, type ResolvedLbOptions } from './options.js'
 import { RequestForwarder, type RequestTotals } from './request-forwarder.js'
 import { TrafficHistory } from './traffic-history.js'
-import { UpstreamDiscovery, resolveWithSystem, type ResolveHost } from './upstream-discovery.js'
+import type { ResolveHost } from './upstream-discovery.js'
+import { createUpstreamWatch } from './upstream-watch.js'
 
 /** What the LB is given besides options: collaborators tests replace. */
 export interface LbDependencies {
@@ -108,21 +108,7 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
   const traffic = new TrafficHistory({ capacity: worker === undefined ? HISTORY_SAMPLES : 1, intervalMs: HISTORY_INTERVAL_MS }, startedAtMs)
   const events = new EventLog({ capacity: EVENTS_KEPT })
   const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition: onPassiveTransition, traffic, events: worker?.retries ?? events })
-  const discovery = new UpstreamDiscovery({
-    backends: options.backends,
-    balancer,
-    resolveHost: dependencies.resolveHost ?? resolveWithSystem,
-    intervalMs: options.resolveIntervalMs,
-    logger
-  })
-  const healthChecker = new HealthChecker({
-    balancer,
-    path: options.healthPath,
-    intervalMs: options.healthIntervalMs,
-    timeoutMs: options.healthTimeoutMs,
-    logger,
-    onTransition
-  })
+  const { discovery, healthChecker } = createUpstreamWatch(options, balancer, logger, { resolveHost: dependencies.resolveHost, onTransition })
 
   const serverOptions: http.ServerOptions = {
     headersTimeout: options.headersTimeoutMs,

@@ -9,11 +9,11 @@ import { EVENTS_KEPT, HISTORY_INTERVAL_MS, HISTORY_SAMPLES } from './app.js'
 import { isWorkerMessage, type PrimaryMessage, type UpstreamSync } from './cluster-messages.js'
 import { ClusterStats } from './cluster-stats.js'
 import { EventLog } from './event-log.js'
-import { HealthChecker } from './health-checker.js'
 import { createMetrics } from './metrics.js'
 import { resolveLbOptions, type LbOptions, type ResolvedLbOptions } from './options.js'
 import { TrafficHistory } from './traffic-history.js'
-import { UpstreamDiscovery, resolveWithSystem, type ResolveHost } from './upstream-discovery.js'
+import type { ResolveHost } from './upstream-discovery.js'
+import { createUpstreamWatch } from './upstream-watch.js'
 
 /** A worker that dies sooner than this after its start is replaced after this long, so a crash loop does not spin. */
 const RESTART_BACKOFF_MS = 1000
@@ -57,21 +57,10 @@ export async function startClusterPrimary (input: LbOptions, logger: Logger, dep
   const workers = new Map<number, Worker>()
   let shuttingDown = false
 
-  const discovery = new UpstreamDiscovery({
-    backends: options.backends,
-    balancer,
-    resolveHost: dependencies.resolveHost ?? resolveWithSystem,
-    intervalMs: options.resolveIntervalMs,
-    logger,
-    onRefresh: () => broadcast(upstreamsMessage())
-  })
-  const healthChecker = new HealthChecker({
-    balancer,
-    path: options.healthPath,
-    intervalMs: options.healthIntervalMs,
-    timeoutMs: options.healthTimeoutMs,
-    logger,
+  const { discovery, healthChecker } = createUpstreamWatch(options, balancer, logger, {
+    resolveHost: dependencies.resolveHost,
     onTransition,
+    onRefresh: () => broadcast(upstreamsMessage()),
     onResult: (upstream, result) => broadcast({ kind: 'stickless:check', upstreamId: upstream.id, result })
   })
   const adminServer = createAdminServer({
