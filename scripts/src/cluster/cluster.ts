@@ -427,9 +427,12 @@ export class Cluster {
     }
   }
 
-  /** Step 3: the node's store counts a finished rebalance; resolves with the keys it copied. */
+  /**
+   * Step 3: the node's store counts a finished rebalance. Resolves with the
+   * keys every node's rebalance has copied by then: the earlier nodes' runs
+   * often leave the last one nothing to move.
+   */
   async #waitForRebalance (name: string, timeoutMs: number): Promise<number> {
-    let copied = 0
     try {
       await waitUntil(async () => {
         if (this.logs(name).some((line) => line.includes('memcached pool rebalance failed'))) {
@@ -437,14 +440,14 @@ export class Cluster {
         }
         const metrics = await this.#fetchText(this.webUrl(name, '/metrics'))
         if (metrics === undefined) return false
-        copied = storeEventCount(metrics, 'rebalancedKeys') ?? 0
         return (storeEventCount(metrics, 'rebalances') ?? 0) >= 1
       }, { timeoutMs, intervalMs: 200, what: `${name} to report its rebalance (stickless_session_store_events_total{event="rebalances"} on /metrics)` })
     } catch (err) {
       if (err instanceof WaitTimeoutError) throw this.#timeoutError(name, err)
       throw err
     }
-    return copied
+    const copied = await Promise.all(this.webNames.map(async (web) => storeEventCount(await this.#fetchText(this.webUrl(web, '/metrics')) ?? '', 'rebalancedKeys') ?? 0))
+    return copied.reduce((sum, n) => sum + n, 0)
   }
 
   /** The whole body: /metrics is longer than probeHttp keeps. */

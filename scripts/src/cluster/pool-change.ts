@@ -25,7 +25,7 @@ export interface PoolChangeReport {
   after: string[]
   added: string[]
   removed: string[]
-  /** Keys the last node's rebalance copied to their new owners. */
+  /** Keys the nodes' rebalances had copied to their new owners when the last node's finished. */
   rebalancedKeys: number
   ms: number
 }
