@@ -58,7 +58,7 @@ function acceptCommands (cluster: Cluster): void {
     busy = true
     say(`pool change (${command.what}): ${cluster.poolNames.join(', ')}`)
     cluster.changePool(command.change, { onStep: (step) => say(step) })
-      .then((r) => say(paint('green', `pool changed in ${(r.ms / 1000).toFixed(1)} s: ${r.after.map((n) => `${n} ${cluster.memcachedAddress(n)}`).join(', ')}; the rebalance copied ${r.rebalancedKeys} keys`)))
+      .then((r) => say(paint('green', `pool changed in ${(r.ms / 1000).toFixed(1)} s: ${r.after.map((n) => `${n} ${cluster.memcachedAddress(n)}`).join(', ')}; the rebalances copied ${r.rebalancedKeys} keys`)))
       .catch((err: unknown) => say(paint('red', `pool change failed: ${err instanceof Error ? err.message : String(err)}`)))
       .finally(() => { busy = false })
   })

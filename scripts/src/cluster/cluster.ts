@@ -435,7 +435,10 @@ export class Cluster {
   async #waitForRebalance (name: string, timeoutMs: number): Promise<number> {
     try {
       await waitUntil(async () => {
-        if (this.logs(name).some((line) => line.includes('memcached pool rebalance failed'))) {
+        // logs() spans every run of the node: only lines since its last start count.
+        const lines = this.logs(name)
+        const sinceStart = lines.slice(lines.findLastIndex((line) => line.includes('web node ready')) + 1)
+        if (sinceStart.some((line) => line.includes('memcached pool rebalance failed'))) {
           throw new ClusterError('STK_ERR_CLUSTER_STATE', `${name}'s rebalance failed\n${this.#tail(name)}`)
         }
         const metrics = await this.#fetchText(this.webUrl(name, '/metrics'))
