@@ -7,7 +7,8 @@
 //   web-1 off from memcached-1 (an asymmetric partition: the other nodes still
 //   reach it), heal it and wait until every node reads from memcached-1 again;
 //   SIGKILL memcached-2 for good, so memcached-1 must hold every write made
-//   during the partition.
+//   during the partition. Before that last kill, the memcached pool grows
+//   2 → 3 and shrinks 3 → 2 while the users go on (chaos-pool-phases.ts).
 //
 // Per phase it reports requests, failures by status, logouts, lost
 // acknowledged cart writes and p50/p99, writes bench/CHAOS.md, and exits
@@ -19,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster, partition, partitionUnsupported, probeHttp } from '@stickless/scripts/cluster'
 import { VirtualUser, type LostWrite, type RequestRecord } from './chaos-users.js'
 import { analyse, chaosMarkdown, type Phase } from './chaos-report.js'
+import { poolChangePhases } from './chaos-pool-phases.js'
 import { machineLines } from './machine-info.js'
 
 const CHAOS_MD = new URL('../../CHAOS.md', import.meta.url)
@@ -153,6 +155,7 @@ async function main (): Promise<void> {
     } else {
       log(`no partition phase: ${noPartition}`)
     }
+    await poolChangePhases(cluster, phase, log)
     await phase('kill memcached-2', 'SIGKILL memcached-2 for good: memcached-1 alone must hold every session', async () => { await cluster.kill('memcached-2', 'SIGKILL') })
 
     phases.push({ name: 'final check', action: 'users stop; each reads its cart once more', startMs: clock(), endMs: 0 })

@@ -27,6 +27,12 @@ export const START_USAGE = `usage: npm start -- [--web-nodes N] [--memcached N] 
                   (env STICKLESS_SECURE_MEMCACHED=1)
   -h, --help      show this help
 
+While it runs, type on its input (then Enter):
+  grow            start one more memcached server and roll the web nodes onto
+                  the bigger pool, sessions intact (README, "Changing the memcached pool")
+  shrink [NAME]   the reverse: roll NAME (default: the last server) out, then stop it
+  pool            show the memcached pool
+
 Other env: SESSION_SECRETS (default: a random secret per run), NO_COLOR, FORCE_COLOR.`
 
 const PORT_MODES: readonly PortMode[] = ['prefer', 'strict', 'ephemeral']

@@ -1,8 +1,10 @@
 // `npm start`: the whole system on this machine, as child processes, with
 // restarts on crash, until Ctrl-C. bootstrap.mjs has built everything already.
+import { createInterface } from 'node:readline'
 import { Cluster, type ClusterInfo } from './cluster/index.js'
 import { paint as paintAlways, shouldColour, type Colour } from './cluster/line-prefixer.js'
 import type { PortMode } from './cluster/free-port.js'
+import { parseStartCommand, START_COMMANDS } from './start-commands.js'
 import { parseStartFlags, START_USAGE } from './start-flags.js'
 
 const colour = shouldColour(process.stdout)
@@ -31,11 +33,39 @@ function banner (info: ClusterInfo, startedMs: number, portMode: PortMode): stri
     `  memcached   ${info.memcached.map((m) => `${m.name} ${m.address}`).join(', ')}`,
     '',
     '  demo accounts: alice / wonderland, bob / builder',
+    '  type `grow` or `shrink` and Enter to change the memcached pool (`help` for more)',
     `  press Ctrl-C, or run \`kill ${stopPid()}\`, to stop everything`,
     ''
   ]
   if (portMode === 'prefer' && !info.url.endsWith(':8080/')) lines.push(paint('yellow', '  note: port 8080 was taken, so the LB is on another port (see above)'), '')
   return lines.join('\n')
+}
+
+/**
+ * Reads commands from stdin while the cluster runs. terminal: false keeps the
+ * TTY in its own mode, so Ctrl-C still reaches us as SIGINT.
+ */
+function acceptCommands (cluster: Cluster): void {
+  const lines = createInterface({ input: process.stdin, terminal: false })
+  let busy = false
+  lines.on('line', (line) => {
+    const command = parseStartCommand(line, cluster.poolNames)
+    if (command.kind === 'none') return
+    if (command.kind === 'help') return say(START_COMMANDS)
+    if (command.kind === 'pool') return say(`memcached pool: ${cluster.poolNames.map((n) => `${n} ${cluster.memcachedAddress(n)}`).join(', ')}`)
+    if (command.kind === 'unknown') return say(`unknown command ${JSON.stringify(command.line)}\n${START_COMMANDS}`)
+    if (busy) return say('a pool change is under way; wait for it to finish')
+    busy = true
+    say(`pool change (${command.what}): ${cluster.poolNames.join(', ')}`)
+    cluster.changePool(command.change, { onStep: (step) => say(step) })
+      .then((r) => say(paint('green', `pool changed in ${(r.ms / 1000).toFixed(1)} s: ${r.after.map((n) => `${n} ${cluster.memcachedAddress(n)}`).join(', ')}; the rebalances copied ${r.rebalancedKeys} keys`)))
+      .catch((err: unknown) => say(paint('red', `pool change failed: ${err instanceof Error ? err.message : String(err)}`)))
+      .finally(() => { busy = false })
+  })
+  // Without stdin (a pipe that ended, /dev/null) the cluster simply runs on.
+  lines.on('close', () => {})
+  // Reading must not keep the process alive once the cluster has stopped.
+  process.stdin.unref?.()
 }
 
 /** Resolves with an exit code, or undefined while the cluster runs (its children keep the process alive). */
@@ -74,6 +104,7 @@ async function main (): Promise<number | undefined> {
   try {
     const info = await cluster.start()
     console.log(banner(info, Date.now() - startedAt, flags.ports))
+    acceptCommands(cluster)
     return undefined
   } catch (err) {
     // Interrupted while starting: the exit hook is stopping everything and will exit.

@@ -5,6 +5,7 @@ import { registerExitHook } from './exit-hooks.js'
 import { choosePort, freePort, releasePorts } from './free-port.js'
 import { probeHttp } from './http-probe.js'
 import { memcachedVersion } from './memcached-probe.js'
+import { planPoolChange, storeEventCount, type PoolChange, type PoolChangeOptions, type PoolChangeReport } from './pool-change.js'
 import { createMemcachedSecurity, MEMCACHED_TLS_NAME, secureMemcachedVersion, type MemcachedSecurity } from './memcached-security.js'
 import { formatSessionServers } from './session-servers.js'
 import { Supervisor, type ExitInfo, type ProcessSpec } from './supervisor.js'
@@ -66,6 +67,11 @@ export class Cluster {
   readonly #members = new Map<string, Member>()
   #state: State = 'idle'
   #sessionServers = ''
+  /** The memcached servers in SESSION_SERVERS, by name. */
+  #pool: string[] = []
+  /** SESSION_SERVERS_PREVIOUS while a pool change rolls through the nodes. */
+  #previousSessionServers: string | undefined
+  #changingPool = false
   /** The run's certificates and password when secureMemcached is on. */
   #security: MemcachedSecurity | undefined
   #lbAdminPort = 0
@@ -236,8 +242,57 @@ export class Cluster {
   get webNames (): string[] { return this.#byRole('web').map((m) => m.name) }
   get memcachedNames (): string[] { return this.#byRole('memcached').map((m) => m.name) }
 
-  /** The SESSION_SERVERS string every web node got. */
+  /** The SESSION_SERVERS string every web node got (during a pool change: the new pool's, given to each node as it rolls). */
   get sessionServers (): string { return this.#sessionServers }
+
+  /** The memcached servers in sessionServers, by name. */
+  get poolNames (): string[] { return [...this.#pool] }
+
+  /**
+   * Changes the memcached pool while every session stays readable, by the
+   * README's procedure ("Changing the memcached pool"): (1) start the new
+   * servers; (2) roll the web nodes one at a time, each waiting until it is
+   * healthy and in the LB's rotation, with SESSION_SERVERS the new pool and
+   * SESSION_SERVERS_PREVIOUS the old one; (3) wait until the last node rolled
+   * reports its rebalance on /metrics; (4) roll them again on the new pool
+   * alone; (5) stop the retired servers. A web node that was stopped is
+   * started by the roll. Needs the real web nodes (their /metrics).
+   */
+  async changePool (change: PoolChange, options: PoolChangeOptions = {}): Promise<PoolChangeReport> {
+    this.#assertRunning()
+    if (this.#changingPool) throw new ClusterError('STK_ERR_CLUSTER_STATE', 'a pool change is already under way')
+    const known = [...new Set([...this.#supervisor.names(), ...this.memcachedNames])]
+    const plan = planPoolChange(this.#pool, known, change)
+    const timeoutMs = options.timeoutMs ?? this.options.startTimeoutMs
+    const step = (text: string): void => { options.onStep?.(text) }
+    const started = Date.now()
+    const before = [...this.#pool]
+    this.#changingPool = true
+    try {
+      if (plan.added.length > 0) {
+        step(`1. start ${plan.added.join(', ')}`)
+        await this.#addMemcached(plan.added, timeoutMs)
+      }
+      const previous = this.#sessionServers
+      this.#setPool(plan.after)
+      this.#previousSessionServers = previous
+      step(`2. roll the web nodes onto ${plan.after.join(', ')}, with the previous pool ${before.join(', ')}`)
+      await this.#rollWebNodes(timeoutMs, step)
+      const last = this.webNames[this.webNames.length - 1] as string
+      step(`3. wait for the rebalance of ${last}, the last node rolled`)
+      const rebalancedKeys = await this.#waitForRebalance(last, timeoutMs)
+      this.#previousSessionServers = undefined
+      step(`4. roll the web nodes onto ${plan.after.join(', ')} alone`)
+      await this.#rollWebNodes(timeoutMs, step)
+      if (plan.removed.length > 0) {
+        step(`5. stop ${plan.removed.join(', ')}`)
+        await this.#retireMemcached(plan.removed)
+      }
+      return { before, after: [...plan.after], added: plan.added, removed: plan.removed, rebalancedKeys, ms: Date.now() - started }
+    } finally {
+      this.#changingPool = false
+    }
+  }
 
   port (name: string): number { return this.#member(name).port }
 
@@ -321,11 +376,24 @@ export class Cluster {
     const pick = async (wanted: number): Promise<number> => wanted === 0 ? await freePort(CLUSTER_HOST) : await choosePort(wanted, portMode, CLUSTER_HOST)
     const add = (name: string, role: ProcessRole, port: number): void => { this.#members.set(name, { name, role, port }) }
     this.#members.clear()
-    for (let i = 0; i < memcachedServers; i++) add(`memcached-${i + 1}`, 'memcached', await pick(ports.memcachedBase === 0 ? 0 : ports.memcachedBase + i))
+    for (let i = 0; i < memcachedServers; i++) add(`memcached-${i + 1}`, 'memcached', await this.#memcachedPort(`memcached-${i + 1}`))
     for (let i = 0; i < webNodes; i++) add(`web-${i + 1}`, 'web', await pick(ports.webBase === 0 ? 0 : ports.webBase + i))
     add('lb', 'lb', await pick(ports.lb))
     this.#lbAdminPort = await pick(ports.lbAdmin)
-    this.#sessionServers = formatSessionServers(this.#byRole('memcached').map((m) => ({
+    this.#previousSessionServers = undefined
+    this.#setPool(this.memcachedNames)
+  }
+
+  /** The port a memcached server gets: memcached-N the base port + N - 1 when the mode allows. */
+  async #memcachedPort (name: string): Promise<number> {
+    const { ports, portMode } = this.options
+    const index = Number(name.slice('memcached-'.length)) - 1
+    return ports.memcachedBase === 0 ? await freePort(CLUSTER_HOST) : await choosePort(ports.memcachedBase + index, portMode, CLUSTER_HOST)
+  }
+
+  #setPool (names: readonly string[]): void {
+    this.#pool = [...names]
+    this.#sessionServers = formatSessionServers(names.map((name) => this.#member(name)).map((m) => ({
       host: CLUSTER_HOST,
       port: m.port,
       weight: this.options.sessionServerParams.weight,
@@ -334,6 +402,74 @@ export class Cluster {
       tls: this.#security === undefined ? undefined : { caFile: this.#security.caFile, servername: MEMCACHED_TLS_NAME },
       credentials: this.#security === undefined ? undefined : { username: this.#security.username, password: this.#security.password }
     })))
+  }
+
+  /** Step 1 of a pool change: new memcached servers, ready before any node names them. */
+  async #addMemcached (names: readonly string[], timeoutMs: number): Promise<void> {
+    const added: Member[] = []
+    for (const name of names) added.push({ name, role: 'memcached', port: await this.#memcachedPort(name) })
+    // memcached first, so names stays in start order (memcached-1.., web-1.., lb).
+    const others = [...this.#members.values()]
+    this.#members.clear()
+    for (const m of [...others.filter((o) => o.role === 'memcached'), ...added, ...others.filter((o) => o.role !== 'memcached')]) this.#members.set(m.name, m)
+    for (const m of added) this.#supervisor.start(this.#memcachedSpec(m))
+    await Promise.all(added.map(async (m) => await this.#waitReady(m, timeoutMs)))
+  }
+
+  /** Steps 2 and 4: each web node in turn drains and exits, starts with the current pool's env, and is back in the LB's rotation before the next goes. */
+  async #rollWebNodes (timeoutMs: number, step: (text: string) => void): Promise<void> {
+    for (const m of this.#byRole('web')) {
+      this.#assertRunning()
+      step(`   restart ${m.name}`)
+      await this.#supervisor.stopProcess(m.name)
+      this.#supervisor.start(this.#webSpec(m))
+      await this.#waitReady(m, timeoutMs)
+    }
+  }
+
+  /**
+   * Step 3: the node's store counts a finished rebalance. Resolves with the
+   * keys every node's rebalance has copied by then: the earlier nodes' runs
+   * often leave the last one nothing to move.
+   */
+  async #waitForRebalance (name: string, timeoutMs: number): Promise<number> {
+    try {
+      await waitUntil(async () => {
+        // logs() spans every run of the node: only lines since its last start count.
+        const lines = this.logs(name)
+        const sinceStart = lines.slice(lines.findLastIndex((line) => line.includes('web node ready')) + 1)
+        if (sinceStart.some((line) => line.includes('memcached pool rebalance failed'))) {
+          throw new ClusterError('STK_ERR_CLUSTER_STATE', `${name}'s rebalance failed\n${this.#tail(name)}`)
+        }
+        const metrics = await this.#fetchText(this.webUrl(name, '/metrics'))
+        if (metrics === undefined) return false
+        return (storeEventCount(metrics, 'rebalances') ?? 0) >= 1
+      }, { timeoutMs, intervalMs: 200, what: `${name} to report its rebalance (stickless_session_store_events_total{event="rebalances"} on /metrics)` })
+    } catch (err) {
+      if (err instanceof WaitTimeoutError) throw this.#timeoutError(name, err)
+      throw err
+    }
+    const copied = await Promise.all(this.webNames.map(async (web) => storeEventCount(await this.#fetchText(this.webUrl(web, '/metrics')) ?? '', 'rebalancedKeys') ?? 0))
+    return copied.reduce((sum, n) => sum + n, 0)
+  }
+
+  /** The whole body: /metrics is longer than probeHttp keeps. */
+  async #fetchText (url: string): Promise<string | undefined> {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) })
+      return res.ok ? await res.text() : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Step 5: no node names these servers any more. Their keys expire with their TTL (README). */
+  async #retireMemcached (names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      await this.#supervisor.stopProcess(name)
+      releasePorts([this.port(name)])
+      this.#members.delete(name)
+    }
   }
 
   #memcachedSpec (m: Member): { name: string, command: string, args: string[], env: NodeJS.ProcessEnv } {
@@ -354,6 +490,8 @@ export class Cluster {
       HOST: CLUSTER_HOST,
       NODE_NAME: m.name,
       SESSION_SERVERS: this.#sessionServers,
+      // Set only while a pool change rolls; never inherited from our own env.
+      SESSION_SERVERS_PREVIOUS: this.#previousSessionServers,
       SESSION_SECRETS: this.options.sessionSecrets,
       LB_STATUS_URL: this.lbAdminUrl('/status.json'),
       // The LB reaches the nodes over loopback: only it may set X-Forwarded-*.
@@ -372,11 +510,11 @@ export class Cluster {
     }, this.options.lbEnv)
   }
 
-  #nodeSpec (name: string, command: CommandSpec, own: Record<string, string>, roleEnv: Readonly<Record<string, string | undefined>>): { name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string } {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...own }
+  #nodeSpec (name: string, command: CommandSpec, own: Record<string, string | undefined>, roleEnv: Readonly<Record<string, string | undefined>>): { name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string } {
+    const env: NodeJS.ProcessEnv = { ...process.env }
     // Set by `node --test` in test processes; a child that inherited it would believe it is a test file.
     delete env.NODE_TEST_CONTEXT
-    for (const [key, value] of Object.entries({ ...this.options.env, ...roleEnv })) {
+    for (const [key, value] of Object.entries({ ...own, ...this.options.env, ...roleEnv })) {
       if (value === undefined) delete env[key]
       else env[key] = value
     }
