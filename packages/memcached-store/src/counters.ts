@@ -31,7 +31,27 @@ export interface StoreCounters {
 }
 
 export function newCounters (): StoreCounters {
-  return { hits: 0, misses: 0, readRepairs: 0, failovers: 0, hedgedReads: 0, replicaWriteFailures: 0, refills: 0, refilledKeys: 0, rebalances: 0, rebalancedKeys: 0, conflicts: 0, writes: 0, skippedWrites: 0, touches: 0, destroys: 0, rejectedValues: 0, serverDowns: 0, refusedItems: 0, boundedWaits: 0 }
+  return {
+    hits: 0,
+    misses: 0,
+    readRepairs: 0,
+    failovers: 0,
+    hedgedReads: 0,
+    replicaWriteFailures: 0,
+    refills: 0,
+    refilledKeys: 0,
+    rebalances: 0,
+    rebalancedKeys: 0,
+    conflicts: 0,
+    writes: 0,
+    skippedWrites: 0,
+    touches: 0,
+    destroys: 0,
+    rejectedValues: 0,
+    serverDowns: 0,
+    refusedItems: 0,
+    boundedWaits: 0
+  }
 }
 
 /** The store's events, with what each carries; the store is their EventEmitter. */

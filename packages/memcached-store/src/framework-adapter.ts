@@ -23,7 +23,7 @@ export abstract class FrameworkStore extends EventEmitter {
   }
 
   set (sessionId: string, session: any, callback?: (err?: any) => void): void {
-    settle(this.setSession(sessionId, session), callback as StoreCallback, this.reportUnhandled)
+    settle(this.setSession(sessionId, session as object), callback as StoreCallback, this.reportUnhandled)
   }
 
   destroy (sessionId: string, callback?: (err?: any) => void): void {
@@ -32,7 +32,7 @@ export abstract class FrameworkStore extends EventEmitter {
 
   /** Extends a session's lifetime as its cookie asks (express-session calls it on requests that do not save). */
   touch (sessionId: string, session: any, callback?: (err?: any) => void): void {
-    settle(this.touchSession(sessionId, session), callback as StoreCallback, this.reportUnhandled)
+    settle(this.touchSession(sessionId, session as object), callback as StoreCallback, this.reportUnhandled)
   }
 
   /** Every live session of this store (keyPrefix), by id. Costs an `lru_crawler metadump` of every server: see the README. */
@@ -52,13 +52,13 @@ export abstract class FrameworkStore extends EventEmitter {
 
   /** express-session's Store#createSession: the stored data as its Session, on req.session. */
   createSession (req: any, session: any): any {
-    return createExpressSession(req, session)
+    return createExpressSession(req as Record<string, unknown>, session as Record<string | symbol, unknown>)
   }
 
   /** express-session's Store#regenerate: destroys the session, then lets express-session generate a new one. */
   regenerate (req: any, callback?: (err?: any) => any): void {
     const generate = (this as unknown as { generate?: (req: unknown) => void }).generate
-    this.destroySession(req.sessionID).then(() => undefined, (err: Error) => err).then((err) => {
+    this.destroySession((req as { sessionID: string }).sessionID).then(() => undefined, (err: Error) => err).then((err) => {
       if (typeof generate === 'function') generate.call(this, req)
       if (typeof callback === 'function') callback(err)
       else if (err !== undefined) this.reportUnhandled(err)
@@ -67,9 +67,9 @@ export abstract class FrameworkStore extends EventEmitter {
 
   /** express-session's Store#load: a session by id, as its Session object; a miss is callback() with nothing. */
   load (sessionId: string, callback?: (err: any, session?: any) => any): void {
-    settle(this.getSession(sessionId).then((data) => data === null
+    settle(this.getSession(sessionId).then((data): unknown => data === null
       ? undefined
-      : this.createSession({ sessionID: sessionId, sessionStore: this }, data)), callback, this.reportUnhandled)
+      : createExpressSession({ sessionID: sessionId, sessionStore: this }, data)), callback, this.reportUnhandled)
   }
 
   private readonly reportUnhandled = (err: Error): void => {

@@ -51,7 +51,7 @@ function dumpOnce (host: string, port: number, timeoutMs: number, security: Dump
       socket.write(security.auth === undefined ? 'lru_crawler metadump all\r\n' : authCommand(security.auth))
     })
     socket.on('timeout', () => finish(storeError('STK_ERR_STORE_TIMEOUT', `${host}:${port} went silent during metadump`)))
-    socket.on('error', (err) => finish(storeError(security.tls !== undefined && isTlsFailure(err) ? 'STK_ERR_TLS' : 'STK_ERR_SERVER_FAILED', `${host}:${port} metadump: ${err.message}`, err)))
+    socket.on('error', (err: Error) => finish(storeError(security.tls !== undefined && isTlsFailure(err) ? 'STK_ERR_TLS' : 'STK_ERR_SERVER_FAILED', `${host}:${port} metadump: ${err.message}`, err)))
     socket.on('close', () => finish(storeError('STK_ERR_SERVER_FAILED', `${host}:${port} closed the connection during metadump`)))
     socket.on('data', (chunk: Buffer) => {
       pending += chunk.toString('latin1')

@@ -11,6 +11,12 @@ export function invalid (name: string, value: unknown, expected: string): never 
   throw storeError('STK_ERR_INVALID_OPTION', `${name} must be ${expected}, got ${show(value)}`)
 }
 
+/** A schema's `expected` words (TypeBox types unknown keywords as any). */
+export function expectedOf (schema: TSchema | undefined, fallback = 'a valid value'): string {
+  const words: unknown = schema?.expected
+  return typeof words === 'string' ? words : fallback
+}
+
 function show (value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value)
@@ -38,15 +44,16 @@ export function check<T> (schema: TSchema, input: object, prefix: string): T {
   const error = Value.Errors(schema, value).First()
   if (error === undefined) return value as T
   const [field = '', ...rest] = error.path.split('/').slice(1)
-  const top: TSchema | undefined = schema.properties?.[field]
+  const properties = (schema.properties ?? {}) as Record<string, TSchema>
+  const top: TSchema | undefined = properties[field]
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
-    invalid(prefix + field, error.value, `a known option (${Object.keys(schema.properties).join(', ')})`)
+    invalid(prefix + field, error.value, `a known option (${Object.keys(properties).join(', ')})`)
   }
-  if (top === undefined) invalid(prefix.replace(/\.$/, ''), input, schema.expected)
+  if (top === undefined) invalid(prefix.replace(/\.$/, ''), input, expectedOf(schema))
   const whole = (value as Record<string, unknown>)[field]
   if (top.secret === true) {
-    invalid(prefix + field, Array.isArray(whole) ? whole.map((k: unknown) => typeof k === 'string' ? `<${k.length} chars>` : k) : '<hidden>', top.expected)
+    invalid(prefix + field, Array.isArray(whole) ? whole.map((k: unknown) => typeof k === 'string' ? `<${k.length} chars>` : k) : '<hidden>', expectedOf(top))
   }
-  if (rest.length === 0 || typeof top.expected !== 'string') return invalid(prefix + [field, ...rest].join('.'), error.value, error.schema.expected ?? top.expected)
-  return invalid(prefix + field, whole, top.expected)
+  if (rest.length === 0 || typeof top.expected !== 'string') return invalid(prefix + [field, ...rest].join('.'), error.value, expectedOf(error.schema, expectedOf(top)))
+  return invalid(prefix + field, whole, expectedOf(top))
 }

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls'
 import { Type, type TSchema } from '@sinclair/typebox'
-import { check, invalid } from './option-schema.js'
+import { check, expectedOf, invalid } from './option-schema.js'
 import { parseServerString, type ServerSpec } from './server-string.js'
 import { resolveAuth, resolveTls, type AuthSettings, type TlsSettings } from './tls-options.js'
 
@@ -126,7 +126,7 @@ export interface ResolvedOptions {
 /** Every default, once: the schema below takes its defaults from here, and the README repeats this table. */
 export const DEFAULTS = Object.freeze({
   replicas: 2,
-  writeConcern: 'available' as WriteConcern,
+  writeConcern: 'available',
   keyPrefix: 'stk:',
   idleTimeoutMs: 30 * 60 * 1000, // 30 min
   absoluteTimeoutMs: 12 * 60 * 60 * 1000, // 12 h
@@ -144,7 +144,7 @@ export const DEFAULTS = Object.freeze({
   weight: 1,
   port: 11211,
   revisionField: '_rev',
-  clock: Date.now as () => number
+  clock: Date.now
 })
 
 // memcached reads an exptime over 30 days as a Unix time, so a relative TTL must stay below it.
@@ -208,7 +208,7 @@ type CheckedServer = ServerSpec & { weight: number }
 
 function resolveServer (raw: string | ServerSpec, name: string, defaults: Omit<ResolvedServer, 'id' | 'host' | 'port' | 'weight'>): ResolvedServer {
   const given = typeof raw === 'string' ? parseServerString(raw)[0] : raw
-  if (given === null || typeof given !== 'object') invalid(name, raw, ServerSchema.expected)
+  if (given === null || typeof given !== 'object') invalid(name, raw, expectedOf(ServerSchema))
   const spec = check<CheckedServer>(ServerSchema, given, `${name}.`)
   const hostForId = spec.host.includes(':') ? `[${spec.host}]` : spec.host
   const tls = spec.tls === undefined ? defaults.tls : resolveTls(spec.tls, `${name}.tls`)
@@ -234,7 +234,7 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
   if (given === null || typeof given !== 'object') invalid('options', given, 'an object or a server string')
   const opts = check<CheckedOptions>(OptionsSchema, given, '')
   const rawServers = typeof opts.servers === 'string' ? parseServerString(opts.servers) : opts.servers
-  if (rawServers.length === 0) invalid('servers', opts.servers, OptionsSchema.properties.servers.expected)
+  if (rawServers.length === 0) invalid('servers', opts.servers, expectedOf(OptionsSchema.properties.servers))
   const security = { tls: resolveTls(opts.tls, 'tls'), auth: resolveAuth(opts.username, opts.password, '') }
   const defaults = { timeoutMs: opts.timeoutMs, connectTimeoutMs: opts.connectTimeoutMs ?? opts.timeoutMs, retryIntervalMs: opts.retryIntervalMs, ...security }
   const servers = resolvePool('servers', rawServers, defaults)

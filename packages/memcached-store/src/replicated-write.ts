@@ -74,7 +74,7 @@ export class ReplicatedWriter {
       if (step === undefined) return undefined
       const ours: Revision = { record: step.record, dataText: step.record.data === undefined ? undefined : (step.dataText ?? encodeJson(step.record.data)) }
       const encoded = codec.encode(key, step.record, ours.dataText)
-      const [first] = await Promise.allSettled([this.storeOver(key, primary, encoded, step.record.ttlS)]) as [PromiseSettledResult<string>]
+      const [first] = await Promise.allSettled<[Promise<string>]>([this.storeOver(key, primary, encoded, step.record.ttlS)])
       if (first.status === 'fulfilled' && first.value !== 'stored') {
         // someone wrote since our read: read again and merge, after a pause
         hint = undefined
@@ -176,7 +176,8 @@ export class ReplicatedWriter {
       }
       const encoded = codec.encode(key, ours.record, ours.dataText)
       const storeOne = async (h: Held): Promise<string> => {
-        if (h.failed !== undefined) throw h.failed
+        // the read's own failure (a StoreError from the connection), passed on as it was
+        if (h.failed !== undefined) throw h.failed as Error
         if (h.rev !== undefined && sameRevision(h.rev, ours)) return 'stored'
         const outcome = await this.storeOver(key, h, encoded, ours.record.ttlS)
         seen.set(h.conn.id, outcome === 'stored' ? ours : h.rev)
@@ -203,7 +204,7 @@ export class ReplicatedWriter {
       this.parts.emit('replicaWriteFailed', { key, failed: verdict.failed })
     }
     if (!verdict.ok) {
-      const cause = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason
+      const cause: unknown = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason
       throw storeError(verdict.code, `${what} of ${key.slice(0, 12)}… acknowledged by ${acks} of ${results.length}, ${verdict.needed} needed`, cause)
     }
   }

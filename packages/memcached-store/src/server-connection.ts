@@ -156,7 +156,7 @@ export class ServerConnection {
       try {
         pending = op()
       } catch (err) {
-        pending = Promise.reject(err)
+        pending = Promise.reject(err instanceof Error ? err : new Error(String(err)))
       }
       pending.then((value) => {
         this.silence.replied()
@@ -238,7 +238,7 @@ export class ServerConnection {
         timer = setTimeout(check, dueAt - now)
       }
       let timer = setTimeout(check, dueAt - askedAt)
-      pending.then((value) => { clearTimeout(timer); resolve(value) }, (err: unknown) => { clearTimeout(timer); reject(err) })
+      pending.then((value) => { clearTimeout(timer); resolve(value) }, (err: Error) => { clearTimeout(timer); reject(err) })
     })
   }
 

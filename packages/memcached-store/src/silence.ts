@@ -60,8 +60,9 @@ export class Silence {
 
   /** Since when the server has owed a reply and said nothing; undefined when it owes none. */
   silentSince (): number | undefined {
-    for (const sentAt of this.owed.values()) return Math.max(sentAt, this.lastReply)
-    return undefined
+    // the oldest command still owed: a Map keeps insertion order
+    const oldest = this.owed.values().next()
+    return oldest.done === true ? undefined : Math.max(oldest.value, this.lastReply)
   }
 
   /** How long it has been silent (0 when it owes nothing). */

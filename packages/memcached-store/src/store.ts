@@ -98,7 +98,14 @@ export class MemcachedStore extends FrameworkStore {
       settled: async () => await this.settled(),
       clock: this.clock
     })
-    this.watch = new ServerWatch({ ...parts, keys: this.keys, logger: opts.logger, probeIntervalMs: opts.probeIntervalMs, refillBatchSize: opts.refillBatchSize, refillConcurrency: opts.refillConcurrency })
+    this.watch = new ServerWatch({
+      ...parts,
+      keys: this.keys,
+      logger: opts.logger,
+      probeIntervalMs: opts.probeIntervalMs,
+      refillBatchSize: opts.refillBatchSize,
+      refillConcurrency: opts.refillConcurrency
+    })
     holdCalls(this, this.keeper, ['getSession', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek', 'rebalance'])
   }
 
@@ -266,7 +273,14 @@ export class MemcachedStore extends FrameworkStore {
    * metadump and a read of every key on every server: once per change.
    */
   async rebalance (): Promise<RebalanceReport> {
-    const report = await rebalance({ placement: this.placement, pool: this.pool, keys: this.keys, codec: this.codec, batchSize: this.options.refillBatchSize, concurrency: this.options.refillConcurrency })
+    const report = await rebalance({
+      placement: this.placement,
+      pool: this.pool,
+      keys: this.keys,
+      codec: this.codec,
+      batchSize: this.options.refillBatchSize,
+      concurrency: this.options.refillConcurrency
+    })
     this.counts.rebalances++
     this.counts.rebalancedKeys += report.copied
     this.options.logger?.info({ scanned: report.scanned, copied: report.copied, refused: report.refused, ms: report.ms }, 'memcached pool rebalanced')

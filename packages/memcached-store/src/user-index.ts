@@ -40,7 +40,9 @@ export class UserIndex {
   /** Empties a user's index (after their sessions were destroyed); nothing to do when there is none. */
   async empty (userId: string): Promise<void> {
     const key = this.parts.keys.user(userId)
-    await this.parts.writer.write(key, undefined, (current) => current === undefined ? undefined : { record: { ...current, version: current.version + 1, writtenAt: this.parts.clock(), data: { ids: [] } } })
+    await this.parts.writer.write(key, undefined, (current) => current === undefined
+      ? undefined
+      : { record: { ...current, version: current.version + 1, writtenAt: this.parts.clock(), data: { ids: [] } } })
   }
 }
 

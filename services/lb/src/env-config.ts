@@ -130,7 +130,7 @@ export function readEnvConfig (env: Readonly<Record<string, string | undefined>>
     throw new Invalid(tlsCertPath === undefined ? 'LB_TLS_CERT' : 'LB_TLS_KEY', 'LB_TLS_CERT and LB_TLS_KEY go together', '(unset)')
   }
   return Object.freeze({
-    options: Object.freeze({ ...options, backends }) as Omit<LbOptions, 'tls'>,
+    options: Object.freeze({ ...options, backends }),
     tlsCertPath,
     tlsKeyPath,
     logLevel: checked.LOG_LEVEL

@@ -145,7 +145,7 @@ export class RequestForwarder {
     })
     // http-proxy reports an upstream error after the client socket closed as
     // 'econnreset' instead of calling the request's callback.
-    this.proxy.on('econnreset', (_error, _req, res) => this.guard(() => exchangeOf(res as ServerResponse)?.attempt?.onClientGone()))
+    this.proxy.on('econnreset', (_error, _req, res) => this.guard(() => exchangeOf(res)?.attempt?.onClientGone()))
     // Errors with no callback (none are expected) must still have a listener,
     // or http-proxy rethrows them.
     this.proxy.on('error', (error) => deps.logger.error({ err: error }, 'http-proxy error without a request callback'))

@@ -68,7 +68,14 @@ export interface StatusHistory {
   readonly events: EventLog
 }
 
-export function statusReport (balancer: UpstreamSource, totals: Readonly<RequestTotals>, startedAtMs: number, nowMs = Date.now(), history?: StatusHistory, workers?: readonly WorkerStatus[]): StatusReport {
+export function statusReport (
+  balancer: UpstreamSource,
+  totals: Readonly<RequestTotals>,
+  startedAtMs: number,
+  nowMs = Date.now(),
+  history?: StatusHistory,
+  workers?: readonly WorkerStatus[]
+): StatusReport {
   return {
     service: 'stickless-lb',
     generatedAt: new Date(nowMs).toISOString(),

@@ -28,21 +28,26 @@ export function readAnswerAfterFailedWrite (socket: Socket): void {
   const target = socket as GuardedSocket
   if (target[guarded] === true) return
   target[guarded] = true
-  const write = target._write
-  target._write = function guardedWrite (this: Socket, chunk: unknown, encoding: BufferEncoding, callback: WriteCallback) {
-    write.call(this, chunk, encoding, keepReading(callback))
+  const write = target._write.bind(target)
+  target._write = (chunk: unknown, encoding: BufferEncoding, callback: WriteCallback) => {
+    write(chunk, encoding, keepReading(callback))
   }
-  const writev = target._writev
+  const writev = target._writev?.bind(target)
   if (writev !== undefined) {
-    target._writev = function guardedWritev (this: Socket, chunks: Array<{ chunk: unknown, encoding: BufferEncoding }>, callback: WriteCallback) {
-      writev.call(this, chunks, keepReading(callback))
+    target._writev = (chunks: Array<{ chunk: unknown, encoding: BufferEncoding }>, callback: WriteCallback) => {
+      writev(chunks, keepReading(callback))
     }
   }
 }
 
 function keepReading (callback: WriteCallback): WriteCallback {
   return (error) => {
-    const code = (error as NodeJS.ErrnoException | null | undefined)?.code
+    const code = errnoCode(error)
     callback(code !== undefined && brokenPipeCodes.has(code) ? null : error)
   }
+}
+
+function errnoCode (error: Error | null | undefined): string | undefined {
+  const code: unknown = (error as { code?: unknown } | null | undefined)?.code
+  return typeof code === 'string' ? code : undefined
 }

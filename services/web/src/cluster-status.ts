@@ -76,7 +76,7 @@ export function parseLbStatus (json: unknown): ClusterNode[] {
     if (list !== undefined && !Array.isArray(list)) {
       // { "web-1": {...}, "web-2": {...} }
       list = Object.entries(list as Record<string, unknown>).map(([name, value]) =>
-        typeof value === 'object' && value !== null ? { name, ...(value as object) } : { name, state: value })
+        typeof value === 'object' && value !== null ? { name, ...(value) } : { name, state: value })
     }
   }
   if (!Array.isArray(list)) return []

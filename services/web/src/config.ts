@@ -129,7 +129,7 @@ function check (env: NodeJS.ProcessEnv, parsed: Env): Static<typeof EnvSchema> {
   const got = schema.secret === true
     ? `entry ${Number(index) + 1} with ${String(error.value).length} characters`
     : JSON.stringify(env[name] ?? error.value)
-  throw invalid(name, got, schema.expected)
+  throw invalid(name, got, typeof schema.expected === 'string' ? schema.expected : 'a valid value')
 }
 
 function isHttpUrl (text: string): boolean {

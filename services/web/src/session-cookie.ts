@@ -18,7 +18,7 @@ export function sessionCookieAttributes (request: FastifyRequest): { path: strin
 type MaybeSession = FastifyRequest['session'] | Record<string, never> | null | undefined
 
 function sessionOf (request: FastifyRequest): MaybeSession {
-  return request.session as MaybeSession
+  return request.session
 }
 
 /**

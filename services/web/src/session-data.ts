@@ -38,7 +38,7 @@ export function appendHop (hops: readonly Hop[] | undefined, hop: Hop): Hop[] {
  */
 export function signedInUser (request: FastifyRequest, absoluteTimeoutMs: number, now = Date.now()): string | undefined {
   // request.session is {} or null outside a loaded session (see @fastify/session).
-  return signedInUserOf(request.session as Partial<FastifyRequest['session']> | null | undefined, absoluteTimeoutMs, now)
+  return signedInUserOf(request.session, absoluteTimeoutMs, now)
 }
 
 /** signedInUser for session data read without @fastify/session (read-only-session.ts). */

@@ -27,10 +27,12 @@ export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependen
     // The list is a side panel: a store that cannot list it does not cost the user the page.
     // The store still holds this session as it was before this request, which
     // is saved after the page is built: its row shows this request as its last.
-    const listing = listSessions(store, user, session.sessionId, config.absoluteTimeoutMs).then((list) => list.map((s) => s.current ? { ...s, lastSeenAt: hop.at, node: hop.node } : s), (err: unknown): undefined => {
-      request.log.warn({ err }, 'could not list the user\'s sessions')
-      return undefined
-    })
+    const listing = listSessions(store, user, session.sessionId, config.absoluteTimeoutMs).then(
+      (list) => list.map((s) => s.current ? { ...s, lastSeenAt: hop.at, node: hop.node } : s),
+      (err: unknown): undefined => {
+        request.log.warn({ err }, 'could not list the user\'s sessions')
+        return undefined
+      })
     const [snapshot, sessions]: [Awaited<ReturnType<typeof cluster.snapshot>>, SessionSummary[] | undefined] = await Promise.all([cluster.snapshot(), listing])
     const csrfToken = reply.generateCsrf({ secure: isHttps(request) })
     return sendHtml(reply, 200, (nonce) => dashboardPage({

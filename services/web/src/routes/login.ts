@@ -38,7 +38,7 @@ export async function loginSubmitRoutes (app: FastifyInstance, deps: RouteDepend
   const view = loginView(deps)
   app.post('/login', {
     preValidation: requireForm,
-    preHandler: app.csrfProtection
+    preHandler: app.csrfProtection.bind(app)
   }, async function submitLoginForm (request: FastifyRequest, reply: FastifyReply) {
     let input: LoginInput
     try {

@@ -47,7 +47,7 @@ export async function logoutEverywhereRoutes (app: FastifyInstance, deps: RouteD
   })
 
   // The form carries _csrf, so another site cannot sign a user out everywhere.
-  app.post('/logout-everywhere', { preHandler: app.csrfProtection }, async function logoutEverywhere (request: FastifyRequest, reply: FastifyReply) {
+  app.post('/logout-everywhere', { preHandler: app.csrfProtection.bind(app) }, async function logoutEverywhere (request: FastifyRequest, reply: FastifyReply) {
     await logOutEverywhere(request, reply, deps)
     return reply.redirect('/login', 303)
   })

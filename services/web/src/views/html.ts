@@ -26,6 +26,8 @@ function render (value: unknown): string {
   if (value instanceof SafeHtml) return value.value
   if (value === undefined || value === null || value === false) return ''
   if (Array.isArray(value)) return value.map(render).join('')
+  // templates interpolate strings and numbers; anything else prints as String() prints it
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return escapeHtml(String(value))
 }
 
