@@ -4,7 +4,25 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { freePort } from './free-port.js'
+import { memcachedArgs, type MemcachedArgsOptions } from './memcached-args.js'
 import type { TestContext } from 'node:test'
+
+export interface MemcachedProcessOptions extends MemcachedArgsOptions {
+  /**
+   * When the server counts as started: it answers `version` (default), or it
+   * accepts a TCP connection, for a TLS (-Z) or authenticating (-Y) server
+   * that answers no plain command.
+   */
+  readonly readyWhen?: 'version' | 'accepts'
+}
+
+function accepts (port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port })
+    s.on('connect', () => { s.destroy(); resolve(true) })
+    s.on('error', () => { resolve(false) })
+  })
+}
 
 function answers (port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -19,7 +37,7 @@ function answers (port: number): Promise<boolean> {
 
 export class MemcachedProcess {
   private child: ChildProcess | undefined
-  constructor (readonly port: number, private readonly extraArgs: string[] = []) {}
+  constructor (readonly port: number, private readonly extraArgs: readonly string[] = [], private readonly options: MemcachedProcessOptions = {}) {}
 
   get address (): string {
     return `127.0.0.1:${this.port}`
@@ -30,14 +48,14 @@ export class MemcachedProcess {
   }
 
   async start (): Promise<void> {
-    // memcached refuses to run as root without naming a user
-    const asUser = process.getuid?.() === 0 ? ['-u', 'root'] : []
-    const child = spawn('memcached', ['-l', '127.0.0.1', '-p', String(this.port), '-U', '0', '-m', '64', '-t', '1', ...asUser, ...this.extraArgs], { stdio: 'ignore' })
+    // extraArgs come last: memcached takes the last of a repeated flag (-m 2 in a test wins over the default)
+    const child = spawn('memcached', [...memcachedArgs(this.port, this.options), ...this.extraArgs], { stdio: 'ignore' })
     this.child = child
+    const ready = this.options.readyWhen === 'accepts' ? accepts : answers
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`memcached on ${this.port} exited with ${child.exitCode}`)
-      if (await answers(this.port)) return
+      if (await ready(this.port)) return
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
     throw new Error(`memcached on ${this.port} did not start`)
@@ -93,11 +111,11 @@ function threadState (statPath: string): string {
 }
 
 /** Starts `count` memcached servers and registers their stop with the test. */
-export async function startMemcached (t: TestContext, count: number, extraArgs: string[] = []): Promise<MemcachedProcess[]> {
+export async function startMemcached (t: TestContext, count: number, extraArgs: readonly string[] = [], options: MemcachedProcessOptions = {}): Promise<MemcachedProcess[]> {
   const servers: MemcachedProcess[] = []
   t.after(async () => { await Promise.all(servers.map((s) => s.kill())) })
   for (let i = 0; i < count; i++) {
-    const server = new MemcachedProcess(await freePort(), extraArgs)
+    const server = new MemcachedProcess(await freePort(), extraArgs, options)
     servers.push(server)
     await server.start()
   }

@@ -23,6 +23,18 @@ export function stats (port: number, command = 'stats'): Promise<Map<string, num
   })
 }
 
+/** memcached's own command counters, summed over servers: what reached the servers, whoever sent it. */
+export async function commandCounts (ports: readonly number[]): Promise<{ get: number, set: number, touch: number }> {
+  const out = { get: 0, set: 0, touch: 0 }
+  for (const port of ports) {
+    const s = await stats(port)
+    out.get += s.get('cmd_get') ?? 0
+    out.set += s.get('cmd_set') ?? 0
+    out.touch += s.get('cmd_touch') ?? 0
+  }
+  return out
+}
+
 /** A raw get, bypassing the store: what the server really holds. */
 export function rawGet (port: number, key: string): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
