@@ -2,7 +2,7 @@
 // loop is bounded by a count and a deadline; failures are collected, not
 // thrown, so the test can assert "zero" with all of them in the message.
 import { summarize, type HttpResponse } from './http-client.js'
-import { sleep } from './wait.js'
+import { sleep } from '@stickless/test-support'
 
 /** Failures kept verbatim for the message; the count covers all of them. */
 const KEPT_FAILURES = 20
