@@ -33,3 +33,24 @@ export function parseBenchArgs<T extends ParseArgsConfig['options'], R> (argv: r
 export function noPositionals (positionals: readonly string[]): void {
   if (positionals.length > 0) throw new BenchArgsError(`unexpected argument(s): ${positionals.join(' ')}`)
 }
+
+/** The flags of a load run (node-quick, proxy-bench): how long, how many rounds, and CPU profiles or not. */
+export const LOAD_RUN_OPTIONS = {
+  seconds: { type: 'string' },
+  rounds: { type: 'string' },
+  profile: { type: 'boolean' }
+} as const
+
+export interface LoadRunFlags {
+  readonly seconds: number
+  readonly rounds: number
+  readonly profile: boolean
+}
+
+export function loadRunFlags (values: { seconds?: string, rounds?: string, profile?: boolean }, defaults: { seconds: number, rounds: number }): LoadRunFlags {
+  return {
+    seconds: integerFlag('--seconds', values.seconds, defaults.seconds),
+    rounds: integerFlag('--rounds', values.rounds, defaults.rounds),
+    profile: values.profile ?? false
+  }
+}

@@ -17,7 +17,7 @@ import { cartOfSize, loginMany, SessionEditor, writeCookieFile } from './session
 import { ROOT_DIR } from './http-topology.js'
 import { CART_WRITE_BODY } from './http-bench.js'
 import { randomBytes } from 'node:crypto'
-import { integerFlag, noPositionals, parseBenchArgs } from './bench-args.js'
+import { LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
 import { freePort, memcachedArgs } from '@stickless/test-support'
 
 const USAGE = 'usage: node bench/dist/src/node-quick.js [--seconds N] [--rounds N] [--profile] [--only CASE,...]'
@@ -32,19 +32,9 @@ function extraEnv (): Record<string, string> {
 }
 
 async function main (): Promise<void> {
-  const { seconds, rounds, profile, only } = parseBenchArgs(process.argv.slice(2), {
-    seconds: { type: 'string' },
-    rounds: { type: 'string' },
-    profile: { type: 'boolean' },
-    only: { type: 'string' }
-  }, USAGE, ({ values, positionals }) => {
+  const { seconds, rounds, profile, only } = parseBenchArgs(process.argv.slice(2), { ...LOAD_RUN_OPTIONS, only: { type: 'string' } }, USAGE, ({ values, positionals }) => {
     noPositionals(positionals)
-    return {
-      seconds: integerFlag('--seconds', values.seconds, 3),
-      rounds: integerFlag('--rounds', values.rounds, 3),
-      profile: values.profile ?? false,
-      only: values.only?.split(',')
-    }
+    return { ...loadRunFlags(values, { seconds: 3, rounds: 3 }), only: values.only?.split(',') }
   })
   const p = new BenchProcesses({})
   const dir = mkdtempSync(join(tmpdir(), 'node-quick-'))

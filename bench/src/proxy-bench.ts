@@ -20,7 +20,7 @@ import { HttpTopology, proxyProcess, type ProxyName } from './http-topology.js'
 import { runWrk } from './load-tool.js'
 import { machineLines } from './machine-info.js'
 import { formatSummary, readProfile, summarizeProfile } from './profile-summary.js'
-import { integerFlag, noPositionals, parseBenchArgs } from './bench-args.js'
+import { integerFlag, LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
 
 const RESULTS = new URL('../../RESULTS.md', import.meta.url)
 const HEADING = '## Load balancers side by side: our LB at 1 and 2 workers'
@@ -115,18 +115,14 @@ function section (stats: Record<string, CaseStats>, goals: readonly Goal[], o: {
 
 async function main (): Promise<void> {
   const { seconds, rounds, connections, profile: withProfiles, write } = parseBenchArgs(process.argv.slice(2), {
-    seconds: { type: 'string' },
-    rounds: { type: 'string' },
+    ...LOAD_RUN_OPTIONS,
     connections: { type: 'string' },
-    profile: { type: 'boolean' },
     write: { type: 'boolean' }
   }, USAGE, ({ values, positionals }) => {
     noPositionals(positionals)
     return {
-      seconds: integerFlag('--seconds', values.seconds, 4),
-      rounds: integerFlag('--rounds', values.rounds, 3),
+      ...loadRunFlags(values, { seconds: 4, rounds: 3 }),
       connections: integerFlag('--connections', values.connections, 50),
-      profile: values.profile ?? false,
       write: values.write ?? false
     }
   })
