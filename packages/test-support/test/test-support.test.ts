@@ -2,7 +2,7 @@
 // for, and every memcached a test starts is gone, by PID, when it ends.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { commandCounts, freePort, isAlive, memcachedArgs, pollUntil, rawCommand, rawGet, startMemcached, stats, waitFor } from '../src/index.js'
+import { commandCounts, freePort, isAlive, MemcachedProcess, memcachedArgs, pollUntil, rawCommand, rawGet, startMemcached, stats, waitFor } from '../src/index.js'
 
 test('pollUntil returns the first defined value and stops asking', async () => {
   let calls = 0
@@ -62,4 +62,12 @@ test('a restarted server comes back on its port, empty', async (t) => {
   assert.equal(await rawCommand(server.port, 'set k 0 0 1\r\nx\r\n'), 'STORED')
   await server.restart()
   assert.equal(await rawGet(server.port, 'k'), undefined)
+})
+
+test('a port another server already holds is not taken for this one: its memcached exits and start() says so', async (t) => {
+  const [other] = await startMemcached(t, 1)
+  assert.ok(other !== undefined)
+  const clash = new MemcachedProcess(other.port)
+  t.after(async () => { await clash.kill() })
+  await assert.rejects(clash.start(), { message: new RegExp(`^memcached on ${other.port} exited with \\d+$`) })
 })
