@@ -10,7 +10,7 @@ import { connect as connectTls } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemcachedStore, type MemcachedStoreOptions } from '../src/index.js'
-import { startMemcached } from '@stickless/test-support'
+import { startMemcached, waitFor } from '@stickless/test-support'
 import { session } from './fixtures.js'
 
 interface Pki { dir: string, ca: string, serverCert: string, serverKey: string, clientCert: string, clientKey: string, rogueCa: string, rogueCert: string, rogueKey: string }
@@ -148,6 +148,10 @@ test('auth: a wrong password is STK_ERR_AUTH_FAILED, the server is marked down a
     await assert.rejects(store.getSession('s1'), { code: 'STK_ERR_STORE_UNAVAILABLE' })
   }
   assert.equal(await authedStat(port, 'auth_errors'), 1, 'one refused attempt, not one per request')
+  // and a node whose retry interval has passed (1 s here) asks it again, by itself
+  const retrying = storeOn(t, { servers: `tcp://127.0.0.1:${port}?retry_interval=1&username=alice&password=wrong` })
+  await assert.rejects(retrying.getSession('s1'), { code: 'STK_ERR_STORE_UNAVAILABLE' })
+  await waitFor('the server asked again after the retry interval', async () => await authedStat(port, 'auth_errors') >= 3, 10_000, 200)
 })
 
 test('TLS and auth together, as the demo cluster turns them on', async (t) => {
