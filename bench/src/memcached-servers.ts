@@ -1,5 +1,5 @@
 import { memcachedVersion, Supervisor } from '@stickless/scripts/cluster'
-import { freePort, memcachedArgs } from '@stickless/test-support'
+import { freePort, memcachedArgs, waitFor } from '@stickless/test-support'
 
 /** memcached processes for a benchmark, on free loopback ports, stopped by PID. */
 export class MemcachedServers {
@@ -24,12 +24,7 @@ export class MemcachedServers {
   }
 
   private async waitReady (i: number): Promise<void> {
-    const deadline = Date.now() + 10_000
-    while (Date.now() < deadline) {
-      if (await memcachedVersion('127.0.0.1', this.ports[i] as number, 500) !== undefined) return
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    throw new Error(`memcached-${i + 1} did not start`)
+    await waitFor(`memcached-${i + 1} to start`, async () => await memcachedVersion('127.0.0.1', this.ports[i] as number, 500) !== undefined, 10_000)
   }
 
   /** SIGKILL, then start again on the same port: an empty server, as after a crash. */
