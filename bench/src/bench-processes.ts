@@ -5,8 +5,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { memcachedVersion, probeHttp, Supervisor } from '@stickless/scripts/cluster'
+import { pollUntil } from '@stickless/test-support'
 
 export interface BenchProcessSpec {
   name: string
@@ -72,13 +72,14 @@ export class BenchProcesses {
   }
 
   async waitFor (name: string, what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs
-    while (Date.now() < deadline) {
-      if (!this.isRunning(name)) throw new Error(`${name} exited while starting:\n${this.tail(name)}`)
-      if (await check()) return
-      await sleep(50)
+    let outcome: 'ready' | 'exited'
+    try {
+      // a process that exited ends the wait at once: it will not become ready
+      outcome = await pollUntil(async () => !this.isRunning(name) ? 'exited' : await check() ? 'ready' : undefined, { what: `${name}: ${what}`, timeoutMs, intervalMs: 50 })
+    } catch (err) {
+      throw new Error(`${(err as Error).message}:\n${this.tail(name)}`)
     }
-    throw new Error(`${name}: timed out after ${timeoutMs} ms waiting for ${what}:\n${this.tail(name)}`)
+    if (outcome === 'exited') throw new Error(`${name} exited while starting:\n${this.tail(name)}`)
   }
 
   async waitForHttp (name: string, url: string, timeoutMs?: number): Promise<void> {

@@ -22,6 +22,8 @@ import { VirtualUser, type LostWrite, type RequestRecord } from './chaos-users.j
 import { analyse, chaosMarkdown, type Phase } from './chaos-report.js'
 import { poolChangePhases } from './chaos-pool-phases.js'
 import { machineLines } from './machine-info.js'
+import { noPositionals, parseBenchArgs } from './bench-args.js'
+import { waitFor } from '@stickless/test-support'
 
 const CHAOS_MD = new URL('../../CHAOS.md', import.meta.url)
 const USERS = 50
@@ -54,17 +56,18 @@ async function everyNodeSeesUp (cluster: Cluster, address: string): Promise<bool
   return states.every((s) => s === 'up')
 }
 
+/** Waits for `check`, and says how long it took: the chaos report's recovery times. */
 async function waitUntil (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now()
-  while (!await check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(100)
-  }
+  await waitFor(what, check, timeoutMs, 100)
   return Date.now() - started
 }
 
 async function main (): Promise<void> {
-  const short = process.argv.includes('--short')
+  const short = parseBenchArgs(process.argv.slice(2), { short: { type: 'boolean' } }, 'usage: npm run chaos [-- --short]', ({ values, positionals }) => {
+    noPositionals(positionals)
+    return values.short ?? false
+  })
   const holdMs = short ? 2_000 : 10_000
   const retryIntervalS = short ? 2 : 15
   const output = new OutputBuffer()

@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { probeHttp } from '@stickless/scripts/cluster'
+import { waitFor } from '@stickless/test-support'
 import { runWrk, type LoadResult } from './load-tool.js'
 import { SESSION_TIMEOUT_S, type HttpTopology } from './http-topology.js'
 import { loginMany, SessionEditor, writeCookieFile } from './session-pool.js'
@@ -98,8 +99,7 @@ export async function runFailover (topology: HttpTopology, opts: FailoverOptions
     try {
       const [frozen, frozenWrites] = await Promise.all([runWrk(spec), runWrk(writes)])
       // Never measure "after" before every node has given up on the server.
-      const deadline = Date.now() + 10_000
-      while (markedDownMs === undefined && Date.now() < deadline) await sleep(50)
+      await waitFor('every node to give up on the frozen server', () => markedDownMs !== undefined, 10_000, 50).catch(() => undefined)
       const after: LoadResult[] = []
       for (let i = 0; i < opts.rounds; i++) after.push(await runWrk(short))
       return { timeoutMs: SESSION_TIMEOUT_S * 1000, connections: opts.connections, writeConnections, durationS: opts.durationS, shortDurationS: opts.shortDurationS, normal, normalWrites, frozen, frozenWrites, after, markedDownMs }

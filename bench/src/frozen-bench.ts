@@ -5,18 +5,20 @@
 // the goal line; RESULTS.md is not written (`npm run bench -- http` does
 // that, with everything else). Needs memcached and wrk.
 import { join } from 'node:path'
-import { freePort, probeHttp } from '@stickless/scripts/cluster'
+import { probeHttp } from '@stickless/scripts/cluster'
 import { frozenGoal, runFailover } from './failover-bench.js'
 import { HttpTopology } from './http-topology.js'
 import { loginMany, SessionEditor, writeCookieFile } from './session-pool.js'
 import type { LoadResult } from './load-tool.js'
+import { noPositionals, parseBenchArgs } from './bench-args.js'
+import { freePort, memcachedArgs } from '@stickless/test-support'
 
 async function startCluster (topology: HttpTopology, log: (line: string) => void): Promise<void> {
   const p = topology.processes
-  const asUser = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
   for (const name of ['memcached-a', 'memcached-b']) {
     const port = await freePort()
-    p.start({ name, tier: 0, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '256', '-c', '4096', ...asUser] })
+    // memcached's default 4 threads, as the figures in RESULTS.md were measured with
+    p.start({ name, tier: 0, command: 'memcached', args: memcachedArgs(port, { memoryMb: 256, maxConnections: 4096, threads: 4 }) })
     topology.memcached.push({ name, url: `127.0.0.1:${port}` })
     await p.waitForMemcached(name, port)
   }
@@ -43,7 +45,10 @@ const row = (name: string, runs: readonly LoadResult[]): string => {
 }
 
 async function main (): Promise<void> {
-  const quick = process.argv.includes('--quick')
+  const quick = parseBenchArgs(process.argv.slice(2), { quick: { type: 'boolean' } }, 'usage: node bench/dist/src/frozen-bench.js [--quick]', ({ values, positionals }) => {
+    noPositionals(positionals)
+    return values.quick ?? false
+  })
   const log = (line: string): void => { console.log(`[frozen ${new Date().toISOString().slice(11, 19)}] ${line}`) }
   const topology = new HttpTopology({ keepTempDir: process.env.BENCH_KEEP_TMP === '1' })
   try {

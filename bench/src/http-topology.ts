@@ -13,9 +13,10 @@
 // Everything is started by start() and stopped by stop(), by PID.
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { freePort, probeHttp } from '@stickless/scripts/cluster'
+import { probeHttp } from '@stickless/scripts/cluster'
 import { BenchProcesses } from './bench-processes.js'
 import { startHaproxy, startNginx } from './peer-proxies.js'
+import { freePort, memcachedArgs } from '@stickless/test-support'
 
 export const ROOT_DIR = fileURLToPath(new URL('../../../', import.meta.url))
 const WEB_MAIN = `${ROOT_DIR}services/web/dist/src/main.js`
@@ -83,11 +84,11 @@ export class HttpTopology {
     const nodeArgs = this.options.nodeArgs ?? (() => [])
     const helloOnly = this.options.helloOnly ?? false
     const wanted = new Set<ProxyName>(this.options.proxies ?? ['lb', 'nginx', 'haproxy', 'bare-proxy'])
-    const asUser = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
     if (!helloOnly) {
       for (const name of ['memcached-a', 'memcached-b']) {
         const port = await freePort()
-        p.start({ name, tier: 0, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(this.options.memcachedMemoryMb ?? 2048), '-c', '4096', ...asUser] })
+        // memcached's default 4 threads, as the figures in RESULTS.md were measured with
+        p.start({ name, tier: 0, command: 'memcached', args: memcachedArgs(port, { memoryMb: this.options.memcachedMemoryMb ?? 2048, maxConnections: 4096, threads: 4 }) })
         this.memcached.push({ name, url: `127.0.0.1:${port}` })
         await p.waitForMemcached(name, port)
       }

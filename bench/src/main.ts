@@ -16,6 +16,7 @@ import { httpGoals, httpSection, writeHttpCharts, type Goal } from './http-secti
 import { missedGoalNotes } from './goal-notes.js'
 import { runProfiles } from './profile-run.js'
 import { machineLines } from './machine-info.js'
+import { BenchArgsError, parseBenchArgs } from './bench-args.js'
 
 const RESULTS = new URL('../../RESULTS.md', import.meta.url)
 const CHARTS = new URL('../../charts/', import.meta.url)
@@ -58,15 +59,11 @@ function heading (section: string): string {
 }
 
 async function main (): Promise<void> {
-  const args = process.argv.slice(2)
-  const quick = args.includes('--quick')
-  const unknown = args.filter((a) => a !== '--quick' && !SUITES.includes(a as Suite))
-  if (unknown.length > 0) {
-    console.error(`unknown argument(s): ${unknown.join(' ')}\nusage: npm run bench [-- --quick] [-- ${SUITES.join('|')} ...]`)
-    process.exitCode = 2
-    return
-  }
-  const chosen = args.filter((a): a is Suite => SUITES.includes(a as Suite))
+  const { quick, chosen } = parseBenchArgs(process.argv.slice(2), { quick: { type: 'boolean' } }, `usage: npm run bench [-- --quick] [-- ${SUITES.join('|')} ...]`, ({ values, positionals }) => {
+    const unknown = positionals.filter((a) => !SUITES.includes(a as Suite))
+    if (unknown.length > 0) throw new BenchArgsError(`unknown argument(s): ${unknown.join(' ')}`)
+    return { quick: values.quick ?? false, chosen: positionals as Suite[] }
+  })
   const suites = new Set<Suite>(chosen.length > 0 ? chosen : ['store', 'http'])
   const log = (line: string): void => { console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`) }
   const started = Date.now()

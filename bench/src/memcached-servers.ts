@@ -1,4 +1,5 @@
-import { memcachedVersion, Supervisor, freePort } from '@stickless/scripts/cluster'
+import { memcachedVersion, Supervisor } from '@stickless/scripts/cluster'
+import { freePort, memcachedArgs, waitFor } from '@stickless/test-support'
 
 /** memcached processes for a benchmark, on free loopback ports, stopped by PID. */
 export class MemcachedServers {
@@ -7,7 +8,7 @@ export class MemcachedServers {
 
   async start (count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const port = await freePort('127.0.0.1')
+      const port = await freePort()
       this.ports.push(port)
       this.spawn(i)
       await this.waitReady(i)
@@ -19,17 +20,11 @@ export class MemcachedServers {
   }
 
   private spawn (i: number): void {
-    const asUser = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
-    this.supervisor.start({ name: `memcached-${i + 1}`, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(this.ports[i]), '-U', '0', '-m', '256', '-t', '1', ...asUser] })
+    this.supervisor.start({ name: `memcached-${i + 1}`, command: 'memcached', args: memcachedArgs(this.ports[i] as number, { memoryMb: 256 }) })
   }
 
   private async waitReady (i: number): Promise<void> {
-    const deadline = Date.now() + 10_000
-    while (Date.now() < deadline) {
-      if (await memcachedVersion('127.0.0.1', this.ports[i] as number, 500) !== undefined) return
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    throw new Error(`memcached-${i + 1} did not start`)
+    await waitFor(`memcached-${i + 1} to start`, async () => await memcachedVersion('127.0.0.1', this.ports[i] as number, 500) !== undefined, 10_000)
   }
 
   /** SIGKILL, then start again on the same port: an empty server, as after a crash. */

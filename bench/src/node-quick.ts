@@ -10,7 +10,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort } from '@stickless/scripts/cluster'
 import { BenchProcesses } from './bench-processes.js'
 import { runWrk } from './load-tool.js'
 import { cpuSeconds } from './process-cpu.js'
@@ -18,11 +17,10 @@ import { cartOfSize, loginMany, SessionEditor, writeCookieFile } from './session
 import { ROOT_DIR } from './http-topology.js'
 import { CART_WRITE_BODY } from './http-bench.js'
 import { randomBytes } from 'node:crypto'
+import { LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
+import { freePort, memcachedArgs } from '@stickless/test-support'
 
-function arg (name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback
-}
+const USAGE = 'usage: node bench/dist/src/node-quick.js [--seconds N] [--rounds N] [--profile] [--only CASE,...]'
 
 function extraEnv (): Record<string, string> {
   const out: Record<string, string> = {}
@@ -34,9 +32,10 @@ function extraEnv (): Record<string, string> {
 }
 
 async function main (): Promise<void> {
-  const seconds = arg('seconds', 3)
-  const rounds = arg('rounds', 3)
-  const profile = process.argv.includes('--profile')
+  const { seconds, rounds, profile, only } = parseBenchArgs(process.argv.slice(2), { ...LOAD_RUN_OPTIONS, only: { type: 'string' } }, USAGE, ({ values, positionals }) => {
+    noPositionals(positionals)
+    return { ...loadRunFlags(values, { seconds: 3, rounds: 3 }), only: values.only?.split(',') }
+  })
   const p = new BenchProcesses({})
   const dir = mkdtempSync(join(tmpdir(), 'node-quick-'))
   const secret = randomBytes(32).toString('hex')
@@ -44,7 +43,8 @@ async function main (): Promise<void> {
     const mc: string[] = []
     for (const name of ['memcached-a', 'memcached-b']) {
       const port = await freePort()
-      p.start({ name, tier: 0, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '512', ...(process.getuid?.() === 0 ? ['-u', 'nobody'] : [])] })
+      // memcached's default 4 threads, as the figures in RESULTS.md were measured with
+      p.start({ name, tier: 0, command: 'memcached', args: memcachedArgs(port, { memoryMb: 512, threads: 4 }) })
       await p.waitForMemcached(name, port)
       mc.push(`127.0.0.1:${port}`)
     }
@@ -98,7 +98,6 @@ async function main (): Promise<void> {
       { id: 'write 1 replica', url: `${webSolo}/api/cart`, pid: 'web-solo', cookies: join(dir, 'writers.txt'), method: 'POST' as const, body, before: emptyCarts },
       { id: 'write 2 replicas', url: `${web}/api/cart`, pid: 'web', cookies: join(dir, 'writers.txt'), method: 'POST' as const, body, before: emptyCarts }
     ]
-    const only = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined
     const chosen = cases.filter((c) => only === undefined || c.id === 'hello' || only.some((o) => c.id.includes(o)))
     const results = new Map<string, Array<{ rps: number, cpuUs: number, bad: number }>>()
     for (let r = 0; r < rounds; r++) {

@@ -15,6 +15,7 @@ import { cartOfSize, loginMany, SessionEditor, writeCookieFile } from './session
 import { measureCase, CART_WRITE_BODY, type BenchCase } from './http-bench.js'
 import { formatSummary, readProfile, sampleShare, summarizeProfile, type ProfileNode, type SampleTest } from './profile-summary.js'
 import { machineLines } from './machine-info.js'
+import { noPositionals, parseBenchArgs } from './bench-args.js'
 
 const PROFILED = ['web-1', 'web-2', 'web-3', 'lb-hello'] as const
 const OUT = join(ROOT_DIR, 'bench', 'out', 'profiles')
@@ -204,12 +205,16 @@ function writeProfilesMarkdown (run: ProfileRun): void {
 // `... profile-run.js --from bench/out/profiles/<run>` rewrites PROFILES.md
 // from a finished run (after a change to the cost centres, say).
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const from = process.argv[process.argv.indexOf('--from') + 1]
-  if (process.argv.includes('--from') && from !== undefined) {
+  const { from, quick } = parseBenchArgs(process.argv.slice(2), { from: { type: 'string' }, quick: { type: 'boolean' } },
+    'usage: node bench/dist/src/profile-run.js [--quick] [--from bench/out/profiles/<run>]', ({ values, positionals }) => {
+      noPositionals(positionals)
+      return { from: values.from, quick: values.quick ?? false }
+    })
+  if (from !== undefined) {
     writeProfilesMarkdown(JSON.parse(readFileSync(join(from, 'run.json'), 'utf8')) as ProfileRun)
     process.exit(0)
   }
-  runProfiles({ quick: process.argv.includes('--quick') }, (l) => console.log(`[profile] ${l}`)).catch((err: unknown) => {
+  runProfiles({ quick }, (l) => console.log(`[profile] ${l}`)).catch((err: unknown) => {
     console.error(err)
     process.exitCode = 1
   })

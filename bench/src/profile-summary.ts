@@ -5,6 +5,7 @@
 // `node bench/dist/src/profile-summary.js FILE.cpuprofile [top]`
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { BenchArgsError, integerFlag, noPositionals, parseBenchArgs } from './bench-args.js'
 
 export interface ProfileNode {
   id: number
@@ -192,11 +193,13 @@ export function formatSummary (title: string, s: ProfileSummary): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [file, top] = process.argv.slice(2)
-  if (file === undefined) {
-    console.error('usage: profile-summary.js FILE.cpuprofile [top]')
-    process.exit(2)
-  }
+  const usage = 'usage: profile-summary.js FILE.cpuprofile [top]'
+  const { file, top } = parseBenchArgs(process.argv.slice(2), {}, usage, ({ positionals }) => {
+    const [file, top, ...rest] = positionals
+    if (file === undefined) throw new BenchArgsError('a .cpuprofile file is needed')
+    noPositionals(rest)
+    return { file, top: integerFlag('top', top, 15) }
+  })
   const profile = readProfile(file)
-  console.log(formatSummary(file, summarizeProfile(profile, Number(top ?? 15))))
+  console.log(formatSummary(file, summarizeProfile(profile, top)))
 }

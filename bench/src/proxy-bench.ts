@@ -20,15 +20,13 @@ import { HttpTopology, proxyProcess, type ProxyName } from './http-topology.js'
 import { runWrk } from './load-tool.js'
 import { machineLines } from './machine-info.js'
 import { formatSummary, readProfile, summarizeProfile } from './profile-summary.js'
+import { integerFlag, LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
 
 const RESULTS = new URL('../../RESULTS.md', import.meta.url)
 const HEADING = '## Load balancers side by side: our LB at 1 and 2 workers'
 const PROXIES: readonly ProxyName[] = ['lb', 'lb-2w', 'bare-proxy', 'reply-from', 'nginx', 'haproxy']
 
-function arg (name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`)
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback
-}
+const USAGE = 'usage: node bench/dist/src/proxy-bench.js [--seconds N] [--rounds N] [--connections N] [--profile] [--write]'
 
 const log = (line: string): void => { console.log(`[proxy-bench ${new Date().toISOString().slice(11, 19)}] ${line}`) }
 const n0 = (x: number): string => Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–'
@@ -116,16 +114,25 @@ function section (stats: Record<string, CaseStats>, goals: readonly Goal[], o: {
 }
 
 async function main (): Promise<void> {
-  const seconds = arg('seconds', 4)
-  const rounds = arg('rounds', 3)
-  const connections = arg('connections', 50)
+  const { seconds, rounds, connections, profile: withProfiles, write } = parseBenchArgs(process.argv.slice(2), {
+    ...LOAD_RUN_OPTIONS,
+    connections: { type: 'string' },
+    write: { type: 'boolean' }
+  }, USAGE, ({ values, positionals }) => {
+    noPositionals(positionals)
+    return {
+      ...loadRunFlags(values, { seconds: 4, rounds: 3 }),
+      connections: integerFlag('--connections', values.connections, 50),
+      write: values.write ?? false
+    }
+  })
   const machine = machineLines()
   const stats = await measure(seconds, rounds, connections)
   const goals = proxyGoals(stats)
-  const profiles = process.argv.includes('--profile') ? await profile(seconds, connections) : ''
+  const profiles = withProfiles ? await profile(seconds, connections) : ''
   const text = section(stats, goals, { seconds, rounds, connections, machine, profiles })
   console.log(`\n${text}`)
-  if (!process.argv.includes('--write')) return
+  if (!write) return
   const results = readFileSync(RESULTS, 'utf8')
   const start = results.indexOf(`${HEADING}\n`)
   if (start < 0) {

@@ -7,7 +7,7 @@ import { MemcacheClient } from 'memcache-client'
 import { MemcachedStore, type RefillReport } from '@stickless/memcached-store'
 import { measure, median, type RunStats } from './latency.js'
 import { MemcachedServers } from './memcached-servers.js'
-import { commandCounts } from './memcached-stats.js'
+import { commandCounts } from '@stickless/test-support'
 
 export interface StoreBenchOptions {
   /** Operations per measured run. */

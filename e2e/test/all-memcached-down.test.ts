@@ -7,7 +7,7 @@ import { ALICE, BOB, apiSignIn, csrfTokenOf, type SessionBody } from './helpers/
 import { assertApiError, assertClusterHealthy, assertHtml, type HealthBody } from './helpers/assertions.js'
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { HttpClient, jsonOf, summarize } from './helpers/http-client.js'
-import { pollUntil } from './helpers/wait.js'
+import { pollUntil } from '@stickless/test-support'
 
 const cluster = useCluster()
 /** SESSION_SERVERS retry_interval=15: a down server is probed again after this. */
@@ -70,7 +70,7 @@ test('/healthz stays 200 on every node and reports the servers down; nothing cra
       const body = jsonOf<HealthBody>(res)
       assert.equal(body.sessionServers.length, 2, summarize(res))
       return body.sessionServers.every((s) => s.state === 'down') ? true : undefined
-    }, { timeoutMs: 10_000, what: `${name}'s /healthz reporting both servers down` })
+    }, { timeoutMs: 10_000, intervalMs: 250, what: `${name}'s /healthz reporting both servers down` })
   }
   const viaLb = await new HttpClient().get(cluster.lbUrl('/healthz'))
   assert.equal(viaLb.status, 200, `the LB keeps the nodes in rotation: ${summarize(viaLb)}`)

@@ -11,7 +11,7 @@ import { HttpClient, jsonOf, summarize } from './helpers/http-client.js'
 import { nodeRequest } from './helpers/raw-http.js'
 import { findSetCookie } from './helpers/set-cookie.js'
 import { metricValue } from './helpers/store-health.js'
-import { pollUntil } from './helpers/wait.js'
+import { pollUntil } from '@stickless/test-support'
 
 // The nodes log one line per request only with ACCESS_LOG=on.
 const cluster = useCluster({ webEnv: { ACCESS_LOG: 'on' } })

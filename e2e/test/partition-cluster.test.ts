@@ -12,7 +12,7 @@ import { signInMany, type Account, type SessionBody } from './helpers/accounts.j
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { jsonOf, type HttpClient } from './helpers/http-client.js'
 import { sessionServerStates } from './helpers/store-health.js'
-import { pollUntil, sleep } from './helpers/wait.js'
+import { pollUntil, sleep } from '@stickless/test-support'
 
 const unsupported = partitionUnsupported()
 const USERS = 6

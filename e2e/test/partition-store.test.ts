@@ -8,11 +8,12 @@
 // The nodes are two processes running MemcachedStore (partition-node.ts), so
 // that the partition can cut one of them.
 import assert from 'node:assert/strict'
-import { fork, spawn, type ChildProcess } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { test, type TestContext } from 'node:test'
-import { freePort, memcachedVersion, partition, partitionUnsupported } from '@stickless/scripts/cluster'
+import { partition, partitionUnsupported } from '@stickless/scripts/cluster'
+import { pollUntil, startMemcached } from '@stickless/test-support'
 import type { NodeReply, NodeRequest } from './partition-node.js'
 
 const USERS = 8
@@ -62,22 +63,6 @@ class StoreNode {
   }
 }
 
-/** Whether the memcached on `port` answers (the cluster library's probe). */
-async function answers (port: number): Promise<boolean> {
-  return await memcachedVersion('127.0.0.1', port, 500) !== undefined
-}
-
-/** A memcached on a free loopback port, stopped by PID when the test ends. */
-async function startMemcached (t: TestContext): Promise<{ port: number, child: ChildProcess }> {
-  const port = await freePort()
-  const asUser = process.getuid?.() === 0 ? ['-u', 'root'] : []
-  const child = spawn('memcached', ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64', '-t', '1', ...asUser], { stdio: 'ignore' })
-  t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
-  for (let i = 0; i < 200 && !await answers(port); i++) await new Promise((resolve) => setTimeout(resolve, 25))
-  assert.ok(await answers(port), `memcached on ${port} did not start`)
-  return { port, child }
-}
-
 interface User {
   readonly sid: string
   /** Every item a write acknowledged. */
@@ -99,8 +84,8 @@ test('an asymmetric partition between a node and one memcached loses no acknowle
   skip: partitionUnsupported() ?? false,
   timeout: 120_000
 }, async (t) => {
-  const m1 = await startMemcached(t)
-  const m2 = await startMemcached(t)
+  const [m1, m2] = await startMemcached(t, 2)
+  assert.ok(m1 !== undefined && m2 !== undefined)
   const params = `timeout=${TIMEOUT_MS / 1000}&retry_interval=1`
   const servers = `tcp://127.0.0.1:${m1.port}?${params},tcp://127.0.0.1:${m2.port}?${params}`
   const a = await StoreNode.start(t, 'node A', servers)
@@ -168,15 +153,12 @@ test('an asymmetric partition between a node and one memcached loses no acknowle
   await writeFor('healed', AFTER_HEAL_MS)
 
   // Both nodes see both servers up and refilled before memcached-2 goes.
-  let settled = false
-  for (let i = 0; i < 100 && !settled; i++) {
+  await pollUntil(async () => {
     const states = await Promise.all(nodes.map(async (node) => (await node.ask({ op: 'health' })).value as Array<{ state: string }>))
     const done = await Promise.all(nodes.map(async (node) => (await node.ask({ op: 'settled', timeoutMs: 100 })).value === true))
-    settled = states.every((s) => s.every((server) => server.state === 'up')) && done.every(Boolean)
-    if (!settled) await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  assert.ok(settled, 'both nodes see both servers up and refilled within 20 s of the heal')
-  m2.child.kill('SIGKILL')
+    return states.every((s) => s.every((server) => server.state === 'up')) && done.every(Boolean) ? true : undefined
+  }, { what: 'both nodes to see both servers up and refilled after the heal', timeoutMs: 30_000, intervalMs: 200 })
+  await m2.kill()
 
   let lost = 0
   let duplicated = 0

@@ -6,7 +6,7 @@ import { signedInProblem, signInMany, type Account, type SessionBody } from './h
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { HttpClient, jsonOf, summarize } from './helpers/http-client.js'
 import { startLoad } from './helpers/load.js'
-import { pollUntil } from './helpers/wait.js'
+import { pollUntil } from '@stickless/test-support'
 
 const cluster = useCluster()
 const CLIENTS = 10

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { signedInProblem, signInMany } from './helpers/accounts.js'
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { startLoad } from './helpers/load.js'
-import { pollUntil } from './helpers/wait.js'
+import { pollUntil } from '@stickless/test-support'
 
 const cluster = useCluster()
 const CLIENTS = 20

@@ -34,3 +34,24 @@ export function compiledTestFiles (rootDir: string): string[] {
 }
 
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.tsx', '.js']
+
+/**
+ * Test files that need the machine to themselves, as prefixes of their
+ * compiled paths: every e2e file starts a whole cluster (six processes; two
+ * at once on a 2-core machine starve each other), the partition tests cut
+ * traffic with iptables for the whole host, and the `npm start` signal test
+ * and the proxy smoke test run clusters of their own. Every other file uses
+ * free ports and judges what happened rather than how long it took, so those
+ * run side by side.
+ */
+export const RUN_ALONE: readonly string[] = [
+  'e2e/',
+  'scripts/dist/test/start-signals.test.js',
+  'scripts/dist/test/deploy-proxy-smoke.test.js'
+]
+
+/** The compiled test files split into those that may run side by side and those that run one at a time, each list in its given order. */
+export function splitTestFiles (files: readonly string[], alone: readonly string[] = RUN_ALONE): { together: string[], alone: string[] } {
+  const isAlone = (file: string): boolean => alone.some((prefix) => file === prefix || (prefix.endsWith('/') && file.startsWith(prefix)))
+  return { together: files.filter((f) => !isAlone(f)), alone: files.filter(isAlone) }
+}

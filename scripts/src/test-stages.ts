@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { findExecutable } from './cluster/command-check.js'
 import { NODE_LTS_MAJOR, nodeOfMajor } from './node-lts.js'
-import { compiledTestFiles } from './test-files.js'
+import { compiledTestFiles, splitTestFiles } from './test-files.js'
 
 /** What a stage will do: run a command, or be skipped for a stated reason. */
 export type StagePlan =
@@ -16,14 +16,14 @@ export interface Stage {
 }
 
 /**
- * One test file at a time. The files could run side by side port-wise (the
- * cluster tests use free ports), but several guarantees are timing bounds (a
- * frozen memcached holds no request longer than its 1 s timeout; a refill
- * finishes within 20 s), and two clusters of six processes each on a 2-core
- * machine would starve each other into flaky failures. TEST_CONCURRENCY
- * overrides this on a bigger machine.
+ * How many test files run side by side (node --test --test-concurrency): two,
+ * one per core of the 2-core machines this runs on. The files in RUN_ALONE
+ * (test-files.ts: whole clusters, iptables) run afterwards, one at a time.
+ * Side by side is safe because the unit and integration tests judge what
+ * happened (counters, health states, events), not how long it took, and use
+ * free ports. TEST_CONCURRENCY overrides it on a bigger machine.
  */
-export const TEST_CONCURRENCY = 1
+export const TEST_CONCURRENCY = 2
 
 const PLAYWRIGHT_CONFIGS = ['playwright.config.ts', 'playwright.config.mts', 'playwright.config.js', 'playwright.config.mjs', 'playwright.config.cjs']
 
@@ -36,17 +36,31 @@ export function composeCommand (): string[] | undefined {
   return undefined
 }
 
-/** Every compiled unit and integration test file, run by the given `node`. */
-function nodeTestsPlan (rootDir: string, node: string, which: string): StagePlan {
-  const files = compiledTestFiles(rootDir)
-  if (files.length === 0) return { run: false, reason: 'no dist/test/**/*.test.js in any workspace' }
-  const concurrency = process.env.TEST_CONCURRENCY ?? String(TEST_CONCURRENCY)
+/** The compiled test files of one group (side by side, or each alone), run by the given `node`. */
+function nodeTestsPlan (rootDir: string, node: string, which: string, group: 'together' | 'alone'): StagePlan {
+  const all = compiledTestFiles(rootDir)
+  if (all.length === 0) return { run: false, reason: 'no dist/test/**/*.test.js in any workspace' }
+  const files = splitTestFiles(all)[group]
+  if (files.length === 0) return { run: false, reason: group === 'alone' ? 'no test file needs the machine alone' : 'every test file runs alone' }
+  const concurrency = group === 'alone' ? '1' : process.env.TEST_CONCURRENCY ?? String(TEST_CONCURRENCY)
   return {
     run: true,
     command: node,
     args: ['--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
-    what: `node --test on ${which}, ${files.length} files, concurrency ${concurrency}`
+    what: `node --test on ${which}, ${files.length} files, ${group === 'alone' ? 'one at a time' : `${concurrency} side by side`}`
   }
+}
+
+/**
+ * Issue 10: the images run on the active LTS, so the unit and integration
+ * tests run on it too, whatever Node this machine carries. The browser and
+ * chaos stages stay on the machine's Node.
+ */
+function ltsPlan (rootDir: string, group: 'together' | 'alone'): StagePlan {
+  if (Number(process.versions.node.split('.')[0]) === NODE_LTS_MAJOR) return { run: false, reason: `the stage above already ran on Node ${process.version}` }
+  const node = nodeOfMajor(rootDir)
+  if (!node.found) return process.platform === 'linux' && process.arch === 'x64' ? { run: false, reason: node.reason, failed: true } : { run: false, reason: node.reason }
+  return nodeTestsPlan(rootDir, node.path, node.how, group)
 }
 
 /** The stages of `npm test`, cheapest first; the first failure stops the run. */
@@ -57,19 +71,19 @@ export const STAGES: readonly Stage[] = [
   },
   {
     name: 'node tests',
-    plan: (rootDir) => nodeTestsPlan(rootDir, process.execPath, `Node ${process.version}`)
+    plan: (rootDir) => nodeTestsPlan(rootDir, process.execPath, `Node ${process.version}`, 'together')
   },
   {
-    // Issue 10: the images run on the active LTS, so the unit and integration
-    // tests run on it too, whatever Node this machine carries. The browser and
-    // chaos stages stay on the machine's Node.
+    name: 'node tests alone',
+    plan: (rootDir) => nodeTestsPlan(rootDir, process.execPath, `Node ${process.version}`, 'alone')
+  },
+  {
     name: `node tests on Node ${NODE_LTS_MAJOR}`,
-    plan: (rootDir) => {
-      if (Number(process.versions.node.split('.')[0]) === NODE_LTS_MAJOR) return { run: false, reason: `the stage above already ran on Node ${process.version}` }
-      const node = nodeOfMajor(rootDir)
-      if (!node.found) return process.platform === 'linux' && process.arch === 'x64' ? { run: false, reason: node.reason, failed: true } : { run: false, reason: node.reason }
-      return nodeTestsPlan(rootDir, node.path, node.how)
-    }
+    plan: (rootDir) => ltsPlan(rootDir, 'together')
+  },
+  {
+    name: `node tests alone on Node ${NODE_LTS_MAJOR}`,
+    plan: (rootDir) => ltsPlan(rootDir, 'alone')
   },
   {
     name: 'compose config',

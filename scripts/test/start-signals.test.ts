@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { isAlive } from './support/process-alive.js'
+import { isAlive, waitFor } from '@stickless/test-support'
 
 // Issue 10: process managers, CI and `timeout` signal one PID, not the
 // terminal's process group. `npm start` must pass SIGINT, SIGTERM and SIGHUP
@@ -62,13 +62,10 @@ async function listens (address: string): Promise<boolean> {
   })
 }
 
-/** Resolves once none of `pids` is alive; rejects after EXIT_WITHIN_MS, with those left. */
+/** Resolves once none of `pids` is alive; rejects after EXIT_WITHIN_MS, naming those left. */
 async function allGone (pids: readonly number[]): Promise<void> {
-  const deadline = Date.now() + EXIT_WITHIN_MS
-  while (pids.some(isAlive)) {
-    if (Date.now() > deadline) throw new Error(`still running ${EXIT_WITHIN_MS} ms after the signal: ${pids.filter(isAlive).join(', ')}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await waitFor('every process of the cluster to exit after the signal', () => !pids.some(isAlive), EXIT_WITHIN_MS, 100)
+    .catch((err: Error) => { throw new Error(`${err.message}; still running: ${pids.filter(isAlive).join(', ')}`) })
 }
 
 async function exited (child: ChildProcess): Promise<{ code: number | null, signal: NodeJS.Signals | null }> {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { Supervisor } from '../src/cluster/supervisor.js'
-import { waitUntil } from '../src/cluster/wait-until.js'
-import { isAlive } from './support/process-alive.js'
+import { isAlive, waitFor } from '@stickless/test-support'
 
 /** A child that prints its name and then idles until signalled. */
 const idle = (name: string, extra = ''): { name: string, command: string, args: string[] } => ({
@@ -24,10 +23,10 @@ void test('prefixes every output line with the process name, and a partial line 
   const supervisor = new Supervisor({ output: out.stream, colour: false, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('web-2'))
-  await waitUntil(() => out.text().includes('hello from web-2'), { timeoutMs: 5_000, what: 'output' })
+  await waitFor('output', () => out.text().includes('hello from web-2'), 5_000)
   assert.match(out.text(), /^web-2 {7}\| hello from web-2\n/m)
   await supervisor.stopProcess('web-2')
-  await waitUntil(() => out.text().includes('| partial'), { timeoutMs: 5_000, what: 'the partial line' })
+  await waitFor('the partial line', () => out.text().includes('| partial'), 5_000)
   assert.deepEqual(supervisor.logs('web-2').slice(0, 2), ['hello from web-2', 'partial'])
 })
 
@@ -36,7 +35,7 @@ void test('colours the prefix when asked to', async (t) => {
   const supervisor = new Supervisor({ output: out.stream, colour: true, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('lb'))
-  await waitUntil(() => out.text().includes('hello from lb'), { timeoutMs: 5_000, what: 'output' })
+  await waitFor('output', () => out.text().includes('hello from lb'), 5_000)
   // The first process gets the first palette colour, cyan (ESC[36m ... ESC[39m).
   assert.ok(out.text().includes('\u001b[36mlb          |\u001b[39m hello from lb'), JSON.stringify(out.text()))
 })
@@ -48,26 +47,37 @@ void test('restarts a process that dies unexpectedly, after the delay', async (t
   const first = supervisor.pid('memcached-1')
   assert.ok(first !== undefined)
   process.kill(first, 'SIGKILL')
-  await waitUntil(() => supervisor.pid('memcached-1') !== undefined && supervisor.pid('memcached-1') !== first, { timeoutMs: 5_000, what: 'a new pid' })
+  await waitFor('a new pid', () => supervisor.pid('memcached-1') !== undefined && supervisor.pid('memcached-1') !== first, 5_000)
   assert.equal(isAlive(first), false)
   assert.match(supervisor.logs('memcached-1').join('\n'), /exited with signal SIGKILL; restarting in 50 ms/)
 })
 
-void test('does not restart a process killed on purpose, nor one that exits when restarts are off', async (t) => {
+void test('does not restart a process killed on purpose, nor one that exits when restarts are off; restarts one that crashes when they are on', async (t) => {
+  // The supervisor decides on the child's exit, before kill() and
+  // waitForExit() resolve, and notes its decision: the notes are the verdict,
+  // no waiting for a restart that should not come.
   const supervisor = new Supervisor({ output: null, restartOnExit: true, restartDelayMs: 10, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('web-1'))
   const exit = await supervisor.kill('web-1', 'SIGTERM')
   assert.deepEqual(exit, { code: null, signal: 'SIGTERM' })
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(supervisor.logs('web-1').at(-1), '[supervisor] stopped (signal SIGTERM)')
   assert.equal(supervisor.isRunning('web-1'), false)
 
+  const crash = { command: process.execPath, args: ['-e', 'process.exit(3)'] }
   const quiet = new Supervisor({ output: null, restartOnExit: false, handleParentExit: false })
   t.after(async () => await quiet.stop())
-  quiet.start({ name: 'web-2', command: process.execPath, args: ['-e', 'process.exit(3)'] })
+  quiet.start({ name: 'web-2', ...crash })
   assert.deepEqual(await quiet.waitForExit('web-2', 5_000), { code: 3, signal: null })
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  assert.equal(quiet.logs('web-2').at(-1), '[supervisor] exited with code 3')
   assert.equal(quiet.isRunning('web-2'), false)
+
+  // the same crash with restarts on is restarted: the check above can tell
+  const restarting = new Supervisor({ output: null, restartOnExit: true, restartDelayMs: 20_000, handleParentExit: false })
+  t.after(async () => await restarting.stop())
+  restarting.start({ name: 'web-3', ...crash })
+  assert.deepEqual(await restarting.waitForExit('web-3', 5_000), { code: 3, signal: null })
+  assert.equal(restarting.logs('web-3').at(-1), '[supervisor] exited with code 3; restarting in 20000 ms')
 })
 
 void test('stop() ends every child by PID: a polite one, one that ignores SIGTERM, and a frozen one', async (t) => {
@@ -77,7 +87,7 @@ void test('stop() ends every child by PID: a polite one, one that ignores SIGTER
   supervisor.start(idle('stubborn', "process.on('SIGTERM', () => console.log('ignored'))"))
   supervisor.start(idle('frozen'))
   // Wait until each child has installed its handlers, or SIGTERM would arrive before them.
-  await waitUntil(() => ['polite', 'stubborn', 'frozen'].every((n) => supervisor.logs(n).length > 0), { timeoutMs: 5_000, what: 'children to start' })
+  await waitFor('children to start', () => ['polite', 'stubborn', 'frozen'].every((n) => supervisor.logs(n).length > 0), 5_000)
   supervisor.signal('frozen', 'SIGSTOP')
   assert.equal(supervisor.isFrozen('frozen'), true)
   const pids = supervisor.pids()

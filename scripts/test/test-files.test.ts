@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { compiledTestFiles, workspaceDirs } from '../src/test-files.js'
+import { compiledTestFiles, RUN_ALONE, splitTestFiles, workspaceDirs } from '../src/test-files.js'
 
 void test('finds dist/test/**/*.test.js with a source in every workspace, globs included, and nothing else', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'stickless-test-files-'))
@@ -32,4 +32,21 @@ void test('finds dist/test/**/*.test.js with a source in every workspace, globs 
     'packages/a/dist/test/one.test.js',
     'scripts/dist/test/five.test.js'
   ])
+})
+
+void test('whole-cluster tests run alone, after the rest; everything else side by side, in order', () => {
+  const files = [
+    'e2e/dist/test/partition-cluster.test.js',
+    'packages/memcached-store/dist/test/failover.test.js',
+    'scripts/dist/test/start-signals.test.js',
+    'scripts/dist/test/supervisor.test.js',
+    'services/lb/dist/test/cluster-workers.test.js'
+  ]
+  assert.deepEqual(splitTestFiles(files), {
+    together: ['packages/memcached-store/dist/test/failover.test.js', 'scripts/dist/test/supervisor.test.js', 'services/lb/dist/test/cluster-workers.test.js'],
+    alone: ['e2e/dist/test/partition-cluster.test.js', 'scripts/dist/test/start-signals.test.js']
+  })
+  assert.ok(RUN_ALONE.includes('e2e/'), 'every e2e file, partition tests included')
+  // a prefix without a trailing slash names one file, not every file that starts with it
+  assert.deepEqual(splitTestFiles(['scripts/dist/test/start-signals.test.js.map', 'a/b.test.js'], ['scripts/dist/test/start-signals.test.js', 'a/']).alone, ['a/b.test.js'])
 })

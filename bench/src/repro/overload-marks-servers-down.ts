@@ -9,21 +9,22 @@
 //
 // `node bench/dist/src/repro/overload-marks-servers-down.js`: exits 1 while the bug is there.
 import { join } from 'node:path'
-import { freePort, probeHttp } from '@stickless/scripts/cluster'
+import { probeHttp } from '@stickless/scripts/cluster'
 import { BenchProcesses } from '../bench-processes.js'
 import { runWrk } from '../load-tool.js'
 import { cartOfSize, login, SessionEditor, writeCookieFile } from '../session-pool.js'
 import { ROOT_DIR } from '../http-topology.js'
+import { freePort, memcachedArgs } from '@stickless/test-support'
 
 async function main (): Promise<void> {
   const p = new BenchProcesses()
   let editor: SessionEditor | undefined
   try {
-    const asUser = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
     const memcached: string[] = []
     for (const name of ['memcached-a', 'memcached-b']) {
       const port = await freePort()
-      p.start({ name, tier: 0, command: 'memcached', args: ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '1024', ...asUser] })
+      // memcached's default 4 threads, as before the command line was shared
+      p.start({ name, tier: 0, command: 'memcached', args: memcachedArgs(port, { memoryMb: 1024, threads: 4 }) })
       await p.waitForMemcached(name, port)
       memcached.push(`127.0.0.1:${port}`)
     }

@@ -1,15 +1,9 @@
 // The demo accounts of the contract, and signing in as one of them.
 import assert from 'node:assert/strict'
+import { ACCOUNTS, type Account } from '../../fixtures/accounts.js'
 import { HttpClient, jsonOf, summarize, type HttpResponse } from './http-client.js'
 
-export interface Account {
-  readonly username: string
-  readonly password: string
-}
-
-export const ALICE: Account = Object.freeze({ username: 'alice', password: 'wonderland' })
-export const BOB: Account = Object.freeze({ username: 'bob', password: 'builder' })
-export const ACCOUNTS: readonly Account[] = Object.freeze([ALICE, BOB])
+export { ALICE, BOB, ACCOUNTS, type Account } from '../../fixtures/accounts.js'
 
 export interface SessionBody {
   authenticated: boolean

@@ -2,7 +2,7 @@
 // loop is bounded by a count and a deadline; failures are collected, not
 // thrown, so the test can assert "zero" with all of them in the message.
 import { summarize, type HttpResponse } from './http-client.js'
-import { sleep } from './wait.js'
+import { sleep, waitFor } from '@stickless/test-support'
 
 /** Failures kept verbatim for the message; the count covers all of them. */
 const KEPT_FAILURES = 20
@@ -84,8 +84,7 @@ export function startLoad (options: LoadOptions): LoadRun {
       return recorder
     },
     waitForRequests: async (requests, timeoutMs) => {
-      const until = Date.now() + timeoutMs
-      while (recorder.requests < requests && Date.now() < until && !stopped) await sleep(50)
+      await waitFor(`${requests} requests`, () => recorder.requests >= requests || stopped, timeoutMs, 50).catch(() => undefined)
       return recorder.requests >= requests
     }
   }

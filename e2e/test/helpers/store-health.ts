@@ -1,17 +1,18 @@
 // What the web nodes say about memcached: /healthz states and the store's
 // counters in /metrics. Used to wait for a restarted server's refill.
 import type { Cluster } from '@stickless/scripts/cluster'
-import type { HealthBody } from './assertions.js'
-import { HttpClient, jsonOf } from './http-client.js'
-import { pollUntil } from './wait.js'
+import { sessionServerStates as nodeSessionServers } from '../../fixtures/session-servers.js'
+import { HttpClient } from './http-client.js'
+import { pollUntil } from '@stickless/test-support'
 
-/** Per web node, the state of each session server, e.g. { 'web-1': ['up', 'down'] }. */
+/**
+ * Per web node, the state of each session server, e.g. { 'web-1': ['up', 'down'] };
+ * a node that does not answer /healthz shows as ['no answer'], never as "all up".
+ */
 export async function sessionServerStates (cluster: Cluster): Promise<Record<string, string[]>> {
-  const client = new HttpClient({ timeoutMs: 5_000 })
   const states: Record<string, string[]> = {}
   for (const name of cluster.webNames) {
-    const res = await client.get(cluster.webUrl(name, '/healthz'))
-    states[name] = jsonOf<HealthBody>(res).sessionServers.map((s) => s.state)
+    states[name] = (await nodeSessionServers(cluster, name))?.map((s) => s.state) ?? ['no answer']
   }
   return states
 }

@@ -39,18 +39,17 @@ test('a frozen server (SIGSTOP) holds no request longer than its timeout', async
   await servers[0]!.freeze()
   await servers[1]!.freeze()
   servers[1]!.signal('SIGCONT')
-  let worst = 0
-  for (const sid of sids) {
-    const started = performance.now()
-    assert.equal((await store.getSession(sid))?.n, sid)
-    worst = Math.max(worst, performance.now() - started)
-  }
-  // Without our own timer memcache-client would hold a command for 5 s. The slack
-  // covers a loaded machine; the bound itself is measured in bench/.
-  assert.ok(worst < timeoutMs + 750, `a read took ${worst.toFixed(0)} ms`)
-  // Once one read has passed over the silent server, the next ones pass over
-  // it at once, so the reads may all be answered before its timeout ends.
+  for (const sid of sids) assert.equal((await store.getSession(sid))?.n, sid)
   await waitFor('the frozen server marked down at its own timeout', () => store.health()[0]?.state === 'down', 5_000)
+  // What was waited, counted rather than timed (see one-wait.test.ts): each
+  // command that failed on the frozen server timed out, and all but one had
+  // been sent while it was already silent, so waited only the rest of that
+  // one timeout. Without the store's own timer memcache-client would have
+  // held the first for 5 s and the store would not have marked it down.
+  const frozen = store.health()[0]!
+  const { boundedWaits } = store.counters()
+  assert.equal(frozen.failures - boundedWaits, 1, 'one full timeout on the frozen server: ' + JSON.stringify({ counters: store.counters(), frozen }))
+  assert.equal(store.health()[1]?.state, 'up', 'the thawed server answered every read that reached it')
 })
 
 test('a read whose replica froze asks the next one and answers before the frozen one times out', async (t) => {

@@ -2,7 +2,6 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, rawGet, sessionKey } from '@stickless/test-support'
 import { ids, session, storeFor } from './fixtures.js'
-import { replicasFor } from '../src/replica-set.js'
 
 test('a session is written to both servers', async (t) => {
   const servers = await startMemcached(t, 2)
@@ -11,16 +10,27 @@ test('a session is written to both servers', async (t) => {
   for (const s of servers) assert.ok(await rawGet(s.port, sessionKey('abc')), `missing on ${s.address}`)
 })
 
-test('with three servers and R=2 each session is on exactly its two hashed replicas', async (t) => {
+test('with three servers and R=2 each session is on exactly two, every pair is used, and another node places it the same', async (t) => {
   const servers = await startMemcached(t, 3)
   const store = storeFor(t, servers, { replicas: 2 })
+  // another web node, configured with the servers in another order
+  const other = storeFor(t, [...servers].reverse(), { replicas: 2 })
+  const pairs = new Set<string>()
   for (const sid of ids(60)) {
     await store.setSession(sid, session({ n: sid }))
-    const expected = replicasFor(store.options.servers, sessionKey(sid), 2).map((s) => s.port).sort()
     const holding: number[] = []
     for (const s of servers) if (await rawGet(s.port, sessionKey(sid)) !== undefined) holding.push(s.port)
-    assert.deepEqual(holding.sort(), expected)
+    assert.equal(holding.length, 2, `${sid} is on ${holding.length} servers`)
+    pairs.add(holding.join(','))
+    // the other node's write of the same session lands on the same two servers
+    await other.setSession(sid, session({ n: `${sid}-again` }))
+    for (const s of servers) {
+      const raw = await rawGet(s.port, sessionKey(sid))
+      if (holding.includes(s.port)) assert.ok(raw?.includes(`${sid}-again`), `${sid}: the other node wrote its copy on ${s.port}`)
+      else assert.equal(raw, undefined, `${sid}: the other node wrote nothing on ${s.port}`)
+    }
   }
+  assert.equal(pairs.size, 3, `the sessions spread over every pair of servers: ${[...pairs].join(' | ')}`)
 })
 
 test('writeConcern all fails with a coded error when a replica is down; available succeeds', async (t) => {

@@ -3,17 +3,15 @@
 // Every memcached this starts is stopped by PID when its test ends.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { connect as connectTls } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemcachedStore, type MemcachedStoreOptions } from '../src/index.js'
-import { freePort } from '@stickless/test-support'
+import { startMemcached, waitFor } from '@stickless/test-support'
 import { session } from './fixtures.js'
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface Pki { dir: string, ca: string, serverCert: string, serverKey: string, clientCert: string, clientKey: string, rogueCa: string, rogueCert: string, rogueKey: string }
 
@@ -44,29 +42,10 @@ function makePki (): Pki {
   return pki
 }
 
-/** memcached with extra arguments on a free port; ready once it accepts TCP. */
+/** memcached with extra arguments on a free port; ready once it accepts TCP (it answers no plain command). */
 async function startSecureMemcached (t: TestContext, args: string[]): Promise<number> {
-  const port = await freePort()
-  const asUser = process.getuid?.() === 0 ? ['-u', 'root'] : []
-  const child = spawn('memcached', ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '16', '-t', '1', ...asUser, ...args], { stdio: 'ignore' })
-  t.after(async () => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    process.kill(child.pid, 'SIGKILL')
-    await exited
-  })
-  const deadline = Date.now() + 10_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`memcached ${args.join(' ')} exited with ${child.exitCode}`)
-    const up = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port })
-      s.on('connect', () => { s.destroy(); resolve(true) })
-      s.on('error', () => { resolve(false) })
-    })
-    if (up) return port
-    await sleep(25)
-  }
-  throw new Error('memcached did not start')
+  const [server] = await startMemcached(t, 1, args, { memoryMb: 16, readyWhen: 'accepts' })
+  return server!.port
 }
 
 function storeOn (t: TestContext, options: MemcachedStoreOptions): MemcachedStore {
@@ -155,21 +134,24 @@ test('auth: a wrong password is STK_ERR_AUTH_FAILED, the server is marked down a
   t.after(() => { rmSync(dir, { recursive: true, force: true }) })
   writeFileSync(join(dir, 'users'), 'alice:secret\n')
   const port = await startSecureMemcached(t, ['-Y', join(dir, 'users')])
-  const store = storeOn(t, { servers: `tcp://127.0.0.1:${port}?retry_interval=1&username=alice&password=wrong` })
+  const store = storeOn(t, { servers: `tcp://127.0.0.1:${port}?retry_interval=60&username=alice&password=wrong` })
   const downs: string[] = []
   store.on('serverDown', (e: { reason: string }) => downs.push(e.reason))
   await assert.rejects(store.setSession('s1', session({ user: 'alice' })), { code: 'STK_ERR_STORE_UNAVAILABLE' })
   assert.equal(store.health()[0]?.state, 'down')
   assert.match(store.health()[0]?.lastError ?? '', /refused the username or password/)
   assert.match(downs[0] ?? '', /refused the username or password/)
-  // requests keep coming for 2.5 s: with retry_interval=1 the server is asked at most about once a second
-  const until = Date.now() + 2500
-  while (Date.now() < until) {
-    await store.getSession('s1').catch(() => undefined)
-    await sleep(20)
+  // 50 more requests, as a busy node would send: each fails fast on the
+  // down server, and none asks it again before its retry interval (a minute
+  // here, so no clock decides the count): memcached saw one refused login.
+  for (let i = 0; i < 50; i++) {
+    await assert.rejects(store.getSession('s1'), { code: 'STK_ERR_STORE_UNAVAILABLE' })
   }
-  const failures = await authedStat(port, 'auth_errors')
-  assert.ok(failures >= 1 && failures <= 5, `${failures} refused attempts in 2.5 s`)
+  assert.equal(await authedStat(port, 'auth_errors'), 1, 'one refused attempt, not one per request')
+  // and a node whose retry interval has passed (1 s here) asks it again, by itself
+  const retrying = storeOn(t, { servers: `tcp://127.0.0.1:${port}?retry_interval=1&username=alice&password=wrong` })
+  await assert.rejects(retrying.getSession('s1'), { code: 'STK_ERR_STORE_UNAVAILABLE' })
+  await waitFor('the server asked again after the retry interval', async () => await authedStat(port, 'auth_errors') >= 3, 10_000, 200)
 })
 
 test('TLS and auth together, as the demo cluster turns them on', async (t) => {

@@ -1,4 +1,6 @@
 export { freePort } from './free-port.js'
 export { pollUntil, waitFor, sleep, type PollOptions } from './wait-for.js'
-export { MemcachedProcess, startMemcached } from './memcached-process.js'
-export { stats, rawGet, rawCommand, sessionKey } from './memcached-stats.js'
+export { isAlive } from './process-alive.js'
+export { memcachedArgs, type MemcachedArgsOptions } from './memcached-args.js'
+export { MemcachedProcess, startMemcached, type MemcachedProcessOptions } from './memcached-process.js'
+export { stats, commandCounts, type CommandCounts, rawGet, rawCommand, sessionKey } from './memcached-stats.js'

@@ -4,22 +4,39 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { connect } from 'node:net'
 import { freePort } from './free-port.js'
+import { memcachedArgs, type MemcachedArgsOptions } from './memcached-args.js'
+import { stats } from './memcached-stats.js'
 import type { TestContext } from 'node:test'
 
-function answers (port: number): Promise<boolean> {
+export interface MemcachedProcessOptions extends MemcachedArgsOptions {
+  /**
+   * When the server counts as started: it answers `version` (default), or it
+   * accepts a TCP connection, for a TLS (-Z) or authenticating (-Y) server
+   * that answers no plain command.
+   */
+  readonly readyWhen?: 'version' | 'accepts'
+}
+
+function accepts (port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port })
-    const done = (ok: boolean): void => { s.destroy(); resolve(ok) }
-    s.setTimeout(500, () => { done(false) })
-    s.on('error', () => { done(false) })
-    s.on('connect', () => s.write('version\r\n'))
-    s.on('data', (d) => { done(d.toString().startsWith('VERSION')) })
+    s.on('connect', () => { s.destroy(); resolve(true) })
+    s.on('error', () => { resolve(false) })
   })
+}
+
+/**
+ * Whether the memcached on `port` is the process `pid`: with test files
+ * running side by side, another file's server may hold a port between
+ * freePort() and this server's bind, and must not be mistaken for it.
+ */
+async function answersAs (port: number, pid: number | undefined): Promise<boolean> {
+  return await stats(port).then((s) => s.get('pid') === pid, () => false)
 }
 
 export class MemcachedProcess {
   private child: ChildProcess | undefined
-  constructor (readonly port: number, private readonly extraArgs: string[] = []) {}
+  constructor (readonly port: number, private readonly extraArgs: readonly string[] = [], private readonly options: MemcachedProcessOptions = {}) {}
 
   get address (): string {
     return `127.0.0.1:${this.port}`
@@ -30,14 +47,14 @@ export class MemcachedProcess {
   }
 
   async start (): Promise<void> {
-    // memcached refuses to run as root without naming a user
-    const asUser = process.getuid?.() === 0 ? ['-u', 'root'] : []
-    const child = spawn('memcached', ['-l', '127.0.0.1', '-p', String(this.port), '-U', '0', '-m', '64', '-t', '1', ...asUser, ...this.extraArgs], { stdio: 'ignore' })
+    // extraArgs come last: memcached takes the last of a repeated flag (-m 2 in a test wins over the default)
+    const child = spawn('memcached', [...memcachedArgs(this.port, this.options), ...this.extraArgs], { stdio: 'ignore' })
     this.child = child
+    const ready = this.options.readyWhen === 'accepts' ? accepts : async (port: number) => await answersAs(port, child.pid)
     const deadline = Date.now() + 10_000
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`memcached on ${this.port} exited with ${child.exitCode}`)
-      if (await answers(this.port)) return
+      if (await ready(this.port)) return
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
     throw new Error(`memcached on ${this.port} did not start`)
@@ -92,14 +109,24 @@ function threadState (statPath: string): string {
   }
 }
 
+/** A started server; on another free port when the first was taken before memcached could bind it (it exits at once). */
+async function startOnFreePort (extraArgs: readonly string[], options: MemcachedProcessOptions): Promise<MemcachedProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const server = new MemcachedProcess(await freePort(), extraArgs, options)
+    try {
+      await server.start()
+      return server
+    } catch (err) {
+      await server.kill()
+      if (attempt >= 3 || !/ exited with /.test((err as Error).message)) throw err
+    }
+  }
+}
+
 /** Starts `count` memcached servers and registers their stop with the test. */
-export async function startMemcached (t: TestContext, count: number, extraArgs: string[] = []): Promise<MemcachedProcess[]> {
+export async function startMemcached (t: TestContext, count: number, extraArgs: readonly string[] = [], options: MemcachedProcessOptions = {}): Promise<MemcachedProcess[]> {
   const servers: MemcachedProcess[] = []
   t.after(async () => { await Promise.all(servers.map((s) => s.kill())) })
-  for (let i = 0; i < count; i++) {
-    const server = new MemcachedProcess(await freePort(), extraArgs)
-    servers.push(server)
-    await server.start()
-  }
+  for (let i = 0; i < count; i++) servers.push(await startOnFreePort(extraArgs, options))
   return servers
 }

@@ -23,6 +23,27 @@ export function stats (port: number, command = 'stats'): Promise<Map<string, num
   })
 }
 
+export interface CommandCounts {
+  get: number
+  set: number
+  touch: number
+  /** cas commands, whatever their outcome */
+  cas: number
+}
+
+/** memcached's own command counters, summed over servers: what reached the servers, whoever sent it. */
+export async function commandCounts (ports: readonly number[]): Promise<CommandCounts> {
+  const out = { get: 0, set: 0, touch: 0, cas: 0 }
+  for (const port of ports) {
+    const s = await stats(port)
+    out.get += s.get('cmd_get') ?? 0
+    out.set += s.get('cmd_set') ?? 0 // memcached counts set, add and cas attempts here
+    out.touch += s.get('cmd_touch') ?? 0
+    out.cas += (s.get('cas_hits') ?? 0) + (s.get('cas_badval') ?? 0) + (s.get('cas_misses') ?? 0)
+  }
+  return out
+}
+
 /** A raw get, bypassing the store: what the server really holds. */
 export function rawGet (port: number, key: string): Promise<string | undefined> {
   return new Promise((resolve, reject) => {

@@ -38,6 +38,6 @@ export async function pollUntil<T> (check: () => Promise<T | undefined> | T | un
 }
 
 /** pollUntil for a yes/no check: resolves once `check` says true. */
-export async function waitFor (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  await pollUntil(async () => (await check()) ? true : undefined, { what, timeoutMs, intervalMs: 20 })
+export async function waitFor (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000, intervalMs = 20): Promise<void> {
+  await pollUntil(async () => (await check()) ? true : undefined, { what, timeoutMs, intervalMs })
 }

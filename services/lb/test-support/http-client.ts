@@ -78,16 +78,3 @@ export function rawExchange (port: number, bytes: string, options: { readonly en
     if (options.endAfterWrite === true) socket.end()
   })
 }
-
-export function sleep (ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-/** Polls until `condition` holds; fails the test after `timeoutMs`. */
-export async function waitFor (condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(5)
-  }
-}

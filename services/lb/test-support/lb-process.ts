@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { sleep, waitFor } from './http-client.js'
+import { waitFor } from '@stickless/test-support'
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url))
 
@@ -86,7 +86,7 @@ export async function startLbProcess (t: TestContext, backends: string, env: Rec
 
   let gone = false
   void exited.then(() => { gone = true })
-  await waitFor(() => listening !== undefined || gone, 'the LB to listen', 20_000)
+  await waitFor('the LB to listen', () => listening !== undefined || gone, 20_000)
   if (listening === undefined) throw new Error(`the LB exited before listening:\n${lines.join('\n')}`)
   const port = Number(listening.http.split(':').pop())
   return {
@@ -98,24 +98,5 @@ export async function startLbProcess (t: TestContext, backends: string, env: Rec
     workerPids,
     exited,
     lines
-  }
-}
-
-/** Whether a process with this PID exists. */
-export function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Polls an async condition until it holds; fails after `timeoutMs`. */
-export async function eventually (condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
   }
 }

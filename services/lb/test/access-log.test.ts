@@ -3,8 +3,9 @@ import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { pino } from 'pino'
 import { startBackend } from '../test-support/fake-backend.js'
-import { request, waitFor } from '../test-support/http-client.js'
+import { request } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
+import { waitFor } from '@stickless/test-support'
 
 interface LogLine { level: number, msg: string, reqId?: string, method?: string, url?: string, status?: string, upstream?: string, attempts?: number, durationMs?: number }
 
@@ -25,7 +26,7 @@ void test('with accessLog on, each request is one info line with its reqId, stat
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }], { accessLog: true }, { logger })
   const reply = await request(`${url}/page?x=1`, { headers: { 'x-request-id': 'access-log-1' } })
   assert.equal(reply.status, 200)
-  await waitFor(() => lines.some((line) => line.msg === 'request'), 'the access line')
+  await waitFor('the access line', () => lines.some((line) => line.msg === 'request'))
   const line = lines.find((l) => l.msg === 'request')
   assert.deepEqual({ ...line, durationMs: typeof line?.durationMs }, {
     level: 30,

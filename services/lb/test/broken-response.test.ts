@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
 import { startBackend } from '../test-support/fake-backend.js'
-import { requestJson, waitFor } from '../test-support/http-client.js'
+import { requestJson } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
+import { waitFor } from '@stickless/test-support'
 
 void test('a backend that sends headers and then dies is not retried; the client sees an error; the LB survives', async (t) => {
   const dying = await startBackend(t, 'dying', {
@@ -57,7 +58,7 @@ void test('an upstream that breaks mid-body is counted as an error and an aborte
     req.on('error', () => resolve('error'))
   })
   assert.equal(ended, 'error', 'the client connection is cut, not ended cleanly')
-  await waitFor(() => lb.totals.inFlight === 0, 'the request to be finished')
+  await waitFor('the request to be finished', () => lb.totals.inFlight === 0)
   const stats = lb.balancer.snapshot()[0]
   assert.equal(stats?.errors, 1)
   assert.equal(stats?.inFlight, 0)

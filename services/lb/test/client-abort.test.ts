@@ -2,8 +2,9 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
 import { startBackend } from '../test-support/fake-backend.js'
-import { request, requestJson, sleep, waitFor } from '../test-support/http-client.js'
+import { request, requestJson } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
+import { waitFor } from '@stickless/test-support'
 
 void test('a client that aborts while the backend works does not crash the LB', async (t) => {
   let upstreamClosed = false
@@ -24,10 +25,10 @@ void test('a client that aborts while the backend works does not crash the LB', 
 
   const req = http.get(`${url}/slow`, { agent: false })
   const gone = new Promise<void>((resolve) => req.on('error', () => resolve()))
-  await waitFor(() => slow.seen.length === 1, 'the request to reach the backend')
+  await waitFor('the request to reach the backend', () => slow.seen.length === 1)
   req.destroy()
   await gone
-  await waitFor(() => upstreamClosed, 'the upstream request to be abandoned too')
+  await waitFor('the upstream request to be abandoned too', () => upstreamClosed)
   const after = await request(`${url}/fast`)
   assert.equal(after.status, 200)
   assert.equal(after.body, 'fast')
@@ -48,7 +49,8 @@ void test('a client that aborts mid-upload does not crash the LB', async (t) => 
       setTimeout(() => { req.destroy(); resolve() }, 50)
     })
   }
-  await sleep(100)
+  // the aborted uploads are over once the LB has finished both: no time decides it
+  await waitFor('the aborted uploads to be finished', () => lb.totals.inFlight === 0)
   assert.equal((await requestJson(`${url}/ok`)).status, 200)
   assert.equal(lb.totals.inFlight, 0)
 })
@@ -62,14 +64,14 @@ void test('a client that leaves in the middle of a streamed response does not cr
       res.on('close', () => clearInterval(timer))
     }
   })
-  const { url } = await startLb(t, [{ name: 'streaming', url: streaming.url }])
+  const { url, lb } = await startLb(t, [{ name: 'streaming', url: streaming.url }])
   await new Promise<void>((resolve) => {
     const req = http.get(`${url}/stream`, { agent: false }, (res) => {
       res.once('data', () => { req.destroy(); resolve() })
     })
     req.on('error', () => resolve())
   })
-  await sleep(50)
+  await waitFor('the abandoned stream to be finished', () => lb.totals.inFlight === 0)
   assert.equal((await request(`${url}/ok`)).status, 200)
 })
 
@@ -93,8 +95,8 @@ void test('a client that leaves mid-body releases the upstream connection and is
     })
     req.on('error', () => resolve())
   })
-  await waitFor(() => upstreamResponseClosed, 'the upstream connection to be closed by the LB')
-  await waitFor(() => lb.totals.inFlight === 0, 'the request to be finished')
+  await waitFor('the upstream connection to be closed by the LB', () => upstreamResponseClosed)
+  await waitFor('the request to be finished', () => lb.totals.inFlight === 0)
   const stats = lb.balancer.snapshot()[0]
   assert.equal(stats?.inFlight, 0)
   assert.equal(stats?.errors, 0, 'a client leaving is not the upstream failing')

@@ -3,9 +3,10 @@ import type { ServerResponse } from 'node:http'
 import net from 'node:net'
 import { test } from 'node:test'
 import { startBackend, type BackendHandler } from '../test-support/fake-backend.js'
-import { request, requestJson, waitFor } from '../test-support/http-client.js'
-import { eventually, isAlive, startLbProcess } from '../test-support/lb-process.js'
+import { request, requestJson } from '../test-support/http-client.js'
+import { startLbProcess } from '../test-support/lb-process.js'
 import type { StatusReport } from '../src/index.js'
+import { isAlive, waitFor } from '@stickless/test-support'
 
 // LB_WORKERS=2: the LB as a real process (node:cluster forks main.js), the
 // fake nodes in this process. Each request goes on a fresh connection, and
@@ -39,14 +40,14 @@ void test('with 2 workers: round robin over the nodes, and status.json and /metr
   assert.ok(Math.max(...counts) - Math.min(...counts) <= 2, `spread over the nodes: ${counts.join(', ')}`)
 
   // Workers report once a second: wait for the figures, not for a time.
-  await eventually(async () => (await status(lb.adminUrl)).totals.requests === 12, 'status.json to count 12 requests')
+  await waitFor('status.json to count 12 requests', async () => (await status(lb.adminUrl)).totals.requests === 12)
   const report = await status(lb.adminUrl)
   assert.equal(report.workers?.length, 2)
   assert.deepEqual(report.workers?.map((w) => w.pid).sort(), [...lb.workerPids].sort())
   for (const worker of report.workers ?? []) assert.ok(worker.requests > 0, `worker ${worker.id} served some of them`)
   assert.equal(report.workers?.reduce((sum, w) => sum + w.requests, 0), 12)
   assert.deepEqual(report.upstreams.map((u) => u.requests), counts, 'per node, the attempts of both workers')
-  await eventually(async () => (await status(lb.adminUrl)).upstreams.every((u, i) => u.history.requestsPerSecond.reduce((a, b) => a + b, 0) > 0 || counts[i] === 0), 'the history to hold the requests')
+  await waitFor('the history to hold the requests', async () => (await status(lb.adminUrl)).upstreams.every((u, i) => u.history.requestsPerSecond.reduce((a, b) => a + b, 0) > 0 || counts[i] === 0))
 
   const page = (await request(`${lb.adminUrl}/status`)).body
   assert.match(page, /<div class="card"><b>12<\/b><span>requests<\/span><\/div>/, 'the status page shows the whole LB')
@@ -70,7 +71,7 @@ void test('with 2 workers: a request that cannot reach a node is retried, and st
     assert.equal(reply.json.node, 'good')
   }
   assert.ok(flaky.seen.length >= 2, `the flaky node got requests from both workers (${flaky.seen.length})`)
-  await eventually(async () => (await status(lb.adminUrl)).totals.retries === flaky.seen.length, 'status.json to count every retry')
+  await waitFor('status.json to count every retry', async () => (await status(lb.adminUrl)).totals.retries === flaky.seen.length)
   const report = await status(lb.adminUrl)
   assert.equal(report.upstreams.find((u) => u.name === 'flaky')?.retries, flaky.seen.length)
   assert.equal(report.upstreams.find((u) => u.name === 'flaky')?.errors, flaky.seen.length)
@@ -93,13 +94,13 @@ void test('with 2 workers: SIGTERM refuses new connections, lets in-flight reque
 
   const inFlight = Promise.all([request(`${lb.url}/slow/1`), request(`${lb.url}/slow/2`)])
   inFlight.catch(() => {}) // awaited below; a failure must fail the test there, not as an unhandled rejection
-  await waitFor(() => held.length === 2, 'both requests to reach the node')
+  await waitFor('both requests to reach the node', () => held.length === 2)
   lb.child.kill('SIGTERM')
   // A TCP connect, not a request: node:cluster's primary accepts connections
   // and hands them to the workers, and one it accepts while the workers close
   // their listeners is left with no worker until the primary exits (see the
   // README, Workers). Refused means the listening socket is closed.
-  await eventually(async () => await connectOutcome(lb.port) === 'refused', 'new connections to be refused', 30_000)
+  await waitFor('new connections to be refused', async () => await connectOutcome(lb.port) === 'refused', 30_000)
   assert.equal(lb.child.exitCode, null, 'the primary waits for the in-flight requests')
 
   for (const res of held) res.end('finished')
@@ -110,7 +111,7 @@ void test('with 2 workers: SIGTERM refuses new connections, lets in-flight reque
     assert.equal(reply.headers.connection, 'close')
   }
   assert.equal(await lb.exited, 0)
-  for (const pid of lb.workerPids) await waitFor(() => !isAlive(pid), `worker ${pid} to exit`)
+  for (const pid of lb.workerPids) await waitFor(`worker ${pid} to exit`, () => !isAlive(pid))
 })
 
 void test('with 2 workers: a worker that dies is replaced, and the LB keeps serving', async (t) => {
@@ -119,13 +120,13 @@ void test('with 2 workers: a worker that dies is replaced, and the LB keeps serv
   const [victim, survivor] = lb.workerPids as [number, number]
 
   process.kill(victim, 'SIGKILL')
-  await waitFor(() => lb.workerPids.length === 3, 'a replacement worker to listen', 10_000)
+  await waitFor('a replacement worker to listen', () => lb.workerPids.length === 3, 10_000)
   const replacement = lb.workerPids[2] as number
   assert.ok(isAlive(replacement) && isAlive(survivor))
-  await eventually(async () => {
+  await waitFor('status.json to list the survivor and the replacement', async () => {
     const pids = (await status(lb.adminUrl)).workers?.map((w) => w.pid).sort()
     return JSON.stringify(pids) === JSON.stringify([survivor, replacement].sort())
-  }, 'status.json to list the survivor and the replacement')
+  })
   for (let i = 0; i < 4; i++) assert.equal((await request(`${lb.url}/after`)).status, 200)
   assert.match(lb.lines.join('\n'), /worker exited; starting another/)
 })
@@ -135,14 +136,14 @@ void test('with 2 workers: a node whose /healthz answers 503 leaves the rotation
   // Checks every 50 ms: the primary's results reach both workers.
   const lb = await startLbProcess(t, `draining=${draining.url},steady=${steady.url}`, { LB_WORKERS: '2', LB_HEALTH_INTERVAL_MS: '50' })
   draining.healthStatus = 503
-  await eventually(async () => (await status(lb.adminUrl)).upstreams.find((u) => u.name === 'draining')?.state === 'draining', 'the primary to see the node draining')
-  await eventually(async () => (await status(lb.adminUrl)).events.some((e) => e.kind === 'draining' && e.upstream === 'draining'), 'the timeline to say so')
+  await waitFor('the primary to see the node draining', async () => (await status(lb.adminUrl)).upstreams.find((u) => u.name === 'draining')?.state === 'draining')
+  await waitFor('the timeline to say so', async () => (await status(lb.adminUrl)).events.some((e) => e.kind === 'draining' && e.upstream === 'draining'))
   // Each worker applies the same check results: wait until four requests in a row (two per worker) miss the node.
-  await eventually(async () => {
+  await waitFor('both workers to stop sending to the draining node', async () => {
     const mark = draining.seen.length
     for (let i = 0; i < 4; i++) await request(`${lb.url}/probe`)
     return draining.seen.length === mark
-  }, 'both workers to stop sending to the draining node')
+  })
   const after = draining.seen.length
   for (let i = 0; i < 8; i++) assert.equal((await requestJson(`${lb.url}/page`)).json.node, 'steady', 'no worker sends to the draining node')
   assert.equal(draining.seen.length, after)
@@ -154,10 +155,10 @@ void test('with 2 workers: a node that refuses connections is ejected by one wor
   await doomed.kill()
   // Every request succeeds: the one that meets the dead node is retried on the other.
   for (let i = 0; i < 8; i++) assert.equal((await requestJson(`${lb.url}/page`)).json.node, 'steady')
-  await eventually(async () => {
+  await waitFor('the primary to show the ejection and count the requests', async () => {
     const now = await status(lb.adminUrl)
     return now.upstreams.find((u) => u.name === 'doomed')?.state === 'ejected' && now.totals.requests === 8
-  }, 'the primary to show the ejection and count the requests')
+  })
   const report = await status(lb.adminUrl)
   assert.equal(report.events.filter((e) => e.kind === 'ejected' && e.upstream === 'doomed').length, 1, 'one ejection on the timeline, not one per worker')
   assert.match(report.events.find((e) => e.kind === 'ejected')?.reason ?? '', /ECONNREFUSED/)

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBackend } from '../test-support/fake-backend.js'
-import { request, sleep, waitFor } from '../test-support/http-client.js'
+import { request } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
+import { waitFor } from '@stickless/test-support'
 
 void test('close() stops accepting, finishes in-flight requests, then resolves', async (t) => {
   const backend = await startBackend(t, 'web-1', {
@@ -11,9 +12,9 @@ void test('close() stops accepting, finishes in-flight requests, then resolves',
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }])
 
   const inFlight = request(`${url}/slow`)
-  await waitFor(() => backend.seen.length === 1, 'the request to reach the backend')
+  await waitFor('the request to reach the backend', () => backend.seen.length === 1)
   const closed = lb.close()
-  await sleep(20)
+  await waitFor('the listener to close', () => !lb.server.listening)
   await assert.rejects(request(`${url}/new`), { code: 'ECONNREFUSED' }, 'no new connections once closing')
 
   const reply = await inFlight
@@ -29,9 +30,10 @@ void test('close() cuts requests still running at shutdownTimeoutMs', async (t) 
   const backend = await startBackend(t, 'web-1', { handler: () => {} })
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { shutdownTimeoutMs: 200 })
   const stuck = request(`${url}/forever`).then(() => 'answered', () => 'cut')
-  await waitFor(() => backend.seen.length === 1, 'the request to reach the backend')
-  const started = Date.now()
+  await waitFor('the request to reach the backend', () => backend.seen.length === 1)
+  // The backend never answers and the proxy timeout is the default 30 s:
+  // close() returns only because the shutdown timeout cut the request (no 504).
   await lb.close()
-  assert.ok(Date.now() - started < 2_000)
   assert.equal(await stuck, 'cut')
+  assert.equal(backend.seen.length, 1)
 })

@@ -3,9 +3,10 @@ import http from 'node:http'
 import { test, type TestContext } from 'node:test'
 import net from 'node:net'
 import { startBackend, type FakeBackend } from '../test-support/fake-backend.js'
-import { rawExchange, request, waitFor, type Reply } from '../test-support/http-client.js'
+import { rawExchange, request, type Reply } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
 import type { LoadBalancer } from '../src/index.js'
+import { waitFor } from '@stickless/test-support'
 
 const MiB = 1024 * 1024
 const json = { 'content-type': 'application/json' }
@@ -123,7 +124,7 @@ void test('a chunked body that crosses the limit while it streams to a node is 4
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 64 * 1024, maxBodyBytes: MiB })
   const { reply } = await streamUpload(`${url}/api/cart`, { chunkBytes: 64 * 1024, bytes: 8 * MiB, agent: keepAliveAgent(t) })
   assert.equal(reply.status, 413)
-  await waitFor(() => lb.totals.inFlight === 0, 'the request to finish')
+  await waitFor('the request to finish', () => lb.totals.inFlight === 0)
   const stats = upstreamStats(lb, 'web-1')
   assert.equal(stats.errors, 0, 'an oversized body is the client\'s fault')
   assert.equal(stats.state, 'healthy')
@@ -220,8 +221,8 @@ void test('a client that leaves in the middle of a streamed upload is no error o
     req.on('error', () => resolve())
     req.write('x'.repeat(128 * 1024), () => setTimeout(() => { req.destroy(); resolve() }, 50))
   })
-  await waitFor(() => lb.totals.inFlight === 0, 'the request to finish')
-  await waitFor(() => lb.balancer.snapshot()[0]?.inFlight === 0, 'the attempt to finish')
+  await waitFor('the request to finish', () => lb.totals.inFlight === 0)
+  await waitFor('the attempt to finish', () => lb.balancer.snapshot()[0]?.inFlight === 0)
   assert.equal(upstreamStats(lb, 'web-1').errors, 0)
   assert.equal(upstreamStats(lb, 'web-1').state, 'healthy')
 })
@@ -242,7 +243,7 @@ void test('a client too slow with a streamed body is answered 408 with Connectio
   assert.equal(reply.status, 408)
   assert.equal((JSON.parse(reply.body) as { code: string }).code, 'STK_ERR_LB_BODY_TIMEOUT')
   assert.equal(reply.headers.connection, 'close')
-  await waitFor(() => lb.totals.inFlight === 0, 'the request to finish')
+  await waitFor('the request to finish', () => lb.totals.inFlight === 0)
   assert.equal(upstreamStats(lb, 'web-1').errors, 0, 'the client was slow, not the node')
 })
 

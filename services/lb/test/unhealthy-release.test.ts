@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { startBackend } from '../test-support/fake-backend.js'
-import { request, requestJson, waitFor } from '../test-support/http-client.js'
+import { request, requestJson } from '../test-support/http-client.js'
 import { startLb } from '../test-support/lb-harness.js'
+import { waitFor } from '@stickless/test-support'
 
 void test('a GET waiting on a node that stops answering is retried elsewhere once checks fail', async (t) => {
   const frozen = await startBackend(t, 'frozen')
@@ -13,14 +14,14 @@ void test('a GET waiting on a node that stops answering is retried elsewhere onc
     proxyTimeoutMs: 10_000
   })
   frozen.frozen = true
-  const started = Date.now()
   const pending = requestJson(`${url}/page`)
-  await waitFor(() => frozen.seen.length === 1, 'the first attempt to reach the frozen node')
+  await waitFor('the first attempt to reach the frozen node', () => frozen.seen.length === 1)
   await lb.checkHealth()
   const reply = await pending
   assert.equal(reply.status, 200)
+  // a GET the proxy timeout ended would be a 504, not retried (timeouts.test.ts):
+  // answered by the other node, it was released by the health verdict
   assert.equal(reply.json.node, 'good')
-  assert.ok(Date.now() - started < 5_000, 'released by the health verdict, not the proxy timeout')
   const stats = lb.balancer.snapshot().find((u) => u.name === 'frozen')
   assert.equal(stats?.inFlight, 0)
   assert.equal(stats?.retries, 1)
@@ -36,7 +37,7 @@ void test('a POST waiting on such a node is not re-sent; it ends at the proxy ti
   })
   frozen.frozen = true
   const pending = request(`${url}/api/cart`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"item":"x"}' })
-  await waitFor(() => frozen.seen.length === 1, 'the POST to reach the frozen node')
+  await waitFor('the POST to reach the frozen node', () => frozen.seen.length === 1)
   await lb.checkHealth()
   const reply = await pending
   assert.equal(reply.status, 504)
