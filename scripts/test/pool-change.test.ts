@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster } from '../src/cluster/cluster.js'
 import { planPoolChange, storeEventCount } from '../src/cluster/pool-change.js'
 import { parseStartCommand } from '../src/start-commands.js'
-import { isAlive } from './support/process-alive.js'
+import { isAlive } from '@stickless/test-support'
 
 // Cluster.changePool() on the real cluster (real memcached, the built web
 // nodes and LB, free ports): users signed in before a grow 2 → 3 and a shrink
