@@ -70,7 +70,7 @@ function build () {
 
 const needs = APT_NEEDS[command]
 if (!needs) {
-  console.error(`usage: bootstrap.mjs start|test|bench [args]`)
+  console.error('usage: bootstrap.mjs start|test|bench [args]')
   process.exit(2)
 }
 if (Number(process.versions.node.split('.')[0]) < 22) {

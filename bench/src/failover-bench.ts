@@ -102,7 +102,19 @@ export async function runFailover (topology: HttpTopology, opts: FailoverOptions
       await waitFor('every node to give up on the frozen server', () => markedDownMs !== undefined, 10_000, 50).catch(() => undefined)
       const after: LoadResult[] = []
       for (let i = 0; i < opts.rounds; i++) after.push(await runWrk(short))
-      return { timeoutMs: SESSION_TIMEOUT_S * 1000, connections: opts.connections, writeConnections, durationS: opts.durationS, shortDurationS: opts.shortDurationS, normal, normalWrites, frozen, frozenWrites, after, markedDownMs }
+      return {
+        timeoutMs: SESSION_TIMEOUT_S * 1000,
+        connections: opts.connections,
+        writeConnections,
+        durationS: opts.durationS,
+        shortDurationS: opts.shortDurationS,
+        normal,
+        normalWrites,
+        frozen,
+        frozenWrites,
+        after,
+        markedDownMs
+      }
     } finally {
       watching = false
       await watcher

@@ -301,7 +301,13 @@ export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) 
 
     const incident = await healthGuard(topology, 'failover', previous)
     if (incident !== undefined) incidents.push(incident)
-    const failover = await runFailover(topology, { cookieFile: readFile, connections: conns, durationS: opts.durationS > 1 ? Math.min(d, 3) : 2, shortDurationS: opts.durationS > 1 ? Math.min(d, 3) : 1, rounds: opts.failoverRounds }, log)
+    const failover = await runFailover(topology, {
+      cookieFile: readFile,
+      connections: conns,
+      durationS: opts.durationS > 1 ? Math.min(d, 3) : 2,
+      shortDurationS: opts.durationS > 1 ? Math.min(d, 3) : 1,
+      rounds: opts.failoverRounds
+    }, log)
     return { options: opts, cases: stats, sessionBytes, sizeLabels: ['200 B', ...opts.sizes.map((s) => s.label)], incidents, failover, loginMs, logins: loggedIn.length }
   } finally {
     await editor?.close()

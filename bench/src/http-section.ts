@@ -181,7 +181,7 @@ export function httpSection (r: HttpBenchResult, goals: readonly Goal[], notes: 
     '',
     '![concurrency: throughput and p99](charts/concurrency.svg)',
     '',
-    `GET /api/session through each proxy over web-1..3 (2 replicas).`,
+    'GET /api/session through each proxy over web-1..3 (2 replicas).',
     '',
     `| connections | ${o.sweepProxies.map((p) => `${PROXY_LABEL[p] ?? p} req/s | p99 ms`).join(' | ')} |`,
     `| ---: | ${o.sweepProxies.map(() => '---: | ---:').join(' | ')} |`,

@@ -39,4 +39,3 @@ export function machineLines (): string[] {
     `- Versions: Node ${process.version}; ${version('memcached', ['-V'])}; ${version('nginx', ['-v']).replace('nginx version: ', '')}; ${version('haproxy', ['-v']).replace(/ - https.*$/, '')}; ${version('wrk', ['-v'])}; autocannon ${packageVersion('autocannon')}; fastify ${packageVersion('fastify')}; http-proxy ${packageVersion('http-proxy')}.`
   ]
 }
-

@@ -123,9 +123,9 @@ export function renderCharts (title: string, charts: readonly ChartSpec[], note?
   const height = PANEL_H + 40 + (note === undefined ? 0 : 18)
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
+    '<rect width="100%" height="100%" fill="#fff"/>',
     `<text x="12" y="22" font-size="16" font-weight="700">${esc(title)}</text>`,
-    `<g transform="translate(0,30)">`,
+    '<g transform="translate(0,30)">',
     ...charts.map((c, i) => panel(c, i * PANEL_W)),
     '</g>',
     note === undefined ? '' : `<text x="12" y="${height - 8}" font-size="11" fill="#555">${esc(note)}</text>`,

@@ -39,7 +39,7 @@ test('a rolling SIGTERM restart of every node fails no reload', async ({ page, c
     rolling = false
     await loop
   }
-  if (loopError !== undefined) throw loopError
+  if (loopError !== undefined) throw loopError instanceof Error ? loopError : new Error(JSON.stringify(loopError))
 
   // A drained node exits on its own, cleanly, rather than being killed by the signal.
   expect(exits).toEqual(cluster.webNames.map((node) => `${node}: code 0, signal null`))

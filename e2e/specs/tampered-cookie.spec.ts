@@ -20,8 +20,8 @@ test('a tampered or garbage session cookie gets the login page, never a 500', as
     'signature only': dot > 0 ? real.slice(dot) : '.x',
     garbage: 'garbage',
     'bad percent-encoding': '%E0%A4%A',
-    'dots': '...',
-    'json': '{"user":"alice"}',
+    dots: '...',
+    json: '{"user":"alice"}',
     'very long': 'A'.repeat(3_000)
   }
 

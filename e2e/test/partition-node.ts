@@ -23,10 +23,8 @@ export interface NodeReply {
 }
 
 /** The session as @fastify/session hands it to the store. */
-type Session = Record<string, unknown> & { cart?: string[] }
-
 export async function addItem (store: MemcachedStore, sid: string, item: string): Promise<string[] | null> {
-  const session = await store.getSession(sid) as Session | null
+  const session = await store.getSession(sid)
   if (session === null) return null
   const cart = Array.isArray(session.cart) ? session.cart : []
   cart.push(item)
@@ -36,7 +34,7 @@ export async function addItem (store: MemcachedStore, sid: string, item: string)
 }
 
 export async function readCart (store: MemcachedStore, sid: string): Promise<string[] | null> {
-  const session = await store.getSession(sid) as Session | null
+  const session = await store.getSession(sid)
   return session === null ? null : (Array.isArray(session.cart) ? session.cart : [])
 }
 

@@ -10,7 +10,6 @@ import { isAlive, waitFor } from '@stickless/test-support'
 // Real memcached processes, stand-in web nodes and LB (so this test does not
 // depend on services/* being built), all on free ports.
 
-
 /** Sends one raw memcached command and resolves with the reply up to its terminator. */
 async function memcached (address: string, command: string, terminator: RegExp): Promise<string> {
   const [host = '', port = ''] = address.split(':')

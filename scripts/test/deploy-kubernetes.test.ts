@@ -87,7 +87,7 @@ void test('an invalid manifest fails the validation, naming the object and the f
   writeFileSync(join(dir, 'kustomization.yaml'), 'resources:\n  - web.yaml\n')
   const errors = await validateAll(render(dir))
   assert.ok(errors.some((e) => e.startsWith('apps/v1 Deployment /web:') && e.includes('spec/replicas must be integer')), errors.join('\n'))
-  assert.ok(errors.some((e) => e.includes("containers/0 must have required property name")), errors.join('\n'))
+  assert.ok(errors.some((e) => e.includes('containers/0 must have required property name')), errors.join('\n'))
   assert.deepEqual(await schemaErrors({ apiVersion: 'apps/v1', kind: 'Deployments', metadata: { name: 'x' } }), [`apps/v1 Deployments is not a kind of Kubernetes ${SCHEMA_KUBERNETES_VERSION}`])
 })
 

@@ -26,7 +26,6 @@ interface Started {
   addresses: string[]
 }
 
-
 /** The PIDs below `pid`, read from /proc (a process group would miss the runner's own group). */
 function descendants (pid: number): number[] {
   const parents = new Map<number, number[]>()

@@ -17,7 +17,6 @@ function capture (): { stream: Writable, text: () => string } {
   return { stream, text: () => text }
 }
 
-
 void test('prefixes every output line with the process name, and a partial line once it ends', async (t) => {
   const out = capture()
   const supervisor = new Supervisor({ output: out.stream, colour: false, handleParentExit: false })

@@ -1,5 +1,4 @@
 /* global require, process, console, __dirname */
-/* eslint-disable @typescript-eslint/no-require-imports */
 // @fastify/session's own test suite with @stickless/memcached-store in place of
 // its MemoryStore (lib/store.js), which every test store derives from.
 const path = require('node:path')
@@ -10,7 +9,7 @@ if (/memorystore\.test\.js$/.test(process.argv[1] || '')) return
 const { servers } = require('./memcached-pair.cjs')
 const { MemcachedStore } = require(process.env.STK_STORE_ENTRY || require('node:path').join(__dirname, '..', 'dist', 'src', 'index.js'))
 let n = 0
-process.on("exit", () => { if (process.env.SWAP_REPORT) console.error(`[swap] ${n} MemcachedStore instances served the suite`) })
+process.on('exit', () => { if (process.env.SWAP_REPORT) console.error(`[swap] ${n} MemcachedStore instances served the suite`) })
 function SwappedStore () {
   return new MemcachedStore({ servers, keyPrefix: `fs${process.pid}-${++n}:`, probeIntervalMs: 1000 })
 }

@@ -16,5 +16,5 @@ app.get('/', (req, res) => { res.send(req.session.user ?? 'nobody') })
 asStore.get('sid', (err, data) => { if (err === null) console.log(data?.cookie.maxAge) })
 asStore.touch?.('sid', { cookie: { originalMaxAge: 1000 } } as never)
 store.destroy('sid')
-store.set('sid', { cookie: { originalMaxAge: 1000 } } as never)
+store.set('sid', { cookie: { originalMaxAge: 1000 } })
 export { app }

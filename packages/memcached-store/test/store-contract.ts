@@ -28,7 +28,7 @@ export interface ContractSubject {
 
 function call<T = unknown> (fn: (cb: Callback) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    fn((err, value) => { if (err !== null && err !== undefined) reject(err); else resolve(value as T) })
+    fn((err, value) => { if (err !== null && err !== undefined) reject(err instanceof Error ? err : new Error(JSON.stringify(err))); else resolve(value as T) })
   })
 }
 

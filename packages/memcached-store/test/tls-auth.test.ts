@@ -124,7 +124,7 @@ test('auth: the right credentials, in the server string, work for sessions, coun
   await store.setSession('s1', session({ user: 'alice' }))
   assert.equal((await store.getSession('s1'))?.user, 'alice')
   assert.equal(await store.hit('login:alice', 60_000), 1)
-  assert.equal(await new Promise((resolve, reject) => { store.length((err, n) => { if (err) reject(err); else resolve(n) }) }), 1)
+  assert.equal(await new Promise((resolve, reject) => { store.length((err, n) => { if (err) reject(err as Error); else resolve(n) }) }), 1)
   const same = storeOn(t, { servers: `127.0.0.1:${port}`, username: 'alice', password: 'secret', keyPrefix: 'auth:' })
   assert.equal((await same.getSession('s1'))?.user, 'alice')
 })

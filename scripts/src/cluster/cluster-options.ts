@@ -169,7 +169,9 @@ const ClusterOptionsSchema = Type.Object({
 
 /** The schema one level down a path, through an object's properties, a record's values or an array's items. */
 function child (schema: TSchema, key: string): TSchema | undefined {
-  return schema.properties?.[key] ?? Object.values(schema.patternProperties ?? {})[0] ?? schema.items
+  const properties = schema.properties as Record<string, TSchema> | undefined
+  const patterns = schema.patternProperties as Record<string, TSchema> | undefined
+  return properties?.[key] ?? Object.values(patterns ?? {})[0] ?? schema.items as TSchema | undefined
 }
 
 /**

@@ -359,7 +359,7 @@ export class Cluster {
 
   #assertStillStarting (step: string): void {
     // A cast: TypeScript narrowed #state to 'starting' at the top of start() and cannot see stop() change it.
-    const state = this.#state as State
+    const state = this.#state
     if (state !== 'starting') throw new ClusterError('STK_ERR_CLUSTER_STATE', `stop() was called while starting (before ${step})`)
   }
 
@@ -510,7 +510,12 @@ export class Cluster {
     }, this.options.lbEnv)
   }
 
-  #nodeSpec (name: string, command: CommandSpec, own: Record<string, string | undefined>, roleEnv: Readonly<Record<string, string | undefined>>): { name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string } {
+  #nodeSpec (
+    name: string,
+    command: CommandSpec,
+    own: Record<string, string | undefined>,
+    roleEnv: Readonly<Record<string, string | undefined>>
+  ): { name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string } {
     const env: NodeJS.ProcessEnv = { ...process.env }
     // Set by `node --test` in test processes; a child that inherited it would believe it is a test file.
     delete env.NODE_TEST_CONTEXT

@@ -1,6 +1,8 @@
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Readable, Stream } from 'node:stream'
+// http-proxy takes a legacy url.parse() object as its target (a WHATWG URL lacks its fields)
+// eslint-disable-next-line n/no-deprecated-api
 import { parse as parseUrl, type Url } from 'node:url'
 import { attemptFailureCodes, type AttemptOutcome, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'

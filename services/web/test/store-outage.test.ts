@@ -78,7 +78,7 @@ test('a write that fails answers 503, and everything recovers when the store ret
   // A write that timed out has an unknown outcome (a frozen memcached may
   // apply it once it wakes), so the failed item may be there or not; the
   // session and the acknowledged write are.
-  const { cart } = ok.json() as { cart: string[] }
+  const { cart } = ok.json<{ cart: string[] }>()
   assert.equal(cart.at(-1), 'kept')
   assert.ok(cart.length === 1 || (cart.length === 2 && cart[0] === 'lost'), JSON.stringify(cart))
 })
