@@ -42,13 +42,16 @@ test('a frozen server (SIGSTOP) holds no request longer than its timeout', async
   for (const sid of sids) assert.equal((await store.getSession(sid))?.n, sid)
   await waitFor('the frozen server marked down at its own timeout', () => store.health()[0]?.state === 'down', 5_000)
   // What was waited, counted rather than timed (see one-wait.test.ts): each
-  // command that failed on the frozen server timed out, and all but one had
-  // been sent while it was already silent, so waited only the rest of that
-  // one timeout. Without the store's own timer memcache-client would have
-  // held the first for 5 s and the store would not have marked it down.
+  // command that failed on the frozen server timed out, and all but at most
+  // one had been sent while it was already silent, so waited only the rest of
+  // that one timeout. (None waited a full one of its own when the store's
+  // background skip watch had a command in flight there at the freeze: the
+  // reads then all inherit its silence.) Without the store's own timer
+  // memcache-client would have held the first for 5 s and the store would
+  // not have marked it down.
   const frozen = store.health()[0]!
   const { boundedWaits } = store.counters()
-  assert.equal(frozen.failures - boundedWaits, 1, 'one full timeout on the frozen server: ' + JSON.stringify({ counters: store.counters(), frozen }))
+  assert.ok(frozen.failures >= 1 && frozen.failures - boundedWaits <= 1, 'at most one full timeout on the frozen server: ' + JSON.stringify({ counters: store.counters(), frozen }))
   assert.equal(store.health()[1]?.state, 'up', 'the thawed server answered every read that reached it')
 })
 

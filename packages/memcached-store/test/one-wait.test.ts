@@ -11,7 +11,9 @@ import { portsInReadOrder, session, storeFor } from './fixtures.js'
 // timed out here, nothing else reaches a frozen server) and `boundedWaits`
 // how many of those had been sent while the server was already silent, so
 // waited only the rest of the timeout counted from that silence. Their
-// difference is the number of full timeouts waited on the frozen server.
+// difference is the number of full timeouts waited on the frozen server: one,
+// or none when the store's background skip watch had a command in flight
+// there at the freeze (every request then inherits that silence).
 
 /** A session id whose first replica (reads, and the write's `cas`) is on `port`. */
 function sidPlacedFirstOn (store: MemcachedStore, port: number, prefix: string): string {
@@ -50,7 +52,9 @@ test('read then write of one session while its first replica is frozen: one time
   const { boundedWaits, writes } = store.counters()
   assert.equal(writes, 2)
   assert.ok(boundedWaits >= 1, 'the write found the server the read passed over still silent, and waited only the rest of that timeout: ' + JSON.stringify({ counters: store.counters(), frozen }))
-  assert.equal(frozen.failures - boundedWaits, 1, 'one full timeout waited on the frozen server, by the read; the write did not start a second one')
+  // at most one: none when the store's background skip watch had a command
+  // in flight there at the freeze, and the read inherited its silence too
+  assert.ok(frozen.failures - boundedWaits <= 1, 'at most one full timeout waited on the frozen server; the write did not start a second one')
   assert.equal(frozen.state, 'down', 'the write gave up on it: marked down, so it is refilled before it serves a read')
   assert.equal(healthOf(store, b).state, 'up')
 
@@ -87,7 +91,7 @@ for (const frozenIs of ['first', 'second'] as const) {
     const counters = store.counters()
     assert.equal(counters.writes, 2, 'acknowledged by the other replica')
     if (frozenIs === 'second') assert.equal(counters.replicaWriteFailures, 1, 'the frozen replica did not acknowledge the write')
-    assert.equal(frozen.failures - counters.boundedWaits, 1, 'one full timeout on the frozen server')
+    assert.ok(frozen.failures - counters.boundedWaits <= 1, 'at most one full timeout on the frozen server')
     assert.equal(frozen.state, 'down', 'marked down: it missed the write, so it is refilled before it serves a read')
 
     const other = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
@@ -115,7 +119,7 @@ test('requests that keep coming while a server is frozen: every command on it gi
   }
   const frozen = healthOf(store, a)
   assert.equal(frozen.state, 'down')
-  assert.equal(frozen.failures - store.counters().boundedWaits, 1, 'a single full timeout on the frozen server for all of them: ' + JSON.stringify({ counters: store.counters(), frozen }))
+  assert.ok(frozen.failures - store.counters().boundedWaits <= 1, 'at most a single full timeout on the frozen server for all of them: ' + JSON.stringify({ counters: store.counters(), frozen }))
   for (const sid of sids) assert.deepEqual((await store.getSession(sid))?.cart, ['one', 'two'])
 })
 
