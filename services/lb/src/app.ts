@@ -108,7 +108,7 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
   const traffic = new TrafficHistory({ capacity: worker === undefined ? HISTORY_SAMPLES : 1, intervalMs: HISTORY_INTERVAL_MS }, startedAtMs)
   const events = new EventLog({ capacity: EVENTS_KEPT })
   const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition: onPassiveTransition, traffic, events: worker?.retries ?? events })
-  const { discovery, healthChecker } = createUpstreamWatch(options, balancer, logger, { resolveHost: dependencies.resolveHost, onTransition })
+  const { discovery, healthChecker, stop: stopWatch } = createUpstreamWatch(options, balancer, logger, { resolveHost: dependencies.resolveHost, onTransition })
 
   const serverOptions: http.ServerOptions = {
     headersTimeout: options.headersTimeoutMs,
@@ -218,9 +218,8 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
       deadline.unref()
       await drained
       clearTimeout(deadline)
-      discovery.stop()
       clearInterval(sampler)
-      await healthChecker.stop()
+      await stopWatch()
       const admin = closeServer(adminServer)
       adminServer.closeAllConnections()
       await admin

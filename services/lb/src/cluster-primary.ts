@@ -57,7 +57,7 @@ export async function startClusterPrimary (input: LbOptions, logger: Logger, dep
   const workers = new Map<number, Worker>()
   let shuttingDown = false
 
-  const { discovery, healthChecker } = createUpstreamWatch(options, balancer, logger, {
+  const { discovery, healthChecker, stop: stopWatch } = createUpstreamWatch(options, balancer, logger, {
     resolveHost: dependencies.resolveHost,
     onTransition,
     onRefresh: () => broadcast(upstreamsMessage()),
@@ -226,9 +226,8 @@ export async function startClusterPrimary (input: LbOptions, logger: Logger, dep
         await exited
         clearTimeout(deadline)
       }
-      discovery.stop()
       clearInterval(sampler)
-      await healthChecker.stop()
+      await stopWatch()
       await new Promise<void>((resolve) => {
         if (!adminServer.listening) resolve()
         else adminServer.close(() => resolve())

@@ -10,6 +10,8 @@ import { UpstreamDiscovery, resolveWithSystem, type ResolveHost, type UpstreamDi
 export interface UpstreamWatch {
   readonly discovery: UpstreamDiscovery
   readonly healthChecker: HealthChecker
+  /** Stops both, once the traffic has drained: checks run to the end, so requests in flight are retried on upstreams really up. */
+  readonly stop: () => Promise<void>
 }
 
 export interface UpstreamWatchHooks extends Pick<HealthCheckerOptions, 'onTransition' | 'onResult'>, Pick<UpstreamDiscoveryOptions, 'onRefresh'> {
@@ -34,5 +36,9 @@ export function createUpstreamWatch (options: ResolvedLbOptions, balancer: Balan
     onTransition: hooks.onTransition,
     onResult: hooks.onResult
   })
-  return { discovery, healthChecker }
+  const stop = async (): Promise<void> => {
+    discovery.stop()
+    await healthChecker.stop()
+  }
+  return { discovery, healthChecker, stop }
 }
