@@ -6,9 +6,9 @@ import { storeContract } from './store-contract.js'
 let n = 0
 storeContract({
   name: 'MemcachedStore, 2 replicas',
-  make: async (t) => {
+  make: async (t, now) => {
     const servers = await startMemcached(t, 2)
-    const store = new MemcachedStore({ servers: servers.map((s) => `tcp://${s.address}?timeout=1&retry_interval=15`).join(','), keyPrefix: `contract${++n}:` })
+    const store = new MemcachedStore({ servers: servers.map((s) => `tcp://${s.address}?timeout=1&retry_interval=15`).join(','), keyPrefix: `contract${++n}:`, clock: now })
     t.after(() => store.close())
     return store
   }

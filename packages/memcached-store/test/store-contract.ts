@@ -2,7 +2,8 @@
 // session store for, as tests any store can be run against. It runs against
 // the real store on real memcached (store-contract.test.ts) and against the
 // in-memory fake the web service's tests use (services/web/test), so the fake
-// cannot drift from the real thing.
+// cannot drift from the real thing. Each store is made on a test clock the
+// contract moves by hand: expiry is judged on that clock, never by waiting.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 
@@ -22,8 +23,17 @@ export interface ContractStore {
 export interface ContractSubject {
   /** names the store in test titles */
   name: string
-  /** a fresh, empty store for one test, torn down by the test context */
-  make: (t: TestContext) => Promise<ContractStore> | ContractStore
+  /** a fresh, empty store for one test on the clock `now` (ms since the epoch), torn down by the test context */
+  make: (t: TestContext, now: () => number) => Promise<ContractStore> | ContractStore
+}
+
+/** The contract's clock: it starts at the real time and moves only when a test says so. */
+class TestClock {
+  private nowMs = Date.now()
+  readonly now = (): number => this.nowMs
+  advance (ms: number): void {
+    this.nowMs += ms
+  }
 }
 
 function call<T = unknown> (fn: (cb: Callback) => void): Promise<T> {
@@ -32,11 +42,9 @@ function call<T = unknown> (fn: (cb: Callback) => void): Promise<T> {
   })
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** A session as a framework saves it: data and a cookie whose expiry is now + maxAge. */
-function saved (data: Record<string, unknown>, maxAgeMs = 60_000): Record<string, unknown> {
-  return { cookie: { originalMaxAge: maxAgeMs, expires: new Date(Date.now() + maxAgeMs).toISOString(), path: '/', httpOnly: true, secure: false, sameSite: 'lax' }, ...data }
+/** A session as a framework saves it at `now`: data and a cookie whose expiry is now + maxAge. */
+function saved (data: Record<string, unknown>, maxAgeMs = 60_000, now = Date.now()): Record<string, unknown> {
+  return { cookie: { originalMaxAge: maxAgeMs, expires: new Date(now + maxAgeMs).toISOString(), path: '/', httpOnly: true, secure: false, sameSite: 'lax' }, ...data }
 }
 
 let seq = 0
@@ -44,8 +52,11 @@ const newId = (): string => `contract${process.pid}x${Date.now().toString(36)}x$
 
 /** Registers the contract's tests for one store. */
 export function storeContract (subject: ContractSubject): void {
-  const it = (name: string, fn: (store: ContractStore, t: TestContext) => Promise<void>): void => {
-    test(`[${subject.name}] ${name}`, async (t) => { await fn(await subject.make(t), t) })
+  const it = (name: string, fn: (store: ContractStore, clock: TestClock) => Promise<void>): void => {
+    test(`[${subject.name}] ${name}`, async (t) => {
+      const clock = new TestClock()
+      await fn(await subject.make(t, clock.now), clock)
+    })
   }
 
   it('a miss is (null, nothing), not an error', async (store) => {
@@ -125,58 +136,69 @@ export function storeContract (subject: ContractSubject): void {
     const crashes: unknown[] = []
     const onRejection = (reason: unknown): void => { crashes.push(reason) }
     process.on('unhandledRejection', onRejection)
+    // each step ends with a call that has a callback, answered after the ones
+    // before it (one connection, in order), so their failures had their turn
+    const settled = async (): Promise<void> => {
+      await call((cb) => { store.get(newId(), cb) })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
     try {
       store.set(id, saved({ user: 'alice' }))
-      await sleep(50)
+      await settled()
       store.get(id)
       store.touch?.(id, saved({ user: 'alice' }))
       store.destroy(id)
-      await sleep(50)
+      await settled()
       store.set(id, saved({ user: 'again' })) // after destroy: may fail, must not crash
       store.all?.()
       store.length?.()
-      await sleep(100)
+      if (store.length !== undefined) await call((cb) => { store.length!(cb) })
+      await settled()
     } finally {
       process.off('unhandledRejection', onRejection)
     }
     assert.deepEqual(crashes, [])
   })
 
-  it('a session whose cookie expiry has passed is a miss, also one saved already expired', async (store) => {
+  it('a session whose cookie expiry has passed is a miss, also one saved already expired', async (store, clock) => {
     const id = newId()
-    await call((cb) => { store.set(id, { cookie: { originalMaxAge: null, expires: new Date(Date.now() + 300).toISOString(), path: '/' }, user: 'alice' }, cb) })
+    await call((cb) => { store.set(id, { cookie: { originalMaxAge: null, expires: new Date(clock.now() + 300).toISOString(), path: '/' }, user: 'alice' }, cb) })
     assert.ok(await call((cb) => { store.get(id, cb) }))
-    await sleep(400)
+    clock.advance(299)
+    assert.ok(await call((cb) => { store.get(id, cb) }), 'alive to its last millisecond')
+    clock.advance(2)
     const found = await call((cb) => { store.get(id, cb) })
     assert.ok(found === null || found === undefined, 'expired')
     const past = newId()
-    await call((cb) => { store.set(past, { cookie: { originalMaxAge: null, expires: new Date(Date.now() - 1000).toISOString(), path: '/' }, user: 'alice' }, cb) })
+    await call((cb) => { store.set(past, { cookie: { originalMaxAge: null, expires: new Date(clock.now() - 1000).toISOString(), path: '/' }, user: 'alice' }, cb) })
     const gone = await call((cb) => { store.get(past, cb) })
     assert.ok(gone === null || gone === undefined, 'saved already expired')
   })
 
-  it('reads do not extend a session (rolling: false): a fixed expiry stays put', async (store) => {
+  it('reads do not extend a session (rolling: false): a fixed expiry stays put', async (store, clock) => {
     const id = newId()
-    const expires = new Date(Date.now() + 60_000)
+    const expires = new Date(clock.now() + 60_000)
     await call((cb) => { store.set(id, { cookie: { originalMaxAge: null, expires: expires.toISOString(), path: '/' }, user: 'alice' }, cb) })
     for (let i = 0; i < 3; i++) {
       const s = await call<Record<string, unknown>>((cb) => { store.get(id, cb) })
       assert.equal(new Date((s.cookie as { expires: string }).expires).getTime(), expires.getTime())
-      await sleep(20)
+      clock.advance(20_000)
     }
+    const after = await call((cb) => { store.get(id, cb) })
+    assert.ok(after === null || after === undefined, 'ended at the fixed expiry, however often it was read')
   })
 
-  it('saves of an unchanged session with a later expiry (rolling) keep an active session alive past its maxAge', async (store) => {
+  it('saves of an unchanged session with a later expiry (rolling) keep an active session alive past its maxAge', async (store, clock) => {
     const id = newId()
     const maxAge = 600
-    await call((cb) => { store.set(id, saved({ user: 'alice' }, maxAge), cb) })
-    const until = Date.now() + 1500
-    while (Date.now() < until) {
-      await sleep(150)
+    await call((cb) => { store.set(id, saved({ user: 'alice' }, maxAge, clock.now()), cb) })
+    // 1.5 s of a request every 150 ms: two and a half maxAges
+    for (let step = 0; step < 10; step++) {
+      clock.advance(150)
       const s = await call<Record<string, unknown> | null>((cb) => { store.get(id, cb) })
-      assert.ok(s, 'still signed in')
+      assert.ok(s, `still signed in after ${(step + 1) * 150} ms`)
       const cookie = s.cookie as Record<string, unknown>
-      const next = { ...s, cookie: { ...cookie, originalExpires: cookie.expires, expires: new Date(Date.now() + maxAge).toISOString() } }
+      const next = { ...s, cookie: { ...cookie, originalExpires: cookie.expires, expires: new Date(clock.now() + maxAge).toISOString() } }
       await call((cb) => { if (store.touch !== undefined) store.touch(id, next, cb); else store.set(id, next, cb) })
     }
   })

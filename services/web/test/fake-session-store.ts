@@ -18,13 +18,16 @@ export class FakeSessionStore implements WebSessionStore {
   /** Only listing a user's sessions fails, as the real store's outage error. */
   failUserSessions = false
 
+  /** `now`: the clock expiry is judged on (the store contract moves a test clock). */
+  constructor (private readonly now: () => number = Date.now) {}
+
   // callbacks are typed as the app passes them; calls without one (the contract makes some) are safe
   get (sessionId: string, callback: StoreGetCallback): void {
     setImmediate(() => {
       const value = this.#sessions.get(sessionId)
       const session = value === undefined ? undefined : JSON.parse(value) as Session
       const expires = (session?.cookie as { expires?: unknown } | undefined)?.expires
-      if (typeof expires === 'string' && new Date(expires).getTime() <= Date.now()) return callback?.(null, undefined)
+      if (typeof expires === 'string' && new Date(expires).getTime() <= this.now()) return callback?.(null, undefined)
       callback?.(null, session)
     })
   }
