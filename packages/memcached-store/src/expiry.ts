@@ -116,6 +116,13 @@ export function reportedExpiry (written: number | undefined, pending: number | u
   return base
 }
 
+/** Writes the expiry a read reports (reportedExpiry) into the cookie, when the cookie records one at all. */
+export function reportExpiry (cookie: Record<string, unknown>, endsAt: number | undefined, pending: number | undefined, now: number): void {
+  const written = expiresOf(cookie)
+  const reported = reportedExpiry(written, pending, endsAt, now)
+  if (reported !== undefined && written !== undefined) cookie.expires = new Date(reported).toISOString()
+}
+
 /**
  * An unchanged save need not be written while the end it asks for is still
  * covered by the recorded one. A recorded end that is unknown (a value written

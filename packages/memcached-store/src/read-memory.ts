@@ -3,7 +3,7 @@
 // a read reported (to find the revision again), and the later expiry a
 // skipped save asked for. Bounded maps: memory never grows with traffic.
 import { BoundedMap } from './bounded-map.js'
-import { expiresOf, reportedExpiry } from './expiry.js'
+import { expiresOf, reportExpiry } from './expiry.js'
 import { REVISION } from './express-session-api.js'
 import type { KnownRead, SessionData } from './session-rules.js'
 import type { LiveRecord } from './session-record.js'
@@ -59,9 +59,7 @@ export class ReadMemory {
       // session, the margin's end: @fastify/session logs out a session whose
       // reported expiry has passed); see expiry.ts
       const pending = this.pendingExpiry.get(key)
-      const written = expiresOf(cookie)
-      const reported = reportedExpiry(written, pending?.version === record.version ? pending.at : undefined, record.endsAt, now)
-      if (reported !== undefined && written !== undefined) cookie.expires = new Date(reported).toISOString()
+      reportExpiry(cookie, record.endsAt, pending?.version === record.version ? pending.at : undefined, now)
     } else {
       // written before the end was recorded: memcached's TTL is the idle timeout
       const maxAge = cookie.originalMaxAge

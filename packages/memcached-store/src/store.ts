@@ -12,7 +12,7 @@
 import { newCounters, type Emit, type StoreCounters } from './counters.js'
 import { encodeJson } from './codec.js'
 import { storeError } from './errors.js'
-import { reportedExpiry, expiresOf, requestedExpiry, saveIsDue } from './expiry.js'
+import { reportExpiry, requestedExpiry, saveIsDue } from './expiry.js'
 import { FrameworkStore } from './framework-adapter.js'
 import { holdCalls, KeepAlive } from './keep-alive.js'
 import { KeySpace } from './keys.js'
@@ -210,9 +210,7 @@ export class MemcachedStore extends FrameworkStore {
     for (const [id, record] of await this.listing.all()) {
       const session: SessionData = record.data
       if (record.cookie !== undefined) {
-        const written = expiresOf(record.cookie)
-        const reported = reportedExpiry(written, undefined, record.endsAt, now)
-        if (reported !== undefined && written !== undefined) record.cookie.expires = new Date(reported).toISOString()
+        reportExpiry(record.cookie, record.endsAt, undefined, now)
         session.cookie = record.cookie
       }
       out[id] = session
