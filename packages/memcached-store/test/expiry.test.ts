@@ -5,21 +5,15 @@
 // (`mg <key> t`), not by waiting for it.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { rawCommand, sessionKey, startMemcached, stats } from '@stickless/test-support'
+import { rawCommand, sessionKey, startMemcached, stats, TestClock } from '@stickless/test-support'
 import { session, settledStoreFor, storeFor } from './fixtures.js'
 import type { MemcachedStore, MemcachedStoreOptions } from '../src/index.js'
 import type { MemcachedProcess } from '@stickless/test-support'
 
-class TestClock {
-  private nowMs = Date.UTC(2030, 0, 1)
-  readonly now = (): number => this.nowMs
-  advance (ms: number): void {
-    this.nowMs += ms
-  }
-}
+const T0 = Date.UTC(2030, 0, 1)
 
 async function clockedStore (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): Promise<{ store: MemcachedStore, clock: TestClock }> {
-  const clock = new TestClock()
+  const clock = new TestClock(T0)
   return { store: storeFor(t, servers, { clock: clock.now, ...options }), clock }
 }
 
@@ -61,7 +55,7 @@ test('the memcached TTL follows the cookie maxAge, and the session ends at it', 
 for (const [maxAgeMs, gapMs, runMs] of [[30_000, 10_000, 60_000], [10_000, 8_000, 40_000], [10_000, 500, 30_000]] as const) {
   test(`an active user is never logged out: maxAge ${maxAgeMs} ms, a request every ${gapMs} ms for ${runMs} ms`, async (t) => {
     const servers = await startMemcached(t, 2)
-    const clock = new TestClock()
+    const clock = new TestClock(T0)
     // touchAfterMs far above maxAge: the interval follows the session's own maxAge
     const store = await settledStoreFor(t, servers, { touchAfterMs: 180_000, clock: clock.now })
     await store.setSession('s', session({ user: 'alice' }, maxAgeMs))

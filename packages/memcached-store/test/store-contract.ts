@@ -6,6 +6,7 @@
 // contract moves by hand: expiry is judged on that clock, never by waiting.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { TestClock } from '@stickless/test-support'
 
 type Callback = (err?: unknown, value?: unknown) => void
 
@@ -25,15 +26,6 @@ export interface ContractSubject {
   name: string
   /** a fresh, empty store for one test on the clock `now` (ms since the epoch), torn down by the test context */
   make: (t: TestContext, now: () => number) => Promise<ContractStore> | ContractStore
-}
-
-/** The contract's clock: it starts at the real time and moves only when a test says so. */
-class TestClock {
-  private nowMs = Date.now()
-  readonly now = (): number => this.nowMs
-  advance (ms: number): void {
-    this.nowMs += ms
-  }
 }
 
 function call<T = unknown> (fn: (cb: Callback) => void): Promise<T> {
