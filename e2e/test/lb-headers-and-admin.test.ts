@@ -10,7 +10,7 @@ import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { HttpClient, jsonOf, summarize } from './helpers/http-client.js'
 import { nodeRequest } from './helpers/raw-http.js'
 import { findSetCookie } from './helpers/set-cookie.js'
-import { metricValue } from './helpers/store-health.js'
+import { metricValue } from '@stickless/scripts/cluster'
 import { pollUntil } from '@stickless/test-support'
 
 // The nodes log one line per request only with ACCESS_LOG=on.

@@ -1,6 +1,6 @@
 // What the web nodes say about memcached: /healthz states and the store's
 // counters in /metrics. Used to wait for a restarted server's refill.
-import type { Cluster } from '@stickless/scripts/cluster'
+import { metricValue, type Cluster } from '@stickless/scripts/cluster'
 import { sessionServerStates as nodeSessionServers } from '../../fixtures/session-servers.js'
 import { HttpClient } from './http-client.js'
 import { pollUntil } from '@stickless/test-support'
@@ -15,18 +15,6 @@ export async function sessionServerStates (cluster: Cluster): Promise<Record<str
     states[name] = (await nodeSessionServers(cluster, name))?.map((s) => s.state) ?? ['no answer']
   }
   return states
-}
-
-/** The value of one sample of a Prometheus text exposition, matched by name and labels. */
-export function metricValue (text: string, name: string, labels: Readonly<Record<string, string>>): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue
-    const labelText = line.slice(name.length + 1, line.lastIndexOf('}'))
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) {
-      return Number(line.slice(line.lastIndexOf('}') + 1).trim())
-    }
-  }
-  return undefined
 }
 
 /** One store counter (stickless_session_store_events_total{event}) summed over the web nodes. */

@@ -6,6 +6,7 @@ export { CLUSTER_ERRORS, ClusterError, type ClusterErrorCode } from './errors.js
 export { choosePort, freePort, isPortFree, releasePorts, type PortMode } from './free-port.js'
 export { probeHttp, type ProbeResult } from './http-probe.js'
 export { memcachedVersion } from './memcached-probe.js'
+export { metricValue } from './metric-value.js'
 export { formatSessionServer, formatSessionServers, type SessionServer } from './session-servers.js'
 export { Supervisor, type ExitInfo, type ProcessSpec, type SupervisorOptions } from './supervisor.js'
 export { partition, partitionUnsupported, type Partition } from './partition.js'

@@ -2,6 +2,7 @@
 // adds and removes, and what a web node's /metrics says about its rebalance.
 // The procedure itself is the README's "Changing the memcached pool".
 import { ClusterError } from './errors.js'
+import { metricValue } from './metric-value.js'
 
 /** A change of the memcached pool: start `add` new servers, retire the named ones. */
 export interface PoolChange {
@@ -70,12 +71,5 @@ export function planPoolChange (pool: readonly string[], known: readonly string[
  * when the node does not report it.
  */
 export function storeEventCount (metrics: string, event: string): number | undefined {
-  for (const line of metrics.split('\n')) {
-    if (!line.startsWith('stickless_session_store_events_total{')) continue
-    const labels = line.slice(line.indexOf('{') + 1, line.indexOf('}'))
-    if (!labels.split(',').includes(`event="${event}"`)) continue
-    const value = Number(line.slice(line.indexOf('}') + 1).trim())
-    return Number.isFinite(value) ? value : undefined
-  }
-  return undefined
+  return metricValue(metrics, 'stickless_session_store_events_total', { event })
 }
