@@ -441,7 +441,7 @@ export class Cluster {
         if (sinceStart.some((line) => line.includes('memcached pool rebalance failed'))) {
           throw new ClusterError('STK_ERR_CLUSTER_STATE', `${name}'s rebalance failed\n${this.#tail(name)}`)
         }
-        const metrics = await this.#fetchText(this.webUrl(name, '/metrics'))
+        const metrics = await this.#metricsOf(name)
         if (metrics === undefined) return false
         return (storeEventCount(metrics, 'rebalances') ?? 0) >= 1
       }, { timeoutMs, intervalMs: 200, what: `${name} to report its rebalance (stickless_session_store_events_total{event="rebalances"} on /metrics)` })
@@ -449,18 +449,14 @@ export class Cluster {
       if (err instanceof WaitTimeoutError) throw this.#timeoutError(name, err)
       throw err
     }
-    const copied = await Promise.all(this.webNames.map(async (web) => storeEventCount(await this.#fetchText(this.webUrl(web, '/metrics')) ?? '', 'rebalancedKeys') ?? 0))
+    const copied = await Promise.all(this.webNames.map(async (web) => storeEventCount(await this.#metricsOf(web) ?? '', 'rebalancedKeys') ?? 0))
     return copied.reduce((sum, n) => sum + n, 0)
   }
 
-  /** The whole body: /metrics is longer than probeHttp keeps. */
-  async #fetchText (url: string): Promise<string | undefined> {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) })
-      return res.ok ? await res.text() : undefined
-    } catch {
-      return undefined
-    }
+  /** A web node's /metrics text, whole (longer than a status probe keeps), or undefined when it does not answer 200. */
+  async #metricsOf (name: string): Promise<string | undefined> {
+    const res = await probeHttp(this.webUrl(name, '/metrics'), 2_000, 4 * 1024 * 1024)
+    return res?.status === 200 ? res.body : undefined
   }
 
   /** Step 5: no node names these servers any more. Their keys expire with their TTL (README). */
