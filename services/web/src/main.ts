@@ -3,7 +3,7 @@
 import pino from 'pino'
 import { MemcachedStore } from '@stickless/memcached-store'
 import { loadConfig } from './config.js'
-import { MAX_SESSIONS_PER_USER } from './session-data.js'
+import { storeOptions } from './store-options.js'
 import { loggerOptions } from './logger-options.js'
 import { buildApp } from './app.js'
 import { Lifecycle } from './lifecycle.js'
@@ -20,16 +20,7 @@ async function main (): Promise<void> {
     logger.warn('!!! SESSION_SECRETS is not set: using the PUBLIC development secret. Anyone can forge session cookies. Set SESSION_SECRETS (comma-separated, 32+ characters each) outside development. !!!')
   }
 
-  const store = new MemcachedStore({
-    servers: config.sessionServers,
-    previousServers: config.previousSessionServers,
-    idleTimeoutMs: config.idleTimeoutMs,
-    absoluteTimeoutMs: config.absoluteTimeoutMs,
-    encryptionKeys: config.encryptionKeys.length > 0 ? config.encryptionKeys : undefined,
-    userField: 'user',
-    maxSessionsPerUser: MAX_SESSIONS_PER_USER,
-    logger: logger.child({ component: 'memcached-store' })
-  })
+  const store = new MemcachedStore({ ...storeOptions(config), logger: logger.child({ component: 'memcached-store' }) })
 
   const lifecycle = new Lifecycle()
   const app = buildApp({ config, store, lifecycle, loggerInstance: logger })

@@ -11,7 +11,7 @@ import { before, type TestContext } from 'node:test'
 import { MemcachedStore, type MemcachedStoreOptions } from '@stickless/memcached-store'
 import { startMemcached, waitFor, type MemcachedProcess } from '@stickless/test-support'
 import type { WebConfig } from '../src/config.js'
-import { MAX_SESSIONS_PER_USER } from '../src/session-data.js'
+import { storeOptions } from '../src/store-options.js'
 
 export interface Memcached {
   readonly servers: readonly MemcachedProcess[]
@@ -54,12 +54,8 @@ export function freshKeyPrefix (): string {
  */
 export function realStore (t: TestContext, memcached: Memcached, config: WebConfig, options: Partial<MemcachedStoreOptions> = {}): MemcachedStore {
   const store = new MemcachedStore({
+    ...storeOptions(config),
     servers: memcached.servers.map((s) => s.address),
-    idleTimeoutMs: config.idleTimeoutMs,
-    absoluteTimeoutMs: config.absoluteTimeoutMs,
-    encryptionKeys: config.encryptionKeys.length > 0 ? config.encryptionKeys : undefined,
-    userField: 'user',
-    maxSessionsPerUser: MAX_SESSIONS_PER_USER,
     keyPrefix: freshKeyPrefix(),
     ...options
   })
