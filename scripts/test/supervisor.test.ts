@@ -4,11 +4,15 @@ import { test } from 'node:test'
 import { Supervisor } from '../src/cluster/supervisor.js'
 import { isAlive, waitFor } from '@stickless/test-support'
 
-/** A child that prints its name and then idles until signalled. */
+/**
+ * A child that prints its name and a partial line, then idles until
+ * signalled. One write: a second one could still be queued in the child when
+ * the test's SIGTERM ends it (seen once on Node 24), and the partial line lost.
+ */
 const idle = (name: string, extra = ''): { name: string, command: string, args: string[] } => ({
   name,
   command: process.execPath,
-  args: ['-e', `${extra}; console.log('hello from ' + ${JSON.stringify(name)}); process.stdout.write('partial'); setInterval(() => {}, 1000)`]
+  args: ['-e', `${extra}; process.stdout.write('hello from ' + ${JSON.stringify(name)} + '\\npartial'); setInterval(() => {}, 1000)`]
 })
 
 function capture (): { stream: Writable, text: () => string } {
