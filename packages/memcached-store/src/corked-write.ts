@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net'
+import type { FlushAt } from './command-channel.js'
 
 // memcache-client writes each command to its socket at once, one syscall each;
 // in a profile of session writes that was 40% of the CPU. Commands here are
@@ -10,7 +11,6 @@ import type { Socket } from 'node:net'
 //   CPU per request; with 1 replica 106 -> 103.
 // - 'tick': after the current tick, for the batched gets, which are sent from
 //   a setImmediate already; waiting for the next one would only add a turn.
-export type FlushAt = 'tick' | 'immediate'
 const corked = new WeakSet<Socket>()
 export function corkedWrite (socket: Socket | undefined, data: string | Buffer, flushAt: FlushAt): void {
   if (socket === undefined) return

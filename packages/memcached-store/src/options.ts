@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { check, expectedOf, invalid } from './option-schema.js'
+import type { ChannelFactory } from './command-channel.js'
 import { parseServerString, type ServerSpec } from './server-string.js'
 import { resolveAuth, resolveTls, type AuthSettings, type TlsSettings } from './tls-options.js'
 
@@ -77,6 +78,13 @@ export interface MemcachedStoreOptions {
   logger?: StoreLogger
   /** For tests: an injected clock, in milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number
+  /** For tests: uniform draws in [0, 1) (conflict pauses, sampled read-repair). Default `Math.random`. */
+  random?: () => number
+  /**
+   * For tests and the deterministic simulation: how commands reach a server (command-channel.ts).
+   * Default: memcache-client over TCP, or TLS.
+   */
+  channel?: ChannelFactory
   /** TLS to every server (a server's own `tls` overrides it): true, or { ca, cert, key, servername, rejectUnauthorized }. Default off. */
   tls?: boolean | TlsSettings
   /** memcached ASCII authentication (`-Y`) on every server (a server's own credentials override them). Default none. */
@@ -121,6 +129,8 @@ export interface ResolvedOptions {
   readonly revisionField: string
   readonly logger: StoreLogger | undefined
   readonly clock: () => number
+  readonly random: () => number
+  readonly channel: ChannelFactory | undefined
 }
 
 /** Every default, once: the schema below takes its defaults from here, and the README repeats this table. */
@@ -144,7 +154,8 @@ export const DEFAULTS = Object.freeze({
   weight: 1,
   port: 11211,
   revisionField: '_rev',
-  clock: Date.now
+  clock: Date.now,
+  random: Math.random
 })
 
 // memcached reads an exptime over 30 days as a Unix time, so a relative TTL must stay below it.
@@ -198,6 +209,8 @@ const OptionsSchema = Type.Object({
   logger: Type.Optional(Type.Unknown()),
   // TypeBox calls a function default to make the value, so the default returns the clock.
   clock: Type.Function([], Type.Number(), { default: () => DEFAULTS.clock, expected: 'a function returning milliseconds since the epoch' }),
+  random: Type.Function([], Type.Number(), { default: () => DEFAULTS.random, expected: 'a function returning a number in [0, 1)' }),
+  channel: Type.Optional(Type.Function([Type.Unknown()], Type.Unknown(), { expected: 'a function from a resolved server to a command channel' })),
   // checked by resolveTls and resolveAuth, which also read PEM files
   tls: Type.Optional(Type.Unknown()),
   username: Type.Optional(Type.Unknown()),
@@ -271,7 +284,9 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     refillConcurrency: opts.refillConcurrency,
     revisionField: opts.revisionField,
     logger,
-    clock: opts.clock
+    clock: opts.clock,
+    random: opts.random,
+    channel: opts.channel
   })
 }
 

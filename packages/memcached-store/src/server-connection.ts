@@ -3,22 +3,18 @@
 // past 300 lines because each command kind (gets, multi-get, set, add, cas,
 // incr, delete, stats, metadump) is a short method over one `run`; apart,
 // they would scatter that one lifecycle.
-import type { Socket } from 'node:net'
-import { MemcacheClient, type MultiCasRetrievalResponse } from 'memcache-client'
+import { ClientChannel, MAX_LAG_GRACE } from './client-channel.js'
+import { AuthFailure } from './client-send.js'
+import type { CasValue, CommandChannel, FlushAt, Reply } from './command-channel.js'
 import { StoreError, storeError } from './errors.js'
-import { metadump, type DumpedKey } from './metadump.js'
+import type { DumpedKey } from './metadump.js'
 import type { ResolvedServer } from './options.js'
 import { GetBatcher } from './get-batcher.js'
 import { ServerHealth, type ServerIdentity } from './server-health.js'
 import { Silence } from './silence.js'
 import { isTlsFailure } from './tls-options.js'
-import { AuthFailure, wrapSend } from './client-send.js'
-import { corkedWrite, type FlushAt } from './corked-write.js'
 
-export interface CasValue {
-  value: string
-  cas: string
-}
+export type { CasValue }
 
 /** memcached's answers to a conditional store that are not failures of the server. */
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
@@ -35,9 +31,6 @@ function ranLate (now: number, dueAt: number, periodMs: number): boolean {
   return now - dueAt > periodMs / 4
 }
 
-/** Periods of its timeout a command may be given while this process's own event loop lags. */
-const MAX_LAG_GRACE = 10
-
 /**
  * memcached's answers when it has no room for one item: it could not evict
  * enough (a slab class without pages, `-M`) or the item is over its `-I`.
@@ -46,22 +39,25 @@ const MAX_LAG_GRACE = 10
  */
 const REFUSAL = /^SERVER_ERROR (out of memory|object too large)/
 
-const OUTCOME_BY_REPLY: Record<string, StoreOutcome> = {
+const OUTCOME_BY_WORD: Record<string, StoreOutcome> = {
+  STORED: 'stored',
   EXISTS: 'exists',
   NOT_FOUND: 'not_found',
   NOT_STORED: 'not_stored'
 }
 
 // memcache-client picks a random server per command when given several, with
-// no hashing and no replication, so the store keeps one client per server and
+// no hashing and no replication, so the store keeps one channel per server and
 // replicates itself. Its own command timeout is checked on a coarse interval
 // (up to 250 ms late) and its connect timeout is off by default, so every
 // command here also races a timer of exactly the server's timeout, counted
 // from when the server fell silent (see silence.ts): a command sent to a
 // server that already owes a reply waits only what is left of that timeout.
+// The channel (command-channel.ts) is the seam where the simulation's
+// servers stand in for sockets; everything above it runs as in production.
 export class ServerConnection {
   readonly health: ServerHealth
-  private readonly client: MemcacheClient
+  private readonly channel: CommandChannel
   private readonly batcher = new GetBatcher((keys) => this.getsMany(keys))
   private closed = false
   /** Commands owed a reply and when this server last answered anything: a server that answers is not frozen. */
@@ -77,22 +73,11 @@ export class ServerConnection {
 
   constructor (
     readonly server: ResolvedServer,
-    private readonly onFailure: (conn: ServerConnection, err: StoreError) => void
+    private readonly onFailure: (conn: ServerConnection, err: StoreError) => void,
+    channel?: CommandChannel
   ) {
     this.health = new ServerHealth(server.retryIntervalMs)
-    this.client = new MemcacheClient({
-      server: { server: `${server.host}:${server.port}`, maxConnections: 1 },
-      // our own timer (run) decides when a command failed; the client's is a backstop
-      cmdTimeout: server.timeoutMs * (MAX_LAG_GRACE + 1),
-      connectTimeout: server.connectTimeoutMs,
-      noDelay: true,
-      keepAlive: 30_000,
-      // values are always strings we encoded; never let the client compress
-      compressor: undefined,
-      // memcache-client connects with tls.connect({ host, port, ...tls }) when given this
-      ...(server.tls === undefined ? {} : { tls: { ...server.tls } })
-    })
-    wrapSend(this.client, server.auth)
+    this.channel = channel ?? new ClientChannel(server)
   }
 
   get id (): string {
@@ -170,13 +155,6 @@ export class ServerConnection {
         if (settled) return
         settled = true
         clearTimeout(timer)
-        const reply = replyOf(err)
-        if (reply !== undefined && reply in OUTCOME_BY_REPLY) {
-          this.silence.replied()
-          // a normal answer, surfaced by the client as an error
-          resolve(OUTCOME_BY_REPLY[reply] as T)
-          return
-        }
         if (err instanceof Error && REFUSAL.test(err.message)) {
           this.silence.replied()
           this.refusedItems++
@@ -242,29 +220,26 @@ export class ServerConnection {
     })
   }
 
-  /** Sends one command line (and data block), corked; the client parses the reply. */
-  private send<T> (what: string, data: string | Buffer, flushAt: FlushAt = 'immediate', refusedKey?: string): Promise<T> {
-    return this.run<T>(what, () => this.client.send<T>((socket?: Socket) => { corkedWrite(socket, data, flushAt) }), refusedKey)
+  /** Sends one command line (and data block) on the channel, which parses the reply. */
+  private send (what: string, data: string, flushAt: FlushAt = 'immediate', refusedKey?: string): Promise<Reply> {
+    return this.run<Reply>(what, () => this.channel.send(data, flushAt), refusedKey)
   }
 
   async getsMany (keys: readonly string[]): Promise<Map<string, CasValue>> {
-    const out = new Map<string, CasValue>()
-    if (keys.length === 0) return out
-    const r = await this.send<MultiCasRetrievalResponse<string>>('gets', `gets ${keys.join(' ')}\r\n`, 'tick')
-    for (const [k, v] of Object.entries(r ?? {})) {
-      if (v !== undefined) out.set(k, { value: v.value, cas: String(v.casUniq) })
-    }
-    return out
+    if (keys.length === 0) return new Map()
+    const r = await this.send('gets', `gets ${keys.join(' ')}\r\n`, 'tick')
+    return r.kind === 'values' ? new Map(r.items) : new Map()
   }
 
   /**
    * A storage command as the protocol spells it. Flag 0 is memcache-client's
    * "string", so values read back through it as strings.
    */
-  private store (cmd: 'set' | 'add' | 'cas', key: string, value: string, ttlS: number, cas?: string): Promise<unknown> {
+  private async store (cmd: 'set' | 'add' | 'cas', key: string, value: string, ttlS: number, cas?: string): Promise<StoreOutcome> {
     // one string, encoded once by the socket: cheaper than building buffers
     const bytes = Buffer.byteLength(value, 'utf8')
-    return this.send(cmd, `${cmd} ${key} 0 ${ttlS} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n${value}\r\n`, 'immediate', key)
+    const r = await this.send(cmd, `${cmd} ${key} 0 ${ttlS} ${bytes}${cas === undefined ? '' : ` ${cas}`}\r\n${value}\r\n`, 'immediate', key)
+    return (r.kind === 'word' ? OUTCOME_BY_WORD[r.word] : undefined) ?? 'stored'
   }
 
   async set (key: string, value: string, ttlS: number): Promise<StoreOutcome> {
@@ -283,13 +258,13 @@ export class ServerConnection {
   }
 
   async touch (key: string, ttlS: number): Promise<boolean> {
-    const r = await this.send<unknown>('touch', `touch ${key} ${ttlS}\r\n`)
-    return r !== 'not_found'
+    const r = await this.send('touch', `touch ${key} ${ttlS}\r\n`)
+    return !(r.kind === 'word' && r.word === 'NOT_FOUND')
   }
 
   async incr (key: string, by: number): Promise<number | undefined> {
-    const r = await this.send<unknown>('incr', `incr ${key} ${by}\r\n`)
-    return r === 'not_found' ? undefined : Number(r)
+    const r = await this.send('incr', `incr ${key} ${by}\r\n`)
+    return r.kind === 'number' ? r.value : undefined
   }
 
   async delete (key: string): Promise<void> {
@@ -297,14 +272,14 @@ export class ServerConnection {
   }
 
   async identity (): Promise<ServerIdentity> {
-    const r = await this.run('stats', () => this.client.cmd<{ STAT?: string[][] }>('stats'))
-    const stats = new Map((r?.STAT ?? []).map((row) => [row[0], row[1]]))
+    const r = await this.send('stats', 'stats\r\n')
+    const stats = r.kind === 'stats' ? r.stats : new Map<string, string>()
     return { pid: stats.get('pid') ?? '?', uptimeS: Number(stats.get('uptime') ?? 0) }
   }
 
   async listKeys (): Promise<DumpedKey[]> {
     try {
-      return await metadump(this.server.host, this.server.port, Math.max(this.server.timeoutMs, 1000), 20, { tls: this.server.tls, auth: this.server.auth })
+      return await this.channel.listKeys(Math.max(this.server.timeoutMs, 1000))
     } catch (err) {
       if (err instanceof StoreError) this.onFailure(this, err)
       throw err
@@ -313,14 +288,6 @@ export class ServerConnection {
 
   close (): void {
     this.closed = true
-    this.client.shutdown()
+    this.channel.close()
   }
-}
-
-function replyOf (err: unknown): string | undefined {
-  if (err instanceof Error) {
-    const tokens = (err as Error & { cmdTokens?: string[] }).cmdTokens
-    return tokens?.[0] ?? err.message.split(' ')[0]
-  }
-  return undefined
 }

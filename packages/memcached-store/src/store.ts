@@ -75,13 +75,13 @@ export class MemcachedStore extends FrameworkStore {
     const codec = new RecordCodec(new ValueCipher(opts.encryptionKeys), opts.maxValueBytes)
     this.codec = codec
     const emit: Emit = (event, payload) => { this.emit(event, payload) }
-    const connect = (server: ResolvedServer): ServerConnection => new ServerConnection(server, (conn, err) => { this.watch.onServerFailure(conn, err) })
+    const connect = (server: ResolvedServer): ServerConnection => new ServerConnection(server, (conn, err) => { this.watch.onServerFailure(conn, err) }, opts.channel?.(server))
     const pool = opts.servers.map(connect)
     // a server in both pools is one connection
     const previous = opts.previousServers.map((server) => pool.find((c) => c.id === server.id) ?? connect(server))
     this.pool = pool
     this.placement = new Placement(pool, opts.replicas, previous)
-    const parts = { placement: this.placement, codec, counts: this.counts, emit, random: Math.random }
+    const parts = { placement: this.placement, codec, counts: this.counts, emit, random: opts.random }
     this.reader = new ReplicatedReader({
       ...parts,
       ttlOf: (decoded) => remainingTtl(decoded.record, this.clock(), opts),
