@@ -36,6 +36,8 @@ export interface CommandChannel {
   send: (command: string, flushAt: FlushAt) => Promise<Reply>
   /** Every key the server holds, with its expiry (`lru_crawler metadump all`). */
   listKeys: (timeoutMs: number) => Promise<DumpedKey[]>
+  /** The connection stopped waiting for this reply (its server's timeout passed); the channel may note it. */
+  abandoned?: (reply: Promise<Reply>) => void
   close: () => void
 }
 

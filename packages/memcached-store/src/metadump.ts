@@ -72,14 +72,15 @@ function dumpOnce (host: string, port: number, timeoutMs: number, security: Dump
         if (line.startsWith('ERROR') || line.startsWith('CLIENT_ERROR') || line.startsWith('SERVER_ERROR')) {
           return finish(storeError('STK_ERR_SERVER_FAILED', `${host}:${port} answered "${line}" to metadump`))
         }
-        const entry = parseLine(line)
+        const entry = parseMetadumpLine(line)
         if (entry) keys.push(entry)
       }
     })
   })
 }
 
-function parseLine (line: string): DumpedKey | undefined {
+/** One line of `lru_crawler metadump`: the key (URL-encoded there) and its expiry; undefined for anything else. */
+export function parseMetadumpLine (line: string): DumpedKey | undefined {
   let key: string | undefined
   let exp = -1
   for (const field of line.split(' ')) {

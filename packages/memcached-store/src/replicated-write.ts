@@ -11,6 +11,7 @@ import type { RecordCodec } from './record-codec.js'
 import type { CasValue, ServerConnection } from './server-connection.js'
 import type { SessionRecord } from './session-record.js'
 import type { KnownRead } from './session-rules.js'
+import { SAFETY_RULES } from './safety-rules.js'
 import { conflictPauseMs, judgeAcks } from './write-concern.js'
 import { mergeDiverged, newestIndex, relationTo, sameRevision, type Included, type Revision } from './write-plan.js'
 
@@ -74,7 +75,7 @@ export class ReplicatedWriter {
       if (step === undefined) return undefined
       const ours: Revision = { record: step.record, dataText: step.record.data === undefined ? undefined : (step.dataText ?? encodeJson(step.record.data)) }
       const encoded = codec.encode(key, step.record, ours.dataText)
-      const [first] = await Promise.allSettled<[Promise<string>]>([this.storeOver(key, primary, encoded, step.record.ttlS)])
+      const [first] = await Promise.allSettled<[Promise<string>]>([SAFETY_RULES['first-replica-cas'] ? this.storeOver(key, primary, encoded, step.record.ttlS) : primary.conn.set(key, encoded, step.record.ttlS)])
       if (first.status === 'fulfilled' && first.value !== 'stored') {
         // someone wrote since our read: read again and merge, after a pause
         hint = undefined
@@ -111,7 +112,8 @@ export class ReplicatedWriter {
   async overwrite (key: string, record: SessionRecord, what: string): Promise<void> {
     const encoded = this.parts.codec.encode(key, record)
     const targets = this.parts.placement.writeTargets(key)
-    const results = await Promise.allSettled(targets.map((conn) => conn.set(key, encoded, record.ttlS)))
+    const tombstone = record.destroyed !== true || SAFETY_RULES.tombstones
+    const results = await Promise.allSettled(targets.map(async (conn) => tombstone ? await conn.set(key, encoded, record.ttlS) : await conn.delete(key)))
     this.requireAcks(key, results, what)
   }
 
@@ -167,7 +169,7 @@ export class ReplicatedWriter {
       // on, is merged first, so a later write it holds (which includes ours)
       // covers the same write still on its way to the others
       for (const h of held) {
-        if (h.failed !== undefined || h.rev === undefined || relationTo(h.rev, ours, included) !== 'diverged') continue
+        if (h.failed !== undefined || h.rev === undefined || relationTo(h.rev, ours, included) !== 'diverged' || !SAFETY_RULES['merge-diverged']) continue
         ours = mergeDiverged(seen.get(h.conn.id), h.rev, ours, this.parts.clock())
         included.read.push(h.rev)
         included.written.push(ours)
@@ -179,7 +181,7 @@ export class ReplicatedWriter {
         // the read's own failure (a StoreError from the connection), passed on as it was
         if (h.failed !== undefined) throw h.failed as Error
         if (h.rev !== undefined && sameRevision(h.rev, ours)) return 'stored'
-        const outcome = await this.storeOver(key, h, encoded, ours.record.ttlS)
+        const outcome = SAFETY_RULES['merge-diverged'] ? await this.storeOver(key, h, encoded, ours.record.ttlS) : await h.conn.set(key, encoded, ours.record.ttlS)
         seen.set(h.conn.id, outcome === 'stored' ? ours : h.rev)
         return outcome
       }

@@ -94,7 +94,7 @@ export class ServerConnection {
   }
 
   /** `refusedKey`: a storage command's key, deleted on this server if it refuses the item. */
-  private run<T> (what: string, op: () => Promise<T>, refusedKey?: string): Promise<T> {
+  private run<T> (what: string, op: () => Promise<T>, refusedKey?: string, onGiveUp?: () => void): Promise<T> {
     if (this.closed) return Promise.reject(storeError('STK_ERR_CLOSED', this.id))
     const timeoutMs = this.server.timeoutMs
     return new Promise<T>((resolve, reject) => {
@@ -107,6 +107,7 @@ export class ServerConnection {
         settled = true
         this.silence.settled(id)
         if (deadline.inherited) this.boundedWaits++
+        onGiveUp?.()
         const err = storeError('STK_ERR_STORE_TIMEOUT', deadline.inherited
           ? `${what} on ${this.id} got no reply: the server had said nothing for ${timeoutMs} ms`
           : `${what} on ${this.id} took longer than ${timeoutMs} ms`)
@@ -222,7 +223,10 @@ export class ServerConnection {
 
   /** Sends one command line (and data block) on the channel, which parses the reply. */
   private send (what: string, data: string, flushAt: FlushAt = 'immediate', refusedKey?: string): Promise<Reply> {
-    return this.run<Reply>(what, () => this.channel.send(data, flushAt), refusedKey)
+    let sent: Promise<Reply> | undefined
+    return this.run<Reply>(what, () => (sent = this.channel.send(data, flushAt)), refusedKey, () => {
+      if (sent !== undefined) this.channel.abandoned?.(sent)
+    })
   }
 
   async getsMany (keys: readonly string[]): Promise<Map<string, CasValue>> {

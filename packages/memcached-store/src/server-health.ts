@@ -14,6 +14,8 @@ export interface ServerIdentity {
   readonly uptimeS: number
 }
 
+import { SAFETY_RULES } from './safety-rules.js'
+
 export type ServerState = 'up' | 'down' | 'recovering'
 
 export interface HealthSnapshot {
@@ -72,7 +74,7 @@ export class ServerHealth {
     this.pid = identity.pid
     this.uptimeS = identity.uptimeS
     if (this._state === 'down' || restarted) {
-      this._state = 'recovering'
+      this._state = SAFETY_RULES['refill-before-serving'] ? 'recovering' : 'up'
       this.downSince = undefined
       this.retryAt = undefined
       return true
@@ -82,7 +84,7 @@ export class ServerHealth {
 
   /** An up server found empty (our marker gone): read elsewhere until it is refilled. */
   markRecovering (): boolean {
-    if (this._state !== 'up') return false
+    if (this._state !== 'up' || !SAFETY_RULES['refill-before-serving']) return false
     this._state = 'recovering'
     return true
   }

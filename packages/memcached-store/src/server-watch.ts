@@ -10,6 +10,7 @@ import type { Placement } from './placement.js'
 import type { RecordCodec } from './record-codec.js'
 import { refill } from './refill.js'
 import type { ServerConnection } from './server-connection.js'
+import { SAFETY_RULES } from './safety-rules.js'
 import { suspect, TickClock, watchIntervalMs } from './skip-watch.js'
 
 // How long a node's claim to refill an emptied server holds: if that node dies
@@ -79,6 +80,7 @@ export class ServerWatch {
    * while the server stays down here.
    */
   private announceSkip (skipped: ServerConnection): void {
+    if (!SAFETY_RULES['skip-markers']) return
     const key = this.parts.keys.skipMarker(skipped.id)
     const ttlS = Math.max(2, Math.ceil(3 * this.parts.probeIntervalMs / 1000))
     for (const other of this.conns) {

@@ -11,6 +11,8 @@
 // a silent server longer than its timeout in total, however many commands it
 // sends there.
 
+import { SAFETY_RULES } from './safety-rules.js'
+
 /** A command's deadline, and whether it counts from an earlier silence rather than from its own send. */
 export interface Deadline {
   readonly at: number
@@ -44,7 +46,7 @@ export class Silence {
     const since = this.silentSince()
     const id = this.nextId++
     this.owed.set(id, t)
-    if (since === undefined || since + timeoutMs <= t) return { id, deadline: { at: t + timeoutMs, inherited: false } }
+    if (since === undefined || since + timeoutMs <= t || !SAFETY_RULES['one-wait']) return { id, deadline: { at: t + timeoutMs, inherited: false } }
     return { id, deadline: { at: since + timeoutMs, inherited: true } }
   }
 
