@@ -17,7 +17,9 @@ const APT_NEEDS = {
   start: { memcached: 'memcached' },
   // nginx and haproxy: the deploy/ recipes are checked (nginx -t, haproxy -c) and smoke-tested in front of the cluster.
   test: { memcached: 'memcached', chromium: 'chromium', 'docker-compose': 'docker-compose', nginx: 'nginx', haproxy: 'haproxy' },
-  bench: { memcached: 'memcached', nginx: 'nginx', haproxy: 'haproxy', wrk: 'wrk' }
+  bench: { memcached: 'memcached', nginx: 'nginx', haproxy: 'haproxy', wrk: 'wrk' },
+  // the simulation's servers are simulated: nothing to install
+  simulate: {}
 }
 
 function log (msg) { console.log(`\x1b[36m[stickless]\x1b[0m ${msg}`) }
@@ -70,7 +72,7 @@ function build () {
 
 const needs = APT_NEEDS[command]
 if (!needs) {
-  console.error('usage: bootstrap.mjs start|test|bench [args]')
+  console.error('usage: bootstrap.mjs start|test|bench|simulate [args]')
   process.exit(2)
 }
 if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -126,6 +128,8 @@ function runForwardingSignals (script, args) {
 
 if (command === 'start') {
   runForwardingSignals(join(root, 'scripts/dist/src/start.js'), rest)
+} else if (command === 'simulate') {
+  process.exit(run(process.execPath, [join(root, 'packages/memcached-store/dist/sim/main.js'), ...rest]))
 } else if (command === 'bench') {
   process.exit(run(process.execPath, [join(root, 'bench/dist/src/main.js'), ...rest]))
 } else {
