@@ -195,13 +195,13 @@ async function simulate (schedule: Schedule, clock: SimClock, prng: Prng, log: (
         log(`fault: pool change [${before.join(' ')}] -> [${after.join(' ')}]`)
         for (const node of nodes) {
           restartNode(node, after, before)
-          await sleep(300)
+          await sleep(fault.rollPauseMs)
         }
         const last = nodes[nodes.length - 1] as Node
         await last.store.rebalance().catch((err: Error) => { log(`node-${last.index + 1} rebalance failed: ${err.message}`) })
         for (const node of nodes) {
           restartNode(node, after)
-          await sleep(300)
+          await sleep(fault.rollPauseMs)
         }
         pool = after
         if (fault.kind === 'shrink') {

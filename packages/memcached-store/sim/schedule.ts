@@ -27,8 +27,9 @@ export type Fault =
   | { readonly kind: 'slow', readonly server: number, readonly gapMs: number, readonly forMs: number, readonly latencyShare: number }
   | { readonly kind: 'drop', readonly server: number, readonly gapMs: number, readonly forMs: number }
   | { readonly kind: 'cut', readonly server: number, readonly node: number, readonly gapMs: number, readonly forMs: number }
-  | { readonly kind: 'grow', readonly gapMs: number }
-  | { readonly kind: 'shrink', readonly server: number, readonly gapMs: number }
+  /** the pool grows by a server, or loses one: each node restarts on both lists, one every rollPauseMs, then on the new list alone */
+  | { readonly kind: 'grow', readonly gapMs: number, readonly rollPauseMs: number }
+  | { readonly kind: 'shrink', readonly server: number, readonly gapMs: number, readonly rollPauseMs: number }
 
 export interface Schedule {
   /** memcached servers at the start (2 to 4) */
@@ -66,8 +67,9 @@ const fault = (servers: number): fc.Arbitrary<Fault> => {
     fc.record({ kind: fc.constant('drop' as const), server, gapMs, forMs }),
     fc.record({ kind: fc.constant('cut' as const), server, node: fc.integer({ min: 0, max: NODES - 1 }), gapMs, forMs })
   ]
-  if (servers < MAX_SERVERS) kinds.push(fc.record({ kind: fc.constant('grow' as const), gapMs }))
-  if (servers > 2) kinds.push(fc.record({ kind: fc.constant('shrink' as const), server, gapMs }))
+  const rollPauseMs = fc.integer({ min: 100, max: 2000 })
+  if (servers < MAX_SERVERS) kinds.push(fc.record({ kind: fc.constant('grow' as const), gapMs, rollPauseMs }))
+  if (servers > 2) kinds.push(fc.record({ kind: fc.constant('shrink' as const), server, gapMs, rollPauseMs }))
   return fc.oneof(...kinds)
 }
 

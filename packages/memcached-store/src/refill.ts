@@ -9,6 +9,13 @@ export interface RefillPlan {
   sources: readonly ServerConnection[]
   /** true when the key is ours to copy and `target` is one of its replicas */
   belongsOnTarget: (key: string) => boolean
+  /**
+   * true when `source` is one of the key's holders, whose copy may be taken.
+   * After the pool grows, a server that no longer holds a key keeps its last
+   * copy until it expires, and nobody updates it: taking that copy would put
+   * an old revision on the target (the simulation found it). Default: any.
+   */
+  sourceHolds?: (source: ServerConnection, key: string) => boolean
   codec: RecordCodec
   batchSize: number
   concurrency: number
@@ -54,7 +61,7 @@ export async function refill (plan: RefillPlan): Promise<RefillReport> {
   }
   const seen = new Set<string>()
   for (const source of plan.sources) {
-    const entries = (await source.listKeys()).filter((e) => !seen.has(e.key) && plan.belongsOnTarget(e.key))
+    const entries = (await source.listKeys()).filter((e) => !seen.has(e.key) && plan.belongsOnTarget(e.key) && (plan.sourceHolds?.(source, e.key) ?? true))
     for (const e of entries) if (plan.everySource !== true) seen.add(e.key)
     scanned += entries.length
     const expByKey = new Map(entries.map((e) => [e.key, e.exp]))

@@ -174,6 +174,7 @@ export class ServerWatch {
       target,
       sources: this.conns.filter((c) => c !== target && c.health.writable),
       belongsOnTarget: (key) => keys.isReplicated(key) && placement.holdersOf(key).includes(target),
+      sourceHolds: (source, key) => placement.holdersOf(key).includes(source),
       codec: this.parts.codec,
       batchSize: this.parts.refillBatchSize,
       concurrency: this.parts.refillConcurrency
