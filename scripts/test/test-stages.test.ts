@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { STAGES, TEST_CONCURRENCY } from '../src/test-stages.js'
+import { STAGES, TEST_CONCURRENCY, nodeTestsPlan } from '../src/test-stages.js'
 
 void test('node tests: the files side by side, then the whole-cluster ones one at a time', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'stickless-test-stages-'))
@@ -16,16 +16,23 @@ void test('node tests: the files side by side, then the whole-cluster ones one a
   const saved = process.env.TEST_CONCURRENCY
   delete process.env.TEST_CONCURRENCY
   t.after(() => { if (saved !== undefined) process.env.TEST_CONCURRENCY = saved })
-  const plan = (name: string): ReturnType<(typeof STAGES)[number]['plan']> => {
-    const stage = STAGES.find((s) => s.name === name)
-    assert.ok(stage !== undefined, `a stage named ${name}`)
-    return stage.plan(root)
-  }
-  const together = plan('node tests')
-  const alone = plan('node tests alone')
+  const node = { found: true as const, path: '/opt/node-lts/bin/node', how: 'the LTS' }
+  const together = nodeTestsPlan(root, node, 'together')
+  const alone = nodeTestsPlan(root, node, 'alone')
   assert.ok(together.run && alone.run)
   assert.equal(TEST_CONCURRENCY, 2)
   assert.deepEqual(together.args.slice(-2), ['--test-concurrency=2', 'packages/a/dist/test/unit.test.js'])
   assert.deepEqual(alone.args.slice(-2), ['--test-concurrency=1', 'e2e/dist/test/cluster.test.js'])
+  assert.equal(together.command, node.path)
+  assert.equal(alone.command, node.path)
   assert.ok(STAGES.findIndex((s) => s.name === 'node tests') < STAGES.findIndex((s) => s.name === 'node tests alone'))
+})
+
+void test('the node tests run once, on one Node: no stage repeats them on another', () => {
+  assert.deepEqual(STAGES.map((s) => s.name), ['lint', 'node tests', 'node tests alone', 'compose config', 'chaos', 'e2e'])
+})
+
+void test('a Node that could not be had fails the node test stages instead of skipping them', () => {
+  const plan = nodeTestsPlan(tmpdir(), { found: false, reason: 'npm pack failed' }, 'together')
+  assert.deepEqual(plan, { run: false, reason: 'npm pack failed', failed: true })
 })
