@@ -32,7 +32,7 @@ const COMMANDS = [
   '| `npm run bench -- --quick` | the same cases with 1 s runs, 50 real logins, fewer big sessions, a smaller concurrency sweep | under 2 min |',
   '| `npm run bench -- store` / `-- http` | one suite; replaces only its sections here | |',
   '| `npm run bench -- profile` | CPU profiles of the web nodes and our LB under load, and logging on/off A/B runs: [PROFILES.md](PROFILES.md) | about 2 min |',
-  '| `npm run chaos` / `npm run chaos -- --short` | kills, restarts, freezes, an asymmetric partition and a pool grown 2 → 3 and shrunk 3 → 2 under 50 signed-in users; exits non-zero when a goal is missed: [CHAOS.md](CHAOS.md) | about 4 min / about 2 min |',
+  '| `npm run chaos` / `npm run chaos -- --short` | kills, restarts, freezes, an asymmetric partition and a pool grown 2 → 3 and shrunk 3 → 2 under 50 signed-in users; exits non-zero when a goal is missed; writes its report to bench/out/chaos.md, and with `--write-doc` to [CHAOS.md](CHAOS.md) | about 4 min / about 1½ min |',
   '| `node bench/dist/src/proxy-bench.js` (`--profile`, `--write`) | only the proxies on GET /hello: our LB at 1 and 2 workers, the bare http-proxy, @fastify/reply-from, nginx and HAProxy side by side, with issue 14\'s two goals; `--profile` adds CPU profiles of the Node proxies, `--write` its section here | about 2 min |',
   '| `node bench/dist/src/frozen-bench.js` (`--quick`) | only the frozen-memcached runs: the longest read and the longest cart write while one memcached is SIGSTOPped, against its timeout | about 1 min |',
   '| `node bench/dist/src/repro/stale-read-after-return.js` | bug repro: a write acknowledged through one node is missing from the next read through another after a memcached server returns (exits 1 while the bug is there) | 5 s |',
