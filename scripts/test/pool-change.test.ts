@@ -106,8 +106,12 @@ void test('changePool grows 2 → 3 and shrinks 3 → 2 with every session and c
     output: null,
     stopGraceMs: 5_000,
     startTimeoutMs: 30_000,
-    // Nothing is in flight when a node stops here, so a short drain keeps the four rolls quick.
-    webEnv: { SHUTDOWN_DRAIN_MS: '500' }
+    // The writer below is in flight through every roll, so each node must
+    // drain until the LB has taken it out: with health checks every 250 ms, a
+    // 1.5 s drain spans six of them (the defaults, 1 s and 3 s, span three)
+    // and keeps the four rolls quick.
+    webEnv: { SHUTDOWN_DRAIN_MS: '1500' },
+    lbEnv: { LB_HEALTH_INTERVAL_MS: '250' }
   })
   const pids: number[] = []
   t.after(async () => {
