@@ -22,7 +22,8 @@ const APT_NEEDS = {
   simulate: {}
 }
 
-function log (msg) { console.log(`\x1b[36m[stickless]\x1b[0m ${msg}`) }
+// The simulation's standard output is its report alone (scripts read its lines), so there this goes to stderr.
+function log (msg) { (command === 'simulate' ? console.error : console.log)(`\x1b[36m[stickless]\x1b[0m ${msg}`) }
 
 function run (cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts })

@@ -224,8 +224,10 @@ async function simulate (schedule: Schedule, clock: SimClock, prng: Prng, log: (
       for (const fault of schedule.faults) {
         await sleep(fault.gapMs)
         await runFault(fault)
-        // room to come back: the retry interval, probes and a refill
+        // one fault at a time: the next waits until every node has come back
+        // (the retry interval, probes, a refill), as the guarantees assume
         await sleep(schedule.retryIntervalMs + 4 * PROBE_INTERVAL_MS)
+        for (const node of nodes) await node.store.settled(30_000)
       }
     })()
     await Promise.all([requests, faults])

@@ -27,7 +27,7 @@ interface Pending {
   sentAt: number
 }
 
-/** A wait the connection gave up on: the request, the server, and from when to when. */
+/** A wait the connection gave up on: the request, the server, and from when (its send, or the server's last reply to that node after it) to when. */
 export interface AbandonedWait {
   readonly request: number
   readonly server: string
@@ -48,6 +48,8 @@ class Link {
   cut = false
   /** when the last reply on this link arrives: replies stay in order */
   lastReplyAt = 0
+  /** when the node last received a reply on this link: the server is silent to it since then */
+  lastDeliveredAt = 0
   /** commands waiting for the server or the link (frozen, cut) */
   held: Pending[] = []
   /** commands run whose replies were dropped */
@@ -111,7 +113,8 @@ export class SimNetwork {
       listKeys: async (listTimeoutMs: number) => await this.listKeys(this.link(node, serverId), listTimeoutMs),
       abandoned: (reply) => {
         const p = sent.get(reply)
-        if (p?.request !== undefined) this.abandoned.push({ request: p.request, server: serverId, timeoutMs, from: p.sentAt, to: this.clock.now })
+        const from = Math.max(p?.sentAt ?? 0, this.link(node, serverId).lastDeliveredAt)
+        if (p?.request !== undefined) this.abandoned.push({ request: p.request, server: serverId, timeoutMs, from, to: this.clock.now })
       },
       close: () => {}
     }
@@ -153,7 +156,10 @@ export class SimNetwork {
     }
     const at = Math.max(link.lastReplyAt, this.clock.now + this.latency(host) / 2)
     link.lastReplyAt = at
-    this.clock.schedule(at - this.clock.now, () => { p.resolve(reply) })
+    this.clock.schedule(at - this.clock.now, () => {
+      link.lastDeliveredAt = this.clock.now
+      p.resolve(reply)
+    })
   }
 
   /** Runs what a link holds, in order, once neither the server nor the link stops it. */

@@ -96,3 +96,40 @@ export function mergeSessions (base: Record<string, Json> | undefined, theirs: R
   }
   return result
 }
+
+/** Every item of `a`, then those of `b` beyond their count in `a`: a multiset union, in order. */
+function unionArrays (a: readonly Json[], b: readonly Json[]): Json[] {
+  const counts = countBy(a)
+  const result = [...a]
+  for (const item of b) {
+    const k = encodeJson(item)
+    const n = counts.get(k) ?? 0
+    if (n > 0) counts.set(k, n - 1)
+    else result.push(item)
+  }
+  return result
+}
+
+function joinValue (a: Json, b: Json): Json {
+  if (a === undefined) return b
+  if (b === undefined) return a
+  if (Array.isArray(a) && Array.isArray(b)) return unionArrays(a, b)
+  if (isPlainObject(a) && isPlainObject(b)) return joinSessions(a, b)
+  return a
+}
+
+/**
+ * Two siblings joined without their common ancestor (write-plan.ts,
+ * joinSiblings): arrays keep every item either holds, as many times as the
+ * side that holds it most; objects join field by field; anything else takes
+ * `a`, the newer side. Nothing either side added is lost; an item one side
+ * removed may stay, which is the safe way to be wrong.
+ */
+export function joinSessions (a: Record<string, Json>, b: Record<string, Json>): Record<string, Json> {
+  const result: Record<string, Json> = {}
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const joined = joinValue(a[key], b[key])
+    if (joined !== undefined) result[key] = joined
+  }
+  return result
+}

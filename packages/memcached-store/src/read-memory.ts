@@ -47,7 +47,8 @@ export class ReadMemory {
       maxAge: record.cookie?.originalMaxAge,
       user: record.data[userField],
       endsAt: record.endsAt,
-      cookieExpires: expiresOf(record.cookie)
+      cookieExpires: expiresOf(record.cookie),
+      lineage: record.lineage
     })
     // the record was decoded for this call alone, so its data becomes the session as is
     const session: SessionData = record.data

@@ -14,7 +14,7 @@ export interface Decoded {
   dataText: string
 }
 
-/** The header as stored: version, created, written, ttl, cookie, tombstone, end. */
+/** The header as stored: version, created, written, ttl, cookie, tombstone, end, lineage. */
 interface WireHeader {
   v: number
   c: number
@@ -23,6 +23,7 @@ interface WireHeader {
   k?: Record<string, unknown>
   x?: 1
   e?: number
+  l?: string[]
 }
 
 function toWire (record: SessionRecord): WireHeader {
@@ -30,6 +31,7 @@ function toWire (record: SessionRecord): WireHeader {
   if (record.cookie !== undefined) header.k = record.cookie
   if (record.destroyed === true) header.x = 1
   if (record.endsAt !== undefined) header.e = record.endsAt
+  if (record.lineage !== undefined) header.l = record.lineage
   return header
 }
 
@@ -40,6 +42,7 @@ function fromWire (header: WireHeader): SessionRecord | undefined {
   if (header.k !== undefined) record.cookie = header.k
   if (header.x === 1) record.destroyed = true
   if (typeof header.e === 'number') record.endsAt = header.e
+  if (Array.isArray(header.l) && header.l.every((id) => typeof id === 'string')) record.lineage = header.l
   return record
 }
 

@@ -7,7 +7,9 @@ import { storeError } from './errors.js'
 import type { Placement } from './placement.js'
 import type { Decoded, RecordCodec } from './record-codec.js'
 import { SILENT, type CasValue, type ServerConnection } from './server-connection.js'
+import { encodeJson } from './codec.js'
 import { isNewer } from './session-record.js'
+import { basisOf, includes, revisionOf, sameRevision } from './write-plan.js'
 
 /** What a read found on one replica. */
 export interface Found {
@@ -136,8 +138,19 @@ export class ReplicatedReader {
       if (!believedMiss && held.length < order.length) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
       return undefined
     }
-    for (const h of held) {
-      if (h.conn !== found.conn && (h.decoded === undefined || isNewer(found.decoded.record, h.decoded.record))) this.repair(key, h.conn, found, h.cas)
+    const revisions = held.map((h) => h.decoded === undefined ? undefined : revisionOf(h.decoded))
+    const newest = revisionOf(found.decoded)
+    const joined = basisOf(revisions)
+    if (joined !== undefined && !sameRevision(joined, newest)) {
+      // Siblings (a node on the old list and one on both wrote from the same
+      // copy): the session is both, until the next write stores their join.
+      // No holder holds the join, so none is repaired with it.
+      const data = joined.record.data ?? {}
+      return { ...found, decoded: { record: { ...joined.record, data }, dataText: joined.dataText ?? encodeJson(data) } }
+    }
+    for (const [i, h] of held.entries()) {
+      const theirs = revisions[i]
+      if (h.conn !== found.conn && (theirs === undefined || (!sameRevision(theirs, newest) && includes(newest, theirs)))) this.repair(key, h.conn, found, h.cas)
     }
     return found
   }
@@ -159,9 +172,11 @@ export class ReplicatedReader {
     await Promise.all(rest.map(async (conn) => {
       const item = await conn.gets(key)
       const theirs = item === undefined ? undefined : this.parts.codec.decode(key, item.value)
-      if (theirs === undefined || isNewer(found.decoded.record, theirs.record)) {
+      const ours = revisionOf(found.decoded)
+      // only over a copy the other includes: siblings wait for the next write to join them
+      if (theirs === undefined || (!sameRevision(ours, revisionOf(theirs)) && includes(ours, revisionOf(theirs)))) {
         this.repair(key, conn, found, item?.cas)
-      } else if (item !== undefined && isNewer(theirs.record, found.decoded.record)) {
+      } else if (item !== undefined && !sameRevision(ours, revisionOf(theirs)) && includes(revisionOf(theirs), ours)) {
         // the copy we answered from was the stale one: repair it from this replica
         this.repair(key, found.conn, { conn, cas: item.cas, raw: item.value, decoded: theirs }, found.cas)
       }

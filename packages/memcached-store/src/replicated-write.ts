@@ -13,10 +13,10 @@ import type { SessionRecord } from './session-record.js'
 import type { KnownRead } from './session-rules.js'
 import { SAFETY_RULES } from './safety-rules.js'
 import { conflictPauseMs, judgeAcks } from './write-concern.js'
-import { mergeDiverged, newestIndex, relationTo, sameRevision, type Included, type Revision } from './write-plan.js'
+import { basisOf, includes, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision, type Revision } from './write-plan.js'
 
 /** What a write knows from its request's read: the replica and cas token it came from, and the revision. */
-export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText'>
+export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage'>
 
 /** What a write builds from the newest copy found (undefined: none), or undefined to drop the write. */
 export type NextStep = (current: SessionRecord | undefined) => { record: SessionRecord, dataText?: string | undefined } | undefined
@@ -68,11 +68,13 @@ export class ReplicatedWriter {
       // that next one, its cas token still orders us against any writer since.
       if (primary === undefined || primary.failed !== undefined) continue
       const reachable = held.filter((h) => h.failed === undefined)
-      const basedOn = reachable[newestIndex(reachable.map((h) => h.rev))]?.rev
+      // every copy read, siblings joined (write-plan.ts): storing over a copy the new revision does not include would lose it
+      const basedOn = basisOf(reachable.map((h) => h.rev))
       // The hint's data is only needed for a merge, and `next` merges only with
       // a copy newer than the hint's own; so a hint stands in with no data.
       const step = next(basedOn === undefined ? undefined : basedOn.record.data === undefined && basedOn.record.destroyed !== true ? { ...basedOn.record, data: {} } : basedOn.record)
       if (step === undefined) return undefined
+      step.record.lineage = lineageOf([basedOn?.record], revisionId(this.parts.random))
       const ours: Revision = { record: step.record, dataText: step.record.data === undefined ? undefined : (step.dataText ?? encodeJson(step.record.data)) }
       const encoded = codec.encode(key, step.record, ours.dataText)
       const [first] = await Promise.allSettled<[Promise<string>]>([SAFETY_RULES['first-replica-cas'] ? this.storeOver(key, primary, encoded, step.record.ttlS) : primary.conn.set(key, encoded, step.record.ttlS)])
@@ -95,8 +97,7 @@ export class ReplicatedWriter {
         // replica (a partition). Merge what we have not seen, store everywhere.
         // the copy last seen on each replica: ours where it was stored
         const seen = new Map(reachable.map((h) => [h.conn.id, changed.includes(h) ? h.rev : ours]))
-        const included: Included = { read: reachable.flatMap((h) => h.rev === undefined ? [] : [h.rev]), written: [ours] }
-        const reconciled = await this.reconcile(key, ours, seen, included)
+        const reconciled = await this.reconcile(key, ours, seen)
         final = reconciled.rev
         results = reconciled.results
       }
@@ -125,7 +126,9 @@ export class ReplicatedWriter {
   private async copiesOn (key: string, targets: readonly ServerConnection[], hint: WriteHint | undefined): Promise<Held[]> {
     return await Promise.all(targets.map(async (conn): Promise<Held> => {
       if (hint !== undefined && hint.connId === conn.id) {
-        return { conn, cas: hint.cas, rev: { record: { version: hint.version, createdAt: hint.createdAt, writtenAt: hint.writtenAt, ttlS: 0 }, dataText: hint.dataText } }
+        const record: SessionRecord = { version: hint.version, createdAt: hint.createdAt, writtenAt: hint.writtenAt, ttlS: 0 }
+        if (hint.lineage !== undefined) record.lineage = hint.lineage
+        return { conn, cas: hint.cas, rev: { record, dataText: hint.dataText } }
       }
       try {
         return this.heldFrom(key, conn, await conn.gets(key))
@@ -157,8 +160,7 @@ export class ReplicatedWriter {
   private async reconcile (
     key: string,
     start: Revision,
-    seen: Map<string, Revision | undefined>,
-    included: Included
+    seen: Map<string, Revision | undefined>
   ): Promise<{ rev: Revision, results: Array<PromiseSettledResult<unknown>> }> {
     const { placement, codec, counts, conflictRetries } = this.parts
     let ours = start
@@ -169,10 +171,13 @@ export class ReplicatedWriter {
       // on, is merged first, so a later write it holds (which includes ours)
       // covers the same write still on its way to the others
       for (const h of held) {
-        if (h.failed !== undefined || h.rev === undefined || relationTo(h.rev, ours, included) !== 'diverged' || !SAFETY_RULES['merge-diverged']) continue
-        ours = mergeDiverged(seen.get(h.conn.id), h.rev, ours, this.parts.clock())
-        included.read.push(h.rev)
-        included.written.push(ours)
+        if (h.failed !== undefined || h.rev === undefined || relationTo(h.rev, ours) !== 'diverged' || !SAFETY_RULES['merge-diverged']) continue
+        if (includes(h.rev, ours)) {
+          // a copy that already includes ours (another node merged it): it is ours now
+          ours = h.rev
+          continue
+        }
+        ours = mergeDiverged(seen.get(h.conn.id), h.rev, ours, this.parts.clock(), revisionId(this.parts.random, 'merge'))
         counts.conflicts++
         this.parts.emit('conflict', { key })
       }

@@ -125,10 +125,15 @@ export class ServerConnection {
         // Likewise when the server answered another command within the last
         // period: it is alive, and this command waits behind its replies.
         const now = performance.now()
-        const busyHere = ranLate(now, dueAt, timeoutMs) || now - this.silence.lastReplyAt < timeoutMs
-        if (busyHere && now - startedAt < timeoutMs * MAX_LAG_GRACE) {
-          dueAt = now + timeoutMs
-          timer = setTimeout(onTimer, timeoutMs)
+        const late = ranLate(now, dueAt, timeoutMs)
+        if ((late || now - this.silence.lastReplyAt < timeoutMs) && now - startedAt < timeoutMs * MAX_LAG_GRACE) {
+          // A late loop gets a whole period of grace. A server that answered
+          // since the deadline was set has been silent only since that
+          // answer, and fails a timeout after it: not a whole period from
+          // now, which let a request wait twice the timeout (the simulation
+          // found it: a deadline inherited from a silence that a reply ended).
+          dueAt = late ? now + timeoutMs : (this.silence.silentSince() ?? now) + timeoutMs
+          timer = setTimeout(onTimer, Math.max(0, dueAt - now))
           timer.unref()
           return
         }

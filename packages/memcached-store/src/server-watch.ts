@@ -170,9 +170,10 @@ export class ServerWatch {
 
   private async refillOnce (target: ServerConnection): Promise<void> {
     const { keys, placement, counts } = this.parts
+    const sources = this.conns.filter((c) => c !== target && c.health.writable)
     const report = await refill({
       target,
-      sources: this.conns.filter((c) => c !== target && c.health.writable),
+      sources,
       belongsOnTarget: (key) => keys.isReplicated(key) && placement.holdersOf(key).includes(target),
       sourceHolds: (source, key) => placement.holdersOf(key).includes(source),
       codec: this.parts.codec,

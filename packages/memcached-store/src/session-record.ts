@@ -20,7 +20,17 @@ export interface SessionRecord {
   destroyed?: true
   /** the session's end, ms since epoch, as its cookie set it (see expiry.ts); a read after it is a miss */
   endsAt?: number
+  /**
+   * Ids of this revision (last) and of the latest revisions it includes, at
+   * most LINEAGE_KEPT (write-plan.ts): whether one copy includes another. A
+   * larger version does not say so once two writers are ordered on different
+   * first replicas (a pool change, a partition): their revisions are siblings.
+   */
+  lineage?: string[]
 }
+
+/** Revision ids a record keeps: siblings arise within a few writes of each other, and each id costs 7 bytes in every item. */
+export const LINEAGE_KEPT = 16
 
 /** A record that holds a session (not a tombstone). */
 export type LiveRecord = SessionRecord & { data: Record<string, unknown> }

@@ -30,6 +30,8 @@ export interface KnownRead {
   readonly endsAt?: number | undefined
   /** the cookie's expiry as the item recorded it */
   readonly cookieExpires?: number | undefined
+  /** the revision's lineage (write-plan.ts), so a write knows what the copy it read includes */
+  readonly lineage?: string[] | undefined
 }
 
 /** True when the record holds a session that has not ended at `now`: not destroyed, within its absolute lifetime and its recorded end. */

@@ -13,8 +13,9 @@
 // stays in every later one there.
 import { decodeJson, encodeJson } from './codec.js'
 import { expiresOf } from './expiry.js'
-import { mergeSessions } from './merge.js'
-import { isNewer, type SessionRecord } from './session-record.js'
+import { joinSessions, mergeSessions } from './merge.js'
+import type { Decoded } from './record-codec.js'
+import { isNewer, LINEAGE_KEPT, type SessionRecord } from './session-record.js'
 
 /** A revision as the write path compares it: the header and the data's JSON text. */
 export interface Revision {
@@ -28,65 +29,122 @@ export function sameRevision (a: Revision, b: Revision): boolean {
   return a.record.version === b.record.version && a.record.writtenAt === b.record.writtenAt && a.dataText === b.dataText && a.record.destroyed === b.record.destroyed
 }
 
-/** The index of the newest revision (the one a read-modify-write builds on), or -1 when every replica lacks the key. */
-export function newestIndex (copies: ReadonlyArray<Revision | undefined>): number {
-  let best = -1
-  for (const [i, copy] of copies.entries()) {
-    if (copy === undefined) continue
-    const top = best === -1 ? undefined : copies[best]
-    if (top === undefined || isNewer(copy.record, top.record)) best = i
-  }
-  return best
+/** A decoded item as the write plan compares revisions. */
+export function revisionOf (decoded: Decoded): Revision {
+  return { record: decoded.record, dataText: decoded.record.destroyed === true ? undefined : decoded.dataText }
+}
+
+/** A merge's id ends with this: a merge adds nothing of its own, so a copy that includes its parents includes it. */
+const MERGE_MARK = '+'
+
+/** A fresh revision id: six base-36 characters from the store's uniform draws, marked when the revision only merges. */
+export function revisionId (random: () => number, kind: 'write' | 'merge' = 'write'): string {
+  const id = Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0')
+  return kind === 'merge' ? `${id}${MERGE_MARK}` : id
+}
+
+/** The lineage of a revision that includes each of `parents` whole, with its own id last (none for a join that is never stored). */
+export function lineageOf (parents: ReadonlyArray<SessionRecord | undefined>, id?: string): string[] {
+  const ids: string[] = []
+  for (const p of parents) for (const x of p?.lineage ?? []) if (!ids.includes(x)) ids.push(x)
+  if (id !== undefined) ids.push(id)
+  return ids.slice(-LINEAGE_KEPT)
 }
 
 /**
- * What a replica's copy is to the revision we are writing, given the
- * revisions it `included` (built on, merged, or stored before):
+ * True when revision `a` includes `b`: b is a, or a was built on it or
+ * merged it, directly or further back. Copies written without a lineage are
+ * ordered by version, and so is a copy older than a's whole kept lineage.
+ */
+export function includes (a: Revision, b: Revision): boolean {
+  if (sameRevision(a, b)) return true
+  const theirs = b.record.lineage
+  const own = theirs?.at(-1)
+  const kept = a.record.lineage
+  if (theirs === undefined || own === undefined || kept === undefined) return !isNewer(b.record, a.record)
+  if (kept.includes(own) || b.record.version + LINEAGE_KEPT <= a.record.version) return true
+  // Two nodes that each merged the other's sibling made two merges of one
+  // content: either includes the other. Merging them again against a base
+  // that lacks one of the siblings would add its items twice.
+  return own.endsWith(MERGE_MARK) && theirs.slice(0, -1).every((id) => kept.includes(id))
+}
+
+/**
+ * The revision a write builds on: the newest copy read, with every copy it
+ * does not include joined in. Two copies that do not include each other are
+ * siblings: writers ordered on different first replicas (nodes on the old
+ * and the new list while the pool changes, a node cut from the first
+ * replica) each built on the same copy. Taking the newer alone and storing it
+ * over the other, as a version order would, loses the other's acknowledged
+ * changes (the simulation found it in a pool change).
+ */
+export function basisOf (copies: ReadonlyArray<Revision | undefined>): Revision | undefined {
+  const present = copies.filter((c): c is Revision => c !== undefined).sort((x, y) => isNewer(y.record, x.record) ? 1 : isNewer(x.record, y.record) ? -1 : 0)
+  let basis: Revision | undefined
+  for (const copy of present) {
+    if (basis === undefined || includes(copy, basis)) basis = copy
+    else if (!includes(basis, copy)) basis = joinSiblings(basis, copy)
+  }
+  return basis
+}
+
+/**
+ * Two siblings as one revision, for a write to build on: their common
+ * ancestor is not at hand, so arrays keep every item either holds (a
+ * multiset union: no acknowledged item is lost, none is doubled) and other
+ * fields take the newer side's value. A tombstone wins: a logout stays.
+ */
+export function joinSiblings (a: Revision, b: Revision): Revision {
+  if (a.record.destroyed === true) return a
+  if (b.record.destroyed === true) return b
+  const [newer, older] = isNewer(b.record, a.record) ? [b, a] : [a, b]
+  const data = joinSessions(dataOf(newer) ?? {}, dataOf(older) ?? {})
+  const record: SessionRecord = {
+    ...newer.record,
+    version: Math.max(a.record.version, b.record.version),
+    createdAt: Math.min(a.record.createdAt, b.record.createdAt),
+    writtenAt: Math.max(a.record.writtenAt, b.record.writtenAt),
+    data,
+    lineage: lineageOf([a.record, b.record])
+  }
+  if (a.record.endsAt !== undefined || b.record.endsAt !== undefined) record.endsAt = Math.max(a.record.endsAt ?? 0, b.record.endsAt ?? 0)
+  return { record, dataText: encodeJson(data) }
+}
+
+/**
+ * What a copy on another replica is to the revision we are writing:
  * - `holds`: it is our revision (we, or a read-repair, stored it there);
- * - `covered`: our revision already includes it, so storing ours over it loses
- *   nothing: one of `included`, or one no newer than the newest we read (a
- *   replica that lags: a write still on its way to it, a refill copy);
- * - `diverged`: a revision we never saw and that is newer than what we built
- *   on: a node that wrote past the first replica. It must be merged in.
+ * - `covered`: our revision includes it, so storing ours over it loses nothing;
+ * - `diverged`: a revision ours does not include: a write made elsewhere. It
+ *   must be merged in.
  */
 export type Relation = 'holds' | 'covered' | 'diverged'
 
-export function relationTo (theirs: Revision | undefined, ours: Revision, included: Included): Relation {
+export function relationTo (theirs: Revision | undefined, ours: Revision): Relation {
   if (theirs === undefined) return 'covered'
   if (sameRevision(theirs, ours)) return 'holds'
-  if (included.written.some((r) => sameRevision(r, theirs)) || included.read.some((r) => sameRevision(r, theirs))) return 'covered'
-  const top = included.read[newestIndex(included.read)]
-  if (top !== undefined && !isNewer(theirs.record, top.record)) return 'covered'
-  return 'diverged'
-}
-
-/**
- * The revisions a write's own revision includes. Only those it `read` on a
- * replica vouch for older copies: a revision this write made (`written`) is
- * as new as a concurrent one made elsewhere from the same copy, and must not
- * count it as covered by age.
- */
-export interface Included {
-  readonly read: Revision[]
-  readonly written: Revision[]
+  return includes(ours, theirs) ? 'covered' : 'diverged'
 }
 
 /**
  * Our revision with a diverged copy merged in: a three-way merge against
- * `base`, the copy we last saw on that replica (both sides descend from it:
- * the replica's own history, and ours, which included it). A tombstone wins
- * over everything: a logout is never undone by a merge.
+ * `base`, the copy we last saw on that replica, when both sides include it
+ * (the replica's own history, and ours, which was built on it); without such
+ * a base, the siblings' join. A tombstone wins over everything: a logout is
+ * never undone by a merge. `id` names the merged revision.
  */
-export function mergeDiverged (base: Revision | undefined, theirs: Revision, ours: Revision, now: number): Revision {
+export function mergeDiverged (base: Revision | undefined, theirs: Revision, ours: Revision, now: number, id: string): Revision {
   if (theirs.record.destroyed === true) return theirs
   if (ours.record.destroyed === true) return ours
-  const d = mergeSessions(dataOf(base), dataOf(theirs) ?? {}, dataOf(ours) ?? {})
+  const common = base !== undefined && includes(theirs, base) && includes(ours, base)
+  const d = common ? mergeSessions(dataOf(base), dataOf(theirs) ?? {}, dataOf(ours) ?? {}) : joinSessions(dataOf(ours) ?? {}, dataOf(theirs) ?? {})
   const record: SessionRecord = {
     ...ours.record,
     version: Math.max(theirs.record.version, ours.record.version) + 1,
     createdAt: Math.min(theirs.record.createdAt, ours.record.createdAt),
     writtenAt: Math.max(now, ours.record.writtenAt, theirs.record.writtenAt),
-    data: d
+    data: d,
+    lineage: lineageOf([ours.record, theirs.record], id)
   }
   const expires = laterExpiry(ours.record, theirs.record)
   if (expires !== undefined && record.cookie !== undefined) {
@@ -107,7 +165,7 @@ function laterExpiry (a: SessionRecord, b: SessionRecord): number | undefined {
 }
 
 /** A revision's data; a revision known only by its text (a read's hint) is decoded here, when a merge needs it. */
-function dataOf (rev: Revision | undefined): Record<string, unknown> | undefined {
+export function dataOf (rev: Revision | undefined): Record<string, unknown> | undefined {
   if (rev === undefined) return undefined
   if (rev.record.data !== undefined) return rev.record.data
   return rev.dataText === undefined || rev.dataText === '' ? undefined : decodeJson(rev.dataText) as Record<string, unknown>
