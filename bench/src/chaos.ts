@@ -20,7 +20,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Cluster, partition, partitionUnsupported, probeHttp } from '@stickless/scripts/cluster'
+import { Cluster, QUICK_HEALTH_CHECKS, partition, partitionUnsupported, probeHttp } from '@stickless/scripts/cluster'
 import { VirtualUser, type LostWrite, type RequestRecord } from './chaos-users.js'
 import { analyse, chaosMarkdown, type Phase } from './chaos-report.js'
 import { poolChangePhases } from './chaos-pool-phases.js'
@@ -76,9 +76,7 @@ async function main (): Promise<void> {
   })
   const holdMs = short ? 2_000 : 10_000
   const retryIntervalS = short ? 2 : 15
-  // The drain still spans several of the LB's health checks (six here, three
-  // by default), so the LB takes a draining node out before it stops accepting.
-  const quickDrain = short ? { webEnv: { SHUTDOWN_DRAIN_MS: '1500' }, lbEnv: { LB_HEALTH_INTERVAL_MS: '250' } } : {}
+  const quickDrain = short ? QUICK_HEALTH_CHECKS : {}
   const output = new OutputBuffer()
   const cluster = new Cluster({ portMode: 'ephemeral', output, colour: false, sessionServerParams: { timeoutS: 1, retryIntervalS }, ...quickDrain })
   const log = (line: string): void => { console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`) }

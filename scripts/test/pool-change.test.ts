@@ -3,6 +3,7 @@ import { connect } from 'node:net'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster } from '../src/cluster/cluster.js'
+import { QUICK_HEALTH_CHECKS } from '../src/cluster/cluster-options.js'
 import { planPoolChange, storeEventCount } from '../src/cluster/pool-change.js'
 import { parseStartCommand } from '../src/start-commands.js'
 import { isAlive } from '@stickless/test-support'
@@ -107,11 +108,9 @@ void test('changePool grows 2 → 3 and shrinks 3 → 2 with every session and c
     stopGraceMs: 5_000,
     startTimeoutMs: 30_000,
     // The writer below is in flight through every roll, so each node must
-    // drain until the LB has taken it out: with health checks every 250 ms, a
-    // 1.5 s drain spans six of them (the defaults, 1 s and 3 s, span three)
-    // and keeps the four rolls quick.
-    webEnv: { SHUTDOWN_DRAIN_MS: '1500' },
-    lbEnv: { LB_HEALTH_INTERVAL_MS: '250' }
+    // drain until the LB has taken it out; these settings keep that true and
+    // the four rolls quick.
+    ...QUICK_HEALTH_CHECKS
   })
   const pids: number[] = []
   t.after(async () => {

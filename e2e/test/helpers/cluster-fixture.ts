@@ -1,11 +1,11 @@
 // One cluster per test file: started in `before`, stopped (every process, by
 // PID) in `after`, which node:test runs also when a test or `before` failed.
 import { after, before } from 'node:test'
-import { Cluster, type ClusterOptions } from '@stickless/scripts/cluster'
+import { Cluster, QUICK_HEALTH_CHECKS, type ClusterOptions } from '@stickless/scripts/cluster'
 
 /** Start-up of six processes on 2 busy cores: seconds normally, bounded generously. */
 export const CLUSTER_START_TIMEOUT_MS = 90_000
-/** Stopping drains the web nodes first (SHUTDOWN_DRAIN_MS 3 s), then SIGKILL after stopGraceMs. */
+/** Stopping drains the web nodes first (SHUTDOWN_DRAIN_MS, 1.5 s here), then SIGKILL after stopGraceMs. */
 export const CLUSTER_STOP_TIMEOUT_MS = 60_000
 
 /**
@@ -13,7 +13,14 @@ export const CLUSTER_STOP_TIMEOUT_MS = 60_000
  * returns it (usable from the tests, once `before` has run).
  */
 export function useCluster (options: ClusterOptions = {}): Cluster {
-  const cluster = new Cluster({ portMode: 'ephemeral', output: null, ...options })
+  // Quick health checks: each start, roll and stop waits less, with the same drain guarantee.
+  const cluster = new Cluster({
+    portMode: 'ephemeral',
+    output: null,
+    ...options,
+    webEnv: { ...QUICK_HEALTH_CHECKS.webEnv, ...options.webEnv },
+    lbEnv: { ...QUICK_HEALTH_CHECKS.lbEnv, ...options.lbEnv }
+  })
   before(async () => { await cluster.start() }, { timeout: CLUSTER_START_TIMEOUT_MS })
   after(async () => { await cluster.stop() }, { timeout: CLUSTER_STOP_TIMEOUT_MS })
   return cluster
