@@ -95,8 +95,8 @@ export class ReplicatedWriter {
         // A copy changed between our read of it and our store: a write of the
         // same order arriving late, or a node that writes past the first
         // replica (a partition). Merge what we have not seen, store everywhere.
-        // the copy last seen on each replica: ours where it was stored
-        const seen = new Map(reachable.map((h) => [h.conn.id, changed.includes(h) ? h.rev : ours]))
+        // every revision this write has seen: a merge's base is found among them
+        const seen = [...reachable.flatMap((h) => h.rev === undefined ? [] : [h.rev]), ours]
         const reconciled = await this.reconcile(key, ours, seen)
         final = reconciled.rev
         results = reconciled.results
@@ -160,7 +160,7 @@ export class ReplicatedWriter {
   private async reconcile (
     key: string,
     start: Revision,
-    seen: Map<string, Revision | undefined>
+    seen: Revision[]
   ): Promise<{ rev: Revision, results: Array<PromiseSettledResult<unknown>> }> {
     const { placement, codec, counts, conflictRetries } = this.parts
     let ours = start
@@ -177,7 +177,8 @@ export class ReplicatedWriter {
           ours = h.rev
           continue
         }
-        ours = mergeDiverged(seen.get(h.conn.id), h.rev, ours, this.parts.clock(), revisionId(this.parts.random, 'merge'))
+        ours = mergeDiverged(seen, h.rev, ours, this.parts.clock(), revisionId(this.parts.random, 'merge'))
+        seen.push(h.rev, ours)
         counts.conflicts++
         this.parts.emit('conflict', { key })
       }
@@ -187,7 +188,6 @@ export class ReplicatedWriter {
         if (h.failed !== undefined) throw h.failed as Error
         if (h.rev !== undefined && sameRevision(h.rev, ours)) return 'stored'
         const outcome = SAFETY_RULES['merge-diverged'] ? await this.storeOver(key, h, encoded, ours.record.ttlS) : await h.conn.set(key, encoded, ours.record.ttlS)
-        seen.set(h.conn.id, outcome === 'stored' ? ours : h.rev)
         return outcome
       }
       // The first replica first, as in write: no other replica ever holds a

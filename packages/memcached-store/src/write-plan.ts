@@ -127,17 +127,28 @@ export function relationTo (theirs: Revision | undefined, ours: Revision): Relat
 }
 
 /**
- * Our revision with a diverged copy merged in: a three-way merge against
- * `base`, the copy we last saw on that replica, when both sides include it
- * (the replica's own history, and ours, which was built on it); without such
- * a base, the siblings' join. A tombstone wins over everything: a logout is
- * never undone by a merge. `id` names the merged revision.
+ * The latest common ancestor of two revisions among `seen`: one both include
+ * that includes every revision both include. Undefined when none of those at
+ * hand is (a three-way merge against an older common ancestor adds the
+ * items both sides gained since it twice).
  */
-export function mergeDiverged (base: Revision | undefined, theirs: Revision, ours: Revision, now: number, id: string): Revision {
+export function commonBase (seen: ReadonlyArray<Revision | undefined>, theirs: Revision, ours: Revision): Revision | undefined {
+  const shared = (theirs.record.lineage ?? []).filter((id) => ours.record.lineage?.includes(id) === true)
+  return seen.find((c): c is Revision => c !== undefined && includes(theirs, c) && includes(ours, c) &&
+    (c.record.lineage === undefined ? shared.length === 0 : shared.every((id) => c.record.lineage?.includes(id) === true)))
+}
+
+/**
+ * Our revision with a diverged copy merged in: a three-way merge against
+ * their latest common ancestor, when a revision this write has seen is that
+ * (commonBase); without it, the siblings' join. A tombstone wins over
+ * everything: a logout is never undone by a merge. `id` names the merge.
+ */
+export function mergeDiverged (seen: ReadonlyArray<Revision | undefined>, theirs: Revision, ours: Revision, now: number, id: string): Revision {
   if (theirs.record.destroyed === true) return theirs
   if (ours.record.destroyed === true) return ours
-  const common = base !== undefined && includes(theirs, base) && includes(ours, base)
-  const d = common ? mergeSessions(dataOf(base), dataOf(theirs) ?? {}, dataOf(ours) ?? {}) : joinSessions(dataOf(ours) ?? {}, dataOf(theirs) ?? {})
+  const base = commonBase(seen, theirs, ours)
+  const d = base !== undefined ? mergeSessions(dataOf(base), dataOf(theirs) ?? {}, dataOf(ours) ?? {}) : joinSessions(dataOf(ours) ?? {}, dataOf(theirs) ?? {})
   const record: SessionRecord = {
     ...ours.record,
     version: Math.max(theirs.record.version, ours.record.version) + 1,

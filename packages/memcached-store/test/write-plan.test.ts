@@ -55,7 +55,7 @@ test('a copy the write does not include is diverged: the partitioned node wrote 
 
 test('a diverged copy is merged against the copy last seen on its replica: both sides keep their items', () => {
   const base = rev(5, 100, { cart: ['a', 'gone'], user: 'u' }, { lineage: ['p'] })
-  const merged = mergeDiverged(base, rev(6, 150, { cart: ['a', 'c'], user: 'u' }, { lineage: ['p', 't'] }), rev(6, 200, { cart: ['a', 'gone', 'b'], user: 'u' }, { lineage: ['p', 'o'] }), 300, 'm')
+  const merged = mergeDiverged([base], rev(6, 150, { cart: ['a', 'c'], user: 'u' }, { lineage: ['p', 't'] }), rev(6, 200, { cart: ['a', 'gone', 'b'], user: 'u' }, { lineage: ['p', 'o'] }), 300, 'm')
   assert.deepEqual(merged.record.data, { cart: ['a', 'c', 'b'], user: 'u' }, 'a removal on their side stays removed')
   assert.deepEqual(merged.record.lineage, ['p', 'o', 't', 'm'])
   assert.equal(merged.record.version, 7, 'newer than both')
@@ -67,7 +67,7 @@ test('a merged revision reports an expiry of its own, past both sides\' (a read 
   const cookie = (ms: number): Record<string, unknown> => ({ originalMaxAge: 60_000, expires: new Date(ms).toISOString() })
   const theirs = rev(6, 150, { cart: ['c'] }, { cookie: cookie(70_000), endsAt: 76_000 })
   const ours = rev(6, 200, { cart: ['b'] }, { cookie: cookie(60_200), endsAt: 66_200 })
-  const merged = mergeDiverged(undefined, theirs, ours, 300, 'm')
+  const merged = mergeDiverged([], theirs, ours, 300, 'm')
   assert.equal(merged.record.cookie?.expires, new Date(70_001).toISOString())
   assert.equal(merged.record.endsAt, 76_001)
 })
@@ -75,16 +75,26 @@ test('a merged revision reports an expiry of its own, past both sides\' (a read 
 test('a later write already holding ours merges to itself: nothing is added twice', () => {
   const ours = rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] })
   const later = rev(7, 250, { cart: ['a', 'b', 'c'] }, { lineage: ['p', 'o', 'l'] })
-  assert.deepEqual(mergeDiverged(ours, later, ours, 300, 'm').record.data, { cart: ['a', 'b', 'c'] })
+  assert.deepEqual(mergeDiverged([ours], later, ours, 300, 'm').record.data, { cart: ['a', 'b', 'c'] })
 })
 
 test('a tombstone wins any merge: a logout is never undone', () => {
   const tomb: Revision = { record: { version: Number.MAX_SAFE_INTEGER, createdAt: 1, writtenAt: 5, ttlS: 60, destroyed: true }, dataText: undefined }
-  assert.equal(mergeDiverged(undefined, tomb, rev(6, 200, { cart: ['b'] }), 300, 'm'), tomb)
+  assert.equal(mergeDiverged([], tomb, rev(6, 200, { cart: ['b'] }), 300, 'm'), tomb)
 })
 
 test('a hint known only by its text is decoded for a merge', () => {
   const hint: Revision = { record: { version: 5, createdAt: 1, writtenAt: 100, ttlS: 0, lineage: ['p'] }, dataText: encodeJson({ cart: ['a'] }) }
-  const merged = mergeDiverged(hint, rev(6, 150, { cart: ['a', 'c'] }, { lineage: ['p', 't'] }), rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] }), 300, 'm')
+  const merged = mergeDiverged([hint], rev(6, 150, { cart: ['a', 'c'] }, { lineage: ['p', 't'] }), rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] }), 300, 'm')
   assert.deepEqual(merged.record.data, { cart: ['a', 'c', 'b'] })
+})
+
+test('a merge takes the latest common ancestor as its base: against an older one, items both sides gained since would be doubled', () => {
+  const root = rev(1, 1, { cart: [] }, { lineage: ['r'] })
+  const shared = rev(2, 2, { cart: ['i7'] }, { lineage: ['r', 's'] })
+  const theirs = rev(3, 3, { cart: ['i7', 'i5'] }, { lineage: ['r', 's', 't'] })
+  const ours = rev(3, 4, { cart: ['i7', 'i8'] }, { lineage: ['r', 's', 'o'] })
+  assert.deepEqual(mergeDiverged([root, shared], theirs, ours, 5, 'm').record.data, { cart: ['i7', 'i5', 'i8'] })
+  // only the older ancestor at hand: the join, which doubles nothing
+  assert.deepEqual(mergeDiverged([root], theirs, ours, 5, 'm').record.data, { cart: ['i7', 'i8', 'i5'] })
 })
