@@ -21,11 +21,18 @@ const USAGE = `usage: npm run simulate -- [--seeds N] [--from S] [--seed S] [--s
   --trace           print the run's history (with --seed or --schedule)
   --list-breaks     print the safety rules that --break can switch off
   --break NAME      run with that safety rule off: the simulation must find violations
-  --regressions F   also run every seed listed in F (JSON: [{ "seed": S, ... }])
+  --regressions F   also run every schedule listed in F (JSON: [{ "found", "seed", "schedule" }]), as sim/regressions.json
   --jobs J          worker processes (default: one per core, at most 4)`
 
 /** Runs a shrink may try before it settles for the smallest schedule found so far: a bound, so a failure's report comes in seconds. */
 const MAX_SHRINK_RUNS = 400
+
+/** A schedule that once failed, what it found, and the seed that made it then. */
+interface Regression {
+  readonly found: string
+  readonly seed: number
+  readonly schedule: Schedule
+}
 
 interface SeedResult {
   readonly seed: number
@@ -127,6 +134,7 @@ async function main (): Promise<number> {
     return result.violations.length === 0 ? 0 : 1
   }
 
+  let regressionViolations = 0
   const seeds: number[] = []
   if (values.seed !== undefined) seeds.push(count(values.seed, '--seed', 0))
   else {
@@ -134,14 +142,19 @@ async function main (): Promise<number> {
     const n = count(values.seeds, '--seeds', 100)
     for (let s = from; s < from + n; s++) seeds.push(s)
   }
-  if (values.regressions !== undefined) {
-    const listed = JSON.parse(readFileSync(values.regressions, 'utf8')) as Array<{ seed: number }>
-    for (const r of listed) if (!seeds.includes(r.seed)) seeds.push(r.seed)
-  }
   const jobs = count(values.jobs, '--jobs', Math.min(4, availableParallelism()))
   const results = await runSeeds(seeds, broken, jobs, values.trace)
+  // Every schedule that ever failed, kept as the schedule itself: a seed names
+  // another schedule once the generator changes.
+  const regressions = values.regressions === undefined ? [] : JSON.parse(readFileSync(values.regressions, 'utf8')) as Regression[]
+  for (const r of regressions) {
+    const result = await runSchedule(r.schedule, broken)
+    if (result.violations.length > 0) console.log(`regression (${r.found}) fails again: npm run simulate -- --schedule '${JSON.stringify(r.schedule)}' --trace${breakFlags}`)
+    for (const v of result.violations) console.log(`  ${v.rule}: ${v.detail}`)
+    regressionViolations += result.violations.length
+  }
   const failed = results.filter((r) => r.violations.length > 0)
-  const violations = failed.reduce((n, r) => n + r.violations.length, 0)
+  const violations = failed.reduce((n, r) => n + r.violations.length, 0) + regressionViolations
   const first = failed[0]
   if (first !== undefined) {
     console.log(`${failed.length} of ${seeds.length} seeds failed; the first, seed ${first.seed}:`)
@@ -155,7 +168,7 @@ async function main (): Promise<number> {
     console.log(`replay: npm run simulate -- --seed ${first.seed} --trace${breakFlags}`)
     console.log(`replay the shrunk schedule: npm run simulate -- --schedule '${JSON.stringify(smallest)}' --trace${breakFlags}`)
   }
-  console.log(`simulation: ${seeds.length} runs, ${violations} violations`)
+  console.log(`simulation: ${seeds.length + regressions.length} runs, ${violations} violations`)
   return violations === 0 ? 0 : 1
 }
 

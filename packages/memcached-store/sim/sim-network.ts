@@ -184,7 +184,7 @@ export class SimNetwork {
         else this.clock.schedule(timeoutMs, () => { reject(storeError('STK_ERR_STORE_TIMEOUT', `${name} went silent during metadump`)) })
       })
     })
-    return text.split('\r\n').map(parseMetadumpLine).filter((e): e is DumpedKey => e !== undefined)
+    return text.split('\n').map((line) => parseMetadumpLine(line.replace(/\r$/, ''))).filter((e): e is DumpedKey => e !== undefined)
   }
 
   kill (id: string): void {

@@ -173,12 +173,13 @@ export class SimServer {
     return `HD${head}\r\n`
   }
 
+  /** memcached ends each key's line with a bare newline here, and only END with \r\n. */
   private metadump (): string {
     let out = ''
     for (const key of [...this.items.keys()]) {
       const item = this.live(key)
       if (item === undefined) continue
-      out += `key=${encodeURIComponent(key)} exp=${item.exp === 0 ? -1 : item.exp} la=0 cas=${item.cas} fetch=no cls=1 size=${Buffer.byteLength(item.value)}\r\n`
+      out += `key=${encodeURIComponent(key)} exp=${item.exp === 0 ? -1 : item.exp} la=0 cas=${item.cas} fetch=no cls=1 size=${Buffer.byteLength(item.value)}\n`
     }
     return `${out}END\r\n`
   }
