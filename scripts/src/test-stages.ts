@@ -13,12 +13,6 @@ export type StagePlan =
 export interface Stage {
   name: string
   plan: (rootDir: string) => StagePlan
-  /**
-   * Runs beside the next stage, at the lowest CPU priority, when that stage
-   * is run too: lint needs a core for half a minute or more, and the node
-   * tests leave about one of two idle while they wait on servers and timers.
-   */
-  background?: true
 }
 
 /**
@@ -75,7 +69,6 @@ function testNode (rootDir: string): NodeBinary {
 export const STAGES: readonly Stage[] = [
   {
     name: 'lint',
-    background: true,
     plan: (rootDir) => ({ run: true, command: join(rootDir, 'node_modules', '.bin', 'eslint'), args: ['.'], what: 'eslint .' })
   },
   {
