@@ -22,7 +22,8 @@ const USAGE = `usage: npm run simulate -- [--seeds N] [--from S] [--seed S] [--s
   --list-breaks     print the safety rules that --break can switch off
   --break NAME      run with that safety rule off: the simulation must find violations
   --regressions F   also run every schedule listed in F (JSON: [{ "found", "seed", "schedule" }]), as sim/regressions.json
-  --jobs J          worker processes (default: one per core, at most 4)`
+  --jobs J          worker processes (default: one per core, at most 4)
+  --no-shrink       report a failure without shrinking it`
 
 /** Runs a shrink may try before it settles for the smallest schedule found so far: a bound, so a failure's report comes in seconds. */
 const MAX_SHRINK_RUNS = 400
@@ -95,6 +96,7 @@ async function main (): Promise<number> {
       break: { type: 'string', multiple: true, default: [] },
       regressions: { type: 'string' },
       jobs: { type: 'string' },
+      'no-shrink': { type: 'boolean', default: false },
       worker: { type: 'string' },
       help: { type: 'boolean', default: false }
     },
@@ -159,6 +161,8 @@ async function main (): Promise<number> {
   if (first !== undefined) {
     console.log(`${failed.length} of ${seeds.length} seeds failed; the first, seed ${first.seed}:`)
     for (const v of first.violations) console.log(`  ${v.rule}: ${v.detail}`)
+  }
+  if (first !== undefined && !values['no-shrink']) {
     const shrunk = await shrink(first.seed, broken)
     const smallest = shrunk.smallest ?? scheduleOf(first.seed)
     const steps = shrunk.steps
