@@ -7,8 +7,14 @@
 // - once the run has recovered, every replica of a live session holds every
 //   acknowledged item: a refilled server never serves an older revision, and
 //   losing any one server after that loses nothing.
-import type { AbandonedWait } from './sim-network.js'
+import { ValueCipher } from '../src/cipher.js'
+import { KeySpace } from '../src/keys.js'
+import { resolveOptions } from '../src/options.js'
+import { RecordCodec } from '../src/record-codec.js'
+import { replicasFor } from '../src/replica-set.js'
 import type { RequestRecord, Violation } from './history.js'
+import { cartOf, sessionId } from './sim-cluster.js'
+import type { AbandonedWait } from './sim-network.js'
 
 /** When each session's end was acknowledged, if it was. */
 function endsOf (history: readonly RequestRecord[]): Map<number, number> {
@@ -92,6 +98,34 @@ export function checkWaits (waits: readonly AbandonedWait[]): Violation[] {
     if (total > limit + 1e-6) {
       const [request, server] = key.split('@')
       violations.push({ rule: 'waited-too-long', detail: `request ${request} waited ${total.toFixed(3)} ms in all on silent ${server}, whose timeout is ${limit} ms` })
+    }
+  }
+  return violations
+}
+
+/**
+ * Once recovered, every replica of a live session holds every acknowledged
+ * item, read straight from the simulated servers (`copyOf`): losing any one
+ * server now would lose nothing, and no refilled server holds an older revision.
+ */
+export function checkReplicas (history: readonly RequestRecord[], pool: readonly string[], copyOf: (server: string, key: string) => string | undefined, sessions: number): Violation[] {
+  const violations: Violation[] = []
+  const keys = new KeySpace('stk:')
+  const codec = new RecordCodec(new ValueCipher([]), 1024 * 1024)
+  const servers = resolveOptions({ servers: [...pool] }).servers
+  for (let s = 0; s < sessions; s++) {
+    const user = history.find((r) => r.session === s)?.user
+    const ended = history.some((r) => (r.session === s && (r.kind === 'logout' || (r.kind === 'login' && !r.ok))) || (r.kind === 'logout-everywhere' && r.user === user))
+    if (ended) continue
+    const key = keys.session(sessionId(s))
+    const acked = history.filter((r) => r.session === s && r.kind === 'add' && r.ok).map((r) => r.item as string)
+    for (const replica of replicasFor(servers, key, Math.min(2, servers.length))) {
+      const raw = copyOf(replica.id, key)
+      const cart = raw === undefined ? undefined : cartOf(codec.decode(key, raw)?.record.data ?? {})
+      const missing = cart === undefined ? acked : acked.filter((item) => !cart.includes(item))
+      if (cart === undefined || missing.length > 0) {
+        violations.push({ rule: 'stale-replica', detail: `after recovery ${replica.id} holds ${cart === undefined ? 'no copy of' : `a copy without ${missing.join(' ')} of`} session ${s}` })
+      }
     }
   }
   return violations
