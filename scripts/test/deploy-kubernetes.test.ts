@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { loadAll } from 'js-yaml'
@@ -10,13 +10,21 @@ import { findExecutable } from '../src/cluster/command-check.js'
 import { SCHEMA_KUBERNETES_VERSION, schemaErrors } from './support/kube-schema.js'
 import { objectId, render, type KubeObject } from './support/kustomize-lite.js'
 
-// Issue 14: deploy/kubernetes renders (the base and every overlay), every
-// object it renders is valid against the Kubernetes API schema, and the
-// recipe keeps the promises the README makes about it.
+// deploy/kubernetes renders (the base and every overlay), every object it
+// renders is valid against the Kubernetes API schema, and the recipe keeps
+// the promises deploy/README.md makes about it: among them, that applying it
+// never replaces the session Secret the operator created.
 
 const rootDir = fileURLToPath(new URL('../../../', import.meta.url))
 const kubeDir = join(rootDir, 'deploy', 'kubernetes')
-const KUSTOMIZATIONS = ['base', 'overlays/ingress']
+
+/** Every directory under deploy/kubernetes with a kustomization.yaml (the base first), so a new overlay is checked without being listed here. */
+function findKustomizations (dir: string): string[] {
+  const here = existsSync(join(dir, 'kustomization.yaml')) ? [relative(kubeDir, dir)] : []
+  const below = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort().flatMap((name) => findKustomizations(join(dir, name)))
+  return [...here, ...below]
+}
+const KUSTOMIZATIONS = findKustomizations(kubeDir).sort((a, b) => Number(b === 'base') - Number(a === 'base'))
 
 /** Every schema error of every object of one kustomization, prefixed with the object's id. */
 async function validateAll (objects: readonly KubeObject[]): Promise<string[]> {
@@ -41,6 +49,11 @@ function envEntry (container: unknown, name: string): unknown {
   return Array.isArray(env) ? env.find((entry) => at(entry, 'name') === name) : undefined
 }
 
+void test('the base and the ingress overlay are among the kustomizations checked', () => {
+  assert.deepEqual(KUSTOMIZATIONS.slice(0, 1), ['base'])
+  assert.ok(KUSTOMIZATIONS.includes('overlays/ingress'), KUSTOMIZATIONS.join(', '))
+})
+
 for (const dir of KUSTOMIZATIONS) {
   void test(`deploy/kubernetes/${dir} renders, and every object is valid against the Kubernetes ${SCHEMA_KUBERNETES_VERSION} API schema`, async () => {
     const objects = render(join(kubeDir, dir))
@@ -63,13 +76,17 @@ const major = realKustomize !== undefined ? kustomizeMajor() : undefined
 const realKustomizeSkip = realKustomize === undefined
   ? 'neither kustomize nor kubectl is installed: checked with the test\'s own renderer only'
   : major === undefined || major < 4 ? `the installed kustomize is too old (${major ?? 'unknown'}; 4 or newer needed): checked with the test's own renderer only` : false
+/** `kustomize build dir` by the installed kustomize (or kubectl kustomize). */
+function renderWithKustomize (dir: string): KubeObject[] {
+  const [bin = '', ...args] = realKustomize ?? []
+  const run = spawnSync(bin, [...args, dir], { encoding: 'utf8', timeout: 60_000 })
+  assert.equal(run.status, 0, run.stderr)
+  return (loadAll(run.stdout) as Array<KubeObject | null>).filter((o): o is KubeObject => o !== null)
+}
 for (const dir of KUSTOMIZATIONS) {
   void test(`kustomize renders deploy/kubernetes/${dir} to the same objects`, { skip: realKustomizeSkip }, () => {
-    const [bin = '', ...args] = realKustomize ?? []
-    const run = spawnSync(bin, [...args, join(kubeDir, dir)], { encoding: 'utf8', timeout: 60_000 })
-    assert.equal(run.status, 0, run.stderr)
     const byId = (objects: readonly KubeObject[]): Map<string, KubeObject> => new Map(objects.map((o) => [objectId(o), o]))
-    const theirs = byId(loadAll(run.stdout) as KubeObject[])
+    const theirs = byId(renderWithKustomize(join(kubeDir, dir)))
     const ours = byId(render(join(kubeDir, dir)))
     assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort())
     for (const [id, object] of ours) assert.deepEqual(object, theirs.get(id), id)
@@ -116,10 +133,82 @@ void test('web: readiness and liveness on /healthz, and a preStop plus drain tha
   assert.ok(preStopS > 0 && drainMs > 0)
   // The node gives up 20 s after its drain (services/web/README.md, "Graceful shutdown").
   assert.ok(graceS >= preStopS + drainMs / 1000 + 20, `grace ${graceS} s`)
-  const secretRef = at(envEntry(container, 'SESSION_SECRETS'), 'valueFrom.secretKeyRef')
-  const placeholder = String(at(find(objects, 'Secret', String(at(secretRef, 'name'))), `stringData.${String(at(secretRef, 'key'))}`))
-  assert.ok(placeholder.length < 32, 'the committed placeholder is too short to start a node')
 })
+
+// The session Secret is the operator's: deploy/README.md tells them to create
+// it, and nothing the recipe renders may carry it or any other secret value,
+// or `kubectl apply -k` would replace theirs (and a value would be committed).
+// Rendered by the real kustomize where one is installed, since that is what
+// `kubectl apply -k` runs; otherwise by the test's own renderer.
+const renderedBy = realKustomizeSkip === false ? realKustomize?.join(' ') ?? '' : 'the test\'s own renderer'
+function renderForSecrets (dir: string): KubeObject[] {
+  return realKustomizeSkip === false ? renderWithKustomize(join(kubeDir, dir)) : render(join(kubeDir, dir))
+}
+
+interface SecretCommand { text: string, name: string, keys: string[], replaces: boolean }
+/** Every `kubectl create secret generic` command in a text (its continuation lines joined, comment markers removed), with the Secret's name and keys. */
+function secretCommands (text: string): SecretCommand[] {
+  const joined = text.split('\n').map((line) => line.replace(/^\s*#/, '').trim()).join('\n').replace(/\\\n/g, ' ')
+  return joined.split('\n').filter((line) => line.startsWith('kubectl create secret generic ')).map((line) => {
+    const text = line.replace(/\s+/g, ' ')
+    const name = text.split(' ')[4] ?? ''
+    const keys = [...text.matchAll(/--from-(?:literal|file)=([A-Za-z0-9_.-]+)=/g)].map((m) => m[1] ?? '').sort()
+    return { text, name, keys, replaces: /--dry-run|\|\s*kubectl apply/.test(text) }
+  })
+}
+/** The deploy/README.md section about Kubernetes. */
+function readmeKubernetesSection (): string {
+  const readme = readFileSync(join(rootDir, 'deploy', 'README.md'), 'utf8')
+  const section = /^## Kubernetes\n([\s\S]*?)(?=^## )/m.exec(readme)?.[1]
+  assert.ok(section !== undefined, 'deploy/README.md has a "## Kubernetes" section')
+  return section
+}
+
+void test('deploy/README.md creates the session Secret with kubectl create, which refuses to replace one that exists, and the base kustomization says the same', () => {
+  const commands = secretCommands(readmeKubernetesSection())
+  const [create] = commands
+  assert.ok(create !== undefined, 'the README creates the Secret')
+  assert.equal(create.replaces, false, `the first step must not replace an existing Secret: ${create.text}`)
+  assert.ok(create.keys.length > 0, create.text)
+  for (const other of commands) assert.deepEqual([other.name, other.keys], [create.name, create.keys], other.text)
+  const kustomization = readFileSync(join(kubeDir, 'base', 'kustomization.yaml'), 'utf8')
+  assert.deepEqual(secretCommands(kustomization).map((c) => c.text), [create.text], 'base/kustomization.yaml gives the README\'s command')
+  for (const dir of KUSTOMIZATIONS) {
+    assert.ok(readFileSync(join(kubeDir, dir, 'kustomization.yaml'), 'utf8').includes(create.name), `${dir}/kustomization.yaml names the Secret ${create.name}`)
+  }
+})
+
+for (const dir of KUSTOMIZATIONS) {
+  void test(`deploy/kubernetes/${dir} (rendered by ${renderedBy}) carries no secret value, and its web Deployment reads the Secret deploy/README.md creates`, () => {
+    const objects = renderForSecrets(dir)
+    assert.ok(objects.length >= 10, `rendered ${objects.length} objects`)
+    const secrets = objects.filter((o) => o.kind === 'Secret')
+    assert.deepEqual(secrets.filter((o) => o.data !== undefined || o.stringData !== undefined).map(objectId), [], 'a rendered Secret carries a value')
+    const [create] = secretCommands(readmeKubernetesSection())
+    assert.ok(create !== undefined)
+    assert.deepEqual(secrets.filter((o) => o.metadata.name === create.name).map(objectId), [], `an apply would replace the operator's ${create.name}`)
+    const pod = at(find(objects, 'Deployment', 'web'), 'spec.template.spec')
+    const containers = [...(at(pod, 'containers') as unknown[]), ...((at(pod, 'initContainers') as unknown[] | undefined) ?? [])]
+    const refs = containers.flatMap((container) => {
+      const env = (at(container, 'env') as unknown[] | undefined) ?? []
+      const envFrom = (at(container, 'envFrom') as unknown[] | undefined) ?? []
+      return [
+        ...env.map((entry) => at(entry, 'valueFrom.secretKeyRef')).filter((ref) => ref !== undefined),
+        ...envFrom.map((entry) => at(entry, 'secretRef')).filter((ref) => ref !== undefined)
+      ]
+    })
+    const volumes = ((at(pod, 'volumes') as unknown[] | undefined) ?? []).map((v) => at(v, 'secret.secretName')).filter((v) => v !== undefined)
+    assert.deepEqual(volumes, [], 'the web pods mount no Secret')
+    assert.ok(refs.length > 0, 'the web pods read a Secret')
+    for (const ref of refs) assert.equal(at(ref, 'name'), create.name, 'the web pods read the Secret the README creates')
+    // Every key the README creates is read, and every key read without
+    // `optional` is one the README creates (else the pods never start).
+    const keys = refs.map((ref) => at(ref, 'key')).filter((key) => key !== undefined)
+    const required = refs.filter((ref) => at(ref, 'key') !== undefined && at(ref, 'optional') !== true).map((ref) => String(at(ref, 'key')))
+    assert.deepEqual([...new Set(required)].filter((key) => !create.keys.includes(key)), [], 'a key the web pods need that the README does not create')
+    assert.deepEqual(create.keys.filter((key) => !keys.includes(key)), [], 'a key the README creates that the web pods do not read')
+  })
+}
 
 void test('the LB balances over the headless web Service, which lists every web pod', () => {
   const objects = render(join(kubeDir, 'base'))
