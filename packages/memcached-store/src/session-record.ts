@@ -29,8 +29,8 @@ export interface SessionRecord {
   lineage?: string[]
 }
 
-/** Revision ids a record keeps: siblings arise within a few writes of each other, and each id costs 7 bytes in every item. */
-export const LINEAGE_KEPT = 16
+/** Revision ids a record keeps: siblings arise within a few writes of each other, and each id costs 9 bytes in every item. */
+export const LINEAGE_KEPT = 8
 
 /** A record that holds a session (not a tombstone). */
 export type LiveRecord = SessionRecord & { data: Record<string, unknown> }
