@@ -98,7 +98,7 @@ export const STAGES: readonly Stage[] = [
     plan: (rootDir) => {
       const script = join(rootDir, 'bench', 'dist', 'src', 'chaos.js')
       if (!existsSync(script)) return { run: false, reason: 'bench/dist/src/chaos.js is not built' }
-      return { run: true, command: process.execPath, args: [script, '--short'], what: 'chaos run, --short (about 2 min)' }
+      return { run: true, command: process.execPath, args: [script, '--short'], what: 'chaos run, --short (about 1½–2 min)' }
     }
   },
   {
