@@ -1,7 +1,12 @@
 // A replicated fixed-window counter: what the web nodes' login limiter counts
 // failures with, across nodes. It lives here because it needs the store's
 // placement and connections, not its session rules: every replica counts on
-// its own (`incr`), and the highest count any replica holds is the count.
+// its own (`incr`), and the first replica in placement order that answers
+// gives the count. Not the highest: each memcached ticks its whole seconds
+// at its own phase, so replicas' windows end up to a second apart, and a
+// count taken as the highest let a replica whose window had not ended keep
+// the limit on while the other's new window began, and so on in turn, for as
+// long as attempts kept coming (seen as a flaky login-limiter test).
 import { storeError } from './errors.js'
 import type { KeySpace } from './keys.js'
 import type { Placement } from './placement.js'
@@ -22,8 +27,9 @@ export class ReplicatedCounter {
       return (await conn.incr(key, 1)) ?? 1
     }))
     const counts = results.flatMap((r) => r.status === 'fulfilled' ? [r.value] : [])
-    if (counts.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of counter ${name} answered`)
-    return Math.max(...counts)
+    const [count] = counts
+    if (count === undefined) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of counter ${name} answered`)
+    return count
   }
 
   /** The current count, 0 when there is none. */
@@ -33,6 +39,7 @@ export class ReplicatedCounter {
     const results = await Promise.allSettled(targets.map((conn) => conn.gets(key)))
     const ok = results.flatMap((r) => r.status === 'fulfilled' ? [r.value] : [])
     if (ok.length === 0) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of counter ${name} answered`)
-    return Math.max(0, ...ok.map((v) => v === undefined ? 0 : Number(v.value) || 0))
+    const [first] = ok
+    return first === undefined ? 0 : Number(first.value) || 0
   }
 }
