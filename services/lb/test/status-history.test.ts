@@ -7,6 +7,9 @@ import { startLb } from '../test-support/lb-harness.js'
 import { renderStatus, type StatusReport } from '../src/index.js'
 
 void test('status.json carries each node\'s samples and the events of a kill: ejected with its reason, retries, the dip', async (t) => {
+  // The test takes the samples (lb.sampleTraffic): the LB's own once-a-second
+  // sampler would add a third whenever the test ran past a second (seen under load).
+  t.mock.timers.enable({ apis: ['setInterval'] })
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const { url, adminUrl, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
   for (let i = 0; i < 9; i++) assert.equal((await requestJson(`${url}/before?i=${i}`)).status, 200)
