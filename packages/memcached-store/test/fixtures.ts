@@ -31,7 +31,7 @@ export function ids (n: number, prefix = 'sid'): string[] {
  * A store that sends memcached nothing of its own during the test, so a test
  * counting commands counts only the ones it causes: a first store's probes
  * put the filled marker on every server and it is closed; the store returned
- * probes once a minute.
+ * probes once a minute, and looks for skip markers every 15 s.
  */
 export async function settledStoreFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): Promise<MemcachedStore> {
   const settler = storeFor(t, servers)
@@ -40,7 +40,11 @@ export async function settledStoreFor (t: TestContext, servers: readonly Memcach
     return true
   })
   await settler.close()
-  return storeFor(t, servers, { probeIntervalMs: 60_000, ...options })
+  // The skip watch reads the other nodes' markers every quarter of the
+  // shortest timeout (at most once per probe interval): at the fixtures'
+  // 500 ms, a get every 125 ms that a slow run counted as its own (12 gets
+  // for 10 reads, under load). With a minute's timeout it looks every 15 s.
+  return storeFor(t, servers, { probeIntervalMs: 60_000, timeoutMs: 60_000, ...options })
 }
 
 /** The ports of a session's replicas, first replica first (where reads go and writes are ordered). */
