@@ -78,7 +78,7 @@ async function main (): Promise<void> {
   const retryIntervalS = short ? 2 : 15
   const quickDrain = short ? QUICK_HEALTH_CHECKS : {}
   const output = new OutputBuffer()
-  const cluster = new Cluster({ portMode: 'ephemeral', output, colour: false, sessionServerParams: { timeoutS: 1, retryIntervalS }, ...quickDrain })
+  const cluster = new Cluster({ portMode: 'ephemeral', output, colour: false, ...quickDrain, sessionServerParams: { timeoutS: 1, retryIntervalS } })
   const log = (line: string): void => { console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}`) }
   const started = Date.now()
   const records: RequestRecord[] = []

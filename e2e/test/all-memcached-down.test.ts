@@ -10,8 +10,8 @@ import { HttpClient, jsonOf, summarize } from './helpers/http-client.js'
 import { pollUntil } from '@stickless/test-support'
 
 const cluster = useCluster()
-/** SESSION_SERVERS retry_interval=15: a down server is probed again after this. */
-const RETRY_INTERVAL_MS = 15_000
+/** SESSION_SERVERS' retry_interval: a down server is probed again after this. */
+const RETRY_INTERVAL_MS = cluster.options.sessionServerParams.retryIntervalS * 1_000
 const RECOVERY_SLACK_MS = 10_000
 
 let signedIn: HttpClient

@@ -13,13 +13,14 @@ export const CLUSTER_STOP_TIMEOUT_MS = 60_000
  * returns it (usable from the tests, once `before` has run).
  */
 export function useCluster (options: ClusterOptions = {}): Cluster {
-  // Quick health checks: each start, roll and stop waits less, with the same drain guarantee.
+  // Quick health checks and retry interval: each start, roll, stop and refill waits less, with the same guarantees.
   const cluster = new Cluster({
     portMode: 'ephemeral',
     output: null,
     ...options,
     webEnv: { ...QUICK_HEALTH_CHECKS.webEnv, ...options.webEnv },
-    lbEnv: { ...QUICK_HEALTH_CHECKS.lbEnv, ...options.lbEnv }
+    lbEnv: { ...QUICK_HEALTH_CHECKS.lbEnv, ...options.lbEnv },
+    sessionServerParams: { ...QUICK_HEALTH_CHECKS.sessionServerParams, ...options.sessionServerParams }
   })
   before(async () => { await cluster.start() }, { timeout: CLUSTER_START_TIMEOUT_MS })
   after(async () => { await cluster.stop() }, { timeout: CLUSTER_STOP_TIMEOUT_MS })

@@ -44,11 +44,15 @@ type EnvOverrides = Readonly<Record<string, string | undefined>>
  * a web node drains 1.5 s instead of 3. The drain still spans six checks
  * (three with the defaults), so the LB takes a draining node out before it
  * stops accepting, as it does with the defaults; starts, rolls and stops only
- * wait less. `npm start` keeps the defaults.
+ * wait less. A memcached server a node marked down is probed again after
+ * 2 s, not the contract example's 15 (retry_interval): every kill or freeze a
+ * test makes is followed by a wait until the server is refilled and read
+ * again. `npm start` keeps the defaults.
  */
-export const QUICK_HEALTH_CHECKS: { readonly webEnv: EnvOverrides, readonly lbEnv: EnvOverrides } = Object.freeze({
+export const QUICK_HEALTH_CHECKS: { readonly webEnv: EnvOverrides, readonly lbEnv: EnvOverrides, readonly sessionServerParams: Partial<SessionServerParams> } = Object.freeze({
   webEnv: Object.freeze({ SHUTDOWN_DRAIN_MS: '1500' }),
-  lbEnv: Object.freeze({ LB_HEALTH_INTERVAL_MS: '250' })
+  lbEnv: Object.freeze({ LB_HEALTH_INTERVAL_MS: '250' }),
+  sessionServerParams: Object.freeze({ retryIntervalS: 2 })
 })
 
 export interface ClusterOptions {
