@@ -80,7 +80,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
   // Said, not enforced: CI machines may still carry Node 20, and `npm test` runs
   // the unit and integration tests on Node 26, the active LTS, fetched when the
   // machine's Node is another (scripts/src/node-lts.ts).
-  log(`Node ${process.version} is past its end of life and older than the >=22 that the dependency tree declares (cookie@2, under fastify). stickless runs on it, but use Node 24, the active LTS.`)
+  log(`Node ${process.version} is past its end of life and older than the >=22 that the dependency tree declares (cookie@2, under fastify). stickless runs on it, but use Node 26, the active LTS.`)
 }
 ensureNpmPackages()
 ensureAptPackages(needs)
