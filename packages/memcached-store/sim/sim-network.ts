@@ -180,7 +180,7 @@ export class SimNetwork {
       }
       // its own short-lived connection, which gives up after timeoutMs of silence (metadump.ts)
       this.clock.schedule(this.latency(host), () => {
-        if (host.state === 'running' && !link.cut && !host.dropping) resolve(host.server.execute('lru_crawler metadump all\r\n'))
+        if (host.state === 'running' && !link.cut && !host.dropping) resolve(host.server.execute('lru_crawler metadump hash\r\n'))
         else this.clock.schedule(timeoutMs, () => { reject(storeError('STK_ERR_STORE_TIMEOUT', `${name} went silent during metadump`)) })
       })
     })

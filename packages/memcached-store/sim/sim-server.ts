@@ -1,7 +1,7 @@
 // A simulated memcached server: the ASCII protocol's text in, its text out,
 // with the semantics of memcached's doc/protocol.txt for the commands the
 // store sends (get/gets, set, add, cas, delete, touch, incr/decr, stats),
-// plus mg and `lru_crawler metadump all`. Checked side by side against a real
+// plus mg and `lru_crawler metadump` (`hash` or `all`). Checked side by side against a real
 // memcached in test/sim-server.test.ts.
 //
 // - exptime: 0 never expires; up to 30 days is relative; more is a Unix time;
@@ -109,7 +109,7 @@ export class SimServer {
       case 'stats':
         return `STAT pid ${this.pid}\r\nSTAT uptime ${Math.floor((this.now() - this.startedAtMs) / 1000)}\r\nSTAT curr_items ${this.snapshot().size}\r\nEND\r\n`
       case 'lru_crawler':
-        return tokens[1] === 'metadump' ? this.metadump() : 'ERROR\r\n'
+        return tokens[1] === 'metadump' && (tokens[2] === 'all' || tokens[2] === 'hash') ? this.metadump() : 'CLIENT_ERROR bad command line format\r\n'
       default:
         return 'ERROR\r\n'
     }

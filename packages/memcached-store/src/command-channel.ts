@@ -34,7 +34,7 @@ export interface CommandChannel {
    * for a storage command its data block) and resolves with the reply.
    */
   send: (command: string, flushAt: FlushAt) => Promise<Reply>
-  /** Every key the server holds, with its expiry (`lru_crawler metadump all`). */
+  /** Every key the server holds, with its expiry (`lru_crawler metadump hash`, or `all` on an older memcached). */
   listKeys: (timeoutMs: number) => Promise<DumpedKey[]>
   /** The connection stopped waiting for this reply (its server's timeout passed); the channel may note it. */
   abandoned?: (reply: Promise<Reply>) => void

@@ -69,7 +69,8 @@ const COMMANDS = [
   'set gone 0 -1 1\r\nq\r\n',
   'get gone\r\n',
   'set later 0 100 1\r\nq\r\n',
-  'lru_crawler metadump all\r\n'
+  'lru_crawler metadump all\r\n',
+  'lru_crawler metadump hash\r\n'
 ]
 
 test('the simulated memcached answers the store\'s commands as a real memcached does', async (t) => {
