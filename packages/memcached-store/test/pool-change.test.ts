@@ -5,7 +5,7 @@
 // come undone, in each window.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { startMemcached, type MemcachedProcess } from '@stickless/test-support'
+import { rawGet, sessionKey, startMemcached, type MemcachedProcess } from '@stickless/test-support'
 import type { MemcachedStore } from '../src/index.js'
 import { session, storeFor } from './fixtures.js'
 
@@ -103,9 +103,13 @@ test('after the change, each session has its two copies in the new pool: either 
   for (const sid of sids) await oldNode.setSession(sid, session({ user: 'alice', cart: [sid] }))
   await oldNode.close()
   const transition = storeFor(t, all, { readRepairChance: 0, previousServers: addresses(all.slice(0, 2)) })
-  const report = await transition.rebalance()
-  // rendezvous hashing moves about a third of the copies onto the new server
-  assert.ok(report.copied > 0 && report.copied < sids.length, `${report.copied} copies moved`)
+  await transition.rebalance()
+  // Rendezvous hashing moves about a third of the copies onto the new server.
+  // Counted on that server, not in the rebalance's report: the store's first
+  // probe finds the new server without the filled marker and refills it, and
+  // when that refill ran first the rebalance found nothing left to copy.
+  const onNew = (await Promise.all(sids.map(async (sid) => await rawGet(all[2]!.port, sessionKey(sid))))).filter((v) => v !== undefined).length
+  assert.ok(onNew > 0 && onNew < sids.length, `${onNew} of ${sids.length} sessions on the new server`)
   await transition.close()
   // the new server, and then each old one, goes silent in turn (frozen, so
   // it keeps its copies for the next round): a node on the new list still reads every session
