@@ -60,8 +60,8 @@ export class VirtualUser {
     return DEMO_ACCOUNTS[this.id % DEMO_ACCOUNTS.length] as { username: string, password: string }
   }
 
-  private async send (method: string, path: string, body?: string): Promise<HttpAnswer> {
-    const url = new URL(path, this.lbUrl)
+  private async send (method: string, path: string, body: string | undefined, baseUrl: string): Promise<HttpAnswer> {
+    const url = new URL(path, baseUrl)
     return await new Promise((resolve) => {
       const headers: http.OutgoingHttpHeaders = { accept: path.startsWith('/api/') ? 'application/json' : 'text/html' }
       if (this.cookie !== '') headers.cookie = this.cookie
@@ -82,10 +82,10 @@ export class VirtualUser {
     })
   }
 
-  /** One request, recorded. `signedIn` says whether a 401 / 303-to-login would be a logout. */
-  private async call (method: string, path: string, body: string | undefined, signedIn: boolean): Promise<HttpAnswer> {
+  /** One request, recorded, through the LB unless `baseUrl` names a web node. `signedIn` says whether a 401 / 303-to-login would be a logout. */
+  private async call (method: string, path: string, body: string | undefined, signedIn: boolean, baseUrl = this.lbUrl): Promise<HttpAnswer> {
     const startMs = this.clock()
-    const answer = await this.send(method, path, body)
+    const answer = await this.send(method, path, body, baseUrl)
     const endMs = this.clock()
     const setCookie = answer.headers['set-cookie']
     const session = setCookie === undefined ? undefined : sessionFromSetCookie(setCookie)
@@ -143,8 +143,8 @@ export class VirtualUser {
     this.cookie = ''
   }
 
-  private async readSession (): Promise<void> {
-    const a = await this.call('GET', '/api/session', undefined, true)
+  private async readSession (baseUrl = this.lbUrl): Promise<void> {
+    const a = await this.call('GET', '/api/session', undefined, true, baseUrl)
     if (a.status === 401) return this.loseSession()
     if (a.status === 200) this.verify((JSON.parse(a.body) as { cart?: unknown }).cart)
   }
@@ -192,9 +192,9 @@ export class VirtualUser {
     this.stopped = true
   }
 
-  /** The last check, after the chaos: every acknowledged item of the current session is there. */
-  async finalCheck (): Promise<void> {
-    await this.readSession()
+  /** The last check, after the chaos: every acknowledged item of the current session is there, through the LB and on each web node asked directly. */
+  async finalCheck (webUrls: readonly string[]): Promise<void> {
+    for (const baseUrl of [this.lbUrl, ...webUrls]) await this.readSession(baseUrl)
     this.agent.destroy()
   }
 }

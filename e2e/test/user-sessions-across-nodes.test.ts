@@ -12,7 +12,7 @@ import { storeCounterTotal, waitForRefill } from './helpers/store-health.js'
 const cluster = useCluster()
 /**
  * How long to wait for the refill. The contract's 20 s bound is checked by
- * memcached-kill-and-freeze.test.ts; here the point is what the list shows
+ * the chaos run (bench/src/chaos.ts); here the point is what the list shows
  * afterwards, so a slow refill on a loaded machine is waited out, not failed.
  */
 const REFILL_WAIT_MS = 45_000

@@ -1,7 +1,7 @@
 // The demo accounts of the contract, and signing in as one of them.
 import assert from 'node:assert/strict'
 import { ACCOUNTS, type Account } from '../../fixtures/accounts.js'
-import { HttpClient, jsonOf, summarize, type HttpResponse } from './http-client.js'
+import { HttpClient, jsonOf, summarize } from './http-client.js'
 
 export { ALICE, BOB, ACCOUNTS, type Account } from '../../fixtures/accounts.js'
 
@@ -10,17 +10,6 @@ export interface SessionBody {
   user?: string
   node: string
   cart?: string[]
-}
-
-/**
- * Why a GET /api/session answer is not "signed in as `username`", or
- * undefined when it is: what every load test records per read.
- */
-export function signedInProblem (res: HttpResponse, username: string): string | undefined {
-  if (res.status !== 200) return `status ${res.status}`
-  const body = jsonOf<SessionBody>(res)
-  if (body.authenticated !== true || body.user !== username) return `not signed in as ${username}`
-  return undefined
 }
 
 /** POST /api/login at `url`; asserts 200 and a `sid` cookie, and returns the client that now holds it. */
