@@ -1,5 +1,5 @@
 import type { RecordCodec } from './record-codec.js'
-import { includes, revisionOf, sameRevision } from './write-plan.js'
+import { revisionOf, supersedes } from './write-plan.js'
 import type { ServerConnection, StoreOutcome } from './server-connection.js'
 import { isItemRefused } from './errors.js'
 import { MAX_RELATIVE_TTL_S } from './options.js'
@@ -87,7 +87,7 @@ export async function refill (plan: RefillPlan): Promise<RefillReport> {
           const a = codec.decode(key, src.value)
           const b = codec.decode(key, have.value)
           // over a copy the source's includes, never over a sibling: the next write joins those
-          if (a !== undefined && (b === undefined || (!sameRevision(revisionOf(a), revisionOf(b)) && includes(revisionOf(a), revisionOf(b))))) {
+          if (a !== undefined && (b === undefined || supersedes(revisionOf(a), revisionOf(b)))) {
             await copy(target.cas(key, src.value, ttlS, have.cas))
           }
         }))

@@ -9,7 +9,7 @@ import type { Decoded, RecordCodec } from './record-codec.js'
 import { SILENT, type CasValue, type ServerConnection } from './server-connection.js'
 import { encodeJson } from './codec.js'
 import { isNewer } from './session-record.js'
-import { basisOf, includes, revisionOf, sameRevision } from './write-plan.js'
+import { basisOf, revisionOf, sameRevision, supersedes } from './write-plan.js'
 
 /** What a read found on one replica. */
 export interface Found {
@@ -150,7 +150,7 @@ export class ReplicatedReader {
     }
     for (const [i, h] of held.entries()) {
       const theirs = revisions[i]
-      if (h.conn !== found.conn && (theirs === undefined || (!sameRevision(theirs, newest) && includes(newest, theirs)))) this.repair(key, h.conn, found, h.cas)
+      if (h.conn !== found.conn && (theirs === undefined || supersedes(newest, theirs))) this.repair(key, h.conn, found, h.cas)
     }
     return found
   }
@@ -171,14 +171,15 @@ export class ReplicatedReader {
   private async verifyReplicas (key: string, found: Found, rest: readonly ServerConnection[]): Promise<void> {
     await Promise.all(rest.map(async (conn) => {
       const item = await conn.gets(key)
-      const theirs = item === undefined ? undefined : this.parts.codec.decode(key, item.value)
+      const decoded = item === undefined ? undefined : this.parts.codec.decode(key, item.value)
       const ours = revisionOf(found.decoded)
+      const theirs = decoded === undefined ? undefined : revisionOf(decoded)
       // only over a copy the other includes: siblings wait for the next write to join them
-      if (theirs === undefined || (!sameRevision(ours, revisionOf(theirs)) && includes(ours, revisionOf(theirs)))) {
+      if (theirs === undefined || supersedes(ours, theirs)) {
         this.repair(key, conn, found, item?.cas)
-      } else if (item !== undefined && !sameRevision(ours, revisionOf(theirs)) && includes(revisionOf(theirs), ours)) {
+      } else if (item !== undefined && decoded !== undefined && supersedes(theirs, ours)) {
         // the copy we answered from was the stale one: repair it from this replica
-        this.repair(key, found.conn, { conn, cas: item.cas, raw: item.value, decoded: theirs }, found.cas)
+        this.repair(key, found.conn, { conn, cas: item.cas, raw: item.value, decoded }, found.cas)
       }
     }))
   }

@@ -13,7 +13,7 @@ import type { SessionRecord } from './session-record.js'
 import type { KnownRead } from './session-rules.js'
 import { SAFETY_RULES } from './safety-rules.js'
 import { conflictPauseMs, judgeAcks } from './write-concern.js'
-import { basisOf, includes, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision, type Revision } from './write-plan.js'
+import { basisOf, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision, type Revision } from './write-plan.js'
 
 /** What a write knows from its request's read: the replica and cas token it came from, and the revision. */
 export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage'>
@@ -171,9 +171,11 @@ export class ReplicatedWriter {
       // on, is merged first, so a later write it holds (which includes ours)
       // covers the same write still on its way to the others
       for (const h of held) {
-        if (h.failed !== undefined || h.rev === undefined || relationTo(h.rev, ours) !== 'diverged' || !SAFETY_RULES['merge-diverged']) continue
-        if (includes(h.rev, ours)) {
-          // a copy that already includes ours (another node merged it): it is ours now
+        if (h.failed !== undefined || !SAFETY_RULES['merge-diverged']) continue
+        const relation = relationTo(h.rev, ours)
+        if (h.rev === undefined || relation === 'holds' || relation === 'covered') continue
+        if (relation === 'includes-ours') {
+          // another node merged ours in: its revision is ours now
           ours = h.rev
           continue
         }

@@ -112,18 +112,31 @@ export function joinSiblings (a: Revision, b: Revision): Revision {
 }
 
 /**
+ * True when `a` is a later revision than `b` that includes it: storing a over
+ * b loses nothing and changes something. The one test behind every copy made
+ * over another (read repair, refill): never over the same revision, never
+ * over a sibling.
+ */
+export function supersedes (a: Revision, b: Revision): boolean {
+  return !sameRevision(a, b) && includes(a, b)
+}
+
+/**
  * What a copy on another replica is to the revision we are writing:
  * - `holds`: it is our revision (we, or a read-repair, stored it there);
  * - `covered`: our revision includes it, so storing ours over it loses nothing;
- * - `diverged`: a revision ours does not include: a write made elsewhere. It
- *   must be merged in.
+ * - `includes-ours`: a later revision that includes ours (another node merged
+ *   ours in): it becomes ours;
+ * - `diverged`: a revision ours does not include and that does not include
+ *   ours: a write made elsewhere. It must be merged in.
  */
-export type Relation = 'holds' | 'covered' | 'diverged'
+export type Relation = 'holds' | 'covered' | 'includes-ours' | 'diverged'
 
 export function relationTo (theirs: Revision | undefined, ours: Revision): Relation {
   if (theirs === undefined) return 'covered'
   if (sameRevision(theirs, ours)) return 'holds'
-  return includes(ours, theirs) ? 'covered' : 'diverged'
+  if (includes(ours, theirs)) return 'covered'
+  return includes(theirs, ours) ? 'includes-ours' : 'diverged'
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeJson } from '../src/codec.js'
 import type { SessionRecord } from '../src/session-record.js'
-import { basisOf, includes, lineageOf, mergeDiverged, relationTo, sameRevision, type Revision } from '../src/write-plan.js'
+import { basisOf, includes, lineageOf, mergeDiverged, relationTo, sameRevision, supersedes, type Revision } from '../src/write-plan.js'
 
 function rev (v: number, w: number, d: Record<string, unknown>, extra: Partial<SessionRecord> = {}): Revision {
   return { record: { version: v, createdAt: 1, writtenAt: w, ttlS: 60, data: d, ...extra }, dataText: encodeJson(d) }
@@ -51,6 +51,18 @@ test('a copy the write does not include is diverged: the partitioned node wrote 
   assert.equal(relationTo(ours, ours), 'holds')
   assert.equal(relationTo(base, ours), 'covered')
   assert.equal(relationTo(undefined, ours), 'covered', 'a miss')
+  const mergedElsewhere = rev(7, 250, { cart: ['a', 'b', 'c'] }, { lineage: ['p', 'o', 'x', 'm+'] })
+  assert.equal(relationTo(mergedElsewhere, ours), 'includes-ours', 'another node merged ours in')
+})
+
+test('a revision supersedes the ones it includes, never itself or a sibling', () => {
+  const base = rev(5, 100, { cart: ['a'] }, { lineage: ['p'] })
+  const ours = rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] })
+  const sibling = rev(6, 150, { cart: ['a', 'c'] }, { lineage: ['p', 'x'] })
+  assert.ok(supersedes(ours, base))
+  assert.ok(!supersedes(base, ours))
+  assert.ok(!supersedes(ours, ours), 'the same revision: nothing to copy')
+  assert.ok(!supersedes(ours, sibling) && !supersedes(sibling, ours), 'siblings wait for the next write to join them')
 })
 
 test('a diverged copy is merged against the copy last seen on its replica: both sides keep their items', () => {
