@@ -43,8 +43,13 @@ app.use(session({ store, secret: 'adoption secret', resave: false, saveUninitial
 app.post('/login', (req, res, next) => { req.session.regenerate((err) => { if (err) return next(err); req.session.user = 'alice'; res.json({ ok: true }) }) })
 app.get('/me', (req, res) => { if (!req.session.user) return res.status(401).json({ user: null }); res.json({ user: req.session.user, keys: Object.keys(req.session).sort() }) })
 app.post('/logout', (req, res, next) => { req.session.destroy((err) => err ? next(err) : res.json({ ok: true })) })
+// express-session reports a failed save after the response has gone (the
+// status set before it stands), so the store's errors are kept for the report.
+const storeErrors = []
+app.use((err, req, res, next) => { storeErrors.push(String(err.code) + ': ' + err.message); if (!res.headersSent) res.status(500).json({ error: err.message }) })
 const server = await new Promise((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
 results.express = await flow('http://127.0.0.1:' + server.address().port, '/login')
+results.express.errors = storeErrors
 await new Promise((resolve) => server.close(resolve))
 
 // fastify + @fastify/session, the same store instance
@@ -146,7 +151,7 @@ test('a fresh app installs the packed tarball and signs a user in through expres
       const { stdout } = await run(node.path, [file], { cwd: app, env, timeout: 60_000 })
       const results = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, Record<string, unknown>>
       const where = `${file} on ${node.how}`
-      assert.deepEqual(results.express, { login: 200, hasCookie: true, me: 200, user: 'alice', keys: ['cookie', 'user'], logout: 200, after: 401 }, `express-session, ${where}`)
+      assert.deepEqual(results.express, { login: 200, hasCookie: true, me: 200, user: 'alice', keys: ['cookie', 'user'], logout: 200, after: 401, errors: [] }, `express-session, ${where}`)
       assert.deepEqual(results.fastify, { login: 200, hasCookie: true, me: 200, user: 'bob', keys: ['user'], logout: 200, after: 401 }, `@fastify/session, ${where}`)
       assert.equal(results.length, 0, `both sessions destroyed, ${where}`)
     }
