@@ -1,5 +1,9 @@
 // Counts failed logins per user and per address in the shared store, so the
-// limit holds whichever node a guess lands on.
+// limit holds whichever node a guess lands on. Each counter's window is its
+// lifetime in memcached, ended by the clock of the server that holds it, so
+// the user's and the address's windows end up to a second apart: a guess
+// between the two ends counts in one new window while the other still
+// limits, and a steady stream of guesses stays limited until it pauses.
 import { createHash } from 'node:crypto'
 import type { WebSessionStore } from '../session-store.js'
 
