@@ -2,16 +2,16 @@
 // it back (refilled first), and skip markers tell the other web nodes when
 // this one writes past a server. When each state applies is server-health.ts
 // and skip-watch.ts (pure); this file runs the timers and the I/O.
-import type { Emit, StoreCounters } from './counters.js'
-import type { StoreError } from './errors.js'
-import type { KeySpace } from './keys.js'
-import type { StoreLogger } from './options.js'
-import type { Placement } from './placement.js'
-import type { RecordCodec } from './record-codec.js'
+import type { Emit, StoreCounters } from '../counters.js'
+import type { StoreError } from '../errors.js'
+import type { KeySpace } from '../record/keys.js'
+import type { StoreLogger } from '../options/options.js'
+import type { Placement } from '../policy/placement.js'
+import type { RecordCodec } from '../record/record-codec.js'
 import { refill } from './refill.js'
-import type { ServerConnection } from './server-connection.js'
-import { SAFETY_RULES } from './safety-rules.js'
-import { suspect, TickClock, watchIntervalMs } from './skip-watch.js'
+import type { ServerConnection } from '../connection/server-connection.js'
+import { SAFETY_RULES } from '../policy/safety-rules.js'
+import { suspect, TickClock, watchIntervalMs } from '../policy/skip-watch.js'
 
 // How long a node's claim to refill an emptied server holds: if that node dies
 // mid-refill, the claim expires and another node takes the work over.

@@ -1,4 +1,4 @@
-import { encodeJson } from './codec.js'
+import { encodeJson } from '../record/codec.js'
 
 // Two requests of one session can change it at once on different nodes. The
 // write that loses the cas race merges its change into the winner's instead of

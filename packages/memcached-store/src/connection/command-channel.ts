@@ -42,4 +42,4 @@ export interface CommandChannel {
 }
 
 /** Builds the channel of one server; the store's `channel` option. */
-export type ChannelFactory = (server: import('./options.js').ResolvedServer) => CommandChannel
+export type ChannelFactory = (server: import('../options/options.js').ResolvedServer) => CommandChannel

@@ -2,14 +2,14 @@
 // an error falls through to the next; a replica that goes silent is passed
 // over after a fraction of its timeout (hedging); replicas found lacking are
 // repaired. The order comes from placement.ts; this file does the I/O.
-import type { StoreCounters, Emit } from './counters.js'
-import { storeError } from './errors.js'
-import type { Placement } from './placement.js'
-import type { Decoded, RecordCodec } from './record-codec.js'
-import { SILENT, type CasValue, type ServerConnection } from './server-connection.js'
-import { encodeJson } from './codec.js'
-import { isNewer } from './session-record.js'
-import { basisOf, revisionOf, sameRevision, supersedes } from './write-plan.js'
+import type { StoreCounters, Emit } from '../counters.js'
+import { storeError } from '../errors.js'
+import type { Placement } from '../policy/placement.js'
+import type { Decoded, RecordCodec } from '../record/record-codec.js'
+import { SILENT, type CasValue, type ServerConnection } from '../connection/server-connection.js'
+import { encodeJson } from '../record/codec.js'
+import { isNewer } from '../record/session-record.js'
+import { basisOf, revisionOf, sameRevision, supersedes } from '../policy/write-plan.js'
 
 /** What a read found on one replica. */
 export interface Found {

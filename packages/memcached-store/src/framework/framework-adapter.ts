@@ -5,8 +5,8 @@
 // logged, never thrown.
 import { EventEmitter } from 'node:events'
 import { createExpressSession, settle, type StoreCallback } from './express-session-api.js'
-import type { StoreLogger } from './options.js'
-import type { SessionData } from './session-rules.js'
+import type { StoreLogger } from '../options/options.js'
+import type { SessionData } from '../policy/session-rules.js'
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export abstract class FrameworkStore extends EventEmitter {

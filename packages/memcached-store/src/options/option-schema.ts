@@ -5,7 +5,7 @@
 // option must be, and `secret`, a list whose entries are shown only by their length.
 import type { TSchema } from '@sinclair/typebox'
 import { Value, ValueErrorType } from '@sinclair/typebox/value'
-import { storeError } from './errors.js'
+import { storeError } from '../errors.js'
 
 export function invalid (name: string, value: unknown, expected: string): never {
   throw storeError('STK_ERR_INVALID_OPTION', `${name} must be ${expected}, got ${show(value)}`)

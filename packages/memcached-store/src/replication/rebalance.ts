@@ -2,11 +2,11 @@
 // replicas in the new pool, from wherever a copy is, the newest winning. The
 // refill's machinery (metadump listing, multi-get batches, add or cas over
 // an older copy) does the work; this decides what goes where.
-import type { KeySpace } from './keys.js'
-import type { Placement } from './placement.js'
-import type { RecordCodec } from './record-codec.js'
+import type { KeySpace } from '../record/keys.js'
+import type { Placement } from '../policy/placement.js'
+import type { RecordCodec } from '../record/record-codec.js'
 import { refill, type RefillReport } from './refill.js'
-import type { ServerConnection } from './server-connection.js'
+import type { ServerConnection } from '../connection/server-connection.js'
 
 export interface RebalanceReport {
   /** one refill per server of the new pool that was up */

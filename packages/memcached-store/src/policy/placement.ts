@@ -8,7 +8,7 @@
 // the old nodes see its writes) and reads both, taking the newest copy (so it
 // sees theirs). The new set comes first: its first replica is where writers
 // of the new pool are ordered.
-import { storeError } from './errors.js'
+import { storeError } from '../errors.js'
 import { replicasFor, type WeightedNode } from './replica-set.js'
 import type { ServerState } from './server-health.js'
 

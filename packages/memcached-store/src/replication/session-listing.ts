@@ -2,9 +2,9 @@
 // express-session's all/length/clear and tests: found with `lru_crawler
 // metadump` (the refill's listing), so the cost grows with everything the
 // servers hold. Not for each request.
-import { storeError } from './errors.js'
-import type { ServerConnection } from './server-connection.js'
-import type { LiveRecord } from './session-record.js'
+import { storeError } from '../errors.js'
+import type { ServerConnection } from '../connection/server-connection.js'
+import type { LiveRecord } from '../record/session-record.js'
 
 export interface ListingParts {
   readonly servers: readonly ServerConnection[]

@@ -5,7 +5,7 @@
 // with the Session and Cookie classes of the express-session the app loaded.
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { storeError } from './errors.js'
+import { storeError } from '../errors.js'
 
 /**
  * Where the store keeps the revision a session was read at, on the objects it

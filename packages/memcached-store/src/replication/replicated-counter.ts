@@ -7,10 +7,10 @@
 // count taken as the highest let a replica whose window had not ended keep
 // the limit on while the other's new window began, and so on in turn, for as
 // long as attempts kept coming (seen as a flaky login-limiter test).
-import { storeError } from './errors.js'
-import type { KeySpace } from './keys.js'
-import type { Placement } from './placement.js'
-import type { ServerConnection } from './server-connection.js'
+import { storeError } from '../errors.js'
+import type { KeySpace } from '../record/keys.js'
+import type { Placement } from '../policy/placement.js'
+import type { ServerConnection } from '../connection/server-connection.js'
 
 export class ReplicatedCounter {
   constructor (private readonly placement: Placement<ServerConnection>, private readonly keys: KeySpace) {}

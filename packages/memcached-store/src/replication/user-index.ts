@@ -1,10 +1,10 @@
 // The per-user index: which session ids one user has, so "log out everywhere"
 // and "your sessions" find them without scanning memcached. It is a record of
 // its own (data `{ ids }`), replicated and written with cas like a session.
-import type { KeySpace } from './keys.js'
+import type { KeySpace } from '../record/keys.js'
 import type { ReplicatedReader } from './replicated-read.js'
 import type { ReplicatedWriter } from './replicated-write.js'
-import { lifetimeTtl, type LifetimeSettings } from './session-rules.js'
+import { lifetimeTtl, type LifetimeSettings } from '../policy/session-rules.js'
 
 export interface UserIndexParts {
   readonly keys: KeySpace

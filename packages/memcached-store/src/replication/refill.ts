@@ -1,8 +1,8 @@
-import type { RecordCodec } from './record-codec.js'
-import { revisionOf, supersedes } from './write-plan.js'
-import type { ServerConnection, StoreOutcome } from './server-connection.js'
-import { isItemRefused } from './errors.js'
-import { MAX_RELATIVE_TTL_S } from './options.js'
+import type { RecordCodec } from '../record/record-codec.js'
+import { revisionOf, supersedes } from '../policy/write-plan.js'
+import type { ServerConnection, StoreOutcome } from '../connection/server-connection.js'
+import { isItemRefused } from '../errors.js'
+import { MAX_RELATIVE_TTL_S } from '../options/options.js'
 
 export interface RefillPlan {
   target: ServerConnection

@@ -2,11 +2,11 @@
 // how long memcached keeps it. Every function takes `now` from the caller
 // (the store's injected clock), so each rule is tested without memcached and
 // without waiting.
-import { decodeJson } from './codec.js'
+import { decodeJson } from '../record/codec.js'
 import { expiresOf, hasExpired, maxAgeOf, planWrite, ttlSeconds, type ExpirySettings } from './expiry.js'
 import { mergeSessions } from './merge.js'
-import { MAX_RELATIVE_TTL_S } from './options.js'
-import { holdsSession, TOMBSTONE_VERSION, type LiveRecord, type SessionRecord } from './session-record.js'
+import { MAX_RELATIVE_TTL_S } from '../options/options.js'
+import { holdsSession, TOMBSTONE_VERSION, type LiveRecord, type SessionRecord } from '../record/session-record.js'
 
 export type SessionData = Record<string, unknown>
 

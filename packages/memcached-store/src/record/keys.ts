@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { storeError } from './errors.js'
+import { storeError } from '../errors.js'
 
 // memcache-client writes keys into the ASCII protocol unchecked, so a space,
 // CR or LF in a key would let a caller inject a second command. Every key is

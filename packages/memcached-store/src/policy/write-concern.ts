@@ -1,6 +1,6 @@
 // Whether a write has enough acknowledgements, and how long a writer that
 // lost a cas race pauses before it tries again. Pure.
-import { requiredAcks, type WriteConcern } from './options.js'
+import { requiredAcks, type WriteConcern } from '../options/options.js'
 
 export type AckVerdict =
   | { readonly ok: true, readonly acks: number, readonly failed: number }

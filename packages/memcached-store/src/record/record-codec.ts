@@ -5,7 +5,7 @@
 // compatibility with items already stored; they stop here.
 import { decodeJson, encodeJson } from './codec.js'
 import type { ValueCipher } from './cipher.js'
-import { storeError } from './errors.js'
+import { storeError } from '../errors.js'
 import type { SessionRecord } from './session-record.js'
 
 /** A decoded item and the JSON text of its data, kept so an unchanged session is found by comparing strings. */

@@ -8,7 +8,7 @@ import type { CasValue, CommandChannel, FlushAt, Reply } from './command-channel
 import { wrapSend } from './client-send.js'
 import { corkedWrite } from './corked-write.js'
 import { metadump, type DumpedKey } from './metadump.js'
-import type { ResolvedServer } from './options.js'
+import type { ResolvedServer } from '../options/options.js'
 
 /** memcached's answers that memcache-client surfaces as errors, though the server is fine. */
 const ANSWER_WORDS = new Set(['EXISTS', 'NOT_FOUND', 'NOT_STORED'])

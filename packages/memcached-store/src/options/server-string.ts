@@ -1,4 +1,4 @@
-import { storeError } from './errors.js'
+import { storeError } from '../errors.js'
 import { resolveAuth, resolveTls, type TlsSettings } from './tls-options.js'
 
 /** One memcached server as written by a user; any field left out takes the store-wide default. */

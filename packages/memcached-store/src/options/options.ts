@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'node:tls'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { check, expectedOf, invalid } from './option-schema.js'
-import type { ChannelFactory } from './command-channel.js'
+import type { ChannelFactory } from '../connection/command-channel.js'
 import { parseServerString, type ServerSpec } from './server-string.js'
 import { resolveAuth, resolveTls, type AuthSettings, type TlsSettings } from './tls-options.js'
 

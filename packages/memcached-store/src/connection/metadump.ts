@@ -1,7 +1,7 @@
 import { connect } from 'node:net'
 import { connect as connectTls, type ConnectionOptions } from 'node:tls'
-import { storeError } from './errors.js'
-import { authCommand, isTlsFailure, type AuthSettings } from './tls-options.js'
+import { storeError } from '../errors.js'
+import { authCommand, isTlsFailure, type AuthSettings } from '../options/tls-options.js'
 
 /** How to reach a server that wants TLS or credentials. */
 export interface DumpSecurity {

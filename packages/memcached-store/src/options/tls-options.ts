@@ -2,7 +2,7 @@
 // with coded errors, resolved into what node:tls and the connection need.
 import { readFileSync } from 'node:fs'
 import type { ConnectionOptions } from 'node:tls'
-import { storeError, type ErrorCode } from './errors.js'
+import { storeError, type ErrorCode } from '../errors.js'
 
 /** PEM text, a Buffer, or the path of a PEM file (anything without "-----BEGIN" is taken as a path). */
 export type PemSource = string | Buffer

@@ -3,10 +3,10 @@
 // a read reported (to find the revision again), and the later expiry a
 // skipped save asked for. Bounded maps: memory never grows with traffic.
 import { BoundedMap } from './bounded-map.js'
-import { expiresOf, reportExpiry } from './expiry.js'
-import { REVISION } from './express-session-api.js'
-import type { KnownRead, SessionData } from './session-rules.js'
-import type { LiveRecord } from './session-record.js'
+import { expiresOf, reportExpiry } from '../policy/expiry.js'
+import { REVISION } from '../framework/express-session-api.js'
+import type { KnownRead, SessionData } from '../policy/session-rules.js'
+import type { LiveRecord } from '../record/session-record.js'
 
 const BASES_KEPT = 10_000
 const TOKENS_KEPT = 10_000

@@ -6,13 +6,13 @@
 import { ClientChannel, MAX_LAG_GRACE } from './client-channel.js'
 import { AuthFailure } from './client-send.js'
 import type { CasValue, CommandChannel, FlushAt, Reply } from './command-channel.js'
-import { StoreError, storeError } from './errors.js'
+import { StoreError, storeError } from '../errors.js'
 import type { DumpedKey } from './metadump.js'
-import type { ResolvedServer } from './options.js'
+import type { ResolvedServer } from '../options/options.js'
 import { GetBatcher } from './get-batcher.js'
-import { ServerHealth, type ServerIdentity } from './server-health.js'
-import { Silence } from './silence.js'
-import { isTlsFailure } from './tls-options.js'
+import { ServerHealth, type ServerIdentity } from '../policy/server-health.js'
+import { Silence } from '../policy/silence.js'
+import { isTlsFailure } from '../options/tls-options.js'
 
 export type { CasValue }
 

@@ -3,7 +3,7 @@
 // authenticates first (memcached's ASCII auth).
 import type { Socket } from 'node:net'
 import type { MemcacheClient } from 'memcache-client'
-import { authCommand, type AuthSettings } from './tls-options.js'
+import { authCommand, type AuthSettings } from '../options/tls-options.js'
 
 /** A server refused our credentials: every command sent on that connection fails with it. */
 export class AuthFailure extends Error {}

@@ -11,11 +11,11 @@
 // in, never overwritten. Each replica's history is then a chain in which every
 // revision includes the one it replaced, so a revision a replica acknowledged
 // stays in every later one there.
-import { decodeJson, encodeJson } from './codec.js'
+import { decodeJson, encodeJson } from '../record/codec.js'
 import { expiresOf } from './expiry.js'
 import { joinSessions, mergeSessions } from './merge.js'
-import type { Decoded } from './record-codec.js'
-import { isNewer, LINEAGE_KEPT, type SessionRecord } from './session-record.js'
+import type { Decoded } from '../record/record-codec.js'
+import { isNewer, LINEAGE_KEPT, type SessionRecord } from '../record/session-record.js'
 
 /** A revision as the write path compares it: the header and the data's JSON text. */
 export interface Revision {

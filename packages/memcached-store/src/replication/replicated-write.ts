@@ -2,18 +2,18 @@
 // the rule that no write replaces a newer revision on any replica
 // (write-plan.ts decides revisions; write-concern.ts judges the acks; this
 // file does the I/O).
-import type { StoreCounters, Emit } from './counters.js'
-import { encodeJson } from './codec.js'
-import { storeError } from './errors.js'
-import type { WriteConcern } from './options.js'
-import type { Placement } from './placement.js'
-import type { RecordCodec } from './record-codec.js'
-import type { CasValue, ServerConnection } from './server-connection.js'
-import type { SessionRecord } from './session-record.js'
-import type { KnownRead } from './session-rules.js'
-import { SAFETY_RULES } from './safety-rules.js'
-import { conflictPauseMs, judgeAcks } from './write-concern.js'
-import { basisOf, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision, type Revision } from './write-plan.js'
+import type { StoreCounters, Emit } from '../counters.js'
+import { encodeJson } from '../record/codec.js'
+import { storeError } from '../errors.js'
+import type { WriteConcern } from '../options/options.js'
+import type { Placement } from '../policy/placement.js'
+import type { RecordCodec } from '../record/record-codec.js'
+import type { CasValue, ServerConnection } from '../connection/server-connection.js'
+import type { SessionRecord } from '../record/session-record.js'
+import type { KnownRead } from '../policy/session-rules.js'
+import { SAFETY_RULES } from '../policy/safety-rules.js'
+import { conflictPauseMs, judgeAcks } from '../policy/write-concern.js'
+import { basisOf, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision, type Revision } from '../policy/write-plan.js'
 
 /** What a write knows from its request's read: the replica and cas token it came from, and the revision. */
 export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage'>
