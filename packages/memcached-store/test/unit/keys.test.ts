@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { assertValidKey, KeySpace } from '../src/record/keys.js'
+import { assertValidKey, KeySpace } from '../../src/record/keys.js'
 
 for (const bad of ['', 'a b', 'a\r\nset x 0 0 1', 'a\nb', 'tab\tkey', 'é', 'x'.repeat(251), 'nul\0']) {
   test(`rejects the key ${JSON.stringify(bad.slice(0, 20))}`, () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULTS, requiredAcks, resolveOptions } from '../src/options/options.js'
+import { DEFAULTS, requiredAcks, resolveOptions } from '../../src/options/options.js'
 
 test('defaults: two replicas, sub-second timeouts, PHP retry interval, frozen', () => {
   const o = resolveOptions('tcp://a:1,tcp://b:2,tcp://c:3')

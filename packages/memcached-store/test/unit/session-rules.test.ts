@@ -1,9 +1,9 @@
 // What a save becomes and when a session ends, on a made-up clock: no memcached.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { encodeJson } from '../src/record/codec.js'
-import { isLive, nextRecord, remainingTtl, splitSession, tombstone, ttlFor, type KnownRead, type Save } from '../src/policy/session-rules.js'
-import type { SessionRecord } from '../src/record/session-record.js'
+import { encodeJson } from '../../src/record/codec.js'
+import { isLive, nextRecord, remainingTtl, splitSession, tombstone, ttlFor, type KnownRead, type Save } from '../../src/policy/session-rules.js'
+import type { SessionRecord } from '../../src/record/session-record.js'
 
 const T0 = Date.UTC(2030, 0, 1)
 const settings = { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 12 * 3600_000, touchAfterMs: 180_000 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { suspect, TickClock, watchIntervalMs } from '../src/policy/skip-watch.js'
+import { suspect, TickClock, watchIntervalMs } from '../../src/policy/skip-watch.js'
 
 test('markers are looked for every quarter of the shortest timeout, never less often than the probes', () => {
   assert.equal(watchIntervalMs(1_000, [300, 1_000]), 75)

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { conflictPauseMs, judgeAcks } from '../src/policy/write-concern.js'
+import { conflictPauseMs, judgeAcks } from '../../src/policy/write-concern.js'
 
 test('available: one acknowledgement is enough; none is "unavailable"', () => {
   assert.deepEqual(judgeAcks(1, 2, 'available', 2), { ok: true, acks: 1, failed: 1 })

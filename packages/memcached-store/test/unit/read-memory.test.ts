@@ -1,9 +1,9 @@
 // What a node remembers between a read and its write, without memcached.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { REVISION } from '../src/framework/express-session-api.js'
-import { ReadMemory } from '../src/replication/read-memory.js'
-import type { LiveRecord } from '../src/record/session-record.js'
+import { REVISION } from '../../src/framework/express-session-api.js'
+import { ReadMemory } from '../../src/replication/read-memory.js'
+import type { LiveRecord } from '../../src/record/session-record.js'
 
 const T0 = Date.UTC(2030, 0, 1)
 const read = { connId: 'a:1', cas: '9', dataText: '{"user":"alice"}' }

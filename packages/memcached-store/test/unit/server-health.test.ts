@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ServerHealth } from '../src/policy/server-health.js'
+import { ServerHealth } from '../../src/policy/server-health.js'
 
 function clock (): { now: () => number, advance: (ms: number) => void } {
   let t = 1_000_000

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mergeSessions } from '../src/policy/merge.js'
+import { mergeSessions } from '../../src/policy/merge.js'
 
 test('two items added to a cart at once both survive', () => {
   const base = { user: 'alice', cart: ['a'] }

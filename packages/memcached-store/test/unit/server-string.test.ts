@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseServerString } from '../src/options/server-string.js'
+import { parseServerString } from '../../src/options/server-string.js'
 
 test('parses the seed string with every PHP option, seconds into ms', () => {
   const specs = parseServerString('tcp://127.0.0.1:11211?weight=1&timeout=1&retry_interval=15,tcp://127.0.0.1:11212')

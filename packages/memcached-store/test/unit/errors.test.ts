@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { StoreError, errorCodes, isItemRefused, isStoreUnavailable, storeError, type ErrorCode } from '../src/errors.js'
+import { StoreError, errorCodes, isItemRefused, isStoreUnavailable, storeError, type ErrorCode } from '../../src/errors.js'
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
 const codes = Object.keys(errorCodes) as ErrorCode[]
 
 for (const code of codes) {

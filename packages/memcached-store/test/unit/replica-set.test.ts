@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { replicasFor } from '../src/policy/replica-set.js'
+import { replicasFor } from '../../src/policy/replica-set.js'
 
 const nodes = (n: number, weight = 1): Array<{ id: string, weight: number }> =>
   Array.from({ length: n }, (_, i) => ({ id: `10.0.0.${i + 1}:11211`, weight }))

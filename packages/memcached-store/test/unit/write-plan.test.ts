@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { encodeJson } from '../src/record/codec.js'
-import type { SessionRecord } from '../src/record/session-record.js'
-import { basisOf, includes, lineageOf, mergeDiverged, relationTo, sameRevision, supersedes, type Revision } from '../src/policy/write-plan.js'
+import { encodeJson } from '../../src/record/codec.js'
+import type { SessionRecord } from '../../src/record/session-record.js'
+import { basisOf, includes, lineageOf, mergeDiverged, relationTo, sameRevision, supersedes, type Revision } from '../../src/policy/write-plan.js'
 
 function rev (v: number, w: number, d: Record<string, unknown>, extra: Partial<SessionRecord> = {}): Revision {
   return { record: { version: v, createdAt: 1, writtenAt: w, ttlS: 60, data: d, ...extra }, dataText: encodeJson(d) }

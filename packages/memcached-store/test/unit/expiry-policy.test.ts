@@ -1,7 +1,7 @@
 // The expiry rules on their own, with a made-up clock.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { extendEvery, hasExpired, isRolling, planWrite, reportedExpiry, requestedExpiry, saveIsDue, storedExpiry, ttlSeconds } from '../src/policy/expiry.js'
+import { extendEvery, hasExpired, isRolling, planWrite, reportedExpiry, requestedExpiry, saveIsDue, storedExpiry, ttlSeconds } from '../../src/policy/expiry.js'
 
 const settings = { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 12 * 3600_000, touchAfterMs: 180_000 }
 const forever = { ...settings, absoluteTimeoutMs: 1e15 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeJson, encodeJson } from '../src/record/codec.js'
+import { decodeJson, encodeJson } from '../../src/record/codec.js'
 
 test('Dates round-trip as Dates, nested and in arrays', () => {
   const at = new Date('2026-01-02T03:04:05.678Z')

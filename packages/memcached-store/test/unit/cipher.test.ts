@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ValueCipher } from '../src/record/cipher.js'
+import { ValueCipher } from '../../src/record/cipher.js'
 
 const k1 = 'k1-0123456789abcdef0123456789abcdef'
 const k2 = 'k2-0123456789abcdef0123456789abcdef'

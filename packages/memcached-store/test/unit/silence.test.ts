@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Silence } from '../src/policy/silence.js'
+import { Silence } from '../../src/policy/silence.js'
 
 function clock (): { now: () => number, advance: (ms: number) => void } {
   let t = 1_000

@@ -1,9 +1,9 @@
 // Which replicas a read and a write use, from health alone: no sockets.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Placement, type PlacedServer } from '../src/policy/placement.js'
-import { replicasFor } from '../src/policy/replica-set.js'
-import type { ServerState } from '../src/policy/server-health.js'
+import { Placement, type PlacedServer } from '../../src/policy/placement.js'
+import { replicasFor } from '../../src/policy/replica-set.js'
+import type { ServerState } from '../../src/policy/server-health.js'
 
 function server (id: string, state: ServerState = 'up'): PlacedServer & { health: { state: ServerState, readable: boolean, writable: boolean } } {
   return {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ValueCipher } from '../src/record/cipher.js'
-import { RecordCodec } from '../src/record/record-codec.js'
+import { ValueCipher } from '../../src/record/cipher.js'
+import { RecordCodec } from '../../src/record/record-codec.js'
 
 const codec = new RecordCodec(new ValueCipher([]), 1024 * 1024)
 
