@@ -1,14 +1,8 @@
-// The store: the promise API and how its parts fit. Each step of the design
-// (package README) has its own file:
-// - framework-adapter.ts: the frameworks' callback contract;
-// - session-rules.ts, expiry.ts: what a save becomes and when a session ends (pure);
-// - placement.ts, write-plan.ts, write-concern.ts, merge.ts, server-health.ts: replication policy (pure);
-// - replicated-read.ts, replicated-write.ts: the I/O of a read and a write;
-// - read-memory.ts: what this node keeps between a read and its write;
-// - user-index.ts, replicated-counter.ts, session-listing.ts: the other records;
-// - server-watch.ts: failures, probes, skip markers and refills.
-// It runs past 300 lines because it is the package's whole public API (the
-// promise methods and their docs), each method a few lines over those parts.
+// The store: the promise API and how its parts fit. The parts are in the
+// folders beside this file (policy/ decides, record/ encodes, replication/
+// and connection/ do the I/O; docs/store-design.md is the design). It runs
+// past 300 lines because it is the package's whole public API (the promise
+// methods and their docs), each method a few lines over those parts.
 import { newCounters, type Emit, type StoreCounters } from './counters.js'
 import { encodeJson } from './record/codec.js'
 import { storeError } from './errors.js'
@@ -44,7 +38,7 @@ function ignore (): void {}
 
 /**
  * A replicated memcached store for @fastify/session and express-session. See
- * the package README for the design.
+ * docs/store-design.md (in the repository) for the design.
  */
 export class MemcachedStore extends FrameworkStore {
   readonly options: ResolvedOptions
@@ -269,8 +263,9 @@ export class MemcachedStore extends FrameworkStore {
    * After a change of the pool (previousServers): copies every session and
    * user index to its replicas in the new pool, from whichever server holds
    * the newest copy, and reports what it moved. The web node runs it at
-   * start while previousServers is set (README, "Changing the pool"). Costs a
-   * metadump and a read of every key on every server: once per change.
+   * start while previousServers is set (docs/store-design.md, "Changing the
+   * pool"). Costs a metadump and a read of every key on every server: once
+   * per change.
    */
   async rebalance (): Promise<RebalanceReport> {
     const report = await rebalance({

@@ -22,7 +22,7 @@ export interface MemcachedStoreOptions {
    * The pool before a change of `servers`, while the change rolls through the web nodes: writes
    * go to a key's replicas in both pools, reads take the newest copy of both, and `rebalance()`
    * copies every session to its replicas in the new pool. Drop it once no node runs the old pool
-   * alone and a rebalance has finished (README, "Changing the pool"). Default none.
+   * alone and a rebalance has finished (docs/store-design.md, "Changing the pool"). Default none.
    */
   previousServers?: string | ReadonlyArray<string | ServerSpec>
   /** Copies of each session. Default 2, or every server when there are fewer. */
