@@ -249,7 +249,7 @@ export class MemcachedStore extends FrameworkStore {
     return live.filter(Boolean).length
   }
 
-  /** A replicated fixed-window counter (login limiting across nodes): the count after this hit, the highest any replica holds. */
+  /** A replicated fixed-window counter (login limiting across nodes): the count after this hit, as the first replica in placement order that answers holds it. */
   async hit (name: string, windowMs: number): Promise<number> {
     return await this.counter.hit(name, windowMs)
   }

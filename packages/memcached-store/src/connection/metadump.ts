@@ -18,9 +18,9 @@ export interface DumpedKey {
 /**
  * Which walk lists the keys: `hash` walks memcached's hash table and lists
  * every item once; `all` walks the LRUs, and misses an item that moves
- * between them during the walk (memcached's own notes on the crawler), which
- * under load left a session off a refill, lost with its peer (seen in the
- * refill test). `hash` needs memcached 1.6.9 or later; an older one gets `all`.
+ * between them during the walk (memcached's own notes on the crawler): under
+ * load that can leave a session off a refill, to be lost with its peer.
+ * `hash` needs memcached 1.6.9 or later; an older one gets `all`.
  */
 type Walk = 'hash' | 'all'
 

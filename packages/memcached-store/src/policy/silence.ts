@@ -4,12 +4,12 @@
 //
 // Why it exists: the read and the write of one request are separate calls
 // (@fastify/session's get, then set). A read that passes over a silent
-// replica after half its timeout used to be followed by a write that started
-// a fresh, full timeout on the same server: 1.5 timeouts for one request.
-// Measured from when the server fell silent instead, every command waiting on
-// it gives up at the same moment, so no request (nor anything else) waits on
-// a silent server longer than its timeout in total, however many commands it
-// sends there.
+// replica after half its timeout would, with each command timed from its own
+// send, be followed by a write that starts a fresh, full timeout on the same
+// server: 1.5 timeouts for one request. Measured from when the server fell
+// silent, every command waiting on it gives up at the same moment, so no
+// request (nor anything else) waits on a silent server longer than its
+// timeout in total, however many commands it sends there.
 
 import { SAFETY_RULES } from './safety-rules.js'
 

@@ -4,11 +4,11 @@
 // Why: the first replica's `cas` orders writers only among nodes that reach
 // it. In an asymmetric partition one node cannot reach that server and writes
 // past it, to the second replica alone, while the others still order their
-// writes on the first. A plain `set` on the second replica then replaced the
-// cut-off node's acknowledged revision with one that never saw it (issue 15:
-// 1 to 15 cart items lost per run). So every replica's write is now a `cas`
-// on the copy this write read there, and a copy it did not build on is merged
-// in, never overwritten. Each replica's history is then a chain in which every
+// writes on the first. A plain `set` on the second replica would replace the
+// cut-off node's acknowledged revision with one that never saw it, losing
+// cart items the user was told were saved. So every replica's write is a
+// `cas` on the copy this write read there, and a copy it did not build on is
+// merged in, never overwritten. Each replica's history is then a chain in which every
 // revision includes the one it replaced, so a revision a replica acknowledged
 // stays in every later one there.
 import { decodeJson, encodeJson } from '../record/codec.js'
@@ -76,7 +76,7 @@ export function includes (a: Revision, b: Revision): boolean {
  * and the new list while the pool changes, a node cut from the first
  * replica) each built on the same copy. Taking the newer alone and storing it
  * over the other, as a version order would, loses the other's acknowledged
- * changes (the simulation found it in a pool change).
+ * changes (a pool-change schedule in sim/regressions.json shows it).
  */
 export function basisOf (copies: ReadonlyArray<Revision | undefined>): Revision | undefined {
   const present = copies.filter((c): c is Revision => c !== undefined).sort((x, y) => isNewer(y.record, x.record) ? 1 : isNewer(x.record, y.record) ? -1 : 0)
@@ -173,9 +173,9 @@ export function mergeDiverged (seen: ReadonlyArray<Revision | undefined>, theirs
   const expires = laterExpiry(ours.record, theirs.record)
   if (expires !== undefined && record.cookie !== undefined) {
     // Every revision reports an expiry of its own: a read names its revision
-    // by it (read-memory.ts), and a merge that kept ours' expiry gave two
-    // revisions one name, so a save could build on the wrong one (seen: 25
-    // items in a cart of 20, about one run in 20 of lost-updates.test.ts).
+    // by it (read-memory.ts), and a merge that kept ours' expiry would give
+    // two revisions one name, so a save could build on the wrong one and
+    // double a cart's items (lost-updates.test.ts checks the count).
     record.cookie = { ...record.cookie, expires: new Date(expires + 1).toISOString() }
     if (record.endsAt !== undefined) record.endsAt = Math.max(record.endsAt, theirs.record.endsAt ?? 0) + 1
   }

@@ -11,9 +11,10 @@ export interface RefillPlan {
   belongsOnTarget: (key: string) => boolean
   /**
    * true when `source` is one of the key's holders, whose copy may be taken.
-   * After the pool grows, a server that no longer holds a key keeps its last
-   * copy until it expires, and nobody updates it: taking that copy would put
-   * an old revision on the target (the simulation found it). Default: any.
+   * After the pool grows, a server that has stopped being one of a key's
+   * replicas keeps its last copy until it expires, and nobody updates it:
+   * taking that copy would put an old revision on the target (a schedule in
+   * sim/regressions.json shows it). Default: any.
    */
   sourceHolds?: (source: ServerConnection, key: string) => boolean
   codec: RecordCodec

@@ -4,9 +4,9 @@
 // its own (`incr`), and the first replica in placement order that answers
 // gives the count. Not the highest: each memcached ticks its whole seconds
 // at its own phase, so replicas' windows end up to a second apart, and a
-// count taken as the highest let a replica whose window had not ended keep
-// the limit on while the other's new window began, and so on in turn, for as
-// long as attempts kept coming (seen as a flaky login-limiter test).
+// count taken as the highest would let a replica whose window has not ended
+// keep the limit on while the other's new window begins, and so on in turn,
+// for as long as attempts keep coming.
 import { storeError } from '../errors.js'
 import type { KeySpace } from '../record/keys.js'
 import type { Placement } from '../policy/placement.js'

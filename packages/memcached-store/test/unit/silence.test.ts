@@ -43,7 +43,7 @@ test('any reply ends the silence: the next command counts from the reply', () =>
   assert.deepEqual(next.deadline, { at: 2400, inherited: true }, 'counted from the last reply, a busy server is not silent')
 })
 
-test('a command given up on no longer keeps the server silent', () => {
+test('a command given up on stops keeping the server silent', () => {
   const c = clock()
   const s = new Silence(c.now)
   const first = s.send(1000)
