@@ -51,6 +51,27 @@ export default tseslint.config(
     }
   },
   {
+    // The session store's policy (what a save becomes, which revision wins,
+    // where a key lives, when a server counts as down) and its record format
+    // are pure: no sockets, no files, no processes, the clock passed in. That
+    // is what lets test/unit/ check each rule without memcached, and the
+    // simulation (sim/) drive the same code deterministically. The I/O lives
+    // in connection/ and replication/, which call the policy, never the other
+    // way round; this keeps it so, as a lint error rather than a convention.
+    files: ['packages/memcached-store/src/policy/**/*.ts', 'packages/memcached-store/src/record/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['net', 'tls', 'dgram', 'http', 'https', 'fs', 'fs/promises', 'child_process', 'memcache-client']
+          .flatMap((name) => name === 'memcache-client' ? [name] : [`node:${name}`, name])
+          .map((name) => ({ name, message: 'policy/ and record/ are pure (no I/O): do the I/O in connection/ or replication/ and pass the result in.' })),
+        patterns: [{
+          group: ['../connection/*', '../replication/*', '../framework/*', '../options/tls-options.js', '../store.js', '../index.js'],
+          message: 'policy/ and record/ are pure: they must not reach the I/O layers (connection/, replication/, framework/, the store, TLS files), which call them instead.'
+        }]
+      }]
+    }
+  },
+  {
     // prom-client registers a metric in its constructor; one with collect() needs no other reference
     files: ['**/metrics.ts'],
     rules: { 'no-new': 'off' }

@@ -54,7 +54,7 @@ export async function runFault (cluster: SimCluster, fault: Fault, timeoutMs: nu
 }
 
 /**
- * The store README's procedure: each node restarts on both lists, one at a
+ * The pool-change procedure of docs/store-design.md: each node restarts on both lists, one at a
  * time; the last rebalances; each restarts on the new list alone; a removed
  * server stops last.
  */

@@ -7,11 +7,11 @@
 // - once the run has recovered, every replica of a live session holds every
 //   acknowledged item: a refilled server never serves an older revision, and
 //   losing any one server after that loses nothing.
-import { ValueCipher } from '../src/cipher.js'
-import { KeySpace } from '../src/keys.js'
-import { resolveOptions } from '../src/options.js'
-import { RecordCodec } from '../src/record-codec.js'
-import { replicasFor } from '../src/replica-set.js'
+import { ValueCipher } from '../src/record/cipher.js'
+import { KeySpace } from '../src/record/keys.js'
+import { resolveOptions } from '../src/options/options.js'
+import { RecordCodec } from '../src/record/record-codec.js'
+import { replicasFor } from '../src/policy/replica-set.js'
 import type { RequestRecord, Violation } from './history.js'
 import { cartOf, sessionId } from './sim-cluster.js'
 import type { AbandonedWait } from './sim-network.js'

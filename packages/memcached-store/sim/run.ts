@@ -2,7 +2,7 @@
 // simulated memcached servers, the schedule's requests and faults in
 // simulated time, then the invariants. The same schedule gives the same
 // history, byte for byte.
-import { SAFETY_RULES, type SafetyRule } from '../src/safety-rules.js'
+import { SAFETY_RULES, type SafetyRule } from '../src/policy/safety-rules.js'
 import { runFault, sleep } from './fault-runner.js'
 import type { Violation } from './history.js'
 import { checkReads, checkReplicas, checkWaits } from './invariants.js'

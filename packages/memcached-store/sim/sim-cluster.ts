@@ -2,7 +2,7 @@
 // web node) over the simulated network, the requests they serve as the web
 // app makes them, and each request's record for the invariants.
 import { MemcachedStore } from '../src/index.js'
-import type { MemcachedStoreOptions } from '../src/options.js'
+import type { MemcachedStoreOptions } from '../src/options/options.js'
 import type { RequestRecord } from './history.js'
 import type { Prng } from './prng.js'
 import { requestContext } from './request-context.js'

@@ -10,9 +10,9 @@
 //   the connections are reset, failing what was still owed;
 // - cut / heal: one node's link to one server carries nothing, and what was
 //   sent meanwhile arrives when it heals (TCP retransmits).
-import type { CasValue, CommandChannel, FlushAt, Reply } from '../src/command-channel.js'
+import type { CasValue, CommandChannel, FlushAt, Reply } from '../src/connection/command-channel.js'
 import { storeError } from '../src/errors.js'
-import { parseMetadumpLine, type DumpedKey } from '../src/metadump.js'
+import { parseMetadumpLine, type DumpedKey } from '../src/connection/metadump.js'
 import type { Prng } from './prng.js'
 import { requestContext } from './request-context.js'
 import type { SimClock } from './sim-clock.js'

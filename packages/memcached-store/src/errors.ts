@@ -1,6 +1,6 @@
 // Every failure the store can report is made here, once, with a stable code,
 // the way fastify's lib/errors.js does it: one table of @fastify/error
-// constructors. test/errors.test.ts checks that each code is documented in the
+// constructors. test/unit/errors.test.ts checks that each code is documented in the
 // package README.
 import createError from '@fastify/error'
 
@@ -57,7 +57,7 @@ export function storeError (code: ErrorCode, detail: string, cause?: unknown): S
   return cause === undefined ? new ErrorOfCode(detail) : new ErrorOfCode(detail, { cause })
 }
 
-// The 503 family: every code above whose status is 503 (test/errors.test.ts
+// The 503 family: every code above whose status is 503 (test/unit/errors.test.ts
 // holds the two in step).
 const UNAVAILABLE_CODES = new Set<string>([
   'STK_ERR_STORE_TIMEOUT',

@@ -1,37 +1,31 @@
-// The store: the promise API and how its parts fit. Each step of the design
-// (package README) has its own file:
-// - framework-adapter.ts: the frameworks' callback contract;
-// - session-rules.ts, expiry.ts: what a save becomes and when a session ends (pure);
-// - placement.ts, write-plan.ts, write-concern.ts, merge.ts, server-health.ts: replication policy (pure);
-// - replicated-read.ts, replicated-write.ts: the I/O of a read and a write;
-// - read-memory.ts: what this node keeps between a read and its write;
-// - user-index.ts, replicated-counter.ts, session-listing.ts: the other records;
-// - server-watch.ts: failures, probes, skip markers and refills.
-// It runs past 300 lines because it is the package's whole public API (the
-// promise methods and their docs), each method a few lines over those parts.
+// The store: the promise API and how its parts fit. The parts are in the
+// folders beside this file (policy/ decides, record/ encodes, replication/
+// and connection/ do the I/O; docs/store-design.md is the design). It runs
+// past 300 lines because it is the package's whole public API (the promise
+// methods and their docs), each method a few lines over those parts.
 import { newCounters, type Emit, type StoreCounters } from './counters.js'
-import { encodeJson } from './codec.js'
+import { encodeJson } from './record/codec.js'
 import { storeError } from './errors.js'
-import { reportExpiry, requestedExpiry, saveIsDue } from './expiry.js'
-import { FrameworkStore } from './framework-adapter.js'
-import { holdCalls, KeepAlive } from './keep-alive.js'
-import { KeySpace } from './keys.js'
-import { resolveOptions, type MemcachedStoreOptions, type ResolvedOptions, type ResolvedServer, type StoreLogger } from './options.js'
-import { Placement } from './placement.js'
-import { ReadMemory } from './read-memory.js'
-import { rebalance, type RebalanceReport } from './rebalance.js'
-import { RecordCodec } from './record-codec.js'
-import { ReplicatedCounter } from './replicated-counter.js'
-import { ReplicatedReader } from './replicated-read.js'
-import { ReplicatedWriter } from './replicated-write.js'
-import { ServerConnection } from './server-connection.js'
-import type { HealthSnapshot, ServerState } from './server-health.js'
-import { ServerWatch } from './server-watch.js'
-import { SessionListing } from './session-listing.js'
-import { holdsSession, type LiveRecord } from './session-record.js'
-import { isLive, nextRecord, pastAbsoluteLifetime, remainingTtl, splitSession, tombstone, type SessionData } from './session-rules.js'
-import { ValueCipher } from './cipher.js'
-import { UserIndex } from './user-index.js'
+import { reportExpiry, requestedExpiry, saveIsDue } from './policy/expiry.js'
+import { FrameworkStore } from './framework/framework-adapter.js'
+import { holdCalls, KeepAlive } from './connection/keep-alive.js'
+import { KeySpace } from './record/keys.js'
+import { resolveOptions, type MemcachedStoreOptions, type ResolvedOptions, type ResolvedServer, type StoreLogger } from './options/options.js'
+import { Placement } from './policy/placement.js'
+import { ReadMemory } from './replication/read-memory.js'
+import { rebalance, type RebalanceReport } from './replication/rebalance.js'
+import { RecordCodec } from './record/record-codec.js'
+import { ReplicatedCounter } from './replication/replicated-counter.js'
+import { ReplicatedReader } from './replication/replicated-read.js'
+import { ReplicatedWriter } from './replication/replicated-write.js'
+import { ServerConnection } from './connection/server-connection.js'
+import type { HealthSnapshot, ServerState } from './policy/server-health.js'
+import { ServerWatch } from './replication/server-watch.js'
+import { SessionListing } from './replication/session-listing.js'
+import { holdsSession, type LiveRecord } from './record/session-record.js'
+import { isLive, nextRecord, pastAbsoluteLifetime, remainingTtl, splitSession, tombstone, type SessionData } from './policy/session-rules.js'
+import { ValueCipher } from './record/cipher.js'
+import { UserIndex } from './replication/user-index.js'
 
 export type { SessionData, StoreCounters }
 
@@ -44,7 +38,7 @@ function ignore (): void {}
 
 /**
  * A replicated memcached store for @fastify/session and express-session. See
- * the package README for the design.
+ * docs/store-design.md (in the repository) for the design.
  */
 export class MemcachedStore extends FrameworkStore {
   readonly options: ResolvedOptions
@@ -255,7 +249,7 @@ export class MemcachedStore extends FrameworkStore {
     return live.filter(Boolean).length
   }
 
-  /** A replicated fixed-window counter (login limiting across nodes): the count after this hit, the highest any replica holds. */
+  /** A replicated fixed-window counter (login limiting across nodes): the count after this hit, as the first replica in placement order that answers holds it. */
   async hit (name: string, windowMs: number): Promise<number> {
     return await this.counter.hit(name, windowMs)
   }
@@ -269,8 +263,9 @@ export class MemcachedStore extends FrameworkStore {
    * After a change of the pool (previousServers): copies every session and
    * user index to its replicas in the new pool, from whichever server holds
    * the newest copy, and reports what it moved. The web node runs it at
-   * start while previousServers is set (README, "Changing the pool"). Costs a
-   * metadump and a read of every key on every server: once per change.
+   * start while previousServers is set (docs/store-design.md, "Changing the
+   * pool"). Costs a metadump and a read of every key on every server: once
+   * per change.
    */
   async rebalance (): Promise<RebalanceReport> {
     const report = await rebalance({

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict'
 import { startMemcached, stats, waitFor } from '@stickless/test-support'
 import { ids, session, storeFor } from './fixtures.js'
 
-// Regression tests for lost acknowledged writes found by the chaos run
-// (bench/src/repro/): web nodes see a server's failure and return at
-// different moments.
+// Acknowledged writes must survive web nodes that see a server's failure and
+// return at different moments (the chaos run's reproductions of these cases
+// are in bench/src/repro/).
 
 test('a node that still writes past a returned server keeps the others from reading it', async (t) => {
   const [a, b] = await startMemcached(t, 2)

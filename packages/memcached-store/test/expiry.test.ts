@@ -1,5 +1,5 @@
 // Expiry follows the cookie, through the store on real memcached. The pure
-// rules are in expiry-policy.test.ts; these check what a framework sees. The
+// rules are in unit/expiry-policy.test.ts; these check what a framework sees. The
 // store's clock is a test clock moved by hand, so sessions "live" minutes in
 // milliseconds; what memcached itself keeps is judged by the TTL it reports
 // (`mg <key> t`), not by waiting for it.

@@ -107,7 +107,7 @@ test('after the change, each session has its two copies in the new pool: either 
   // Rendezvous hashing moves about a third of the copies onto the new server.
   // Counted on that server, not in the rebalance's report: the store's first
   // probe finds the new server without the filled marker and refills it, and
-  // when that refill ran first the rebalance found nothing left to copy.
+  // when that refill runs first the rebalance finds nothing left to copy.
   const onNew = (await Promise.all(sids.map(async (sid) => await rawGet(all[2]!.port, sessionKey(sid))))).filter((v) => v !== undefined).length
   assert.ok(onNew > 0 && onNew < sids.length, `${onNew} of ${sids.length} sessions on the new server`)
   await transition.close()

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { rawCommand, startMemcached } from '@stickless/test-support'
-import { KeySpace } from '../src/keys.js'
-import { replicasFor } from '../src/replica-set.js'
+import { KeySpace } from '../src/record/keys.js'
+import { replicasFor } from '../src/policy/replica-set.js'
 import { storeFor } from './fixtures.js'
 
 test('a new window on the first replica starts the count again, whatever the other replica still holds', async (t) => {

@@ -34,7 +34,7 @@ async function main (): Promise<void> {
     // node writes to the old pool alone); its "memcached pool rebalanced"
     // line, or stickless_session_store_events_total{event="rebalances"} on
     // /metrics, says the second roll
-    // (SESSION_SERVERS_PREVIOUS unset) may begin. README, "Changing the pool".
+    // (SESSION_SERVERS_PREVIOUS unset) may begin. docs/store-design.md, "Changing the pool".
     store.rebalance().catch((err: Error) => {
       logger.error({ err: err.message, code: (err as { code?: string }).code }, 'memcached pool rebalance failed; restart this node to run it again')
     })

@@ -1,0 +1,84 @@
+// The wire format of an item: "<header JSON>\n<data JSON>", encrypted when
+// keys are set. JSON never holds a raw newline, so the first one splits the
+// two, and the data's own text is at hand without encoding it again on every
+// read. The header's short keys are the format's, kept for size and for
+// compatibility with items already stored; they stop here.
+import { decodeJson, encodeJson } from './codec.js'
+import type { ValueCipher } from './cipher.js'
+import { storeError } from '../errors.js'
+import type { SessionRecord } from './session-record.js'
+
+/** A decoded item and the JSON text of its data, kept so an unchanged session is found by comparing strings. */
+export interface Decoded {
+  record: SessionRecord
+  dataText: string
+}
+
+/** The header as stored: version, created, written, ttl, cookie, tombstone, end, lineage. */
+interface WireHeader {
+  v: number
+  c: number
+  w: number
+  t: number
+  k?: Record<string, unknown>
+  x?: 1
+  e?: number
+  l?: string[]
+}
+
+function toWire (record: SessionRecord): WireHeader {
+  const header: WireHeader = { v: record.version, c: record.createdAt, w: record.writtenAt, t: record.ttlS }
+  if (record.cookie !== undefined) header.k = record.cookie
+  if (record.destroyed === true) header.x = 1
+  if (record.endsAt !== undefined) header.e = record.endsAt
+  if (record.lineage !== undefined) header.l = record.lineage
+  return header
+}
+
+function fromWire (header: WireHeader): SessionRecord | undefined {
+  if (typeof header.v !== 'number' || typeof header.c !== 'number' || typeof header.w !== 'number' || typeof header.t !== 'number') return undefined
+  if (header.k !== undefined && (header.k === null || typeof header.k !== 'object')) return undefined
+  const record: SessionRecord = { version: header.v, createdAt: header.c, writtenAt: header.w, ttlS: header.t }
+  if (header.k !== undefined) record.cookie = header.k
+  if (header.x === 1) record.destroyed = true
+  if (typeof header.e === 'number') record.endsAt = header.e
+  if (Array.isArray(header.l) && header.l.every((id) => typeof id === 'string')) record.lineage = header.l
+  return record
+}
+
+export class RecordCodec {
+  constructor (private readonly cipher: ValueCipher, private readonly maxValueBytes: number) {}
+
+  /** Encodes, or throws STK_ERR_VALUE_TOO_LARGE before anything is sent, so no server holds a partial write. */
+  encode (key: string, record: SessionRecord, dataText?: string): string {
+    const body = record.data === undefined ? '' : (dataText ?? encodeJson(record.data))
+    const text = this.cipher.encrypt(`${JSON.stringify(toWire(record))}\n${body}`, key)
+    const bytes = Buffer.byteLength(text, 'utf8')
+    if (bytes > this.maxValueBytes) {
+      throw storeError('STK_ERR_VALUE_TOO_LARGE', `${bytes} bytes encoded for ${key.slice(0, 12)}…, the limit is ${this.maxValueBytes}`)
+    }
+    return text
+  }
+
+  /** The record, or undefined for a value we did not write (foreign, tampered, undecryptable). */
+  decode (key: string, stored: unknown): Decoded | undefined {
+    if (typeof stored !== 'string') return undefined
+    const plain = this.cipher.decrypt(stored, key)
+    if (plain === undefined) return undefined
+    const nl = plain.indexOf('\n')
+    if (nl === -1) return undefined
+    const dataText = plain.slice(nl + 1)
+    let record: SessionRecord | undefined
+    try {
+      const header = decodeJson(plain.slice(0, nl)) as WireHeader | null
+      if (header === null || typeof header !== 'object') return undefined
+      record = fromWire(header)
+      if (record === undefined) return undefined
+      if (dataText !== '') record.data = decodeJson(dataText) as Record<string, unknown>
+    } catch {
+      return undefined
+    }
+    if (record.destroyed !== true && (record.data === null || typeof record.data !== 'object' || Array.isArray(record.data))) return undefined
+    return { record, dataText }
+  }
+}

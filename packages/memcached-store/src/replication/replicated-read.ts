@@ -1,0 +1,186 @@
+// The replicated read: the first replica that has the key answers; a miss or
+// an error falls through to the next; a replica that goes silent is passed
+// over after a fraction of its timeout (hedging); replicas found lacking are
+// repaired. The order comes from placement.ts; this file does the I/O.
+import type { StoreCounters, Emit } from '../counters.js'
+import { storeError } from '../errors.js'
+import type { Placement } from '../policy/placement.js'
+import type { Decoded, RecordCodec } from '../record/record-codec.js'
+import { SILENT, type CasValue, type ServerConnection } from '../connection/server-connection.js'
+import { encodeJson } from '../record/codec.js'
+import { isNewer } from '../record/session-record.js'
+import { basisOf, revisionOf, sameRevision, supersedes } from '../policy/write-plan.js'
+
+/** What a read found on one replica. */
+export interface Found {
+  readonly conn: ServerConnection
+  readonly cas: string
+  readonly raw: string
+  readonly decoded: Decoded
+}
+
+export interface ReaderParts {
+  readonly placement: Placement<ServerConnection>
+  readonly codec: RecordCodec
+  readonly counts: StoreCounters
+  readonly emit: Emit
+  /** the exptime a repaired copy keeps */
+  readonly ttlOf: (decoded: Decoded) => number
+  readonly readHedgeFraction: number
+  readonly readRepairChance: number
+  /** a uniform draw in [0, 1), for the sampled read-repair; Math.random unless a test decides */
+  readonly random: () => number
+}
+
+function ignore (): void {}
+
+export class ReplicatedReader {
+  constructor (private readonly parts: ReaderParts) {}
+
+  /**
+   * Reads a key from the first replica that has it, falling back on a miss or
+   * an error, and repairs the replicas that lacked it. A miss is only believed
+   * from a replica that is up; if the others all failed, the read fails.
+   */
+  async read (key: string): Promise<Found | undefined> {
+    const { placement, codec, counts } = this.parts
+    const order = placement.readTargets(key)
+    if (placement.changing) return await this.readNewest(key, order)
+    const missed: Array<{ conn: ServerConnection, cas: string | undefined }> = []
+    // Replicas that went silent: asked, not answered, passed over for the next one.
+    const silent: Array<{ conn: ServerConnection, pending: Promise<CasValue | undefined> }> = []
+    let errors = 0
+    let believedMiss = false
+    let found: Found | undefined
+    /** What this replica answered, if usable; a miss or a value we cannot read is noted for repair. */
+    const consider = (conn: ServerConnection, item: CasValue | undefined): Found | undefined => {
+      const decoded = item === undefined ? undefined : codec.decode(key, item.value)
+      if (item === undefined || decoded === undefined) {
+        if (item !== undefined) counts.rejectedValues++
+        missed.push({ conn, cas: item?.cas })
+        if (conn.health.readable) believedMiss = true
+        return undefined
+      }
+      return { conn, cas: item.cas, raw: item.value, decoded }
+    }
+    for (const [i, conn] of order.entries()) {
+      const pending = conn.gets(key)
+      const hedgeMs = i < order.length - 1 ? conn.server.timeoutMs * this.parts.readHedgeFraction : 0
+      let item
+      try {
+        item = hedgeMs > 0 ? await conn.untilSilent(pending, hedgeMs) : await pending
+      } catch {
+        errors++
+        counts.failovers++
+        continue
+      }
+      if (item === SILENT) {
+        pending.catch(ignore) // its own timeout marks the server down
+        silent.push({ conn, pending })
+        counts.hedgedReads++
+        continue
+      }
+      found = consider(conn, item)
+      if (found !== undefined) break
+    }
+    // No other replica could answer: a silent one still may, within its timeout.
+    if (found === undefined && !believedMiss) {
+      for (const s of silent) {
+        try {
+          found = consider(s.conn, await s.pending)
+          if (found !== undefined) break
+        } catch {
+          errors++
+          counts.failovers++
+        }
+      }
+    }
+    if (found === undefined) {
+      if (errors > 0 && !believedMiss) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
+      return undefined
+    }
+    for (const m of missed) this.repair(key, m.conn, found, m.cas)
+    if (this.parts.readRepairChance > 0 && this.parts.random() < this.parts.readRepairChance) {
+      const rest = order.slice(order.indexOf(found.conn) + 1)
+      if (rest.length > 0) this.verifyReplicas(key, found, rest).catch(ignore)
+    }
+    return found
+  }
+
+  /**
+   * While the pool changes: every holder is asked at once and the newest copy
+   * wins, since a node still on the old list wrote only to the old replicas
+   * (placement.ts). The holders that lack it or hold an older copy are
+   * repaired, so the new pool's replicas catch up with each read. A miss is
+   * believed when a holder that is up answered it and no holder had the key.
+   */
+  private async readNewest (key: string, order: readonly ServerConnection[]): Promise<Found | undefined> {
+    const { codec, counts } = this.parts
+    const answers = await Promise.allSettled(order.map(async (conn) => ({ conn, item: await conn.gets(key) })))
+    let found: Found | undefined
+    const held: Array<{ conn: ServerConnection, cas: string | undefined, decoded: Decoded | undefined }> = []
+    let believedMiss = false
+    for (const answer of answers) {
+      if (answer.status === 'rejected') {
+        counts.failovers++
+        continue
+      }
+      const { conn, item } = answer.value
+      const decoded = item === undefined ? undefined : codec.decode(key, item.value)
+      if (item !== undefined && decoded === undefined) counts.rejectedValues++
+      if (item === undefined && conn.health.readable) believedMiss = true
+      held.push({ conn, cas: item?.cas, decoded })
+      if (item !== undefined && decoded !== undefined && (found === undefined || isNewer(decoded.record, found.decoded.record))) {
+        found = { conn, cas: item.cas, raw: item.value, decoded }
+      }
+    }
+    if (found === undefined) {
+      if (!believedMiss && held.length < order.length) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
+      return undefined
+    }
+    const revisions = held.map((h) => h.decoded === undefined ? undefined : revisionOf(h.decoded))
+    const newest = revisionOf(found.decoded)
+    const joined = basisOf(revisions)
+    if (joined !== undefined && !sameRevision(joined, newest)) {
+      // Siblings (a node on the old list and one on both wrote from the same
+      // copy): the session is both, until the next write stores their join.
+      // No holder holds the join, so none is repaired with it.
+      const data = joined.record.data ?? {}
+      return { ...found, decoded: { record: { ...joined.record, data }, dataText: joined.dataText ?? encodeJson(data) } }
+    }
+    for (const [i, h] of held.entries()) {
+      const theirs = revisions[i]
+      if (h.conn !== found.conn && (theirs === undefined || supersedes(newest, theirs))) this.repair(key, h.conn, found, h.cas)
+    }
+    return found
+  }
+
+  /** Copies what `found` holds onto a replica that lacks it or holds an older version. */
+  private repair (key: string, conn: ServerConnection, found: Found, theirCas: string | undefined): void {
+    const ttlS = this.parts.ttlOf(found.decoded)
+    const op = theirCas === undefined ? conn.add(key, found.raw, ttlS) : conn.cas(key, found.raw, ttlS, theirCas)
+    op.then((outcome) => {
+      if (outcome === 'stored') {
+        this.parts.counts.readRepairs++
+        this.parts.emit('readRepair', { key, server: conn.id })
+      }
+    }, ignore)
+  }
+
+  /** The sampled part of read-repair: compare the other replicas' versions after answering. */
+  private async verifyReplicas (key: string, found: Found, rest: readonly ServerConnection[]): Promise<void> {
+    await Promise.all(rest.map(async (conn) => {
+      const item = await conn.gets(key)
+      const decoded = item === undefined ? undefined : this.parts.codec.decode(key, item.value)
+      const ours = revisionOf(found.decoded)
+      const theirs = decoded === undefined ? undefined : revisionOf(decoded)
+      // only over a copy the other includes: siblings wait for the next write to join them
+      if (theirs === undefined || supersedes(ours, theirs)) {
+        this.repair(key, conn, found, item?.cas)
+      } else if (item !== undefined && decoded !== undefined && supersedes(theirs, ours)) {
+        // the copy we answered from was the stale one: repair it from this replica
+        this.repair(key, found.conn, { conn, cas: item.cas, raw: item.value, decoded }, found.cas)
+      }
+    }))
+  }
+}

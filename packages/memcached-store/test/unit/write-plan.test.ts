@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { encodeJson } from '../../src/record/codec.js'
+import type { SessionRecord } from '../../src/record/session-record.js'
+import { basisOf, includes, lineageOf, mergeDiverged, relationTo, sameRevision, supersedes, type Revision } from '../../src/policy/write-plan.js'
+
+function rev (v: number, w: number, d: Record<string, unknown>, extra: Partial<SessionRecord> = {}): Revision {
+  return { record: { version: v, createdAt: 1, writtenAt: w, ttlS: 60, data: d, ...extra }, dataText: encodeJson(d) }
+}
+
+test('the same revision is the same version, write time and data', () => {
+  assert.ok(sameRevision(rev(3, 10, { cart: ['a'] }), rev(3, 10, { cart: ['a'] })))
+  assert.ok(!sameRevision(rev(3, 10, { cart: ['a'] }), rev(3, 11, { cart: ['a'] })))
+  assert.ok(!sameRevision(rev(3, 10, { cart: ['a'] }), rev(3, 10, { cart: ['b'] })))
+})
+
+test('a write builds on the newest copy any replica holds, when that copy includes the others', () => {
+  assert.equal(basisOf([undefined, undefined]), undefined)
+  const older = rev(2, 5, { cart: ['a'] }, { lineage: ['r1', 'r2'] })
+  const newer = rev(4, 1, { cart: ['a', 'b'] }, { lineage: ['r1', 'r2', 'r3', 'r4'] })
+  assert.equal(basisOf([older, newer]), newer)
+  assert.equal(basisOf([newer, undefined, older]), newer)
+})
+
+test('siblings (two writers built on one copy, each ordered on its own first replica) are joined: neither side\'s items are lost', () => {
+  const parent = rev(5, 100, { cart: ['a'] }, { lineage: ['p'] })
+  const left = rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'l'] })
+  const right = rev(6, 150, { cart: ['a', 'c'] }, { lineage: ['p', 'r'] })
+  assert.ok(includes(left, parent) && includes(right, parent))
+  assert.ok(!includes(left, right) && !includes(right, left), 'a larger write time does not make one include the other')
+  const basis = basisOf([parent, right, left])
+  assert.deepEqual(basis?.record.data, { cart: ['a', 'b', 'c'] })
+  assert.deepEqual(basis?.record.lineage, ['p', 'l', 'r'])
+  assert.ok(basis !== undefined && includes(basis, left) && includes(basis, right))
+  // a cart may hold one item twice: the join keeps as many as the side holding most, never more
+  const twice = basisOf([rev(6, 1, { cart: ['x', 'x'] }, { lineage: ['p', 'q'] }), rev(6, 2, { cart: ['x', 'y'] }, { lineage: ['p', 's'] })])
+  assert.deepEqual(twice?.record.data, { cart: ['x', 'y', 'x'] })
+})
+
+test('copies written without a lineage are ordered by version', () => {
+  assert.ok(includes(rev(6, 1, {}), rev(5, 9, {})))
+  assert.ok(!includes(rev(5, 9, {}), rev(6, 1, {})))
+  assert.deepEqual(lineageOf([rev(1, 1, {}).record, { ...rev(1, 1, {}).record, lineage: ['a', 'b'] }], 'c'), ['a', 'b', 'c'])
+})
+
+test('a copy the write does not include is diverged: the partitioned node wrote it', () => {
+  const base = rev(5, 100, { cart: ['a'] }, { lineage: ['p'] })
+  const ours = rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] })
+  const partitioned = rev(6, 150, { cart: ['a', 'c'] }, { lineage: ['p', 'x'] })
+  assert.equal(relationTo(partitioned, ours), 'diverged')
+  assert.equal(relationTo(ours, ours), 'holds')
+  assert.equal(relationTo(base, ours), 'covered')
+  assert.equal(relationTo(undefined, ours), 'covered', 'a miss')
+  const mergedElsewhere = rev(7, 250, { cart: ['a', 'b', 'c'] }, { lineage: ['p', 'o', 'x', 'm+'] })
+  assert.equal(relationTo(mergedElsewhere, ours), 'includes-ours', 'another node merged ours in')
+})
+
+test('a revision supersedes the ones it includes, never itself or a sibling', () => {
+  const base = rev(5, 100, { cart: ['a'] }, { lineage: ['p'] })
+  const ours = rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] })
+  const sibling = rev(6, 150, { cart: ['a', 'c'] }, { lineage: ['p', 'x'] })
+  assert.ok(supersedes(ours, base))
+  assert.ok(!supersedes(base, ours))
+  assert.ok(!supersedes(ours, ours), 'the same revision: nothing to copy')
+  assert.ok(!supersedes(ours, sibling) && !supersedes(sibling, ours), 'siblings wait for the next write to join them')
+})
+
+test('a diverged copy is merged against the copy last seen on its replica: both sides keep their items', () => {
+  const base = rev(5, 100, { cart: ['a', 'gone'], user: 'u' }, { lineage: ['p'] })
+  const merged = mergeDiverged([base], rev(6, 150, { cart: ['a', 'c'], user: 'u' }, { lineage: ['p', 't'] }), rev(6, 200, { cart: ['a', 'gone', 'b'], user: 'u' }, { lineage: ['p', 'o'] }), 300, 'm')
+  assert.deepEqual(merged.record.data, { cart: ['a', 'c', 'b'], user: 'u' }, 'a removal on their side stays removed')
+  assert.deepEqual(merged.record.lineage, ['p', 'o', 't', 'm'])
+  assert.equal(merged.record.version, 7, 'newer than both')
+  assert.equal(merged.record.writtenAt, 300)
+  assert.equal(merged.dataText, encodeJson(merged.record.data))
+})
+
+test('a merged revision reports an expiry of its own, past both sides\' (a read names its revision by it)', () => {
+  const cookie = (ms: number): Record<string, unknown> => ({ originalMaxAge: 60_000, expires: new Date(ms).toISOString() })
+  const theirs = rev(6, 150, { cart: ['c'] }, { cookie: cookie(70_000), endsAt: 76_000 })
+  const ours = rev(6, 200, { cart: ['b'] }, { cookie: cookie(60_200), endsAt: 66_200 })
+  const merged = mergeDiverged([], theirs, ours, 300, 'm')
+  assert.equal(merged.record.cookie?.expires, new Date(70_001).toISOString())
+  assert.equal(merged.record.endsAt, 76_001)
+})
+
+test('a later write already holding ours merges to itself: nothing is added twice', () => {
+  const ours = rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] })
+  const later = rev(7, 250, { cart: ['a', 'b', 'c'] }, { lineage: ['p', 'o', 'l'] })
+  assert.deepEqual(mergeDiverged([ours], later, ours, 300, 'm').record.data, { cart: ['a', 'b', 'c'] })
+})
+
+test('a tombstone wins any merge: a logout is never undone', () => {
+  const tomb: Revision = { record: { version: Number.MAX_SAFE_INTEGER, createdAt: 1, writtenAt: 5, ttlS: 60, destroyed: true }, dataText: undefined }
+  assert.equal(mergeDiverged([], tomb, rev(6, 200, { cart: ['b'] }), 300, 'm'), tomb)
+})
+
+test('a hint known only by its text is decoded for a merge', () => {
+  const hint: Revision = { record: { version: 5, createdAt: 1, writtenAt: 100, ttlS: 0, lineage: ['p'] }, dataText: encodeJson({ cart: ['a'] }) }
+  const merged = mergeDiverged([hint], rev(6, 150, { cart: ['a', 'c'] }, { lineage: ['p', 't'] }), rev(6, 200, { cart: ['a', 'b'] }, { lineage: ['p', 'o'] }), 300, 'm')
+  assert.deepEqual(merged.record.data, { cart: ['a', 'c', 'b'] })
+})
+
+test('a merge takes the latest common ancestor as its base: against an older one, items both sides gained since would be doubled', () => {
+  const root = rev(1, 1, { cart: [] }, { lineage: ['r'] })
+  const shared = rev(2, 2, { cart: ['i7'] }, { lineage: ['r', 's'] })
+  const theirs = rev(3, 3, { cart: ['i7', 'i5'] }, { lineage: ['r', 's', 't'] })
+  const ours = rev(3, 4, { cart: ['i7', 'i8'] }, { lineage: ['r', 's', 'o'] })
+  assert.deepEqual(mergeDiverged([root, shared], theirs, ours, 5, 'm').record.data, { cart: ['i7', 'i5', 'i8'] })
+  // only the older ancestor at hand: the join, which doubles nothing
+  assert.deepEqual(mergeDiverged([root], theirs, ours, 5, 'm').record.data, { cart: ['i7', 'i8', 'i5'] })
+})
