@@ -2,12 +2,12 @@ import cluster from 'node:cluster'
 import { readFile } from 'node:fs/promises'
 import closeWithGrace from 'close-with-grace'
 import type { Logger } from 'pino'
-import { createLoadBalancer } from './app.js'
-import { startClusterPrimary } from './cluster-primary.js'
-import { startClusterWorker, type ClusterWorker } from './cluster-worker.js'
-import { readEnvConfig } from './env-config.js'
-import { createLogger } from './logger.js'
-import { resolveLbOptions, type LbOptions } from './options.js'
+import { createLoadBalancer } from './load-balancer.js'
+import { startClusterPrimary } from './workers/cluster-primary.js'
+import { startClusterWorker, type ClusterWorker } from './workers/cluster-worker.js'
+import { readEnvConfig } from './config/env-config.js'
+import { createLogger } from './config/logger.js'
+import { resolveLbOptions, type LbOptions } from './config/options.js'
 
 // Reads the environment and listens; everything else is in app.ts (one
 // process) or cluster-primary.ts and cluster-worker.ts (LB_WORKERS above 1).
