@@ -9,7 +9,8 @@ import { EventLog, type ObservedNode } from './status/event-log.js'
 import { createLogger } from './config/logger.js'
 import { createMetrics, type LbMetrics } from './status/metrics.js'
 import { resolveLbOptions, type LbOptions, type ResolvedLbOptions } from './config/options.js'
-import { RequestForwarder, type RequestTotals } from './proxy/request-forwarder.js'
+import { RequestForwarder } from './proxy/request-forwarder.js'
+import { EVENTS_KEPT, HISTORY_INTERVAL_MS, HISTORY_SAMPLES, type RequestTotals } from './status/status-report.js'
 import { TrafficHistory } from './status/traffic-history.js'
 import type { ResolveHost } from './upstreams/upstream-discovery.js'
 import { createUpstreamWatch } from './upstreams/upstream-watch.js'
@@ -73,11 +74,6 @@ export interface LoadBalancer {
   /** Another worker's request could not connect to this upstream: eject it here too. */
   applyEjection: (upstreamId: string) => void
 }
-
-/** The status page's history: one sample a second for five minutes, and the last 200 events. */
-export const HISTORY_INTERVAL_MS = 1000
-export const HISTORY_SAMPLES = 300
-export const EVENTS_KEPT = 200
 
 /** Builds the LB without listening, so tests can start it on port 0 and main only reads env. */
 export function createLoadBalancer (input: LbOptions, dependencies: LbDependencies = {}): LoadBalancer {

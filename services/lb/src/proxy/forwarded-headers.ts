@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto'
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 
 export type ForwardedProto = 'http' | 'https'
 
@@ -13,16 +12,6 @@ const hopByHop = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer
 const spoofable = ['forwarded', 'x-forwarded-port', 'x-forwarded-prefix', 'x-real-ip']
 
 const framing = ['host', 'content-length', 'transfer-encoding']
-
-// A client's own request id is kept so a trace can span systems, but only a
-// short printable one: it goes into every log line.
-const acceptableRequestId = /^[\x21-\x7e]{1,200}$/
-
-/** The request id to use: the client's when it is acceptable, else a new UUID. */
-export function requestIdOf (headers: IncomingHttpHeaders): string {
-  const given = headers['x-request-id']
-  return typeof given === 'string' && acceptableRequestId.test(given) ? given : randomUUID()
-}
 
 /** `::ffff:10.0.0.1` is how a dual-stack socket shows an IPv4 client; the nodes should see 10.0.0.1. */
 export function clientAddressOf (req: IncomingMessage): string | undefined {

@@ -9,10 +9,12 @@ import httpProxy from 'http-proxy'
 import type { Logger } from 'pino'
 import { canDiscard, discardRequestBody } from './body/body-discard.js'
 import { sendError } from '../http/error-response.js'
+import { requestIdOf } from '../http/request-id.js'
 import { errors, type LbError } from '../config/errors.js'
-import { setBufferedBodyLength, setForwardedHeaders, requestIdOf, type ForwardedProto } from './forwarded-headers.js'
+import { setBufferedBodyLength, setForwardedHeaders, type ForwardedProto } from './forwarded-headers.js'
 import type { LbMetrics } from '../status/metrics.js'
 import type { EventLog } from '../status/event-log.js'
+import { emptyRequestTotals, type RequestTotals } from '../status/status-report.js'
 import type { ResolvedLbOptions } from '../config/options.js'
 import { ProxyAttempt, lbFailureCodes, type AttemptFailure, type AttemptResult } from './proxy-attempt.js'
 import { bodyTooLargeCode, emptyBody, hasBody, readRequestBody, replay, type BodySource, type RequestBody } from './body/request-body.js'
@@ -33,17 +35,6 @@ export interface RequestForwarderOptions {
   readonly traffic?: TrafficHistory
   /** The status page's timeline (a cluster worker's tally for it); retries are noted there. */
   readonly events?: Pick<EventLog, 'retry'>
-}
-
-/** LB-wide counters for the status page. */
-export interface RequestTotals {
-  requests: number
-  inFlight: number
-  retries: number
-  /** Requests answered 503 because no upstream was in rotation. */
-  noHealthyBackend: number
-  /** Requests the LB itself answered with an error status (4xx/5xx). */
-  lbErrors: number
 }
 
 interface LastFailure {
@@ -89,7 +80,7 @@ function exchangeOf (res: ServerResponse): Exchange | undefined {
  * synchronous throw from http.request.
  */
 export class RequestForwarder {
-  readonly totals: RequestTotals = { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0 }
+  readonly totals: RequestTotals = emptyRequestTotals()
   private readonly proxy: httpProxy
   // Attempts waiting for an answer, per upstream, so a health verdict can release them.
   private readonly waiting = new Map<string, Set<ProxyAttempt>>()

@@ -1,7 +1,26 @@
 import type { CheckResult, UpstreamSnapshot, UpstreamState } from '@stickless/balancer'
 import type { EventLog, LbEventKind } from './event-log.js'
-import type { RequestTotals } from '../proxy/request-forwarder.js'
 import type { TrafficHistory, TrafficSeries } from './traffic-history.js'
+
+/** The status page's history: one sample a second for five minutes, and the last 200 events. */
+export const HISTORY_INTERVAL_MS = 1000
+export const HISTORY_SAMPLES = 300
+export const EVENTS_KEPT = 200
+
+/** LB-wide counters: the `totals` of status.json. The forwarder (or a cluster primary's merge of its workers) keeps them. */
+export interface RequestTotals {
+  requests: number
+  inFlight: number
+  retries: number
+  /** Requests answered 503 because no upstream was in rotation. */
+  noHealthyBackend: number
+  /** Requests the LB itself answered with an error status (4xx/5xx). */
+  lbErrors: number
+}
+
+export function emptyRequestTotals (): RequestTotals {
+  return { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0 }
+}
 
 /** The body of GET /status.json, and what the status page draws. */
 export interface StatusReport {

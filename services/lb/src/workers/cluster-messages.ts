@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import type { CheckResult, UpstreamSpec, UpstreamState } from '@stickless/balancer'
 import type { MetricObjectWithValues, MetricValue } from 'prom-client'
-import type { RequestTotals } from '../proxy/request-forwarder.js'
+import type { RequestTotals } from '../status/status-report.js'
 import type { IntervalCounts } from '../status/traffic-history.js'
 
 // The IPC between the cluster primary and its workers. Nothing here is sent

@@ -1,8 +1,7 @@
 import type { Balancer, UpstreamSnapshot } from '@stickless/balancer'
 import type { WorkerReport } from './cluster-messages.js'
 import type { EventLog } from '../status/event-log.js'
-import type { RequestTotals } from '../proxy/request-forwarder.js'
-import type { WorkerStatus } from '../status/status-report.js'
+import { emptyRequestTotals, type RequestTotals, type WorkerStatus } from '../status/status-report.js'
 import { bucketUpperMs, latencyBucket, type IntervalCounts, type TrafficHistory } from '../status/traffic-history.js'
 
 interface Counts { requests: number, inFlight: number, errors: number, retries: number }
@@ -73,9 +72,9 @@ class LatencyWindow {
  */
 export class ClusterStats {
   /** LB-wide totals, recomputed at each report; the admin server reads this object. */
-  readonly totals: RequestTotals = { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0 }
+  readonly totals: RequestTotals = emptyRequestTotals()
   private readonly workers = new Map<number, WorkerFigures>()
-  private readonly retiredTotals: RequestTotals = { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0 }
+  private readonly retiredTotals: RequestTotals = emptyRequestTotals()
   private readonly retiredUpstreams = new Map<string, Counts>()
   private readonly latency = new Map<string, LatencyWindow>()
 
