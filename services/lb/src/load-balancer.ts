@@ -1,19 +1,20 @@
 import http from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { Balancer, RetryPolicy, type CheckResult, type HealthTransition, type UpstreamDiff } from '@stickless/balancer'
+import { RetryPolicy, type Balancer, type CheckResult, type HealthTransition, type UpstreamDiff } from '@stickless/balancer'
 import type { Logger } from 'pino'
-import { createAdminServer } from './status/admin-server.js'
-import { createClientErrorHandler } from './proxy/client-error.js'
-import { EventLog, type ObservedNode } from './status/event-log.js'
 import { createLogger } from './config/logger.js'
-import { createMetrics, type LbMetrics } from './status/metrics.js'
 import { resolveLbOptions, type LbOptions, type ResolvedLbOptions } from './config/options.js'
+import { closeServer, listenOn } from './http/listen.js'
+import { createLbCore, type LbCore } from './lb-core.js'
+import { createClientErrorHandler } from './proxy/client-error.js'
 import { RequestForwarder } from './proxy/request-forwarder.js'
-import { EVENTS_KEPT, HISTORY_INTERVAL_MS, HISTORY_SAMPLES, type RequestTotals } from './status/status-report.js'
-import { TrafficHistory } from './status/traffic-history.js'
+import type { EventLog } from './status/event-log.js'
+import type { LbMetrics } from './status/metrics.js'
+import { emptyRequestTotals, type RequestTotals } from './status/status-report.js'
+import type { TrafficHistory } from './status/traffic-history.js'
 import type { ResolveHost } from './upstreams/upstream-discovery.js'
-import { createUpstreamWatch } from './upstreams/upstream-watch.js'
+import type { WorkerLink } from './workers/cluster-worker.js'
 
 /** What the LB is given besides options: collaborators tests replace. */
 export interface LbDependencies {
@@ -31,14 +32,6 @@ export interface LbDependencies {
   readonly worker?: WorkerLink
 }
 
-/** What a cluster worker's LB reports to its primary outside the once-a-second batch. */
-export interface WorkerLink {
-  /** Where the forwarder notes retries: a tally the worker sends once a second. */
-  readonly retries: Pick<EventLog, 'retry'>
-  /** A request of this worker could not connect and took the upstream out of rotation: the primary hears of it at once. */
-  readonly onEjected: (upstreamId: string, reason: string) => void
-}
-
 export interface LbAddresses {
   readonly http: AddressInfo
   readonly https: AddressInfo | undefined
@@ -50,7 +43,7 @@ export interface LoadBalancer {
   readonly balancer: Balancer
   readonly metrics: LbMetrics
   readonly totals: Readonly<RequestTotals>
-  /** Per node, one sample a second for the last five minutes: the status page's charts. */
+  /** Per upstream, one sample a second for the last five minutes: the status page's charts. */
   readonly traffic: TrafficHistory
   /** Ejections, drains, returns and retries with their reasons: the status page's timeline. */
   readonly events: EventLog
@@ -59,11 +52,11 @@ export interface LoadBalancer {
   readonly adminServer: http.Server
   /** Resolves the backends, starts health checks and re-resolution, and listens on every port. */
   listen: () => Promise<LbAddresses>
-  /** Resolves the backends now (also done every `resolveIntervalMs`). */
+  /** Resolves the backends at once (also done every `resolveIntervalMs`). */
   refreshUpstreams: () => Promise<UpstreamDiff>
-  /** Runs one round of active health checks now (also done every `healthIntervalMs`). */
+  /** Runs one round of active health checks at once (also done every `healthIntervalMs`). */
   checkHealth: () => Promise<void>
-  /** Closes the traffic history's interval now and notes state changes no transition reported (also done every second). */
+  /** Closes the traffic history's interval at once and notes state changes no transition reported (also done every second). */
   sampleTraffic: () => void
   /** Stops accepting, lets in-flight requests finish (up to `shutdownTimeoutMs`), closes upstream connections. */
   close: () => Promise<void>
@@ -75,19 +68,28 @@ export interface LoadBalancer {
   applyEjection: (upstreamId: string) => void
 }
 
-/** Builds the LB without listening, so tests can start it on port 0 and main only reads env. */
+/**
+ * Builds the LB without listening, so tests can start it on port 0 and main
+ * only reads env: the LB core (balancer, upstream watch, status, admin port)
+ * with the proxy beside it (the forwarder, its upstream agent and the HTTP and
+ * HTTPS listeners). In a cluster worker the same LB only proxies: its core is
+ * driven by the primary's check results, and the primary serves the admin port.
+ */
 export function createLoadBalancer (input: LbOptions, dependencies: LbDependencies = {}): LoadBalancer {
   const options = resolveLbOptions(input)
   const logger = dependencies.logger ?? createLogger('info')
-  const startedAtMs = Date.now()
-  const balancer = new Balancer({
-    healthyThreshold: options.healthyThreshold,
-    unhealthyThreshold: options.unhealthyThreshold,
-    ejectionTimeMs: options.ejectionTimeMs
-  })
-  const retryPolicy = new RetryPolicy({ maxAttempts: options.maxAttempts })
   const worker = dependencies.worker
-  const metrics = createMetrics(balancer, { processMetrics: dependencies.processMetrics ?? true, role: worker === undefined ? 'single' : 'worker' })
+  const totals = emptyRequestTotals()
+  const core: LbCore = createLbCore(options, {
+    role: worker === undefined ? 'single' : 'worker',
+    logger,
+    resolveHost: dependencies.resolveHost,
+    processMetrics: dependencies.processMetrics ?? true,
+    status: { totals },
+    afterTransition: (transition) => {
+      if (transition.to === 'unhealthy') forwarder.releaseWaitingOn(transition.upstream.id)
+    }
+  })
   const agent = new http.Agent({
     keepAlive: true,
     maxSockets: options.agentMaxSockets,
@@ -99,12 +101,18 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     scheduling: 'lifo',
     ...(options.upstreamLocalAddress === '' ? {} : { localAddress: options.upstreamLocalAddress })
   })
-
-  // A worker keeps no history of its own: it hands its interval to the primary once a second.
-  const traffic = new TrafficHistory({ capacity: worker === undefined ? HISTORY_SAMPLES : 1, intervalMs: HISTORY_INTERVAL_MS }, startedAtMs)
-  const events = new EventLog({ capacity: EVENTS_KEPT })
-  const forwarder: RequestForwarder = new RequestForwarder({ options, balancer, retryPolicy, agent, metrics, logger, onTransition: onPassiveTransition, traffic, events: worker?.retries ?? events })
-  const { discovery, healthChecker, stop: stopWatch } = createUpstreamWatch(options, balancer, logger, { resolveHost: dependencies.resolveHost, onTransition })
+  const forwarder: RequestForwarder = new RequestForwarder({
+    options,
+    balancer: core.balancer,
+    retryPolicy: new RetryPolicy({ maxAttempts: options.maxAttempts }),
+    agent,
+    metrics: core.metrics,
+    logger,
+    totals,
+    onTransition: onPassiveTransition,
+    traffic: core.traffic,
+    events: worker?.retries ?? core.events
+  })
 
   const serverOptions: http.ServerOptions = {
     headersTimeout: options.headersTimeoutMs,
@@ -123,62 +131,19 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, (req, res) => forwarder.handle(req, res, 'https'))
   httpsServer?.on('clientError', onClientError)
   httpsServer?.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'))
-  const adminServer = createAdminServer({
-    balancer,
-    metrics,
-    totals: forwarder.totals,
-    traffic,
-    events,
-    startedAtMs,
-    logger,
-    headersTimeoutMs: options.headersTimeoutMs,
-    requestTimeoutMs: options.requestTimeoutMs
-  })
 
   let closing: Promise<void> | undefined
-  let sampler: NodeJS.Timeout | undefined
 
-  /** A state change this process's own requests caused (a connect failure). */
+  /** A state change this process's own requests caused (a connect failure): a worker's primary hears of an ejection at once. */
   function onPassiveTransition (transition: HealthTransition, reason: string): void {
-    onTransition(transition, reason)
+    core.onTransition(transition, reason)
     if (worker !== undefined && transition.to === 'ejected') worker.onEjected(transition.upstream.id, reason)
   }
 
-  function onTransition (transition: HealthTransition, reason: string): void {
-    const { upstream, from, to } = transition
-    // With workers the primary logs the LB's transitions once; a worker's copy is debug.
-    const level = worker !== undefined ? 'debug' : to === 'healthy' ? 'info' : 'warn'
-    logger[level]({ upstream: upstream.name, url: upstream.url, from, to, reason }, `upstream ${upstream.name} is ${to}`)
-    events.transition(upstream, from, to, reason)
-    if (from === 'healthy') {
-      metrics.ejections.inc({ upstream: upstream.name, reason: to === 'ejected' ? 'connect' : to })
-    }
-    if (to === 'unhealthy') forwarder.releaseWaitingOn(upstream.id)
-  }
-
-  function nodeStates (): ObservedNode[] {
-    return balancer.list().map((upstream) => ({ id: upstream.id, name: upstream.name, state: balancer.state(upstream.id) ?? 'unhealthy' }))
-  }
-
-  function sampleTraffic (): void {
-    const nodes = nodeStates()
-    traffic.sample(Date.now(), nodes)
-    events.observe(nodes)
-  }
-
   async function listen (): Promise<LbAddresses> {
-    await discovery.refresh()
-    discovery.start()
-    healthChecker.start()
-    events.observe(nodeStates())
-    sampler ??= setInterval(sampleTraffic, HISTORY_INTERVAL_MS)
-    sampler.unref()
-    const [httpAddress, httpsAddress, adminAddress] = await Promise.all([
-      listenOn(server, options.port, options.host),
-      httpsServer === undefined ? Promise.resolve(undefined) : listenOn(httpsServer, options.httpsPort, options.httpsHost),
-      listenOn(adminServer, options.adminPort, options.adminHost)
-    ])
-    return { http: httpAddress, https: httpsAddress, admin: adminAddress }
+    await core.watch()
+    const [trafficAddresses, admin] = await Promise.all([listenTraffic(), core.listenAdmin()])
+    return { ...trafficAddresses, admin }
   }
 
   async function listenTraffic (): Promise<Omit<LbAddresses, 'admin'>> {
@@ -189,36 +154,22 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     return { http: httpAddress, https: httpsAddress }
   }
 
-  function applyCheck (upstreamId: string, result: CheckResult): void {
-    const transition = balancer.recordCheck(upstreamId, result)
-    if (transition !== undefined) onTransition(transition, `health check: ${result}`)
-  }
-
-  function applyEjection (upstreamId: string): void {
-    const transition = balancer.recordConnectFailure(upstreamId)
-    if (transition !== undefined) onTransition(transition, 'a request of another worker could not connect')
-  }
-
   async function close (): Promise<void> {
     closing ??= (async () => {
-      const traffic = [server, httpsServer].filter((s): s is http.Server => s !== undefined)
-      forwarder.beginShutdown(() => { for (const s of traffic) s.closeIdleConnections() })
+      const listeners = [server, httpsServer].filter((s): s is http.Server => s !== undefined)
+      forwarder.beginShutdown(() => { for (const s of listeners) s.closeIdleConnections() })
       // close() stops accepting at once and resolves once every connection has
-      // ended: idle keep-alive connections are closed now, busy ones after
+      // ended: idle keep-alive connections are closed at once, busy ones after
       // their response (which carries Connection: close), stragglers at the
       // deadline. Health checks keep running meanwhile, so requests still in
       // flight are retried on upstreams that are really up.
-      const drained = Promise.all(traffic.map(closeServer))
-      for (const s of traffic) s.closeIdleConnections()
-      const deadline = setTimeout(() => { for (const s of traffic) s.closeAllConnections() }, options.shutdownTimeoutMs)
+      const drained = Promise.all(listeners.map(closeServer))
+      for (const s of listeners) s.closeIdleConnections()
+      const deadline = setTimeout(() => { for (const s of listeners) s.closeAllConnections() }, options.shutdownTimeoutMs)
       deadline.unref()
       await drained
       clearTimeout(deadline)
-      clearInterval(sampler)
-      await stopWatch()
-      const admin = closeServer(adminServer)
-      adminServer.closeAllConnections()
-      await admin
+      await core.stop()
       forwarder.close()
       agent.destroy()
     })()
@@ -227,36 +178,21 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
 
   return {
     options,
-    balancer,
-    metrics,
-    totals: forwarder.totals,
-    traffic,
-    events,
+    balancer: core.balancer,
+    metrics: core.metrics,
+    totals,
+    traffic: core.traffic,
+    events: core.events,
     server,
     httpsServer,
-    adminServer,
+    adminServer: core.adminServer,
     listen,
-    refreshUpstreams: () => discovery.refresh(),
-    checkHealth: () => healthChecker.checkAll(),
-    sampleTraffic,
+    refreshUpstreams: core.refreshUpstreams,
+    checkHealth: core.checkHealth,
+    sampleTraffic: core.sampleTraffic,
     close,
     listenTraffic,
-    applyCheck,
-    applyEjection
+    applyCheck: core.applyCheck,
+    applyEjection: (upstreamId) => core.applyEjection(upstreamId, 'a request of another worker could not connect')
   }
-}
-
-function listenOn (server: http.Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve(server.address() as AddressInfo)
-    })
-  })
-}
-
-function closeServer (server: http.Server): Promise<void> {
-  if (!server.listening) return Promise.resolve()
-  return new Promise((resolve) => server.close(() => resolve()))
 }

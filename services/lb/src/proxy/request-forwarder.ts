@@ -14,7 +14,7 @@ import { errors, type LbError } from '../config/errors.js'
 import { setBufferedBodyLength, setForwardedHeaders, type ForwardedProto } from './forwarded-headers.js'
 import type { LbMetrics } from '../status/metrics.js'
 import type { EventLog } from '../status/event-log.js'
-import { emptyRequestTotals, type RequestTotals } from '../status/status-report.js'
+import type { RequestTotals } from '../status/status-report.js'
 import type { ResolvedLbOptions } from '../config/options.js'
 import { ProxyAttempt, lbFailureCodes, type AttemptFailure, type AttemptResult } from './proxy-attempt.js'
 import { bodyTooLargeCode, emptyBody, hasBody, readRequestBody, replay, type BodySource, type RequestBody } from './body/request-body.js'
@@ -29,6 +29,8 @@ export interface RequestForwarderOptions {
   readonly agent: Agent
   readonly metrics: LbMetrics
   readonly logger: Logger
+  /** The LB-wide counters this forwarder keeps: the status page's totals. */
+  readonly totals: RequestTotals
   /** Called with each state change the forwarder causes (passive ejections), and why in words. */
   readonly onTransition: (transition: HealthTransition, reason: string) => void
   /** Per-second samples for the status page; every finished attempt is recorded there too. */
@@ -80,7 +82,7 @@ function exchangeOf (res: ServerResponse): Exchange | undefined {
  * synchronous throw from http.request.
  */
 export class RequestForwarder {
-  readonly totals: RequestTotals = emptyRequestTotals()
+  readonly totals: RequestTotals
   private readonly proxy: httpProxy
   // Attempts waiting for an answer, per upstream, so a health verdict can release them.
   private readonly waiting = new Map<string, Set<ProxyAttempt>>()
@@ -95,6 +97,7 @@ export class RequestForwarder {
   private readonly onClientResponseClose: (this: ServerResponse) => void
 
   constructor (private readonly deps: RequestForwarderOptions) {
+    this.totals = deps.totals
     const logger = deps.logger
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners below get the emitter as `this`
     const forwarder = this

@@ -1,4 +1,5 @@
 import type { UpstreamState } from '@stickless/balancer'
+import type { ObservedUpstream } from './observed-upstream.js'
 
 /**
  * What happened to a node: it joined or left the set, left rotation
@@ -28,13 +29,6 @@ export interface EventLogOptions {
   readonly coalesceMs?: number
   /** The clock. Default Date.now. */
   readonly now?: () => number
-}
-
-/** A node as observe() needs it. */
-export interface ObservedNode {
-  readonly id: string
-  readonly name: string
-  readonly state: UpstreamState
 }
 
 type MutableEvent = { -readonly [K in keyof LbEvent]: LbEvent[K] }
@@ -97,7 +91,7 @@ export class EventLog {
   }
 
   /** The current set of nodes and their states: logs what changed without a transition. */
-  observe (nodes: Iterable<ObservedNode>): void {
+  observe (nodes: Iterable<ObservedUpstream>): void {
     const seen = new Set<string>()
     for (const node of nodes) {
       seen.add(node.id)

@@ -1,16 +1,11 @@
 import type { AttemptOutcome, UpstreamState } from '@stickless/balancer'
+import type { ObservedUpstream } from './observed-upstream.js'
 
 export interface TrafficHistoryOptions {
   /** Samples kept per node, oldest dropped first. Default 300: five minutes at one a second. */
   readonly capacity?: number
   /** How often the owner calls sample(); only reported, the history keeps no timer. Default 1000 ms. */
   readonly intervalMs?: number
-}
-
-/** A node as sample() needs it: who it is and where it stands now. */
-export interface NodeState {
-  readonly id: string
-  readonly state: UpstreamState
 }
 
 /**
@@ -239,7 +234,7 @@ export class TrafficHistory {
   }
 
   /** Closes the interval ending at `nowMs` for every node in `nodes`; nodes not listed are gone and forgotten. */
-  sample (nowMs: number, nodes: Iterable<NodeState>): void {
+  sample (nowMs: number, nodes: Iterable<Pick<ObservedUpstream, 'id' | 'state'>>): void {
     const seen = new Set<string>()
     for (const { id, state } of nodes) {
       seen.add(id)

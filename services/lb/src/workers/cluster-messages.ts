@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import type { CheckResult, UpstreamSpec, UpstreamState } from '@stickless/balancer'
+import type { Balancer, CheckResult, UpstreamSpec, UpstreamState } from '@stickless/balancer'
 import type { MetricObjectWithValues, MetricValue } from 'prom-client'
 import type { RequestTotals } from '../status/status-report.js'
 import type { IntervalCounts } from '../status/traffic-history.js'
@@ -45,6 +45,12 @@ export type WorkerMessage =
   | { readonly kind: 'stickless:report', readonly report: WorkerReport }
   | { readonly kind: 'stickless:ejected', readonly upstreamId: string, readonly reason: string }
   | { readonly kind: 'stickless:metrics', readonly requestId: number, readonly metrics: Array<MetricObjectWithValues<MetricValue<string>>> }
+
+/** The upstream set as the primary sees it, states included: sent after each resolution and to each worker that starts. */
+export function upstreamsMessage (balancer: Pick<Balancer, 'snapshot'>): PrimaryMessage {
+  const upstreams: UpstreamSync[] = balancer.snapshot().map((u) => ({ id: u.id, url: u.url, name: u.name, weight: u.weight, state: u.state }))
+  return { kind: 'stickless:upstreams', upstreams }
+}
 
 function isOurs (message: unknown): boolean {
   // Other users of the IPC channel (node:cluster's own messages) are left alone.

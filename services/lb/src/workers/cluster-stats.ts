@@ -63,6 +63,15 @@ class LatencyWindow {
   }
 }
 
+export interface ClusterStatsDependencies {
+  readonly balancer: Balancer
+  readonly traffic: TrafficHistory
+  readonly events: EventLog
+  /** Where the LB-wide totals go; default: an object of its own. */
+  readonly totals?: RequestTotals
+  readonly now?: () => number
+}
+
 /**
  * The cluster primary's view of what its workers did: each worker's last
  * report (cumulative counters, so a lost report loses nothing), the figures
@@ -71,14 +80,16 @@ class LatencyWindow {
  * retries go straight into the LB's TrafficHistory and EventLog.
  */
 export class ClusterStats {
-  /** LB-wide totals, recomputed at each report; the admin server reads this object. */
-  readonly totals: RequestTotals = emptyRequestTotals()
+  /** LB-wide totals, recomputed at each report into the object the admin server reads. */
+  readonly totals: RequestTotals
   private readonly workers = new Map<number, WorkerFigures>()
   private readonly retiredTotals: RequestTotals = emptyRequestTotals()
   private readonly retiredUpstreams = new Map<string, Counts>()
   private readonly latency = new Map<string, LatencyWindow>()
 
-  constructor (private readonly deps: { readonly balancer: Balancer, readonly traffic: TrafficHistory, readonly events: EventLog, readonly now?: () => number }) {}
+  constructor (private readonly deps: ClusterStatsDependencies) {
+    this.totals = deps.totals ?? emptyRequestTotals()
+  }
 
   join (workerId: number, pid: number): void {
     this.workers.set(workerId, { pid, startedAtMs: (this.deps.now ?? Date.now)(), report: undefined })

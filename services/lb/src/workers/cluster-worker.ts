@@ -1,8 +1,12 @@
+import type { AddressInfo } from 'node:net'
+import type { Balancer, CheckResult } from '@stickless/balancer'
 import type { Logger } from 'pino'
-import { createLoadBalancer, type LoadBalancer } from '../load-balancer.js'
-import { isPrimaryMessage, type RetryTallyEntry, type UpstreamSync, type WorkerMessage, type WorkerReport } from './cluster-messages.js'
+import type { LbOptions, ResolvedLbOptions } from '../config/options.js'
 import type { EventLog } from '../status/event-log.js'
-import type { LbOptions } from '../config/options.js'
+import type { LbMetrics } from '../status/metrics.js'
+import type { RequestTotals } from '../status/status-report.js'
+import type { TrafficHistory } from '../status/traffic-history.js'
+import { isPrimaryMessage, type RetryTallyEntry, type UpstreamSync, type WorkerMessage, type WorkerReport } from './cluster-messages.js'
 
 /** How often a worker sends its figures to the primary. */
 export const REPORT_INTERVAL_MS = 1000
@@ -34,9 +38,41 @@ export class RetryTally implements Pick<EventLog, 'retry'> {
   }
 }
 
+/** What a cluster worker's LB reports to its primary outside the once-a-second batch. */
+export interface WorkerLink {
+  /** Where the forwarder notes retries: a tally the worker sends once a second. */
+  readonly retries: Pick<EventLog, 'retry'>
+  /** A request of this worker could not connect and took the upstream out of rotation: the primary hears of it at once. */
+  readonly onEjected: (upstreamId: string, reason: string) => void
+}
+
+/** The part of the proxying LB (load-balancer.ts) a worker drives. */
+export interface WorkerLb {
+  readonly options: ResolvedLbOptions
+  readonly balancer: Balancer
+  readonly metrics: LbMetrics
+  readonly totals: Readonly<RequestTotals>
+  readonly traffic: TrafficHistory
+  /** The HTTP (and HTTPS) listeners only: the primary resolves, checks and serves the admin port. */
+  listenTraffic: () => Promise<{ readonly http: AddressInfo, readonly https: AddressInfo | undefined }>
+  applyCheck: (upstreamId: string, result: CheckResult) => void
+  applyEjection: (upstreamId: string) => void
+  close: () => Promise<void>
+}
+
+export interface ClusterWorkerHooks {
+  /**
+   * Builds the worker's LB: createLoadBalancer, handed in by main.ts so that
+   * workers/ depends on no proxy code.
+   */
+  readonly createLb: (options: LbOptions, dependencies: { readonly logger: Logger, readonly worker: WorkerLink }) => WorkerLb
+  /** The primary asks this worker to drain (main.ts hands that to close-with-grace). */
+  readonly onShutdown: () => void
+}
+
 export interface ClusterWorker {
-  readonly lb: LoadBalancer
-  /** Sends the figures now (also done every REPORT_INTERVAL_MS and after close). */
+  readonly lb: WorkerLb
+  /** Sends the figures at once (also done every REPORT_INTERVAL_MS and after close). */
   report: () => void
   /** Drains like a single LB (stops accepting, finishes in flight), then sends the last figures. */
   close: () => Promise<void>
@@ -46,15 +82,14 @@ export interface ClusterWorker {
  * The proxy half of a cluster: a `node:cluster` worker listening on the
  * shared port. It waits for the primary's upstream set before it listens,
  * applies every health check result and ejection the primary passes on, and
- * sends its figures once a second. `onShutdown` is called when the primary
- * asks it to drain (main.ts hands that to close-with-grace).
+ * sends its figures once a second.
  */
-export async function startClusterWorker (options: LbOptions, logger: Logger, onShutdown: () => void): Promise<ClusterWorker> {
+export async function startClusterWorker (options: LbOptions, logger: Logger, hooks: ClusterWorkerHooks): Promise<ClusterWorker> {
   const send = (message: WorkerMessage): void => {
     if (process.connected) process.send?.(message, undefined, {}, () => {})
   }
   const retries = new RetryTally()
-  const lb = createLoadBalancer(options, {
+  const lb = hooks.createLb(options, {
     logger,
     worker: { retries, onEjected: (upstreamId, reason) => send({ kind: 'stickless:ejected', upstreamId, reason }) }
   })
@@ -85,7 +120,7 @@ export async function startClusterWorker (options: LbOptions, logger: Logger, on
         )
         return
       case 'stickless:shutdown':
-        onShutdown()
+        hooks.onShutdown()
     }
   })
   send({ kind: 'stickless:ready' })
@@ -123,7 +158,7 @@ export async function startClusterWorker (options: LbOptions, logger: Logger, on
 }
 
 /** A worker that starts late (a replacement) takes the primary's states rather than assuming every upstream healthy. */
-function catchUp (lb: LoadBalancer, upstreams: readonly UpstreamSync[]): void {
+function catchUp (lb: WorkerLb, upstreams: readonly UpstreamSync[]): void {
   const { unhealthyThreshold } = lb.options
   for (const upstream of upstreams) {
     if (upstream.state === 'draining') lb.applyCheck(upstream.id, 'draining')
