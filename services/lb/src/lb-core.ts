@@ -8,7 +8,7 @@ import { createAdminServer } from './status/admin-server.js'
 import { EventLog } from './status/event-log.js'
 import { createMetrics, type LbMetrics, type MetricsRole } from './status/metrics.js'
 import { observeUpstreams } from './status/observed-upstream.js'
-import { EVENTS_KEPT, HISTORY_INTERVAL_MS, HISTORY_SAMPLES, type RequestTotals, type UpstreamSource, type WorkerStatus } from './status/status-report.js'
+import { EVENTS_KEPT, HISTORY_SAMPLES, type RequestTotals, type UpstreamSource, type WorkerStatus } from './status/status-report.js'
 import { TrafficHistory } from './status/traffic-history.js'
 import type { ResolveHost } from './upstreams/upstream-discovery.js'
 import { createUpstreamWatch, type UpstreamWatchHooks } from './upstreams/upstream-watch.js'
@@ -63,7 +63,7 @@ export interface LbCore {
   readonly startedAtMs: number
   readonly balancer: Balancer
   readonly metrics: LbMetrics
-  /** Per upstream, one sample a second for the last five minutes: the status page's charts. */
+  /** Per upstream, one sample every `historyIntervalMs` (a second) for the last 300: the status page's charts. */
   readonly traffic: TrafficHistory
   /** Ejections, drains, returns and retries with their reasons: the status page's timeline. */
   readonly events: EventLog
@@ -78,9 +78,9 @@ export interface LbCore {
   refreshUpstreams: () => Promise<UpstreamDiff>
   /** Runs one round of active health checks at once (also done every `healthIntervalMs` once watching). */
   checkHealth: () => Promise<void>
-  /** Closes the traffic history's interval and notes state changes no transition reported (also done every second once watching). */
+  /** Closes the traffic history's interval and notes state changes no transition reported (also done every `historyIntervalMs` once watching). */
   sampleTraffic: () => void
-  /** Resolves the backends, then starts re-resolution, the health checks and the sampler. */
+  /** Resolves the backends, then starts re-resolution, the health checks and the sampler (unless `historyIntervalMs` is 0). */
   watch: () => Promise<void>
   /** Listens on the admin port. */
   listenAdmin: () => Promise<AddressInfo>
@@ -98,7 +98,7 @@ export function createLbCore (options: ResolvedLbOptions, dependencies: LbCoreDe
   })
   const metrics = createMetrics(balancer, { processMetrics: dependencies.processMetrics, role })
   // A worker keeps no history of its own: it hands its interval to the primary once a second.
-  const traffic = new TrafficHistory({ capacity: role === 'worker' ? 1 : HISTORY_SAMPLES, intervalMs: HISTORY_INTERVAL_MS }, startedAtMs)
+  const traffic = new TrafficHistory({ capacity: role === 'worker' ? 1 : HISTORY_SAMPLES, intervalMs: options.historyIntervalMs }, startedAtMs)
   const events = new EventLog({ capacity: EVENTS_KEPT })
   const { discovery, healthChecker, stop: stopWatch } = createUpstreamWatch(options, balancer, logger, {
     resolveHost: dependencies.resolveHost,
@@ -153,8 +153,10 @@ export function createLbCore (options: ResolvedLbOptions, dependencies: LbCoreDe
     discovery.start()
     healthChecker.start()
     events.observe(observeUpstreams(balancer))
-    sampler ??= setInterval(sampleTraffic, HISTORY_INTERVAL_MS)
-    sampler.unref()
+    if (options.historyIntervalMs > 0 && sampler === undefined) {
+      sampler = setInterval(sampleTraffic, options.historyIntervalMs)
+      sampler.unref()
+    }
   }
 
   async function stop (): Promise<void> {

@@ -43,7 +43,7 @@ export interface LoadBalancer {
   readonly balancer: Balancer
   readonly metrics: LbMetrics
   readonly totals: Readonly<RequestTotals>
-  /** Per upstream, one sample a second for the last five minutes: the status page's charts. */
+  /** Per upstream, one sample every `historyIntervalMs` (a second) for the last 300: the status page's charts. */
   readonly traffic: TrafficHistory
   /** Ejections, drains, returns and retries with their reasons: the status page's timeline. */
   readonly events: EventLog
@@ -56,7 +56,7 @@ export interface LoadBalancer {
   refreshUpstreams: () => Promise<UpstreamDiff>
   /** Runs one round of active health checks at once (also done every `healthIntervalMs`). */
   checkHealth: () => Promise<void>
-  /** Closes the traffic history's interval at once and notes state changes no transition reported (also done every second). */
+  /** Closes the traffic history's interval at once and notes state changes no transition reported (also done every `historyIntervalMs`). */
   sampleTraffic: () => void
   /** Stops accepting, lets in-flight requests finish (up to `shutdownTimeoutMs`), closes upstream connections. */
   close: () => Promise<void>

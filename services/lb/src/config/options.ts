@@ -93,6 +93,14 @@ export interface LbOptions {
   /** How long shutdown waits for in-flight requests before cutting connections, in ms. Default 10000. */
   shutdownTimeoutMs?: number
   /**
+   * How often the status page's history takes a sample (each upstream's
+   * requests per second, errors, retries, p99 and state over the interval),
+   * in ms; status.json reports it as `history.intervalMs`. Default 1000.
+   * 0 takes no sample on a timer: the owner calls `sampleTraffic()` itself,
+   * as tests do to decide what each sample holds.
+   */
+  historyIntervalMs?: number
+  /**
    * Source address of connections to the web nodes. Default '' (the system's
    * choice). On a shared loopback, `127.0.0.2` lets the nodes trust
    * X-Forwarded-* from the LB's address alone, not from every local client.
@@ -159,6 +167,7 @@ export const lbDefaults: Defaults = Object.freeze({
   // request then fails with ECONNRESET. Closing ours first avoids the race.
   agentFreeSocketTimeoutMs: 60_000,
   shutdownTimeoutMs: 10_000,
+  historyIntervalMs: 1_000,
   upstreamLocalAddress: '',
   accessLog: false,
   workers: 1
@@ -200,6 +209,7 @@ const LbOptionsSchema = Type.Object({
   agentMaxFreeSockets: integer(0, 100_000, d.agentMaxFreeSockets),
   agentFreeSocketTimeoutMs: integer(1, ms1h, d.agentFreeSocketTimeoutMs),
   shutdownTimeoutMs: integer(0, ms1h, d.shutdownTimeoutMs),
+  historyIntervalMs: integer(0, ms1h, d.historyIntervalMs), // 0, or at least 10: checked below
   upstreamLocalAddress: Type.String({ default: d.upstreamLocalAddress }), // an IP address or '': checked below
   accessLog: Type.Boolean({ default: d.accessLog, expected: 'expected true or false' }),
   workers: integer(1, 256, d.workers)
@@ -215,6 +225,9 @@ export function resolveLbOptions (options: LbOptions): ResolvedLbOptions {
   if (merged.headersTimeoutMs > merged.requestTimeoutMs) {
     // Node refuses a request timeout shorter than the headers timeout.
     throw new Invalid('headersTimeoutMs', `must not exceed requestTimeoutMs (${merged.requestTimeoutMs})`, merged.headersTimeoutMs)
+  }
+  if (merged.historyIntervalMs > 0 && merged.historyIntervalMs < 10) {
+    throw new Invalid('historyIntervalMs', 'expected 0 (no sampling on a timer) or at least 10', merged.historyIntervalMs)
   }
   if (merged.bodyBufferLimitBytes > merged.maxBodyBytes) {
     throw new Invalid('bodyBufferLimitBytes', `must not exceed maxBodyBytes (${merged.maxBodyBytes})`, merged.bodyBufferLimitBytes)

@@ -2,8 +2,7 @@ import type { CheckResult, UpstreamSnapshot, UpstreamState } from '@stickless/ba
 import type { EventLog, LbEventKind } from './event-log.js'
 import type { TrafficHistory, TrafficSeries } from './traffic-history.js'
 
-/** The status page's history: one sample a second for five minutes, and the last 200 events. */
-export const HISTORY_INTERVAL_MS = 1000
+/** The status page's history: the last 300 samples per upstream (five minutes at the default one a second), and the last 200 events. */
 export const HISTORY_SAMPLES = 300
 export const EVENTS_KEPT = 200
 

@@ -20,6 +20,7 @@ void test('defaults are applied once and the result is frozen', () => {
   assert.equal(options.maxAttempts, 3)
   assert.equal(options.accessLog, false, 'the per-request log line is opt-in')
   assert.equal(options.workers, 1, 'one process unless asked (the image asks for every core)')
+  assert.equal(options.historyIntervalMs, 1000, 'the status page\'s history: one sample a second')
   assert.equal(options.proxyTimeoutMs, lbDefaults.proxyTimeoutMs)
   assert.ok(options.agentFreeSocketTimeoutMs < 72_000, 'below the web nodes keepAliveTimeout')
   assert.ok(Object.isFrozen(options))
@@ -41,6 +42,9 @@ void test('a bad option fails at start with a coded error naming the option and 
     [{ accessLog: 'yes' }, /"accessLog".*"yes"/],
     [{ workers: 0 }, /"workers".*0/],
     [{ workers: 2.5 }, /"workers".*2\.5/],
+    [{ historyIntervalMs: -1 }, /"historyIntervalMs".*-1/],
+    [{ historyIntervalMs: 5 }, /"historyIntervalMs".*at least 10.*5/],
+    [{ historyIntervalMs: 2.5 }, /"historyIntervalMs".*2\.5/],
     [{ colour: 'blue' }, /"colour".*unknown/]
   ]
   for (const [given, message] of cases) {
@@ -57,6 +61,11 @@ void test('resolved options resolve again to the same, though frozen (the schema
   const twice = resolveLbOptions(once)
   assert.deepEqual(twice, once)
   assert.ok(Buffer.isBuffer(twice.tls?.cert))
+})
+
+void test('historyIntervalMs takes 0 (no sampling on a timer) or an interval of at least 10 ms', () => {
+  assert.equal(resolveLbOptions({ backends, historyIntervalMs: 0 }).historyIntervalMs, 0)
+  assert.equal(resolveLbOptions({ backends, historyIntervalMs: 10 }).historyIntervalMs, 10)
 })
 
 void test('backends are required and checked at start', () => {

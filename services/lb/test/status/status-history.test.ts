@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import vm from 'node:vm'
+import { pollUntil } from '@stickless/test-support'
 import { startBackend } from '../../test-support/fake-backend.js'
 import { request, requestJson } from '../../test-support/http-client.js'
 import { startLb } from '../../test-support/lb-harness.js'
 import { renderStatus, type StatusReport } from '../../src/index.js'
 
 void test('status.json carries each node\'s samples and the events of a kill: ejected with its reason, retries, the dip', async (t) => {
-  // The test takes the samples (lb.sampleTraffic): the LB's own once-a-second
-  // sampler would add a third whenever the test ran past a second (seen under load).
-  t.mock.timers.enable({ apis: ['setInterval'] })
+  // The harness turns the LB's own sampler off: the test takes exactly the two
+  // samples it asserts on (lb.sampleTraffic), however long it runs.
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const { url, adminUrl, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
   for (let i = 0; i < 9; i++) assert.equal((await requestJson(`${url}/before?i=${i}`)).status, 200)
@@ -19,7 +19,7 @@ void test('status.json carries each node\'s samples and the events of a kill: ej
   lb.sampleTraffic()
 
   const report = JSON.parse((await request(`${adminUrl}/status.json`)).body) as StatusReport
-  assert.deepEqual(report.history, { intervalMs: 1000, samples: 300 })
+  assert.deepEqual(report.history, { intervalMs: 0, samples: 300 }, 'no sampling on a timer, 300 samples kept')
   const [web1, web2] = report.upstreams
   assert.ok(web1 !== undefined && web2 !== undefined)
   assert.equal(web2.history.at.length, 2)
@@ -48,6 +48,21 @@ void test('status.json carries each node\'s samples and the events of a kill: ej
   const unhealthy = after.events[0]
   assert.equal(unhealthy?.kind, 'unhealthy')
   assert.match(unhealthy?.reason ?? '', /^2 health checks failed in a row \(last: ECONNREFUSED\)$/)
+})
+
+void test('the sampler takes a sample every historyIntervalMs, and status.json says how often', async (t) => {
+  const backend = await startBackend(t, 'web-1')
+  const { url, adminUrl } = await startLb(t, [{ name: 'web-1', url: backend.url }], { historyIntervalMs: 50 })
+  await requestJson(`${url}/`)
+  const sampled = async (): Promise<StatusReport | undefined> => {
+    const report = JSON.parse((await request(`${adminUrl}/status.json`)).body) as StatusReport
+    return (report.upstreams[0]?.history.at.length ?? 0) >= 3 ? report : undefined
+  }
+  const report = await pollUntil(sampled, { what: 'three samples of web-1', timeoutMs: 10_000 })
+  assert.deepEqual(report.history, { intervalMs: 50, samples: 300 })
+  const at = report.upstreams[0]?.history.at ?? []
+  assert.ok(at.every((time, i) => i === 0 || time > (at[i - 1] ?? 0)), 'one sample after the other')
+  assert.deepEqual(report.upstreams[0]?.history.state.slice(0, 3), ['healthy', 'healthy', 'healthy'])
 })
 
 void test('a draining node and its return are on the timeline with the check that moved it', async (t) => {
