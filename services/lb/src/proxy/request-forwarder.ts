@@ -1,26 +1,28 @@
 import type { Agent, IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { Readable, Stream } from 'node:stream'
+import type { Stream } from 'node:stream'
 // http-proxy takes a legacy url.parse() object as its target (a WHATWG URL lacks its fields)
 // eslint-disable-next-line n/no-deprecated-api
 import { parse as parseUrl, type Url } from 'node:url'
 import { attemptFailureCodes, type AttemptOutcome, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'
 import type { Logger } from 'pino'
-import { canDiscard, discardRequestBody } from './body/body-discard.js'
-import { sendError } from '../http/error-response.js'
-import { requestIdOf } from '../http/request-id.js'
-import { errors, type LbError } from '../config/errors.js'
-import { setBufferedBodyLength, setForwardedHeaders, type ForwardedProto } from './forwarded-headers.js'
-import type { LbMetrics } from '../status/metrics.js'
-import type { EventLog } from '../status/event-log.js'
-import type { RequestTotals } from '../status/status-report.js'
+import { errors } from '../config/errors.js'
 import type { ResolvedLbOptions } from '../config/options.js'
-import { ProxyAttempt, lbFailureCodes, type AttemptFailure, type AttemptResult } from './proxy-attempt.js'
-import { bodyTooLargeCode, emptyBody, hasBody, readRequestBody, replay, type BodySource, type RequestBody } from './body/request-body.js'
+import { requestIdOf } from '../http/request-id.js'
+import type { EventLog } from '../status/event-log.js'
+import type { LbMetrics } from '../status/metrics.js'
+import type { RequestTotals } from '../status/status-report.js'
+import type { TrafficHistory } from '../status/traffic-history.js'
+import { AttemptSettlement } from './attempt-settlement.js'
+import { canDiscard, discardRequestBody } from './body/body-discard.js'
+import { bodyTooLargeCode, emptyBody, hasBody, readRequestBody, replay, type RequestBody } from './body/request-body.js'
+import { exchangeOf, startExchange, type Exchange } from './exchange.js'
+import { setBufferedBodyLength, setForwardedHeaders, type ForwardedProto } from './forwarded-headers.js'
+import { LbAnswers } from './lb-answers.js'
+import { ProxyAttempt, lbFailureCodes, type AttemptResult } from './proxy-attempt.js'
 import { writeUpstreamHead } from './response-head.js'
 import { relayResponseBody } from './response-relay.js'
-import type { TrafficHistory } from '../status/traffic-history.js'
 
 export interface RequestForwarderOptions {
   readonly options: ResolvedLbOptions
@@ -39,51 +41,20 @@ export interface RequestForwarderOptions {
   readonly events?: Pick<EventLog, 'retry'>
 }
 
-interface LastFailure {
-  readonly upstream: Upstream
-  readonly failure: AttemptFailure
-}
-
-/** One client request as it goes through its attempts. */
-interface Exchange {
-  readonly req: IncomingMessage
-  readonly res: ServerResponse
-  readonly requestId: string
-  readonly method: string
-  readonly startedAt: number
-  /** The upstream that answered or failed last; 'none' while none was tried. */
-  upstreamName: string
-  attempts: number
-  bodyBuffered: boolean
-  /** What http-proxy pipes into each upstream request. */
-  source: BodySource | Readable | undefined
-  /** Upstreams that failed this request, once one has. */
-  tried: Set<string> | undefined
-  /** The latest attempt, settled or not. */
-  attempt: ProxyAttempt | undefined
-  last: LastFailure | undefined
-}
-
-// The exchange rides on its response: http-proxy's events and the response's
-// own listeners find it there, so those listeners are shared functions rather
-// than closures per request, and no WeakMap lookup is needed.
-const exchangeKey = Symbol('stickless.exchange')
-type ExchangeCarrier = ServerResponse & { [exchangeKey]?: Exchange }
-
-function exchangeOf (res: ServerResponse): Exchange | undefined {
-  return (res as ExchangeCarrier)[exchangeKey]
-}
-
 /**
  * Forwards client requests to upstreams with http-proxy: picks an upstream,
- * tries it, and on a failure asks the retry policy whether to try another.
- * Every error path of http-proxy ends here: the per-request callback, the
- * 'econnreset' event (a client that left), the response stream, and a
- * synchronous throw from http.request.
+ * tries it (a ProxyAttempt), and on a failure asks the retry policy whether to
+ * try another (AttemptSettlement). Every error path of http-proxy ends here:
+ * the per-request callback, the 'econnreset' event (a client that left), the
+ * response stream, and a synchronous throw from http.request. So do the
+ * client's own: its request and response streams' errors and its response's
+ * close, through the three listeners every request shares.
  */
 export class RequestForwarder {
   readonly totals: RequestTotals
   private readonly proxy: httpProxy
+  private readonly answers: LbAnswers
+  private readonly settlement: AttemptSettlement
   // Attempts waiting for an answer, per upstream, so a health verdict can release them.
   private readonly waiting = new Map<string, Set<ProxyAttempt>>()
   // Parsed upstream origins, as http-proxy's setupOutgoing reads them.
@@ -112,6 +83,21 @@ export class RequestForwarder {
       const exchange = exchangeOf(this)
       if (exchange !== undefined) forwarder.finish(exchange)
     }
+    this.answers = new LbAnswers({ options: deps.options, balancer: deps.balancer, totals: deps.totals, logger })
+    this.settlement = new AttemptSettlement({
+      options: deps.options,
+      balancer: deps.balancer,
+      retryPolicy: deps.retryPolicy,
+      metrics: deps.metrics,
+      logger,
+      totals: deps.totals,
+      answers: this.answers,
+      onTransition: deps.onTransition,
+      events: deps.events,
+      recordFinish: (upstreamId, outcome) => this.recordFinish(upstreamId, outcome),
+      streamResponse: (exchange, attempt, response) => this.streamResponse(exchange, attempt, response),
+      tryUpstream: (exchange, upstream) => this.tryUpstream(exchange, upstream)
+    })
     this.proxy = httpProxy.createProxyServer({
       agent: deps.agent,
       // X-Forwarded-* are set by setForwardedHeaders: xfwd appends to a client's values.
@@ -152,11 +138,11 @@ export class RequestForwarder {
     try {
       this.serve(req, res, proto)
     } catch (error) {
-      this.failInternally(req, res, error)
+      this.answers.internalFailure(req, res, error)
     }
   }
 
-  /** From now on responses close their connection, so clients move to another LB. */
+  /** After this call responses close their connection, so clients move to another LB. */
   beginShutdown (afterResponse: () => void): void {
     this.closing = true
     this.afterResponse = afterResponse
@@ -190,21 +176,7 @@ export class RequestForwarder {
   }
 
   private serve (req: IncomingMessage, res: ServerResponse, proto: ForwardedProto): void {
-    const exchange: Exchange = {
-      req,
-      res,
-      requestId: requestIdOf(req.headers),
-      method: req.method ?? 'GET',
-      startedAt: performance.now(),
-      upstreamName: 'none',
-      attempts: 0,
-      bodyBuffered: true,
-      source: undefined,
-      tried: undefined,
-      attempt: undefined,
-      last: undefined
-    }
-    ;(res as ExchangeCarrier)[exchangeKey] = exchange
+    const exchange = startExchange(req, res, requestIdOf(req.headers))
     this.totals.requests += 1
     this.totals.inFlight += 1
     res.on('error', this.onClientResponseError)
@@ -215,7 +187,7 @@ export class RequestForwarder {
     if (req.httpVersion === '1.1' && (req.headers.host === undefined || req.headers.host === '')) {
       // HTTP/1.1 requires Host (RFC 9112 §3.2). Node's own check answers with
       // an empty body, and forwarding would let Node's client invent one.
-      this.answerError(exchange, new errors.STK_ERR_LB_MALFORMED_REQUEST(), { connection: 'close' })
+      this.answers.error(exchange, new errors.STK_ERR_LB_MALFORMED_REQUEST(), { connection: 'close' })
       return
     }
     setForwardedHeaders(req, proto, exchange.requestId)
@@ -227,7 +199,7 @@ export class RequestForwarder {
     const { bodyBufferLimitBytes, maxBodyBytes } = this.deps.options
     readRequestBody(req, { bufferLimitBytes: bodyBufferLimitBytes, maxBodyBytes }).then(
       (body) => this.forward(exchange, body),
-      (error: unknown) => this.failInternally(req, res, error)
+      (error: unknown) => this.answers.internalFailure(req, res, error)
     )
   }
 
@@ -235,7 +207,7 @@ export class RequestForwarder {
     const { req } = exchange
     if (body.kind === 'client-gone') return
     if (body.kind === 'too-large') {
-      this.refuseBody(exchange)
+      this.answers.refuseBody(exchange)
       return
     }
     if (body.kind === 'buffered') {
@@ -251,134 +223,13 @@ export class RequestForwarder {
 
   /** Starts an attempt on `upstream`, or answers when there is none left to try. */
   private tryUpstream (exchange: Exchange, upstream: Upstream | undefined): void {
-    const { res } = exchange
-    if (upstream === undefined || res.destroyed) {
-      this.answerWithoutUpstream(exchange)
+    if (upstream === undefined || exchange.res.destroyed) {
+      this.answers.withoutUpstream(exchange)
       return
     }
     exchange.upstreamName = upstream.name
     exchange.attempts += 1
     this.startAttempt(exchange, upstream)
-  }
-
-  private onAttemptResult (exchange: Exchange, attempt: ProxyAttempt, result: AttemptResult): void {
-    try {
-      this.settleAttempt(exchange, attempt, result)
-    } catch (error) {
-      this.failInternally(exchange.req, exchange.res, error)
-    }
-  }
-
-  private settleAttempt (exchange: Exchange, attempt: ProxyAttempt, result: AttemptResult): void {
-    const { balancer, retryPolicy, metrics } = this.deps
-    const { res } = exchange
-    const upstream = attempt.upstream
-    this.stopWaiting(attempt)
-    if (result.kind === 'response') {
-      this.streamResponse(exchange, attempt, result.response)
-      return
-    }
-    if (result.kind === 'client-gone' || this.clientLeft(exchange)) {
-      this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
-      return
-    }
-
-    const failure = result.failure
-    const fault = this.clientFault(exchange, failure)
-    if (fault !== undefined) {
-      // The client's body broke the attempt, not the upstream: neither its
-      // health nor its error figures hear of it, and nothing is retried.
-      this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: false, retried: false, clientAborted: true })
-      this.deps.logger.debug({ reqId: exchange.requestId, upstream: upstream.name, code: failure.code }, `request body ${fault}`)
-      if (fault === 'too large') {
-        this.refuseBody(exchange)
-      } else {
-        // What is still to come of the body may never come: not worth waiting for.
-        exchange.req.unpipe()
-        this.answerError(exchange, new errors.STK_ERR_LB_BODY_TIMEOUT(this.deps.options.proxyTimeoutMs), { connection: 'close' })
-      }
-      return
-    }
-    if (!failure.connected && failure.code !== bodyTooLargeCode && failure.code !== lbFailureCodes.badRequest) {
-      const transition = balancer.recordConnectFailure(upstream.id)
-      if (transition !== undefined) this.deps.onTransition(transition, `a request could not connect (${failure.code}); out for up to ${balancer.options.ejectionTimeMs / 1000} s`)
-    }
-    const decision = retryPolicy.decide({
-      method: exchange.method,
-      errorCode: failure.code,
-      requestSent: failure.requestSent,
-      responseStarted: false,
-      bytesSentToClient: res.headersSent ? 1 : 0,
-      requestBodyBuffered: exchange.bodyBuffered,
-      attempt: exchange.attempts
-    })
-    // A retry goes to an upstream this request has not tried; the set is
-    // only needed once an attempt has failed.
-    const tried = exchange.tried ??= new Set()
-    tried.add(upstream.id)
-    const next = decision.retry ? balancer.pick(tried) : undefined
-    this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: next !== undefined })
-    this.deps.logger.warn({
-      reqId: exchange.requestId,
-      upstream: upstream.name,
-      code: failure.code,
-      error: failure.message,
-      attempt: exchange.attempts,
-      retry: decision.reason,
-      next: next?.name
-    }, 'upstream attempt failed')
-    if (next !== undefined) {
-      metrics.retries.inc({ upstream: upstream.name, reason: decision.reason })
-      this.totals.retries += 1
-      this.deps.events?.retry(upstream, `${decision.reason} (${failure.code})`)
-    }
-    exchange.last = { upstream, failure }
-    this.tryUpstream(exchange, next)
-  }
-
-  /** No upstream (left) to try: the answer is the LB's own error. */
-  private answerWithoutUpstream (exchange: Exchange): void {
-    const { res, last } = exchange
-    if (res.destroyed) return
-    // Nothing in rotation, or every upstream tried refused the connection and
-    // is now ejected: to the client that is "no healthy backend", not a 502.
-    if (last === undefined || (!last.failure.connected && this.deps.balancer.availableCount() === 0)) {
-      exchange.upstreamName = 'none'
-      this.totals.noHealthyBackend += 1
-      this.answerError(exchange, new errors.STK_ERR_LB_NO_HEALTHY_BACKEND())
-      return
-    }
-    this.answerError(exchange, this.errorFor(last))
-  }
-
-  /**
-   * The body is over `maxBodyBytes`: 413, without forwarding (more of) it.
-   * The rest is read and dropped so the connection stays usable; a body
-   * declared larger than that is worth neither, and the answer says the
-   * connection closes.
-   */
-  private refuseBody (exchange: Exchange): void {
-    const { req } = exchange
-    const { maxBodyBytes, bodyDiscardLimitBytes } = this.deps.options
-    exchange.attempt?.stopSending()
-    if (canDiscard(req, bodyDiscardLimitBytes)) discardRequestBody(req, bodyDiscardLimitBytes)
-    else req.unpipe()
-    this.answerError(exchange, new errors.STK_ERR_LB_PAYLOAD_TOO_LARGE(maxBodyBytes))
-  }
-
-  /** The client closed its connection or aborted its upload. */
-  private clientLeft ({ req, res }: Exchange): boolean {
-    return res.destroyed || (req.destroyed && !req.complete)
-  }
-
-  /** Whether a failed attempt is the client's body's doing rather than the upstream's. */
-  private clientFault ({ req }: Exchange, failure: AttemptFailure): 'too large' | 'too slow' | undefined {
-    if (failure.code === bodyTooLargeCode) return 'too large'
-    // A streamed body that stopped arriving leaves the upstream connection
-    // idle until the proxy timeout: the client was slow, not the upstream,
-    // unless the upstream had stopped reading it.
-    if (failure.code === attemptFailureCodes.upstreamTimeout && !req.complete && !failure.uploadBlocked) return 'too slow'
-    return undefined
   }
 
   private startAttempt (exchange: Exchange, upstream: Upstream): void {
@@ -409,6 +260,15 @@ export class RequestForwarder {
     return (attempt, result) => this.onAttemptResult(exchange, attempt, result)
   }
 
+  private onAttemptResult (exchange: Exchange, attempt: ProxyAttempt, result: AttemptResult): void {
+    try {
+      this.stopWaiting(attempt)
+      this.settlement.settle(exchange, attempt, result)
+    } catch (error) {
+      this.answers.internalFailure(exchange.req, exchange.res, error)
+    }
+  }
+
   private streamResponse (exchange: Exchange, attempt: ProxyAttempt, response: IncomingMessage): void {
     const { metrics, logger } = this.deps
     const { res, requestId } = exchange
@@ -420,7 +280,7 @@ export class RequestForwarder {
     if (dropped === undefined) {
       response.destroy()
       this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
-      this.answerError(exchange, new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, `invalid status ${String(response.statusCode)}`))
+      this.answers.error(exchange, new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, `invalid status ${String(response.statusCode)}`))
       return
     }
     if (dropped.length > 0) logger.warn({ reqId: requestId, upstream: upstream.name, dropped }, 'dropped response headers that Node refuses to send')
@@ -444,7 +304,7 @@ export class RequestForwarder {
       // Answered before the client finished its body (a node's early 413 or
       // 401, the LB's own errors): the node needs no more of it, and the
       // client's connection needs the rest read before it can carry the next
-      // request. Until now it kept flowing to the node, which may still read.
+      // request. Up to this point it flowed to the node, which may still read.
       // (A body declared too large to drop: the answer said Connection: close.)
       exchange.attempt?.stopSending()
       discardRequestBody(req, this.deps.options.bodyDiscardLimitBytes)
@@ -488,39 +348,6 @@ export class RequestForwarder {
     const waiting = this.waiting.get(attempt.upstream.id)
     waiting?.delete(attempt)
     if (waiting?.size === 0) this.waiting.delete(attempt.upstream.id)
-  }
-
-  private errorFor ({ upstream, failure }: LastFailure): LbError {
-    switch (failure.code) {
-      // (A body over the limit is the client's fault: refuseBody answers it.)
-      case lbFailureCodes.badRequest:
-        return new errors.STK_ERR_LB_BAD_REQUEST(failure.message)
-      case attemptFailureCodes.upstreamTimeout:
-        return new errors.STK_ERR_LB_UPSTREAM_TIMEOUT(upstream.name, this.deps.options.proxyTimeoutMs)
-      case attemptFailureCodes.connectTimeout:
-        return new errors.STK_ERR_LB_UPSTREAM_TIMEOUT(upstream.name, this.deps.options.connectTimeoutMs)
-      default:
-        return new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, failure.code)
-    }
-  }
-
-  private answerError (exchange: Exchange, error: LbError, headers?: Record<string, string>): void {
-    this.totals.lbErrors += 1
-    // An answer before the end of a body too large to drop closes the connection, and says so.
-    const { req } = exchange
-    const close = !req.complete && !canDiscard(req, this.deps.options.bodyDiscardLimitBytes)
-    sendError(req, exchange.res, error, exchange.requestId, close ? { ...headers, connection: 'close' } : headers)
-  }
-
-  /** A bug in the LB: logged with its stack, answered 500 (or the connection cut). */
-  private failInternally (req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const requestId = exchangeOf(res)?.requestId ?? requestIdOf(req.headers)
-    this.deps.logger.error({ reqId: requestId, err: error, url: req.url }, 'request handling failed')
-    try {
-      sendError(req, res, new errors.STK_ERR_LB_INTERNAL(), requestId)
-    } catch {
-      res.destroy()
-    }
   }
 
   private guard (fn: () => void): void {
