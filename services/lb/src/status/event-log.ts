@@ -2,7 +2,7 @@ import type { UpstreamState } from '@stickless/balancer'
 import type { ObservedUpstream } from './observed-upstream.js'
 
 /**
- * What happened to a node: it joined or left the set, left rotation
+ * What happened to an upstream: it joined or left the set, left rotation
  * (`ejected` by a connect failure, `draining`, `unhealthy`), came back
  * (`healthy`), or had requests retried elsewhere (`retry`).
  */
@@ -25,7 +25,7 @@ export interface LbEvent {
 export interface EventLogOptions {
   /** Events kept, the oldest dropped first. Default 200. */
   readonly capacity?: number
-  /** Retries of one node for one reason within this long of the last are counted on one event. Default 5000 ms. */
+  /** Retries of one upstream for one reason within this long of the last are counted on one event. Default 5000 ms. */
   readonly coalesceMs?: number
   /** The clock. Default Date.now. */
   readonly now?: () => number
@@ -37,8 +37,8 @@ type MutableEvent = { -readonly [K in keyof LbEvent]: LbEvent[K] }
  * The LB's timeline: a bounded ring of events, newest last. Health changes
  * come in through transition() as the balancer reports them; observe() (once
  * a second, from the sampler) catches what no transition reports, like an
- * ejection that simply ran out, and nodes that appear or leave. A burst of
- * retries becomes one event with a count, so a dying node under load cannot
+ * ejection that simply ran out, and upstreams that appear or leave. A burst of
+ * retries becomes one event with a count, so a dying upstream under load cannot
  * push its own ejection out of the log. Pure apart from the injected clock.
  */
 export class EventLog {
@@ -48,9 +48,9 @@ export class EventLog {
   private readonly ring: Array<MutableEvent | undefined>
   private next = 0
   private size = 0
-  // What the log last said about each node, to tell a change no transition reported.
+  // What the log last said about each upstream, to tell a change no transition reported.
   private readonly known = new Map<string, UpstreamState>()
-  // The open retry event per node and reason.
+  // The open retry event per upstream and reason.
   private readonly openRetries = new Map<string, MutableEvent>()
 
   constructor (options: EventLogOptions = {}) {
@@ -61,22 +61,22 @@ export class EventLog {
     this.ring = new Array<MutableEvent | undefined>(this.capacity).fill(undefined)
   }
 
-  /** The balancer moved a node from `from` to `to`; `reason` says why. */
-  transition (node: { readonly id: string, readonly name: string }, from: UpstreamState, to: UpstreamState, reason: string): void {
-    const known = this.known.get(node.id)
+  /** The balancer moved an upstream from `from` to `to`; `reason` says why. */
+  transition (upstream: { readonly id: string, readonly name: string }, from: UpstreamState, to: UpstreamState, reason: string): void {
+    const known = this.known.get(upstream.id)
     // A change the log missed in between (an ejection that ran out, say) comes first.
-    if (known !== undefined && known !== from) this.add(node.id, node.name, from, implicitReason(known, from))
-    this.known.set(node.id, to)
-    this.add(node.id, node.name, to, reason)
+    if (known !== undefined && known !== from) this.add(upstream.id, upstream.name, from, implicitReason(known, from))
+    this.known.set(upstream.id, to)
+    this.add(upstream.id, upstream.name, to, reason)
   }
 
   /**
-   * A request failed on the node and was sent to another one. A cluster
+   * A request failed on the upstream and was sent to another one. A cluster
    * worker's retries arrive in batches: `count` of them, the first at
    * `atMs` and the last at `lastAtMs`.
    */
-  retry (node: { readonly id: string, readonly name: string }, reason: string, count = 1, atMs = this.now(), lastAtMs = atMs): void {
-    const key = `${node.id}\n${reason}`
+  retry (upstream: { readonly id: string, readonly name: string }, reason: string, count = 1, atMs = this.now(), lastAtMs = atMs): void {
+    const key = `${upstream.id}\n${reason}`
     const open = this.openRetries.get(key)
     if (open !== undefined && atMs - open.lastAtMs < this.coalesceMs && this.holds(open)) {
       open.count += count
@@ -84,22 +84,22 @@ export class EventLog {
       return
     }
     if (this.openRetries.size > 1024) this.openRetries.clear()
-    const event = this.add(node.id, node.name, 'retry', reason, atMs)
+    const event = this.add(upstream.id, upstream.name, 'retry', reason, atMs)
     event.count = count
     event.lastAtMs = lastAtMs
     this.openRetries.set(key, event)
   }
 
-  /** The current set of nodes and their states: logs what changed without a transition. */
-  observe (nodes: Iterable<ObservedUpstream>): void {
+  /** The current set of upstreams and their states: logs what changed without a transition. */
+  observe (upstreams: Iterable<ObservedUpstream>): void {
     const seen = new Set<string>()
-    for (const node of nodes) {
-      seen.add(node.id)
-      const known = this.known.get(node.id)
-      if (known === node.state) continue
-      this.known.set(node.id, node.state)
-      if (known === undefined) this.add(node.id, node.name, 'added', `joined the backends, ${node.state === 'healthy' ? 'in rotation' : node.state}`)
-      else this.add(node.id, node.name, node.state, implicitReason(known, node.state))
+    for (const upstream of upstreams) {
+      seen.add(upstream.id)
+      const known = this.known.get(upstream.id)
+      if (known === upstream.state) continue
+      this.known.set(upstream.id, upstream.state)
+      if (known === undefined) this.add(upstream.id, upstream.name, 'added', `joined the backends, ${upstream.state === 'healthy' ? 'in rotation' : upstream.state}`)
+      else this.add(upstream.id, upstream.name, upstream.state, implicitReason(known, upstream.state))
     }
     for (const [id] of this.known) {
       if (seen.has(id)) continue
@@ -141,7 +141,7 @@ export class EventLog {
   }
 }
 
-/** Why a node went from `from` to `to` when no transition said so. */
+/** Why an upstream went from `from` to `to` when no transition said so. */
 function implicitReason (from: UpstreamState, to: UpstreamState): string {
   if (from === 'ejected' && to === 'healthy') return 'the ejection time ran out'
   return `was ${from}`

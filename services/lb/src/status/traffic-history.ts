@@ -2,34 +2,34 @@ import type { AttemptOutcome, UpstreamState } from '@stickless/balancer'
 import type { ObservedUpstream } from './observed-upstream.js'
 
 export interface TrafficHistoryOptions {
-  /** Samples kept per node, oldest dropped first. Default 300: five minutes at one a second. */
+  /** Samples kept per upstream, oldest dropped first. Default 300: five minutes at one a second. */
   readonly capacity?: number
   /** How often the owner calls sample(); only reported, the history keeps no timer. Default 1000 ms. */
   readonly intervalMs?: number
 }
 
 /**
- * One node's samples, oldest first, as parallel arrays (the shape status.json
+ * One upstream's samples, oldest first, as parallel arrays (the shape status.json
  * sends: a fifth of the size of an object per sample). Index i of every array
  * describes the interval that ended at `at[i]`.
  */
 export interface TrafficSeries {
   /** End of each interval, epoch ms. */
   readonly at: number[]
-  /** Attempts that finished on the node in the interval, per second (one decimal). */
+  /** Attempts that finished on the upstream in the interval, per second (one decimal). */
   readonly requestsPerSecond: number[]
   /** Failed attempts plus 5xx answers in the interval. */
   readonly errors: number[]
-  /** Failed attempts that were sent to another node in the interval. */
+  /** Failed attempts that were sent to another upstream in the interval. */
   readonly retries: number[]
   /** p99 of the interval's answered attempts, ms (two significant digits); null when none was answered. */
   readonly p99Ms: Array<number | null>
-  /** The node's state when the interval ended: in rotation exactly when `healthy`. */
+  /** The upstream's state when the interval ended: in rotation exactly when `healthy`. */
   readonly state: UpstreamState[]
 }
 
 /**
- * What one node's interval in progress holds, as a cluster worker sends it to
+ * What one upstream's interval in progress holds, as a cluster worker sends it to
  * the primary once a second: the counts and the non-empty histogram buckets
  * as [bucket, count] pairs.
  */
@@ -63,8 +63,8 @@ export function bucketUpperMs (bucket: number): number {
   return BASE_MS * 2 ** (bucket / STEPS_PER_DOUBLING)
 }
 
-/** The accumulators of the interval in progress and the ring of closed intervals, for one node. */
-class NodeTraffic {
+/** The accumulators of the interval in progress and the ring of closed intervals, for one upstream. */
+class UpstreamTraffic {
   // The interval in progress. record() only touches these.
   private requests = 0
   private errors = 0
@@ -183,17 +183,17 @@ class NodeTraffic {
 }
 
 /**
- * Per node, one sample per interval of what the LB saw: requests per second,
- * errors, retries, p99 latency and the node's state, for the last `capacity`
+ * Per upstream, one sample per interval of what the LB saw: requests per second,
+ * errors, retries, p99 latency and the upstream's state, for the last `capacity`
  * intervals. Recording an attempt is O(1) and allocates nothing (a few
  * counters and a histogram bucket); the owner closes an interval by calling
- * sample() with the time and every node's state. No timer and no clock
+ * sample() with the time and every upstream's state. No timer and no clock
  * inside, so tests drive it with made-up times.
  */
 export class TrafficHistory {
   readonly capacity: number
   readonly intervalMs: number
-  private readonly nodes = new Map<string, NodeTraffic>()
+  private readonly upstreams = new Map<string, UpstreamTraffic>()
   private lastSampleAtMs: number
 
   constructor (options: TrafficHistoryOptions = {}, startedAtMs = Date.now()) {
@@ -205,24 +205,24 @@ export class TrafficHistory {
 
   /** One attempt on `upstreamId` finished (the forwarder's hot path). */
   record (upstreamId: string, outcome: AttemptOutcome): void {
-    this.nodeOf(upstreamId).record(outcome)
+    this.upstreamOf(upstreamId).record(outcome)
   }
 
-  /** The node's series, made on its first figure: the first attempt may come before its first sample. */
-  private nodeOf (upstreamId: string): NodeTraffic {
-    let node = this.nodes.get(upstreamId)
-    if (node === undefined) {
-      node = new NodeTraffic(this.capacity, this.lastSampleAtMs)
-      this.nodes.set(upstreamId, node)
+  /** The upstream's series, made on its first figure: the first attempt may come before its first sample. */
+  private upstreamOf (upstreamId: string): UpstreamTraffic {
+    let upstream = this.upstreams.get(upstreamId)
+    if (upstream === undefined) {
+      upstream = new UpstreamTraffic(this.capacity, this.lastSampleAtMs)
+      this.upstreams.set(upstreamId, upstream)
     }
-    return node
+    return upstream
   }
 
-  /** Hands over every node's interval in progress and starts them afresh (a cluster worker, once a second). */
+  /** Hands over every upstream's interval in progress and starts them afresh (a cluster worker, once a second). */
   takeIntervals (): Array<[string, IntervalCounts]> {
     const out: Array<[string, IntervalCounts]> = []
-    for (const [id, node] of this.nodes) {
-      const counts = node.take()
+    for (const [id, upstream] of this.upstreams) {
+      const counts = upstream.take()
       if (counts !== undefined) out.push([id, counts])
     }
     return out
@@ -230,27 +230,27 @@ export class TrafficHistory {
 
   /** Adds a worker's counts for `upstreamId` to the interval in progress (the cluster primary). */
   addInterval (upstreamId: string, counts: IntervalCounts): void {
-    this.nodeOf(upstreamId).add(counts)
+    this.upstreamOf(upstreamId).add(counts)
   }
 
-  /** Closes the interval ending at `nowMs` for every node in `nodes`; nodes not listed are gone and forgotten. */
-  sample (nowMs: number, nodes: Iterable<Pick<ObservedUpstream, 'id' | 'state'>>): void {
+  /** Closes the interval ending at `nowMs` for every upstream in `upstreams`; upstreams not listed are gone and forgotten. */
+  sample (nowMs: number, upstreams: Iterable<Pick<ObservedUpstream, 'id' | 'state'>>): void {
     const seen = new Set<string>()
-    for (const { id, state } of nodes) {
+    for (const { id, state } of upstreams) {
       seen.add(id)
-      let node = this.nodes.get(id)
-      if (node === undefined) {
-        node = new NodeTraffic(this.capacity, this.lastSampleAtMs)
-        this.nodes.set(id, node)
+      let upstream = this.upstreams.get(id)
+      if (upstream === undefined) {
+        upstream = new UpstreamTraffic(this.capacity, this.lastSampleAtMs)
+        this.upstreams.set(id, upstream)
       }
-      node.sample(nowMs, state)
+      upstream.sample(nowMs, state)
     }
-    for (const id of this.nodes.keys()) if (!seen.has(id)) this.nodes.delete(id)
+    for (const id of this.upstreams.keys()) if (!seen.has(id)) this.upstreams.delete(id)
     this.lastSampleAtMs = nowMs
   }
 
-  /** The node's samples, oldest first; empty arrays for a node never sampled. */
+  /** The upstream's samples, oldest first; empty arrays for an upstream never sampled. */
   series (upstreamId: string): TrafficSeries {
-    return this.nodes.get(upstreamId)?.series() ?? { at: [], requestsPerSecond: [], errors: [], retries: [], p99Ms: [], state: [] }
+    return this.upstreams.get(upstreamId)?.series() ?? { at: [], requestsPerSecond: [], errors: [], retries: [], p99Ms: [], state: [] }
   }
 }

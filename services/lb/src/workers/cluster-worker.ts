@@ -19,11 +19,11 @@ export const REPORT_INTERVAL_MS = 1000
 export class RetryTally implements Pick<EventLog, 'retry'> {
   private entries = new Map<string, { -readonly [K in keyof RetryTallyEntry]: RetryTallyEntry[K] }>()
 
-  retry (node: { readonly id: string, readonly name: string }, reason: string): void {
-    const key = `${node.id}\n${reason}`
+  retry (upstream: { readonly id: string, readonly name: string }, reason: string): void {
+    const key = `${upstream.id}\n${reason}`
     const now = Date.now()
     const entry = this.entries.get(key)
-    if (entry === undefined) this.entries.set(key, { upstreamId: node.id, upstream: node.name, reason, count: 1, atMs: now, lastAtMs: now })
+    if (entry === undefined) this.entries.set(key, { upstreamId: upstream.id, upstream: upstream.name, reason, count: 1, atMs: now, lastAtMs: now })
     else {
       entry.count += 1
       entry.lastAtMs = now
