@@ -18,9 +18,9 @@ export function wantsJson (req: IncomingMessage): boolean {
 }
 
 /**
- * Answers with an LB error, or, when the response has already started (so a
- * status can no longer be sent), cuts the connection so the client sees a
- * failure rather than a truncated body that looks complete.
+ * Answers with an LB error, or, when the response has already started (its
+ * status is out and cannot be replaced), cuts the connection so the client
+ * sees a failure rather than a truncated body that looks complete.
  */
 export function sendError (req: IncomingMessage, res: ServerResponse, error: LbError, requestId: string, extraHeaders: Record<string, string> = {}): void {
   if (res.headersSent) {

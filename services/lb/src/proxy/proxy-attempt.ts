@@ -119,7 +119,7 @@ export class ProxyAttempt {
     this.settle({ kind: 'failed', failure: { code, message: error.message, connected: this.connected, requestSent, uploadBlocked: this.uploadBlocked } })
   }
 
-  /** http-proxy's 'proxyRes' event. Returns false when the attempt no longer wants it. */
+  /** http-proxy's 'proxyRes' event. Returns false when the attempt is already settled and does not take it. */
   onResponse (response: IncomingMessage): boolean {
     if (this.settled) {
       response.destroy()

@@ -42,7 +42,7 @@ export class HealthChecker {
     await this.running
   }
 
-  /** Checks every upstream once, now. Concurrent calls share one round. */
+  /** Checks every upstream once, at once, without waiting for the interval. Concurrent calls share one round. */
   async checkAll (): Promise<void> {
     this.running ??= this.round().finally(() => { this.running = undefined })
     await this.running

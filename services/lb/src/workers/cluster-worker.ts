@@ -21,12 +21,12 @@ export class RetryTally implements Pick<EventLog, 'retry'> {
 
   retry (upstream: { readonly id: string, readonly name: string }, reason: string): void {
     const key = `${upstream.id}\n${reason}`
-    const now = Date.now()
+    const atMs = Date.now()
     const entry = this.entries.get(key)
-    if (entry === undefined) this.entries.set(key, { upstreamId: upstream.id, upstream: upstream.name, reason, count: 1, atMs: now, lastAtMs: now })
+    if (entry === undefined) this.entries.set(key, { upstreamId: upstream.id, upstream: upstream.name, reason, count: 1, atMs, lastAtMs: atMs })
     else {
       entry.count += 1
-      entry.lastAtMs = now
+      entry.lastAtMs = atMs
     }
   }
 

@@ -34,7 +34,7 @@ void test('each error carries its code and status and formats its message', () =
   assert.equal(new errors.STK_ERR_LB_INVALID_OPTION('x', 'y', 1).statusCode, 500)
 })
 
-void test('messages read as before: the values fill the wording of the table', () => {
+void test('messages are the wording of the table with the values filled in', () => {
   assert.equal(new errors.STK_ERR_LB_BAD_GATEWAY('web-1', 'ECONNRESET').message, 'The backend web-1 failed to answer (ECONNRESET)')
   assert.equal(new errors.STK_ERR_LB_UPSTREAM_TIMEOUT('web-1', 5000).message, 'The backend web-1 did not answer within 5000 ms')
   assert.equal(new errors.STK_ERR_LB_INVALID_ENV('LB_PORT', 'expected a whole number', 'x').message, 'Invalid environment variable LB_PORT: expected a whole number (got "x")')

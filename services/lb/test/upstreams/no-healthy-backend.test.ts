@@ -22,7 +22,7 @@ void test('all backends down: 503 with a clear message, JSON for /api and an HTM
   assert.match(String(body.message), /No healthy backend/)
   assert.equal(lb.balancer.availableCount(), 0, 'every refused backend was ejected')
 
-  // Now nothing is in rotation: answered at once, without trying anyone.
+  // With nothing in rotation the answer comes at once, without trying anyone.
   const page = await request(`${url}/`)
   assert.equal(page.status, 503)
   assert.match(page.headers['content-type'] ?? '', /text\/html/)

@@ -156,8 +156,8 @@ void test('with 2 workers: a node that refuses connections is ejected by one wor
   // Every request succeeds: the one that meets the dead node is retried on the other.
   for (let i = 0; i < 8; i++) assert.equal((await requestJson(`${lb.url}/page`)).json.node, 'steady')
   await waitFor('the primary to show the ejection and count the requests', async () => {
-    const now = await status(lb.adminUrl)
-    return now.upstreams.find((u) => u.name === 'doomed')?.state === 'ejected' && now.totals.requests === 8
+    const current = await status(lb.adminUrl)
+    return current.upstreams.find((u) => u.name === 'doomed')?.state === 'ejected' && current.totals.requests === 8
   })
   const report = await status(lb.adminUrl)
   assert.equal(report.events.filter((e) => e.kind === 'ejected' && e.upstream === 'doomed').length, 1, 'one ejection on the timeline, not one per worker')

@@ -20,8 +20,8 @@ const brokenPipeCodes: ReadonlySet<string> = new Set(['EPIPE', 'ECONNRESET'])
  * the client would get a 502 (nodejs/node#12339, #54366; the workaround in
  * http-party/node-http-proxy#1677). With this guard the failed write is
  * reported as done and the read side decides: it yields the node's answer, or
- * ends with the reset or EOF, which fails the attempt as before (a "socket
- * hang up" ECONNRESET). Only EPIPE and ECONNRESET on writes are affected.
+ * ends with the reset or EOF, which fails the attempt as any broken
+ * connection does (a "socket hang up" ECONNRESET). Only EPIPE and ECONNRESET on writes are affected.
  * The wrapper stays on the (pooled) socket; installing it twice is a no-op.
  */
 export function readAnswerAfterFailedWrite (socket: Socket): void {
