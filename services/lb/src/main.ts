@@ -2,15 +2,16 @@ import cluster from 'node:cluster'
 import { readFile } from 'node:fs/promises'
 import closeWithGrace from 'close-with-grace'
 import type { Logger } from 'pino'
-import { createLoadBalancer } from './app.js'
-import { startClusterPrimary } from './cluster-primary.js'
-import { startClusterWorker, type ClusterWorker } from './cluster-worker.js'
-import { readEnvConfig } from './env-config.js'
-import { createLogger } from './logger.js'
-import { resolveLbOptions, type LbOptions } from './options.js'
+import { createLoadBalancer } from './load-balancer.js'
+import { startClusterPrimary } from './workers/cluster-primary.js'
+import { startClusterWorker, type ClusterWorker } from './workers/cluster-worker.js'
+import { readEnvConfig } from './config/env-config.js'
+import { createLogger } from './config/logger.js'
+import { resolveLbOptions, type LbOptions } from './config/options.js'
 
-// Reads the environment and listens; everything else is in app.ts (one
-// process) or cluster-primary.ts and cluster-worker.ts (LB_WORKERS above 1).
+// Reads the environment and listens; everything else is in load-balancer.ts
+// (one process) or workers/cluster-primary.ts and workers/cluster-worker.ts
+// (LB_WORKERS above 1), both built on the LB core of lb-core.ts.
 async function main (): Promise<void> {
   const config = readEnvConfig(process.env)
   const logger = createLogger(config.logLevel)
@@ -86,7 +87,7 @@ async function runWorker (input: LbOptions, logger: Logger): Promise<void> {
     else logger.info({ signal }, 'worker draining')
     await started.worker?.close()
   })
-  started.worker = await startClusterWorker(input, logger, () => grace.close())
+  started.worker = await startClusterWorker(input, logger, { createLb: createLoadBalancer, onShutdown: () => grace.close() })
 }
 
 main().catch((error: unknown) => {

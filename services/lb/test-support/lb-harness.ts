@@ -14,7 +14,9 @@ export interface StartedLb {
 /**
  * Starts an LB on free ports in front of `backends` (`name=url` strings or
  * specs). Periodic health checks are slowed down so that a test decides when
- * they run (`lb.checkHealth()`); LB_TEST_LOG=debug shows the logs.
+ * they run (`lb.checkHealth()`), and the status history's sampler is off so
+ * that a test decides when a sample is taken (`lb.sampleTraffic()`); pass
+ * `historyIntervalMs` to run it. LB_TEST_LOG=debug shows the logs.
  */
 export async function startLb (
   t: TestContext,
@@ -28,6 +30,7 @@ export async function startLb (
     httpsPort: 0,
     healthIntervalMs: 60_000,
     resolveIntervalMs: 60_000,
+    historyIntervalMs: 0,
     shutdownTimeoutMs: 2_000,
     ...options,
     backends
