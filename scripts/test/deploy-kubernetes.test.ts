@@ -6,7 +6,7 @@ import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { loadAll } from 'js-yaml'
-import { findExecutable } from '../src/cluster/command-check.js'
+import { findExecutable } from '../src/cluster/process/command-check.js'
 import { SCHEMA_KUBERNETES_VERSION, schemaErrors } from './support/kube-schema.js'
 import { objectId, render, type KubeObject } from './support/kustomize-lite.js'
 

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { Cluster, LB_SOURCE_ADDRESS, probeHttp } from '../src/cluster/index.js'
 import { freePort, waitFor } from '@stickless/test-support'
-import { findExecutable } from '../src/cluster/command-check.js'
+import { findExecutable } from '../src/cluster/process/command-check.js'
 import { PROXY_KINDS, skipUnlessInstalled, startProxy } from './support/proxy-recipes.js'
 
 // Issue 14: the nginx and HAProxy recipes of deploy/, filled in and run in

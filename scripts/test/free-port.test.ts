@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
 import { test } from 'node:test'
-import { choosePort, freePort, isPortFree, releasePorts } from '../src/cluster/free-port.js'
+import { choosePort, freePort, isPortFree, releasePorts } from '../src/cluster/process/free-port.js'
 
 async function occupy (): Promise<{ server: Server, port: number }> {
   const server = createServer()

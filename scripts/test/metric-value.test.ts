@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { metricValue } from '../src/cluster/metric-value.js'
+import { metricValue } from '../src/cluster/probes/metric-value.js'
 
 void test('metricValue finds the sample whose labels include every one asked for, exactly', () => {
   const text = [

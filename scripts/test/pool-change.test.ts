@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster } from '../src/cluster/cluster.js'
 import { QUICK_HEALTH_CHECKS } from '../src/cluster/cluster-options.js'
 import { planPoolChange, storeEventCount } from '../src/cluster/pool-change.js'
-import { parseStartCommand } from '../src/start-commands.js'
+import { parseStartCommand } from '../src/start/start-commands.js'
 import { isAlive } from '@stickless/test-support'
 
 // Cluster.changePool() on the real cluster (real memcached, the built web

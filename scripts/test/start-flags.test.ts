@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { parseStartFlags } from '../src/start-flags.js'
+import { parseStartFlags } from '../src/start/start-flags.js'
 
 void test('flags win over env, env over defaults', () => {
   assert.deepEqual(parseStartFlags([], {}), { webNodes: 3, memcachedServers: 2, ports: 'prefer', secureMemcached: false, help: false })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
-import { Supervisor } from '../src/cluster/supervisor.js'
+import { Supervisor } from '../src/cluster/process/supervisor.js'
 import { isAlive, waitFor } from '@stickless/test-support'
 
 /**

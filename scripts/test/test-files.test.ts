@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { compiledTestFiles, RUN_ALONE, splitTestFiles, workspaceDirs } from '../src/test-files.js'
+import { compiledTestFiles, RUN_ALONE, splitTestFiles, workspaceDirs } from '../src/test-runner/test-files.js'
 
 void test('finds dist/test/**/*.test.js with a source in every workspace, globs included, and nothing else', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'stickless-test-files-'))

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { STAGES, TEST_CONCURRENCY, nodeTestsPlan } from '../src/test-stages.js'
+import { STAGES, TEST_CONCURRENCY, nodeTestsPlan } from '../src/test-runner/test-stages.js'
 
 void test('node tests: the files side by side, then the whole-cluster ones one at a time', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'stickless-test-stages-'))

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { invalidOption } from './errors.js'
-import type { PortMode } from './free-port.js'
+import type { PortMode } from './process/free-port.js'
 
 /** A program to run; `args` come before nothing else, the cluster passes config through env. */
 export interface CommandSpec {

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
-import type { CommandSpec } from './cluster-options.js'
-import { ClusterError } from './errors.js'
+import type { CommandSpec } from '../cluster-options.js'
+import { ClusterError } from '../errors.js'
 
 /** The full path of an executable, looked up the way a shell would (plus the sbin dirs root has). */
 export function findExecutable (command: string): string | undefined {
