@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { test } from 'node:test'
-import { Cluster, LB_SOURCE_ADDRESS } from '../src/cluster/cluster.js'
+import { Cluster, LB_SOURCE_ADDRESS } from '../src/cluster/index.js'
 import { probeHttp } from '../src/cluster/probes/http-probe.js'
 import { memcachedVersion } from '../src/cluster/probes/memcached-probe.js'
 import { standInCommands } from '../src/stand-ins/commands.js'

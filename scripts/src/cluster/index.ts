@@ -1,6 +1,7 @@
 // The local-cluster library: `npm start`, integration tests and the Playwright
 // fixture import everything from here (`@stickless/scripts/cluster`).
-export { Cluster, CLUSTER_HOST, LB_SOURCE_ADDRESS, type ClusterInfo, type ProcessRole, type WaitOptions } from './cluster.js'
+export { Cluster, type WaitOptions } from './cluster.js'
+export { CLUSTER_HOST, LB_SOURCE_ADDRESS, type ClusterInfo, type ProcessRole } from './members.js'
 export { DEFAULT_PORTS, QUICK_HEALTH_CHECKS, resolveClusterOptions, type ClusterOptions, type ClusterPorts, type CommandSpec, type ResolvedClusterOptions, type SessionServerParams } from './cluster-options.js'
 export { CLUSTER_ERRORS, ClusterError, type ClusterErrorCode } from './errors.js'
 export { choosePort, freePort, isPortFree, releasePorts, type PortMode } from './process/free-port.js'
