@@ -5,7 +5,7 @@ import { Cluster, LB_SOURCE_ADDRESS } from '../src/cluster/index.js'
 import { probeHttp } from '../src/cluster/probes/http-probe.js'
 import { memcachedVersion } from '../src/cluster/probes/memcached-probe.js'
 import { standInCommands } from '../src/stand-ins/commands.js'
-import { isAlive, waitFor } from '@stickless/test-support'
+import { isAlive, pollUntil } from '@stickless/test-support'
 
 // Real memcached processes, stand-in web nodes and LB (so this test does not
 // depend on services/* being built), all on free ports.
@@ -165,7 +165,7 @@ void test('stop() while start() is still waiting leaves nothing running', async 
   const collector = setInterval(() => pids.push(...cluster.pids()), 5)
   t.after(() => clearInterval(collector))
   // stop as soon as start() has spawned something, while it still waits for the rest to answer
-  await waitFor('start() to spawn a process', () => cluster.pids().length > 0, 20_000, 5)
+  await pollUntil(() => cluster.pids().length > 0, { what: 'start() to spawn a process', timeoutMs: 20_000, intervalMs: 5 })
   await cluster.stop()
   clearInterval(collector)
   await assert.rejects(starting, { code: 'STK_ERR_CLUSTER_STATE', message: /stop\(\) was called while starting/ })

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { isAlive, waitFor } from '@stickless/test-support'
+import { isAlive, pollUntil } from '@stickless/test-support'
 
 // Issue 10: process managers, CI and `timeout` signal one PID, not the
 // terminal's process group. `npm start` must pass SIGINT, SIGTERM and SIGHUP
@@ -63,7 +63,7 @@ async function listens (address: string): Promise<boolean> {
 
 /** Resolves once none of `pids` is alive; rejects after EXIT_WITHIN_MS, naming those left. */
 async function allGone (pids: readonly number[]): Promise<void> {
-  await waitFor('every process of the cluster to exit after the signal', () => !pids.some(isAlive), EXIT_WITHIN_MS, 100)
+  await pollUntil(() => !pids.some(isAlive), { what: 'every process of the cluster to exit after the signal', timeoutMs: EXIT_WITHIN_MS, intervalMs: 100 })
     .catch((err: Error) => { throw new Error(`${err.message}; still running: ${pids.filter(isAlive).join(', ')}`) })
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { Supervisor } from '../src/cluster/process/supervisor.js'
-import { isAlive, waitFor } from '@stickless/test-support'
+import { isAlive, pollUntil } from '@stickless/test-support'
 
 /**
  * A child that prints its name and a partial line, then idles until
@@ -26,10 +26,10 @@ void test('prefixes every output line with the process name, and a partial line 
   const supervisor = new Supervisor({ output: out.stream, colour: false, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('web-2'))
-  await waitFor('output', () => out.text().includes('hello from web-2'), 5_000)
+  await pollUntil(() => out.text().includes('hello from web-2'), { what: 'output', timeoutMs: 5_000 })
   assert.match(out.text(), /^web-2 {7}\| hello from web-2\n/m)
   await supervisor.stopProcess('web-2')
-  await waitFor('the partial line', () => out.text().includes('| partial'), 5_000)
+  await pollUntil(() => out.text().includes('| partial'), { what: 'the partial line', timeoutMs: 5_000 })
   assert.deepEqual(supervisor.logs('web-2').slice(0, 2), ['hello from web-2', 'partial'])
 })
 
@@ -38,7 +38,7 @@ void test('colours the prefix when asked to', async (t) => {
   const supervisor = new Supervisor({ output: out.stream, colour: true, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('lb'))
-  await waitFor('output', () => out.text().includes('hello from lb'), 5_000)
+  await pollUntil(() => out.text().includes('hello from lb'), { what: 'output', timeoutMs: 5_000 })
   // The first process gets the first palette colour, cyan (ESC[36m ... ESC[39m).
   assert.ok(out.text().includes('\u001b[36mlb          |\u001b[39m hello from lb'), JSON.stringify(out.text()))
 })
@@ -50,7 +50,7 @@ void test('restarts a process that dies unexpectedly, after the delay', async (t
   const first = supervisor.pid('memcached-1')
   assert.ok(first !== undefined)
   process.kill(first, 'SIGKILL')
-  await waitFor('a new pid', () => supervisor.pid('memcached-1') !== undefined && supervisor.pid('memcached-1') !== first, 5_000)
+  await pollUntil(() => supervisor.pid('memcached-1') !== undefined && supervisor.pid('memcached-1') !== first, { what: 'a new pid', timeoutMs: 5_000 })
   assert.equal(isAlive(first), false)
   assert.match(supervisor.logs('memcached-1').join('\n'), /exited with signal SIGKILL; restarting in 50 ms/)
 })
@@ -90,7 +90,7 @@ void test('stop() ends every child by PID: a polite one, one that ignores SIGTER
   supervisor.start(idle('stubborn', "process.on('SIGTERM', () => console.log('ignored'))"))
   supervisor.start(idle('frozen'))
   // Wait until each child has installed its handlers, or SIGTERM would arrive before them.
-  await waitFor('children to start', () => ['polite', 'stubborn', 'frozen'].every((n) => supervisor.logs(n).length > 0), 5_000)
+  await pollUntil(() => ['polite', 'stubborn', 'frozen'].every((n) => supervisor.logs(n).length > 0), { what: 'children to start', timeoutMs: 5_000 })
   supervisor.signal('frozen', 'SIGSTOP')
   assert.equal(supervisor.isFrozen('frozen'), true)
   const pids = supervisor.pids()

@@ -9,12 +9,12 @@
 //
 // `node bench/dist/src/repro/overload-marks-servers-down.js`: exits 1 while the bug is there.
 import { join } from 'node:path'
-import { probeHttp } from '@stickless/scripts/cluster'
+import { freePort, probeHttp } from '@stickless/scripts/cluster'
 import { BenchProcesses } from '../bench-processes.js'
 import { runWrk } from '../load-tool.js'
 import { cartOfSize, login, SessionEditor, writeCookieFile } from '../session-pool.js'
 import { ROOT_DIR } from '../http-topology.js'
-import { freePort, memcachedArgs } from '@stickless/test-support'
+import { memcachedArgs } from '@stickless/test-support'
 
 async function main (): Promise<void> {
   const p = new BenchProcesses()

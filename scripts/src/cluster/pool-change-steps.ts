@@ -10,7 +10,7 @@ import { storeEventCount, type PoolChangeOptions, type PoolChangeReport, type Po
 import type { ProcessSpec } from './process/supervisor.js'
 import { probeHttp } from './probes/http-probe.js'
 import { waitReady, type ReadinessView } from './probes/readiness.js'
-import { WaitTimeoutError, waitUntil } from './probes/wait-until.js'
+import { pollUntil, WaitTimeoutError } from './probes/poll-until.js'
 
 /** What the steps read and change of the cluster. */
 export interface PoolChangeHost extends ReadinessView {
@@ -86,7 +86,7 @@ async function rollWebNodes (host: PoolChangeHost, timeoutMs: number, step: (tex
  */
 async function waitForRebalance (host: PoolChangeHost, name: string, timeoutMs: number): Promise<number> {
   try {
-    await waitUntil(async () => {
+    await pollUntil(async () => {
       // logs() spans every run of the node: only lines since its last start count.
       const lines = host.logs(name)
       const sinceStart = lines.slice(lines.findLastIndex((line) => line.includes('web node ready')) + 1)

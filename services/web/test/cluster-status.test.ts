@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { waitFor } from '@stickless/test-support'
+import { pollUntil } from '@stickless/test-support'
 import { ClusterStatus, parseLbStatus } from '../src/cluster-status.js'
 
 test('parseLbStatus reads the usual shapes', () => {
@@ -46,5 +46,5 @@ test('a slow LB does not hold the dashboard longer than the timeout', async (t) 
   // the read's own timeout ended it (not the LB, which never answers), and the node let the LB go
   assert.equal(snapshot.reachable, false)
   assert.equal(snapshot.error, 'timed out')
-  await waitFor('the node to close its connection to the LB', () => abandoned, 5000)
+  await pollUntil(() => abandoned, { what: 'the node to close its connection to the LB', timeoutMs: 5000 })
 })

@@ -7,7 +7,7 @@ import { CLUSTER_HOST, type Member } from '../members.js'
 import type { Supervisor } from '../process/supervisor.js'
 import { probeHttp } from './http-probe.js'
 import { memcachedVersion } from './memcached-probe.js'
-import { WaitTimeoutError, waitUntil } from './wait-until.js'
+import { pollUntil, WaitTimeoutError } from './poll-until.js'
 
 /** How many requests through the LB per polling round: enough for round robin to reach every node twice. */
 const ROTATION_ROUND_FACTOR = 2
@@ -41,7 +41,7 @@ export async function waitReady (view: ReadinessView, m: Member, timeoutMs: numb
   }
   const wait = async (what: string, check: () => Promise<boolean>, ms: number): Promise<void> => {
     try {
-      await waitUntil(async () => { assertAlive(); return await check() }, { timeoutMs: ms, what, signal })
+      await pollUntil(async () => { assertAlive(); return await check() }, { timeoutMs: ms, what, signal })
     } catch (err) {
       if (err instanceof WaitTimeoutError) throw startTimeoutError(err, view.tail(m.name))
       throw err
@@ -73,7 +73,7 @@ export async function waitForRotation (view: ReadinessView, names: readonly stri
   const missing = new Set(names)
   const roundSize = Math.max(1, view.webNames().length * ROTATION_ROUND_FACTOR)
   try {
-    await waitUntil(async () => {
+    await pollUntil(async () => {
       for (let i = 0; i < roundSize && missing.size > 0; i++) {
         const res = await probeHttp(view.lbUrl('/healthz'))
         if (res?.status === 200 && res.servedBy !== undefined) missing.delete(res.servedBy)
