@@ -7,8 +7,8 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { loadAll } from 'js-yaml'
 import { findExecutable } from '../src/cluster/process/command-check.js'
-import { SCHEMA_KUBERNETES_VERSION, schemaErrors } from './support/kube-schema.js'
-import { objectId, render, type KubeObject } from './support/kustomize-lite.js'
+import { SCHEMA_KUBERNETES_VERSION, schemaErrors } from './helpers/kube-schema.js'
+import { objectId, render, type KubeObject } from './helpers/kustomize-lite.js'
 
 // deploy/kubernetes renders (the base and every overlay), every object it
 // renders is valid against the Kubernetes API schema, and the recipe keeps

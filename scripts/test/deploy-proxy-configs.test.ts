@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { findProxy, PROXY_KINDS, RECIPE_FILES, skipUnlessInstalled, writeProxyConfig, type ProxyKind, type RecipeValues } from './support/proxy-recipes.js'
+import { findProxy, PROXY_KINDS, RECIPE_FILES, skipUnlessInstalled, writeProxyConfig, type ProxyKind, type RecipeValues } from './helpers/proxy-recipes.js'
 
 // Issue 14: deploy/nginx and deploy/haproxy are configurations their own
 // checkers accept (`nginx -t`, `haproxy -c`), without a warning, once the

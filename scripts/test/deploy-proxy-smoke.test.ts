@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { Cluster, freePort, LB_SOURCE_ADDRESS, probeHttp } from '../src/cluster/index.js'
 import { pollUntil } from '@stickless/test-support'
 import { findExecutable } from '../src/cluster/process/command-check.js'
-import { PROXY_KINDS, skipUnlessInstalled, startProxy } from './support/proxy-recipes.js'
+import { PROXY_KINDS, skipUnlessInstalled, startProxy } from './helpers/proxy-recipes.js'
 
 // Issue 14: the nginx and HAProxy recipes of deploy/, filled in and run in
 // front of the local cluster instead of our LB: a user signs in through them,

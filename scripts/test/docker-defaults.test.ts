@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { NO_COMPOSE, resolvedCompose, rootDir, type ComposeService } from './support/compose-config.js'
+import { NO_COMPOSE, resolvedCompose, rootDir, type ComposeService } from './helpers/compose-config.js'
 
 // What a Docker user gets without reading anything. The LB is published on
 // loopback only, the web nodes are not handed a secret that looks like a real

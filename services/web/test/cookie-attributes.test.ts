@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiLogin, buildTestApp, cookieHeader, rawSetCookies } from './helpers.js'
-import { memcachedPerFile, sessionCount } from './real-store.js'
+import { apiLogin, buildTestApp, cookieHeader, rawSetCookies } from './helpers/test-app.js'
+import { memcachedPerFile, sessionCount } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, cookieHeader, sessionIdOf, signIn } from './helpers.js'
+import { buildTestApp, cookieHeader, sessionIdOf, signIn } from './helpers/test-app.js'
 import type { NodesSnapshot } from '../src/nodes-status.js'
-import { memcachedPerFile, storedSession } from './real-store.js'
+import { memcachedPerFile, storedSession } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

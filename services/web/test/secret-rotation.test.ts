@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, cookieHeader, rawSetCookies, setCookie, signIn } from './helpers.js'
-import { freshKeyPrefix, memcachedPerFile } from './real-store.js'
+import { buildTestApp, cookieHeader, rawSetCookies, setCookie, signIn } from './helpers/test-app.js'
+import { freshKeyPrefix, memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict'
 import { before, type TestContext } from 'node:test'
 import { MemcachedStore, type MemcachedStoreOptions } from '@stickless/memcached-store'
 import { pollUntil, startMemcached, type MemcachedProcess } from '@stickless/test-support'
-import type { WebConfig } from '../src/config.js'
-import { storeOptions } from '../src/store-options.js'
+import type { WebConfig } from '../../src/config.js'
+import { storeOptions } from '../../src/store-options.js'
 
 export interface Memcached {
   readonly servers: readonly MemcachedProcess[]
