@@ -8,7 +8,7 @@ import { NO_COMPOSE, resolvedCompose, type ComposeService } from './helpers/comp
 
 const resolved = resolvedCompose(['docker-compose.yml', 'docker-compose.scale.yml'])
 
-void test('docker-compose.scale.yml: one scalable web service in place of web1..web3, and the LB over every container of it', { skip: resolved === undefined ? NO_COMPOSE : false }, () => {
+test('docker-compose.scale.yml: one scalable web service in place of web1..web3, and the LB over every container of it', { skip: resolved === undefined ? NO_COMPOSE : false }, () => {
   assert.ok(resolved !== undefined && !('error' in resolved), `compose config of the override: ${resolved !== undefined && 'error' in resolved ? resolved.error : ''}`)
   const { services } = resolved
   for (const name of ['web1', 'web2', 'web3']) assert.equal(services[name]?.scale, 0, `${name} starts no container`)

@@ -38,7 +38,7 @@ function skipReason (kind: 'nginx' | 'haproxy'): string | false {
 }
 
 for (const kind of PROXY_KINDS) {
-  void test(`${kind} (deploy/${kind}) in front of the local cluster: sign in, ${HOPS} hops over 3 nodes, our LB's headers, and ${VICTIM} SIGKILLed under load with 0 failed GETs`, { skip: skipReason(kind), timeout: 180_000 }, async (t) => {
+  test(`${kind} (deploy/${kind}) in front of the local cluster: sign in, ${HOPS} hops over 3 nodes, our LB's headers, and ${VICTIM} SIGKILLed under load with 0 failed GETs`, { skip: skipReason(kind), timeout: 180_000 }, async (t) => {
     const cluster = new Cluster({ portMode: 'ephemeral', output: null, webEnv: { ACCESS_LOG: 'on' } })
     t.after(async () => await cluster.stop())
     const dir = mkdtempSync(join(tmpdir(), `stickless-${kind}-smoke-`))

@@ -132,14 +132,14 @@ async function assertStoppedBy (t: TestContext, signal: NodeJS.Signals, target: 
   assert.notEqual(exit.code, 0, 'a stop by signal is not a success')
 }
 
-void test('SIGTERM to npm\'s own PID stops every process of the cluster', async (t) => {
+test('SIGTERM to npm\'s own PID stops every process of the cluster', async (t) => {
   await assertStoppedBy(t, 'SIGTERM', 'npm')
 })
 
-void test('SIGTERM to the PID npm start printed stops every process of the cluster', async (t) => {
+test('SIGTERM to the PID npm start printed stops every process of the cluster', async (t) => {
   await assertStoppedBy(t, 'SIGTERM', 'printed')
 })
 
-void test('SIGHUP to the PID npm start printed stops every process of the cluster', async (t) => {
+test('SIGHUP to the PID npm start printed stops every process of the cluster', async (t) => {
   await assertStoppedBy(t, 'SIGHUP', 'printed')
 })

@@ -21,7 +21,7 @@ function capture (): { stream: Writable, text: () => string } {
   return { stream, text: () => text }
 }
 
-void test('prefixes every output line with the process name, and a partial line once it ends', async (t) => {
+test('prefixes every output line with the process name, and a partial line once it ends', async (t) => {
   const out = capture()
   const supervisor = new Supervisor({ output: out.stream, colour: false, handleParentExit: false })
   t.after(async () => await supervisor.stop())
@@ -33,7 +33,7 @@ void test('prefixes every output line with the process name, and a partial line 
   assert.deepEqual(supervisor.logs('web-2').slice(0, 2), ['hello from web-2', 'partial'])
 })
 
-void test('colours the prefix when asked to', async (t) => {
+test('colours the prefix when asked to', async (t) => {
   const out = capture()
   const supervisor = new Supervisor({ output: out.stream, colour: true, handleParentExit: false })
   t.after(async () => await supervisor.stop())
@@ -43,7 +43,7 @@ void test('colours the prefix when asked to', async (t) => {
   assert.ok(out.text().includes('\u001b[36mlb          |\u001b[39m hello from lb'), JSON.stringify(out.text()))
 })
 
-void test('restarts a process that dies unexpectedly, after the delay', async (t) => {
+test('restarts a process that dies unexpectedly, after the delay', async (t) => {
   const supervisor = new Supervisor({ output: null, restartOnExit: true, restartDelayMs: 50, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('memcached-1'))
@@ -55,7 +55,7 @@ void test('restarts a process that dies unexpectedly, after the delay', async (t
   assert.match(supervisor.logs('memcached-1').join('\n'), /exited with signal SIGKILL; restarting in 50 ms/)
 })
 
-void test('does not restart a process killed on purpose, nor one that exits when restarts are off; restarts one that crashes when they are on', async (t) => {
+test('does not restart a process killed on purpose, nor one that exits when restarts are off; restarts one that crashes when they are on', async (t) => {
   // The supervisor decides on the child's exit, before kill() and
   // waitForExit() resolve, and notes its decision: the notes are the verdict,
   // no waiting for a restart that should not come.
@@ -83,7 +83,7 @@ void test('does not restart a process killed on purpose, nor one that exits when
   assert.equal(restarting.logs('web-3').at(-1), '[supervisor] exited with code 3; restarting in 20000 ms')
 })
 
-void test('stop() ends every child by PID: a polite one, one that ignores SIGTERM, and a frozen one', async (t) => {
+test('stop() ends every child by PID: a polite one, one that ignores SIGTERM, and a frozen one', async (t) => {
   const supervisor = new Supervisor({ output: null, stopGraceMs: 300, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('polite'))
@@ -101,7 +101,7 @@ void test('stop() ends every child by PID: a polite one, one that ignores SIGTER
   assert.match(supervisor.logs('stubborn').join('\n'), /did not exit 300 ms after SIGTERM; sending SIGKILL/)
 })
 
-void test('restart() replaces the process under the same name', async (t) => {
+test('restart() replaces the process under the same name', async (t) => {
   const supervisor = new Supervisor({ output: null, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('web-3'))
@@ -112,7 +112,7 @@ void test('restart() replaces the process under the same name', async (t) => {
   assert.equal(isAlive(before), false)
 })
 
-void test('an unknown name is a coded error', () => {
+test('an unknown name is a coded error', () => {
   const supervisor = new Supervisor({ output: null, handleParentExit: false })
   assert.throws(() => supervisor.pid('web-9'), { code: 'STK_ERR_CLUSTER_UNKNOWN_PROCESS' })
   assert.throws(() => new Supervisor({ stopGraceMs: -1 }), { code: 'STK_ERR_CLUSTER_INVALID_OPTION' })
