@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { NO_COMPOSE, resolvedCompose, type ComposeService } from './helpers/compose-config.js'
 
-// Issue 14: docker-compose.scale.yml, over docker-compose.yml, runs one
+// docker-compose.scale.yml, over docker-compose.yml, runs one
 // scalable `web` service instead of web1..web3, and the LB balances over
 // every container of it (it resolves `web` to all of its addresses).
 

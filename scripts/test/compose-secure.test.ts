@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { NO_COMPOSE, resolvedCompose, type ComposeService } from './helpers/compose-config.js'
 
-// Issue 12: docker-compose.secure.yml turns on TLS and authentication between
+// docker-compose.secure.yml turns on TLS and authentication between
 // the web nodes and memcached, with the store's own options.
 
 const FILES = ['docker-compose.yml', 'docker-compose.secure.yml']

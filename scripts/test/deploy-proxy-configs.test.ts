@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { findProxy, PROXY_KINDS, RECIPE_FILES, skipUnlessInstalled, writeProxyConfig, type ProxyKind, type RecipeValues } from './helpers/proxy-recipes.js'
 
-// Issue 14: deploy/nginx and deploy/haproxy are configurations their own
+// deploy/nginx and deploy/haproxy are configurations their own
 // checkers accept (`nginx -t`, `haproxy -c`), without a warning, once the
 // placeholders are filled in the way a production host would fill them; and
 // the check does fail on a broken file.

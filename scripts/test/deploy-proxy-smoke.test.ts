@@ -8,7 +8,7 @@ import { pollUntil } from '@stickless/test-support'
 import { findExecutable } from '../src/cluster/process/command-check.js'
 import { PROXY_KINDS, skipUnlessInstalled, startProxy } from './helpers/proxy-recipes.js'
 
-// Issue 14: the nginx and HAProxy recipes of deploy/, filled in and run in
+// The nginx and HAProxy recipes of deploy/, filled in and run in
 // front of the local cluster instead of our LB: a user signs in through them,
 // 30 hops land on all 3 nodes, they set the forwarded headers our LB sets
 // (overwriting a client's own), and a web node SIGKILLed under load costs no

@@ -6,7 +6,7 @@ import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { isAlive, pollUntil } from '@stickless/test-support'
 
-// Issue 10: process managers, CI and `timeout` signal one PID, not the
+// Process managers, CI and `timeout` signal one PID, not the
 // terminal's process group. `npm start` must pass SIGINT, SIGTERM and SIGHUP
 // on, so that signalling npm's PID, or the PID the banner prints, stops every
 // process of the cluster. These tests run the real `npm start` (real
@@ -128,7 +128,7 @@ async function assertStoppedBy (t: TestContext, signal: NodeJS.Signals, target: 
   process.kill(target === 'npm' ? npmPid : started.printedPid, signal)
   const exit = await exited(started.npm)
   await allGone(tree).catch((err: Error) => assert.fail(`${err.message}: not every process npm start ran stopped after ${signal} to ${target}:\n${started.output()}`))
-  for (const address of started.addresses) assert.equal(await listens(address), false, `${address} no longer listens`)
+  for (const address of started.addresses) assert.equal(await listens(address), false, `${address} is closed`)
   assert.notEqual(exit.code, 0, 'a stop by signal is not a success')
 }
 

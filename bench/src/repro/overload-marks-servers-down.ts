@@ -23,7 +23,7 @@ async function main (): Promise<void> {
     const memcached: string[] = []
     for (const name of ['memcached-a', 'memcached-b']) {
       const port = await freePort()
-      // memcached's default 4 threads, as before the command line was shared
+      // memcached's default 4 threads, as the figures in RESULTS.md were measured with
       p.start({ name, tier: 0, command: 'memcached', args: memcachedArgs(port, { memoryMb: 1024, threads: 4 }) })
       await p.waitForMemcached(name, port)
       memcached.push(`127.0.0.1:${port}`)

@@ -1,5 +1,5 @@
 // What the web nodes say about memcached: /healthz states and the store's
-// counters in /metrics. Used to wait for a restarted server's refill.
+// counters in /metrics, and waitForRefill, the wait for a restarted server to be refilled.
 import { metricValue, type Cluster } from '@stickless/scripts/cluster'
 import { sessionServerStates as nodeSessionServers } from '../../fixtures/session-servers.js'
 import { HttpClient } from './http-client.js'

@@ -111,7 +111,7 @@ async function metricsOf (host: PoolChangeHost, name: string): Promise<string | 
   return res?.status === 200 ? res.body : undefined
 }
 
-/** Step 5: no node names these servers any more. Their keys expire with their TTL (README). */
+/** Step 5: after step 4 no node names these servers. Their keys expire with their TTL (README). */
 async function retireMemcached (host: PoolChangeHost, names: readonly string[]): Promise<void> {
   for (const name of names) {
     await host.supervisor.stopProcess(name)
