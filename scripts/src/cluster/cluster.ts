@@ -213,7 +213,7 @@ export class Cluster {
   get webNames (): string[] { return this.#byRole('web').map((m) => m.name) }
   get memcachedNames (): string[] { return this.#byRole('memcached').map((m) => m.name) }
 
-  /** The SESSION_SERVERS string every web node got (during a pool change: the new pool's, given to each node as it rolls). */
+  /** The server string (SESSION_SERVERS) every web node got (during a pool change: the new pool's, given to each node as it rolls). */
   get sessionServers (): string { return this.#sessionServers }
 
   /** The memcached servers in sessionServers, by name. */

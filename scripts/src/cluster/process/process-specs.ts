@@ -28,7 +28,7 @@ export interface LbSpecInputs {
 }
 
 /**
- * The SESSION_SERVERS string for these memcached servers: each with the
+ * The server string (SESSION_SERVERS) for these memcached servers: each with the
  * options' weight, timeout and retry interval, and TLS and credentials when
  * the run has its own (secureMemcached).
  */
