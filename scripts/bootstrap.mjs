@@ -79,7 +79,7 @@ if (!needs) {
 if (Number(process.versions.node.split('.')[0]) < 22) {
   // Said, not enforced: CI machines may still carry Node 20, and `npm test` runs
   // the unit and integration tests on Node 26, the active LTS, fetched when the
-  // machine's Node is another (scripts/src/node-lts.ts).
+  // machine's Node is another (scripts/src/test-runner/node-lts.ts).
   log(`Node ${process.version} is past its end of life and older than the >=22 that the dependency tree declares (cookie@2, under fastify). stickless runs on it, but use Node 26, the active LTS.`)
 }
 ensureNpmPackages()
@@ -129,12 +129,12 @@ function runForwardingSignals (script, args) {
 }
 
 if (command === 'start') {
-  runForwardingSignals(join(root, 'scripts/dist/src/start.js'), rest)
+  runForwardingSignals(join(root, 'scripts/dist/src/start/start.js'), rest)
 } else if (command === 'simulate') {
   process.exit(run(process.execPath, [join(root, 'packages/memcached-store/dist/sim/main.js'), ...rest]))
 } else if (command === 'bench') {
   process.exit(run(process.execPath, [join(root, 'bench/dist/src/main.js'), ...rest]))
 } else {
   // test: every stage runs, in order of cost, and the first failure stops the run.
-  process.exit(run(process.execPath, [join(root, 'scripts/dist/src/test-all.js'), ...rest]))
+  process.exit(run(process.execPath, [join(root, 'scripts/dist/src/test-runner/test-all.js'), ...rest]))
 }

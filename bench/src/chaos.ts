@@ -29,7 +29,7 @@ import { analyse, chaosMarkdown, type Phase } from './chaos-report.js'
 import { poolChangePhases } from './chaos-pool-phases.js'
 import { machineLines } from './machine-info.js'
 import { noPositionals, parseBenchArgs } from './bench-args.js'
-import { waitFor } from '@stickless/test-support'
+import { pollUntil } from '@stickless/test-support'
 
 /** The document `--write-doc` rewrites; a plain run (CI's) leaves the checkout as it found it. */
 const CHAOS_MD = new URL('../../CHAOS.md', import.meta.url)
@@ -68,9 +68,9 @@ async function everyNodeSees (cluster: Cluster, address: string, state: 'up' | '
 }
 
 /** Waits for `check`, and says how long it took: the chaos report's recovery times. */
-async function waitUntil (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+async function msUntil (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now()
-  await waitFor(what, check, timeoutMs, 100)
+  await pollUntil(check, { what, timeoutMs, intervalMs: 100 })
   return Date.now() - started
 }
 
@@ -137,7 +137,7 @@ async function main (): Promise<void> {
       const restarted = clock()
       await cluster.restart('memcached-1')
       // The contract's bound: refilled from its peer within 20 s of the restart; later fails the run.
-      const ms = await waitUntil('memcached-1 up on every node', async () => await everyNodeSees(cluster, memcached1, 'up'), Math.max(0, REFILL_BOUND_MS - (clock() - restarted)))
+      const ms = await msUntil('memcached-1 up on every node', async () => await everyNodeSees(cluster, memcached1, 'up'), Math.max(0, REFILL_BOUND_MS - (clock() - restarted)))
       return { note: `up on every node ${Math.round(clock() - restarted)} ms after the restart, ${ms} ms after it answered` }
     })
     await phase('freeze memcached-2', 'SIGSTOP memcached-2; wait until every node has marked it down and passes it over', async () => {
@@ -146,13 +146,13 @@ async function main (): Promise<void> {
       // Every session has a copy on memcached-2 and the users reach every
       // node, so each node meets the silent server, gives up at its timeout
       // and marks it down; the held phase then runs without it.
-      await waitUntil('memcached-2 down on every node', async () => await everyNodeSees(cluster, memcached2, 'down'), 20_000)
+      await msUntil('memcached-2 down on every node', async () => await everyNodeSees(cluster, memcached2, 'down'), 20_000)
       return { note: `down on every node ${Math.round(clock() - frozen)} ms after SIGSTOP` }
     })
     await phase('thaw memcached-2', `SIGCONT memcached-2; wait until every node reads from it again (after its ${retryIntervalS} s retry interval and a refill)`, async () => {
       const thawed = clock()
       cluster.thaw('memcached-2')
-      await waitUntil('memcached-2 up on every node', async () => await everyNodeSees(cluster, memcached2, 'up'), 60_000)
+      await msUntil('memcached-2 up on every node', async () => await everyNodeSees(cluster, memcached2, 'up'), 60_000)
       return { note: `up on every node ${Math.round(clock() - thawed)} ms after SIGCONT` }
     }, holdMs / 2)
     // The partition needs root, net_cls and iptables (partition.ts); without
@@ -170,7 +170,7 @@ async function main (): Promise<void> {
           const healed = clock()
           heal?.()
           heal = undefined
-          await waitUntil('memcached-1 up on every node', async () => await everyNodeSees(cluster, memcached1, 'up'), 60_000)
+          await msUntil('memcached-1 up on every node', async () => await everyNodeSees(cluster, memcached1, 'up'), 60_000)
           return { note: `up on every node ${Math.round(clock() - healed)} ms after the heal` }
         }, holdMs / 2)
       } finally {

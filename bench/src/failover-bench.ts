@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { probeHttp } from '@stickless/scripts/cluster'
-import { waitFor } from '@stickless/test-support'
+import { pollUntil } from '@stickless/test-support'
 import { runWrk, type LoadResult } from './load-tool.js'
 import { SESSION_TIMEOUT_S, type HttpTopology } from './http-topology.js'
 import { loginMany, SessionEditor, writeCookieFile } from './session-pool.js'
@@ -99,7 +99,7 @@ export async function runFailover (topology: HttpTopology, opts: FailoverOptions
     try {
       const [frozen, frozenWrites] = await Promise.all([runWrk(spec), runWrk(writes)])
       // Never measure "after" before every node has given up on the server.
-      await waitFor('every node to give up on the frozen server', () => markedDownMs !== undefined, 10_000, 50).catch(() => undefined)
+      await pollUntil(() => markedDownMs !== undefined, { what: 'every node to give up on the frozen server', timeoutMs: 10_000, intervalMs: 50 }).catch(() => undefined)
       const after: LoadResult[] = []
       for (let i = 0; i < opts.rounds; i++) after.push(await runWrk(short))
       return {

@@ -5,13 +5,13 @@
 // the goal line; RESULTS.md is not written (`npm run bench -- http` does
 // that, with everything else). Needs memcached and wrk.
 import { join } from 'node:path'
-import { probeHttp } from '@stickless/scripts/cluster'
+import { freePort, probeHttp } from '@stickless/scripts/cluster'
 import { frozenGoal, runFailover } from './failover-bench.js'
 import { HttpTopology } from './http-topology.js'
 import { loginMany, SessionEditor, writeCookieFile } from './session-pool.js'
 import type { LoadResult } from './load-tool.js'
 import { noPositionals, parseBenchArgs } from './bench-args.js'
-import { freePort, memcachedArgs } from '@stickless/test-support'
+import { memcachedArgs } from '@stickless/test-support'
 
 async function startCluster (topology: HttpTopology, log: (line: string) => void): Promise<void> {
   const p = topology.processes

@@ -46,7 +46,7 @@ export function missedGoalNotes (r: HttpBenchResult, goals: readonly Goal[]): st
   return notes
 }
 
-/** Issue 14's two proxy goals, when missed: what the figures and the profiles (proxy-bench --profile) say. */
+/** The two proxy goals (proxyGoals in http-section.ts), when missed: what the figures and the profiles (proxy-bench --profile) say. */
 export function proxyGoalNotes (c: Readonly<Record<string, CaseStats | undefined>>, goals: readonly Goal[]): string[] {
   const missed = (prefix: string): boolean => goals.some((g) => g.goal.startsWith(prefix) && g.met === false)
   const cpu = (id: string): number | undefined => c[id]?.serverCpuUs

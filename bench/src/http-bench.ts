@@ -1,4 +1,4 @@
-// The HTTP benchmark: every configuration of issue 6 as a "case" (one URL,
+// The HTTP benchmark: every configuration its goals compare as a "case" (one URL,
 // one load, one set of processes whose CPU we count), run in interleaved
 // rounds so a noisy neighbour hurts every case alike, with the median of the
 // rounds reported. Every goal is a ratio of two cases of the same run.

@@ -69,7 +69,7 @@ export function httpGoals (r: HttpBenchResult): Goal[] {
 }
 
 /**
- * Issue 14's goals, on GET /hello over 3 nodes: our LB at 1 worker costs no
+ * The proxy goals, on GET /hello over 3 nodes: our LB at 1 worker costs no
  * more than a bare http-proxy, and the best of our LB's configurations (1 or
  * 2 workers) keeps up with @fastify/reply-from.
  */
@@ -138,7 +138,7 @@ export function httpSection (r: HttpBenchResult, goals: readonly Goal[], notes: 
     '',
     'Topology, all on loopback, every process started and stopped by the benchmark: memcached-a and -b; web-1..3 with both servers (2 replicas) and web-solo with memcached-a only (1 replica); three bare Fastify `/hello` servers (the web node has no `/hello` route, so the baseline is our own minimal Fastify server, `bench/src/hello-server.ts`; the web node\'s no-session route `/healthz` is reported beside it); our LB twice (over the hello servers, over web-1..3); nginx and HAProxy (`bench/configs/`, one worker/thread, round robin, keep-alive to the nodes: `keepalive 64` / `http-reuse always`, the same X-Forwarded-* and X-Request-Id headers our LB sets)' + (proxies.includes('bare-proxy') ? '; a bare http-proxy round robin (`bench/src/bare-proxy.ts`) as a reference for what any Node http-proxy LB costs here' : '') + (proxies.includes('lb-2w') ? '; our LB again with `LB_WORKERS=2` (a primary and two node:cluster workers, CPU counted over all three)' : '') + (proxies.includes('reply-from') ? '; Fastify with @fastify/reply-from over undici (`bench/src/reply-from-proxy.ts`), the Node peer.' : '.'),
     '',
-    '### Goals of issue 6',
+    '### Goals',
     '',
     '| goal | measured | verdict |',
     '| --- | --- | --- |',
@@ -165,7 +165,7 @@ export function httpSection (r: HttpBenchResult, goals: readonly Goal[], notes: 
     '',
     '### Session size',
     '',
-    `The cart carries the size (items of 100 characters; past 100 items, written directly through the store), so the response grows with the session: a big cart is what makes a big session in this app. ${o.sizeConnections} connections, as when this sweep was first measured (at 50, 512 KB reads used to keep the node's loop busy past the store's 1 s timeout until the store learned to tell a busy loop from a slow server: \`node bench/dist/src/repro/overload-marks-servers-down.js\` now exits 0). At 50 connections the small sessions gain more from batched gets than the big ones, and the 4 KB ratio is lower (about 0.63× in \`node bench/dist/src/node-quick.js --only session\`).`,
+    `The cart carries the size (items of 100 characters; past 100 items, written directly through the store), so the response grows with the session: a big cart is what makes a big session in this app. ${o.sizeConnections} connections, as when this sweep was first measured (at 50, 512 KB reads keep the node's loop busy past the store's 1 s timeout, and the store must tell that busy loop from a slow server: \`node bench/dist/src/repro/overload-marks-servers-down.js\` checks it does). At 50 connections the small sessions gain more from batched gets than the big ones, and the 4 KB ratio is lower (about 0.63× in \`node bench/dist/src/node-quick.js --only session\`).`,
     '',
     '![session size: throughput and p99](charts/session-size.svg)',
     '',

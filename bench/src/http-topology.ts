@@ -13,10 +13,10 @@
 // Everything is started by start() and stopped by stop(), by PID.
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { probeHttp } from '@stickless/scripts/cluster'
+import { freePort, probeHttp } from '@stickless/scripts/cluster'
 import { BenchProcesses } from './bench-processes.js'
 import { startHaproxy, startNginx } from './peer-proxies.js'
-import { freePort, memcachedArgs } from '@stickless/test-support'
+import { memcachedArgs } from '@stickless/test-support'
 
 export const ROOT_DIR = fileURLToPath(new URL('../../../', import.meta.url))
 const WEB_MAIN = `${ROOT_DIR}services/web/dist/src/main.js`

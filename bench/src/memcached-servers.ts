@@ -1,5 +1,5 @@
-import { memcachedVersion, Supervisor } from '@stickless/scripts/cluster'
-import { freePort, memcachedArgs, waitFor } from '@stickless/test-support'
+import { freePort, memcachedVersion, Supervisor } from '@stickless/scripts/cluster'
+import { memcachedArgs, pollUntil } from '@stickless/test-support'
 
 /** memcached processes for a benchmark, on free loopback ports, stopped by PID. */
 export class MemcachedServers {
@@ -24,7 +24,7 @@ export class MemcachedServers {
   }
 
   private async waitReady (i: number): Promise<void> {
-    await waitFor(`memcached-${i + 1} to start`, async () => await memcachedVersion('127.0.0.1', this.ports[i] as number, 500) !== undefined, 10_000)
+    await pollUntil(async () => await memcachedVersion('127.0.0.1', this.ports[i] as number, 500) !== undefined, { what: `memcached-${i + 1} to start`, timeoutMs: 10_000 })
   }
 
   /** SIGKILL, then start again on the same port: an empty server, as after a crash. */

@@ -18,7 +18,8 @@ import { ROOT_DIR } from './http-topology.js'
 import { CART_WRITE_BODY } from './http-bench.js'
 import { randomBytes } from 'node:crypto'
 import { LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
-import { freePort, memcachedArgs } from '@stickless/test-support'
+import { freePort } from '@stickless/scripts/cluster'
+import { memcachedArgs } from '@stickless/test-support'
 
 const USAGE = 'usage: node bench/dist/src/node-quick.js [--seconds N] [--rounds N] [--profile] [--only CASE,...]'
 

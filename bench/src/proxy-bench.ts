@@ -1,4 +1,4 @@
-// The proxy comparison of issue 14 on its own, in about two minutes: three
+// The proxy comparison on its own (our LB against the other proxies), in about two minutes: three
 // bare Fastify /hello servers and, side by side in one run, our LB at 1 and
 // at 2 workers, nginx, HAProxy, the bare http-proxy and @fastify/reply-from,
 // each driven by wrk on GET /hello over the three nodes (50 connections),

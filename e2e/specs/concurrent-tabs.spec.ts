@@ -1,4 +1,4 @@
-// Scenario 7: one user, two tabs, two cart items added at the same moment.
+// One user, two tabs, two cart items added at the same moment.
 // The writes usually land on different nodes; the store orders them with
 // cas and merges the loser's addition, so neither item is lost.
 import { ALICE, cartItems, expect, expectDashboard, fillCartItem, reloadDashboard, signIn, submitCartItem, test, watchFailures } from '../fixtures/index.js'

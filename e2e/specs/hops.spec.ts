@@ -1,4 +1,4 @@
-// Scenario 1: no sticky routing. Round robin sends each reload to the next
+// No sticky routing. Round robin sends each reload to the next
 // node, and the session comes along to every one of them.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'

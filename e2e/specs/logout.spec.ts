@@ -1,4 +1,4 @@
-// Scenario 8: logout destroys the session on every memcached server. The
+// Logout destroys the session on every memcached server. The
 // other tab of the same browser, and a copy of the cookie replayed from a new
 // browser context, land on the login page, on every node.
 import { ALICE, SESSION_COOKIE, expect, expectDashboard, expectLoginPage, signIn, test } from '../fixtures/index.js'

@@ -1,4 +1,4 @@
-// Scenario 4: one memcached server dies (SIGKILL). Every session has a copy
+// One memcached server dies (SIGKILL). Every session has a copy
 // on the other, so the user stays signed in and keeps every cart item added
 // before and after the death. Run once for each server.
 import { ALICE, addCartItem, cartItems, expect, reloadDashboard, signIn, test, watchFailures } from '../fixtures/index.js'

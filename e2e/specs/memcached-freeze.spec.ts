@@ -1,4 +1,4 @@
-// Scenario 5: one memcached server freezes (SIGSTOP): its sockets stay open
+// One memcached server freezes (SIGSTOP): its sockets stay open
 // but nothing answers. A web node waits at most the server's `timeout` for it,
 // then marks it down and uses the other copy, so no page takes longer than
 // that timeout, plus slack for the page itself.

@@ -1,4 +1,4 @@
-// Scenario 11: every memcached server is down. The login page still renders
+// Every memcached server is down. The login page still renders
 // (it stores nothing), signing in answers a clear 503 page, a signed-in
 // request answers 503 too (never 500), and everything recovers once the
 // servers are back.

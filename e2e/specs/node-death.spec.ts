@@ -1,4 +1,4 @@
-// Scenario 2: a web node dies (SIGKILL, no drain). The LB sends requests that
+// A web node dies (SIGKILL, no drain). The LB sends requests that
 // could not reach it to another node, so the user sees nothing; once
 // restarted, the node rejoins the rotation and serves the same session.
 import { ALICE, addCartItem, cartItems, expect, reloadDashboard, signIn, test, watchFailures } from '../fixtures/index.js'

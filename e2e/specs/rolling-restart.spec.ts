@@ -1,4 +1,4 @@
-// Scenario 3: a graceful rolling restart. Each node in turn gets SIGTERM
+// A graceful rolling restart. Each node in turn gets SIGTERM
 // (its /healthz turns 503, the LB takes it out, it finishes what it holds and
 // exits), is started again and rejoins, while the user keeps reloading and
 // adding to the cart: no request may fail, GET or POST.

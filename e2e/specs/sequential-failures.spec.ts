@@ -1,4 +1,4 @@
-// Scenario 6: two failures in a row. memcached-1 restarts empty and is
+// Two failures in a row. memcached-1 restarts empty and is
 // refilled from memcached-2; only then does memcached-2 die. A user who made
 // no request through all of it (so nothing was repaired on their behalf) is
 // still signed in, with their cart.

@@ -1,4 +1,4 @@
-// Scenario 9: session fixation. Signing in never keeps the session id the
+// Session fixation. Signing in never keeps the session id the
 // browser had before: a cookie planted before the login is replaced, and the
 // planted id is dead afterwards, even when it named a real session.
 import type { BrowserContext } from '@playwright/test'

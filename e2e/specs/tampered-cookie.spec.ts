@@ -1,4 +1,4 @@
-// Scenario 10: a session cookie that was tampered with, or is plain garbage,
+// A session cookie that was tampered with, or is plain garbage,
 // is "no session": the login page (401 from the API), never a 500, whichever
 // node answers. The real session is unharmed.
 import { ALICE, SESSION_COOKIE, expect, expectLoginPage, reloadDashboard, signIn, test, watchFailures } from '../fixtures/index.js'

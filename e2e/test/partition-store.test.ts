@@ -5,7 +5,7 @@
 // heals; then memcached-2 is killed and every cart is read. The test counts
 // acknowledged items lost and sessions lost (logouts): both must be 0.
 //
-// The nodes are two processes running MemcachedStore (partition-node.ts), so
+// The nodes are two processes running MemcachedStore (helpers/partition-node.ts), so
 // that the partition can cut one of them.
 import assert from 'node:assert/strict'
 import { fork, type ChildProcess } from 'node:child_process'
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { test, type TestContext } from 'node:test'
 import { partition, partitionUnsupported } from '@stickless/scripts/cluster'
 import { pollUntil, startMemcached } from '@stickless/test-support'
-import type { NodeReply, NodeRequest } from './partition-node.js'
+import type { NodeReply, NodeRequest } from './helpers/partition-node.js'
 
 const USERS = 8
 const PARTITION_MS = 8_000
@@ -23,7 +23,7 @@ const AFTER_HEAL_MS = 6_000
 const TIMEOUT_MS = 500
 /** A request that took longer than the timeout plus this is counted as waiting too long (2 shared cores). */
 const SCHEDULING_SLACK_MS = 250
-const NODE_SCRIPT = fileURLToPath(new URL('./partition-node.js', import.meta.url))
+const NODE_SCRIPT = fileURLToPath(new URL('./helpers/partition-node.js', import.meta.url))
 
 type NodeOp = NodeRequest extends infer R ? R extends { id: number } ? Omit<R, 'id'> : never : never
 

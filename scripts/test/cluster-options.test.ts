@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { DEFAULT_PORTS, resolveClusterOptions } from '../src/cluster/cluster-options.js'
 
-void test('defaults follow the contract and are frozen', () => {
+test('defaults follow the contract and are frozen', () => {
   const o = resolveClusterOptions({ sessionSecrets: 's'.repeat(32) })
   assert.equal(o.webNodes, 3)
   assert.equal(o.memcachedServers, 2)
@@ -19,7 +19,7 @@ void test('defaults follow the contract and are frozen', () => {
   assert.ok(Object.isFrozen(o))
 })
 
-void test('a dev secret is generated when none is given', () => {
+test('a dev secret is generated when none is given', () => {
   const saved = process.env.SESSION_SECRETS
   delete process.env.SESSION_SECRETS
   try {
@@ -32,7 +32,7 @@ void test('a dev secret is generated when none is given', () => {
   }
 })
 
-void test('frozen options are read, not written into; an undefined env entry still removes the variable', () => {
+test('frozen options are read, not written into; an undefined env entry still removes the variable', () => {
   const o = resolveClusterOptions(Object.freeze({
     sessionSecrets: 's'.repeat(32),
     ports: Object.freeze({ lb: 0 }),
@@ -46,7 +46,7 @@ void test('frozen options are read, not written into; an undefined env entry sti
   assert.deepEqual(o.commands.web, { command: 'node', args: [] })
 })
 
-void test('a bad option is a coded error that names the option and the value', () => {
+test('a bad option is a coded error that names the option and the value', () => {
   const cases: Array<[Parameters<typeof resolveClusterOptions>[0], RegExp]> = [
     [{ webNodes: 0 }, /webNodes must be an integer from 1 to 9, got 0/],
     [{ memcachedServers: 2.5 }, /memcachedServers must be .*got 2.5/],

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { test } from 'node:test'
-import { Cluster, LB_SOURCE_ADDRESS } from '../src/cluster/cluster.js'
-import { probeHttp } from '../src/cluster/http-probe.js'
-import { memcachedVersion } from '../src/cluster/memcached-probe.js'
+import { Cluster, LB_SOURCE_ADDRESS } from '../src/cluster/index.js'
+import { probeHttp } from '../src/cluster/probes/http-probe.js'
+import { memcachedVersion } from '../src/cluster/probes/memcached-probe.js'
 import { standInCommands } from '../src/stand-ins/commands.js'
-import { isAlive, waitFor } from '@stickless/test-support'
+import { isAlive, pollUntil } from '@stickless/test-support'
 
 // Real memcached processes, stand-in web nodes and LB (so this test does not
 // depend on services/* being built), all on free ports.
@@ -48,7 +48,7 @@ async function startCluster (t: { after: (fn: () => Promise<void>) => void }, pi
   return cluster
 }
 
-void test('start() runs memcached, web nodes and the LB, all reachable, with the contract env', async (t) => {
+test('start() runs memcached, web nodes and the LB, all reachable, with the contract env', async (t) => {
   const pids: number[] = []
   const cluster = await startCluster(t, pids)
   assert.deepEqual(cluster.names, ['memcached-1', 'memcached-2', 'web-1', 'web-2', 'web-3', 'lb'])
@@ -77,7 +77,7 @@ void test('start() runs memcached, web nodes and the LB, all reachable, with the
   assert.equal((await probeHttp(cluster.lbAdminUrl('/status.json')))?.status, 200)
 })
 
-void test('freeze() stops memcached answering, thaw() brings it back, restart() brings it back empty on the same port', async (t) => {
+test('freeze() stops memcached answering, thaw() brings it back, restart() brings it back empty on the same port', async (t) => {
   const pids: number[] = []
   const cluster = await startCluster(t, pids)
   const address = cluster.memcachedAddress('memcached-1')
@@ -101,7 +101,7 @@ void test('freeze() stops memcached answering, thaw() brings it back, restart() 
   assert.equal(await memcached(address, 'get greeting\r\n', /END\r\n$/), 'END\r\n', 'restarted empty')
 })
 
-void test('kill() ends a process for good; restart() revives it and waits until the LB has it in rotation', async (t) => {
+test('kill() ends a process for good; restart() revives it and waits until the LB has it in rotation', async (t) => {
   const pids: number[] = []
   const cluster = await startCluster(t, pids)
   const before = cluster.pid('web-2')
@@ -125,7 +125,7 @@ void test('kill() ends a process for good; restart() revives it and waits until 
   await cluster.waitForHealthy('memcached-2')
 })
 
-void test('a process that cannot start fails start() with its name and output, and nothing is left running', async (t) => {
+test('a process that cannot start fails start() with its name and output, and nothing is left running', async (t) => {
   const cluster = new Cluster({
     portMode: 'ephemeral',
     output: null,
@@ -141,13 +141,13 @@ void test('a process that cannot start fails start() with its name and output, a
   assert.deepEqual(cluster.pids(), [])
 })
 
-void test('a missing command is reported before anything starts', async () => {
+test('a missing command is reported before anything starts', async () => {
   const cluster = new Cluster({ portMode: 'ephemeral', output: null, commands: { memcached: '/nonexistent/memcached' } })
   await assert.rejects(cluster.start(), { code: 'STK_ERR_CLUSTER_COMMAND_NOT_FOUND' })
   assert.deepEqual(cluster.pids(), [])
 })
 
-void test('handles reject unknown names with a coded error', async (t) => {
+test('handles reject unknown names with a coded error', async (t) => {
   const pids: number[] = []
   const cluster = await startCluster(t, pids)
   assert.throws(() => cluster.pid('web-9'), { code: 'STK_ERR_CLUSTER_UNKNOWN_PROCESS' })
@@ -155,7 +155,7 @@ void test('handles reject unknown names with a coded error', async (t) => {
   await assert.rejects(cluster.start(), { code: 'STK_ERR_CLUSTER_STATE' })
 })
 
-void test('stop() while start() is still waiting leaves nothing running', async (t) => {
+test('stop() while start() is still waiting leaves nothing running', async (t) => {
   // restartOnExit: the waits must end because of the stop, not because the processes are gone.
   const cluster = new Cluster({ portMode: 'ephemeral', commands: standInCommands(), output: null, restartOnExit: true })
   t.after(async () => await cluster.stop())
@@ -165,7 +165,7 @@ void test('stop() while start() is still waiting leaves nothing running', async 
   const collector = setInterval(() => pids.push(...cluster.pids()), 5)
   t.after(() => clearInterval(collector))
   // stop as soon as start() has spawned something, while it still waits for the rest to answer
-  await waitFor('start() to spawn a process', () => cluster.pids().length > 0, 20_000, 5)
+  await pollUntil(() => cluster.pids().length > 0, { what: 'start() to spawn a process', timeoutMs: 20_000, intervalMs: 5 })
   await cluster.stop()
   clearInterval(collector)
   await assert.rejects(starting, { code: 'STK_ERR_CLUSTER_STATE', message: /stop\(\) was called while starting/ })

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { NO_COMPOSE, resolvedCompose, type ComposeService } from './support/compose-config.js'
+import { NO_COMPOSE, resolvedCompose, type ComposeService } from './helpers/compose-config.js'
 
-// Issue 14: docker-compose.scale.yml, over docker-compose.yml, runs one
+// docker-compose.scale.yml, over docker-compose.yml, runs one
 // scalable `web` service instead of web1..web3, and the LB balances over
 // every container of it (it resolves `web` to all of its addresses).
 
 const resolved = resolvedCompose(['docker-compose.yml', 'docker-compose.scale.yml'])
 
-void test('docker-compose.scale.yml: one scalable web service in place of web1..web3, and the LB over every container of it', { skip: resolved === undefined ? NO_COMPOSE : false }, () => {
+test('docker-compose.scale.yml: one scalable web service in place of web1..web3, and the LB over every container of it', { skip: resolved === undefined ? NO_COMPOSE : false }, () => {
   assert.ok(resolved !== undefined && !('error' in resolved), `compose config of the override: ${resolved !== undefined && 'error' in resolved ? resolved.error : ''}`)
   const { services } = resolved
   for (const name of ['web1', 'web2', 'web3']) assert.equal(services[name]?.scale, 0, `${name} starts no container`)

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { NO_COMPOSE, resolvedCompose, type ComposeService } from './support/compose-config.js'
+import { NO_COMPOSE, resolvedCompose, type ComposeService } from './helpers/compose-config.js'
 
-// Issue 12: docker-compose.secure.yml turns on TLS and authentication between
+// docker-compose.secure.yml turns on TLS and authentication between
 // the web nodes and memcached, with the store's own options.
 
 const FILES = ['docker-compose.yml', 'docker-compose.secure.yml']
 const hasCompose = resolvedCompose(['docker-compose.yml']) !== undefined
 
-void test('docker-compose.secure.yml: memcached serves TLS only and asks for a password; every web node connects with both', { skip: hasCompose ? false : NO_COMPOSE }, () => {
+test('docker-compose.secure.yml: memcached serves TLS only and asks for a password; every web node connects with both', { skip: hasCompose ? false : NO_COMPOSE }, () => {
   const config = resolvedCompose(FILES, { MEMCACHED_PASSWORD: '0123abcd' })
   assert.ok(config !== undefined && !('error' in config), `compose config: ${config !== undefined && 'error' in config ? config.error : ''}`)
   const services: Record<string, ComposeService> = config.services
@@ -28,7 +28,7 @@ void test('docker-compose.secure.yml: memcached serves TLS only and asks for a p
   }
 })
 
-void test('docker-compose.secure.yml without MEMCACHED_PASSWORD refuses to start and says what to run', { skip: hasCompose ? false : NO_COMPOSE }, () => {
+test('docker-compose.secure.yml without MEMCACHED_PASSWORD refuses to start and says what to run', { skip: hasCompose ? false : NO_COMPOSE }, () => {
   const config = resolvedCompose(FILES)
   assert.ok(config !== undefined && 'error' in config, 'compose refuses the files')
   assert.match(config.error, /make-memcached-tls\.sh/)

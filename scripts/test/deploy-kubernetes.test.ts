@@ -6,9 +6,9 @@ import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { loadAll } from 'js-yaml'
-import { findExecutable } from '../src/cluster/command-check.js'
-import { SCHEMA_KUBERNETES_VERSION, schemaErrors } from './support/kube-schema.js'
-import { objectId, render, type KubeObject } from './support/kustomize-lite.js'
+import { findExecutable } from '../src/cluster/process/command-check.js'
+import { SCHEMA_KUBERNETES_VERSION, schemaErrors } from './helpers/kube-schema.js'
+import { objectId, render, type KubeObject } from './helpers/kustomize-lite.js'
 
 // deploy/kubernetes renders (the base and every overlay), every object it
 // renders is valid against the Kubernetes API schema, and the recipe keeps
@@ -49,13 +49,13 @@ function envEntry (container: unknown, name: string): unknown {
   return Array.isArray(env) ? env.find((entry) => at(entry, 'name') === name) : undefined
 }
 
-void test('the base and the ingress overlay are among the kustomizations checked', () => {
+test('the base and the ingress overlay are among the kustomizations checked', () => {
   assert.deepEqual(KUSTOMIZATIONS.slice(0, 1), ['base'])
   assert.ok(KUSTOMIZATIONS.includes('overlays/ingress'), KUSTOMIZATIONS.join(', '))
 })
 
 for (const dir of KUSTOMIZATIONS) {
-  void test(`deploy/kubernetes/${dir} renders, and every object is valid against the Kubernetes ${SCHEMA_KUBERNETES_VERSION} API schema`, async () => {
+  test(`deploy/kubernetes/${dir} renders, and every object is valid against the Kubernetes ${SCHEMA_KUBERNETES_VERSION} API schema`, async () => {
     const objects = render(join(kubeDir, dir))
     assert.ok(objects.length >= 10, `rendered ${objects.length} objects`)
     assert.deepEqual(await validateAll(objects), [])
@@ -84,7 +84,7 @@ function renderWithKustomize (dir: string): KubeObject[] {
   return (loadAll(run.stdout) as Array<KubeObject | null>).filter((o): o is KubeObject => o !== null)
 }
 for (const dir of KUSTOMIZATIONS) {
-  void test(`kustomize renders deploy/kubernetes/${dir} to the same objects`, { skip: realKustomizeSkip }, () => {
+  test(`kustomize renders deploy/kubernetes/${dir} to the same objects`, { skip: realKustomizeSkip }, () => {
     const byId = (objects: readonly KubeObject[]): Map<string, KubeObject> => new Map(objects.map((o) => [objectId(o), o]))
     const theirs = byId(renderWithKustomize(join(kubeDir, dir)))
     const ours = byId(render(join(kubeDir, dir)))
@@ -93,7 +93,7 @@ for (const dir of KUSTOMIZATIONS) {
   })
 }
 
-void test('an invalid manifest fails the validation, naming the object and the field', async (t) => {
+test('an invalid manifest fails the validation, naming the object and the field', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'stickless-kube-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const web = find(render(join(kubeDir, 'base')), 'Deployment', 'web')
@@ -108,7 +108,7 @@ void test('an invalid manifest fails the validation, naming the object and the f
   assert.deepEqual(await schemaErrors({ apiVersion: 'apps/v1', kind: 'Deployments', metadata: { name: 'x' } }), [`apps/v1 Deployments is not a kind of Kubernetes ${SCHEMA_KUBERNETES_VERSION}`])
 })
 
-void test('memcached is a StatefulSet under a headless Service, and SESSION_SERVERS names each of its pods by its stable name', () => {
+test('memcached is a StatefulSet under a headless Service, and SESSION_SERVERS names each of its pods by its stable name', () => {
   const objects = render(join(kubeDir, 'base'))
   const statefulSet = find(objects, 'StatefulSet', 'memcached')
   const service = find(objects, 'Service', String(at(statefulSet, 'spec.serviceName')))
@@ -120,7 +120,7 @@ void test('memcached is a StatefulSet under a headless Service, and SESSION_SERV
   for (const server of servers) assert.match(server, /\?weight=1&timeout=1&retry_interval=15$/)
 })
 
-void test('web: readiness and liveness on /healthz, and a preStop plus drain that fit in the grace period', () => {
+test('web: readiness and liveness on /healthz, and a preStop plus drain that fit in the grace period', () => {
   const objects = render(join(kubeDir, 'base'))
   const pod = at(find(objects, 'Deployment', 'web'), 'spec.template.spec')
   const container = at(pod, 'containers.0')
@@ -164,7 +164,7 @@ function readmeKubernetesSection (): string {
   return section
 }
 
-void test('deploy/README.md creates the session Secret with kubectl create, which refuses to replace one that exists, and the base kustomization says the same', () => {
+test('deploy/README.md creates the session Secret with kubectl create, which refuses to replace one that exists, and the base kustomization says the same', () => {
   const commands = secretCommands(readmeKubernetesSection())
   const [create] = commands
   assert.ok(create !== undefined, 'the README creates the Secret')
@@ -179,7 +179,7 @@ void test('deploy/README.md creates the session Secret with kubectl create, whic
 })
 
 for (const dir of KUSTOMIZATIONS) {
-  void test(`deploy/kubernetes/${dir} (rendered by ${renderedBy}) carries no secret value, and its web Deployment reads the Secret deploy/README.md creates`, () => {
+  test(`deploy/kubernetes/${dir} (rendered by ${renderedBy}) carries no secret value, and its web Deployment reads the Secret deploy/README.md creates`, () => {
     const objects = renderForSecrets(dir)
     assert.ok(objects.length >= 10, `rendered ${objects.length} objects`)
     const secrets = objects.filter((o) => o.kind === 'Secret')
@@ -210,7 +210,7 @@ for (const dir of KUSTOMIZATIONS) {
   })
 }
 
-void test('the LB balances over the headless web Service, which lists every web pod', () => {
+test('the LB balances over the headless web Service, which lists every web pod', () => {
   const objects = render(join(kubeDir, 'base'))
   const backends = String(at(envEntry(at(find(objects, 'Deployment', 'lb'), 'spec.template.spec.containers.0'), 'LB_BACKENDS'), 'value'))
   const [, host = '', port] = /^web=http:\/\/([a-z-]+):(\d+)$/.exec(backends) ?? []
@@ -220,7 +220,7 @@ void test('the LB balances over the headless web Service, which lists every web 
   assert.deepEqual(at(service, 'spec.selector'), at(find(objects, 'Deployment', 'web'), 'spec.selector.matchLabels'))
 })
 
-void test('only web pods may reach memcached, only the balancer may reach web pods, and every tier has a disruption budget', () => {
+test('only web pods may reach memcached, only the balancer may reach web pods, and every tier has a disruption budget', () => {
   for (const dir of KUSTOMIZATIONS) {
     const objects = render(join(kubeDir, dir))
     const labels = (name: string): unknown => at(find(objects, name === 'memcached' ? 'StatefulSet' : 'Deployment', name), 'spec.selector.matchLabels')
@@ -237,7 +237,7 @@ void test('only web pods may reach memcached, only the balancer may reach web po
   }
 })
 
-void test('the ingress overlay routes an Ingress to the web pods and leaves our LB out', () => {
+test('the ingress overlay routes an Ingress to the web pods and leaves our LB out', () => {
   const objects = render(join(kubeDir, 'overlays/ingress'))
   assert.deepEqual(objects.filter((o) => ['lb', 'lb-admin', 'lb-admin-ingress'].includes(o.metadata.name)).map(objectId), [])
   const backend = at(find(objects, 'Ingress', 'stickless'), 'spec.rules.0.http.paths.0.backend.service.name')

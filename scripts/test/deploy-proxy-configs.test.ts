@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { findProxy, PROXY_KINDS, RECIPE_FILES, skipUnlessInstalled, writeProxyConfig, type ProxyKind, type RecipeValues } from './support/proxy-recipes.js'
+import { findProxy, PROXY_KINDS, RECIPE_FILES, skipUnlessInstalled, writeProxyConfig, type ProxyKind, type RecipeValues } from './helpers/proxy-recipes.js'
 
-// Issue 14: deploy/nginx and deploy/haproxy are configurations their own
+// deploy/nginx and deploy/haproxy are configurations their own
 // checkers accept (`nginx -t`, `haproxy -c`), without a warning, once the
 // placeholders are filled in the way a production host would fill them; and
 // the check does fail on a broken file.
@@ -28,18 +28,18 @@ function check (kind: ProxyKind, recipe?: string): { status: number | null, outp
 }
 
 for (const kind of PROXY_KINDS) {
-  void test(`deploy/${kind}: the recipe's placeholders are LISTEN, WEB_SERVERS and SOURCE_ADDRESS`, () => {
+  test(`deploy/${kind}: the recipe's placeholders are LISTEN, WEB_SERVERS and SOURCE_ADDRESS`, () => {
     const placeholders = new Set(readFileSync(RECIPE_FILES[kind], 'utf8').match(/\{\{[A-Z_]+\}\}/g))
     assert.deepEqual([...placeholders].sort(), ['{{LISTEN}}', '{{SOURCE_ADDRESS}}', '{{WEB_SERVERS}}'])
   })
 
-  void test(`deploy/${kind}: ${kind === 'nginx' ? 'nginx -t' : 'haproxy -c'} accepts the filled-in recipe without a warning`, { skip: skipUnlessInstalled(kind) }, () => {
+  test(`deploy/${kind}: ${kind === 'nginx' ? 'nginx -t' : 'haproxy -c'} accepts the filled-in recipe without a warning`, { skip: skipUnlessInstalled(kind) }, () => {
     const { status, output } = check(kind)
     assert.equal(status, 0, output)
     assert.doesNotMatch(output, /\[warn\]|\[WARNING\]|\[ALERT\]/, output)
   })
 
-  void test(`deploy/${kind}: the check fails on a broken recipe`, { skip: skipUnlessInstalled(kind) }, () => {
+  test(`deploy/${kind}: the check fails on a broken recipe`, { skip: skipUnlessInstalled(kind) }, () => {
     const recipe = readFileSync(RECIPE_FILES[kind], 'utf8')
     const broken = kind === 'nginx'
       ? recipe.replace('proxy_next_upstream error timeout;', 'proxy_next_upstream error timout;')

@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { Cluster, LB_SOURCE_ADDRESS, probeHttp } from '../src/cluster/index.js'
-import { freePort, waitFor } from '@stickless/test-support'
-import { findExecutable } from '../src/cluster/command-check.js'
-import { PROXY_KINDS, skipUnlessInstalled, startProxy } from './support/proxy-recipes.js'
+import { Cluster, freePort, LB_SOURCE_ADDRESS, probeHttp } from '../src/cluster/index.js'
+import { pollUntil } from '@stickless/test-support'
+import { findExecutable } from '../src/cluster/process/command-check.js'
+import { PROXY_KINDS, skipUnlessInstalled, startProxy } from './helpers/proxy-recipes.js'
 
-// Issue 14: the nginx and HAProxy recipes of deploy/, filled in and run in
+// The nginx and HAProxy recipes of deploy/, filled in and run in
 // front of the local cluster instead of our LB: a user signs in through them,
 // 30 hops land on all 3 nodes, they set the forwarded headers our LB sets
 // (overwriting a client's own), and a web node SIGKILLed under load costs no
@@ -38,7 +38,7 @@ function skipReason (kind: 'nginx' | 'haproxy'): string | false {
 }
 
 for (const kind of PROXY_KINDS) {
-  void test(`${kind} (deploy/${kind}) in front of the local cluster: sign in, ${HOPS} hops over 3 nodes, our LB's headers, and ${VICTIM} SIGKILLed under load with 0 failed GETs`, { skip: skipReason(kind), timeout: 180_000 }, async (t) => {
+  test(`${kind} (deploy/${kind}) in front of the local cluster: sign in, ${HOPS} hops over 3 nodes, our LB's headers, and ${VICTIM} SIGKILLed under load with 0 failed GETs`, { skip: skipReason(kind), timeout: 180_000 }, async (t) => {
     const cluster = new Cluster({ portMode: 'ephemeral', output: null, webEnv: { ACCESS_LOG: 'on' } })
     t.after(async () => await cluster.stop())
     const dir = mkdtempSync(join(tmpdir(), `stickless-${kind}-smoke-`))
@@ -54,7 +54,7 @@ for (const kind of PROXY_KINDS) {
     })
     t.after(async () => await proxy.stop())
     const url = (path: string): string => `http://127.0.0.1:${port}${path}`
-    await waitFor(`${kind} answering /healthz on port ${port}: ${proxy.logs(kind).join('\n')}`, async () => (await probeHttp(url('/healthz')))?.status === 200, 15_000)
+    await pollUntil(async () => (await probeHttp(url('/healthz')))?.status === 200, { what: `${kind} answering /healthz on port ${port}: ${proxy.logs(kind).join('\n')}`, timeoutMs: 15_000 })
 
     // Sign in with a client that pretends to be someone else: the proxy overwrites it all.
     const loginId = `smoke-${kind}-login-${Date.now()}`
@@ -70,7 +70,7 @@ for (const kind of PROXY_KINDS) {
     assert.doesNotMatch(setCookie, /;\s*Secure/i, 'plain http: X-Forwarded-Proto https from the client was overwritten')
     const cookie = setCookie.split(';')[0] ?? ''
     let line: AccessLine | undefined
-    await waitFor(`the access-log line of ${loginId}`, () => (line = accessLine(cluster, loginId)) !== undefined, 5_000)
+    await pollUntil(() => (line = accessLine(cluster, loginId)) !== undefined, { what: `the access-log line of ${loginId}`, timeoutMs: 5_000 })
     assert.equal(line?.req?.remoteAddress, '127.0.0.1', 'X-Forwarded-For is the client\'s address as the proxy saw it')
     assert.equal(line?.req?.host, `127.0.0.1:${port}`, 'X-Forwarded-Host is the Host the client sent to the proxy')
 
@@ -107,11 +107,11 @@ for (const kind of PROXY_KINDS) {
     const workers = Array.from({ length: LOAD_WORKERS }, async () => await worker())
     let afterKill = 0
     try {
-      await waitFor('warm-up traffic', () => requests >= 300, 30_000, 20)
+      await pollUntil(() => requests >= 300, { what: 'warm-up traffic', timeoutMs: 30_000 })
       const before = requests
       const exit = await cluster.kill(VICTIM, 'SIGKILL')
       assert.equal(exit.signal, 'SIGKILL')
-      await waitFor('traffic after the kill', () => requests >= before + 1_500, 60_000, 20)
+      await pollUntil(() => requests >= before + 1_500, { what: 'traffic after the kill', timeoutMs: 60_000 })
       afterKill = requests - before
     } finally {
       stopping = true

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { NO_COMPOSE, resolvedCompose, rootDir, type ComposeService } from './support/compose-config.js'
+import { NO_COMPOSE, resolvedCompose, rootDir, type ComposeService } from './helpers/compose-config.js'
 
 // What a Docker user gets without reading anything. The LB is published on
 // loopback only, the web nodes are not handed a secret that looks like a real
@@ -28,7 +28,7 @@ function published (service: ComposeService | undefined): string[] {
 
 const hasCompose = resolvedDefaults({}) !== undefined
 
-void test('the LB is published on 127.0.0.1:8080 by default, and LB_PUBLISH opens it to the LAN', { skip: hasCompose ? false : NO_COMPOSE }, () => {
+test('the LB is published on 127.0.0.1:8080 by default, and LB_PUBLISH opens it to the LAN', { skip: hasCompose ? false : NO_COMPOSE }, () => {
   const services = resolvedDefaults({})
   assert.deepEqual(published(services?.lb), ['127.0.0.1:8080'])
   for (const [name, service] of Object.entries(services ?? {})) {
@@ -37,7 +37,7 @@ void test('the LB is published on 127.0.0.1:8080 by default, and LB_PUBLISH open
   assert.deepEqual(published(resolvedDefaults({ LB_PUBLISH: '0.0.0.0:8080' })?.lb), ['0.0.0.0:8080'])
 })
 
-void test('without SESSION_SECRETS the web nodes get none, so they announce the demo secret; a given one reaches every node', { skip: hasCompose ? false : NO_COMPOSE }, () => {
+test('without SESSION_SECRETS the web nodes get none, so they announce the demo secret; a given one reaches every node', { skip: hasCompose ? false : NO_COMPOSE }, () => {
   const webs = (services: Record<string, ComposeService> | undefined): ComposeService[] => Object.entries(services ?? {}).filter(([name]) => /^web\d$/.test(name)).map(([, s]) => s)
   const unset = webs(resolvedDefaults({}))
   assert.equal(unset.length, 3)
@@ -46,7 +46,7 @@ void test('without SESSION_SECRETS the web nodes get none, so they announce the 
   for (const web of webs(resolvedDefaults({ SESSION_SECRETS: secret }))) assert.equal(web.environment?.SESSION_SECRETS, secret)
 })
 
-void test(`both images build from and run on node:${IMAGE_NODE_MAJOR}`, () => {
+test(`both images build from and run on node:${IMAGE_NODE_MAJOR}`, () => {
   for (const dockerfile of ['services/web/Dockerfile', 'services/lb/Dockerfile']) {
     const bases = [...readFileSync(join(rootDir, dockerfile), 'utf8').matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1] ?? '')
     const nodeBases = bases.filter((base) => base.startsWith('node:'))
@@ -55,7 +55,7 @@ void test(`both images build from and run on node:${IMAGE_NODE_MAJOR}`, () => {
   }
 })
 
-void test('engines tell the truth: each workspace asks for at least the newest Node its dependency tree declares', () => {
+test('engines tell the truth: each workspace asks for at least the newest Node its dependency tree declares', () => {
   const lock = JSON.parse(readFileSync(join(rootDir, 'package-lock.json'), 'utf8')) as { packages: Record<string, { engines?: { node?: string }, dependencies?: Record<string, string>, link?: boolean, resolved?: string }> }
   const minimumMajor = (range: string): number => {
     // The lowest major a range admits, from its first ">=" or "^" bound or bare major ("20 || >=22" admits 20).

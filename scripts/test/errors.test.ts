@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { CLUSTER_ERRORS, ClusterError, invalidOption } from '../src/cluster/errors.js'
 
-void test('every error code is documented in scripts/README.md', () => {
+test('every error code is documented in scripts/README.md', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
   for (const code of Object.keys(CLUSTER_ERRORS)) assert.ok(readme.includes(`\`${code}\``), `${code} is missing from scripts/README.md`)
 })
 
-void test('a ClusterError carries its code and names the failure', () => {
+test('a ClusterError carries its code and names the failure', () => {
   const cause = new Error('EADDRINUSE')
   const err = new ClusterError('STK_ERR_CLUSTER_PORT_IN_USE', '127.0.0.1:8080 is taken', { cause })
   assert.equal(err.code, 'STK_ERR_CLUSTER_PORT_IN_USE')
@@ -20,7 +20,7 @@ void test('a ClusterError carries its code and names the failure', () => {
   assert.ok(err instanceof Error)
 })
 
-void test('an invalid option names the option and the value it got', () => {
+test('an invalid option names the option and the value it got', () => {
   const err = invalidOption('webNodes', 0, 'an integer from 1 to 9')
   assert.ok(err instanceof ClusterError)
   assert.equal(err.code, 'STK_ERR_CLUSTER_INVALID_OPTION')

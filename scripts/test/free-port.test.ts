@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
 import { test } from 'node:test'
-import { choosePort, freePort, isPortFree, releasePorts } from '../src/cluster/free-port.js'
+import { choosePort, freePort, isPortFree, releasePorts } from '../src/cluster/process/free-port.js'
 
 async function occupy (): Promise<{ server: Server, port: number }> {
   const server = createServer()
@@ -11,7 +11,7 @@ async function occupy (): Promise<{ server: Server, port: number }> {
   return { server, port: address.port }
 }
 
-void test('prefer: the wanted port when free, another one when taken', async (t) => {
+test('prefer: the wanted port when free, another one when taken', async (t) => {
   const { server, port } = await occupy()
   t.after(() => server.close())
   assert.equal(await isPortFree(port), false)
@@ -25,13 +25,13 @@ void test('prefer: the wanted port when free, another one when taken', async (t)
   releasePorts([other, wanted])
 })
 
-void test('strict: a taken port is a coded error', async (t) => {
+test('strict: a taken port is a coded error', async (t) => {
   const { server, port } = await occupy()
   t.after(() => server.close())
   await assert.rejects(choosePort(port, 'strict'), { code: 'STK_ERR_CLUSTER_PORT_IN_USE' })
 })
 
-void test('a port handed out once is not handed out again before it is released', async () => {
+test('a port handed out once is not handed out again before it is released', async () => {
   const ports = await Promise.all(Array.from({ length: 20 }, async () => await freePort()))
   assert.equal(new Set(ports).size, ports.length)
   releasePorts(ports)

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { metricValue } from '../src/cluster/metric-value.js'
+import { metricValue } from '../src/cluster/probes/metric-value.js'
 
-void test('metricValue finds the sample whose labels include every one asked for, exactly', () => {
+test('metricValue finds the sample whose labels include every one asked for, exactly', () => {
   const text = [
     '# TYPE stickless_session_store_events_total counter',
     'stickless_session_store_events_total{event="hitsX",node="web-1"} 9',

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Cluster } from '../src/cluster/cluster.js'
 import { QUICK_HEALTH_CHECKS } from '../src/cluster/cluster-options.js'
 import { planPoolChange, storeEventCount } from '../src/cluster/pool-change.js'
-import { parseStartCommand } from '../src/start-commands.js'
+import { parseStartCommand } from '../src/start/start-commands.js'
 import { isAlive } from '@stickless/test-support'
 
 // Cluster.changePool() on the real cluster (real memcached, the built web
@@ -18,7 +18,7 @@ const ITEMS = 3
 /** The writer's items, below the cart's 100. */
 const WRITER_ITEMS = 90
 
-void test('planPoolChange names new servers after every name used so far and refuses an empty pool', () => {
+test('planPoolChange names new servers after every name used so far and refuses an empty pool', () => {
   assert.deepEqual(planPoolChange(['memcached-1', 'memcached-2'], ['memcached-1', 'memcached-2'], { add: 1 }), { added: ['memcached-3'], removed: [], after: ['memcached-1', 'memcached-2', 'memcached-3'] })
   // memcached-3 was retired: its name (and output prefix) is not reused
   assert.deepEqual(planPoolChange(['memcached-1', 'memcached-2'], ['memcached-1', 'memcached-2', 'memcached-3'], { add: 1, remove: ['memcached-1'] }), { added: ['memcached-4'], removed: ['memcached-1'], after: ['memcached-2', 'memcached-4'] })
@@ -27,14 +27,14 @@ void test('planPoolChange names new servers after every name used so far and ref
   assert.throws(() => planPoolChange(['memcached-1'], ['memcached-1'], {}), { code: 'STK_ERR_CLUSTER_INVALID_OPTION' })
 })
 
-void test('storeEventCount reads one store counter from Prometheus text', () => {
+test('storeEventCount reads one store counter from Prometheus text', () => {
   const text = '# TYPE stickless_session_store_events_total counter\nstickless_session_store_events_total{event="rebalances"} 1\nstickless_session_store_events_total{event="rebalancedKeys"} 42\n'
   assert.equal(storeEventCount(text, 'rebalances'), 1)
   assert.equal(storeEventCount(text, 'rebalancedKeys'), 42)
   assert.equal(storeEventCount(text, 'refills'), undefined)
 })
 
-void test('npm start\'s stdin commands', () => {
+test('npm start\'s stdin commands', () => {
   const pool = ['memcached-1', 'memcached-2', 'memcached-3']
   assert.deepEqual(parseStartCommand(' grow ', pool), { kind: 'change', change: { add: 1 }, what: 'grow by one server' })
   assert.deepEqual(parseStartCommand('shrink', pool), { kind: 'change', change: { remove: ['memcached-3'] }, what: 'shrink: retire memcached-3' })
@@ -100,7 +100,7 @@ async function assertIntact (cluster: Cluster, users: readonly User[], when: str
   }
 }
 
-void test('changePool grows 2 → 3 and shrinks 3 → 2 with every session and cart intact on every node', { timeout: 90_000 }, async (t) => {
+test('changePool grows 2 → 3 and shrinks 3 → 2 with every session and cart intact on every node', { timeout: 90_000 }, async (t) => {
   const cluster = new Cluster({
     portMode: 'ephemeral',
     webNodes: 2,

@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { isAlive, waitFor } from '@stickless/test-support'
+import { isAlive, pollUntil } from '@stickless/test-support'
 
-// Issue 10: process managers, CI and `timeout` signal one PID, not the
+// Process managers, CI and `timeout` signal one PID, not the
 // terminal's process group. `npm start` must pass SIGINT, SIGTERM and SIGHUP
 // on, so that signalling npm's PID, or the PID the banner prints, stops every
 // process of the cluster. These tests run the real `npm start` (real
@@ -63,7 +63,7 @@ async function listens (address: string): Promise<boolean> {
 
 /** Resolves once none of `pids` is alive; rejects after EXIT_WITHIN_MS, naming those left. */
 async function allGone (pids: readonly number[]): Promise<void> {
-  await waitFor('every process of the cluster to exit after the signal', () => !pids.some(isAlive), EXIT_WITHIN_MS, 100)
+  await pollUntil(() => !pids.some(isAlive), { what: 'every process of the cluster to exit after the signal', timeoutMs: EXIT_WITHIN_MS, intervalMs: 100 })
     .catch((err: Error) => { throw new Error(`${err.message}; still running: ${pids.filter(isAlive).join(', ')}`) })
 }
 
@@ -128,18 +128,18 @@ async function assertStoppedBy (t: TestContext, signal: NodeJS.Signals, target: 
   process.kill(target === 'npm' ? npmPid : started.printedPid, signal)
   const exit = await exited(started.npm)
   await allGone(tree).catch((err: Error) => assert.fail(`${err.message}: not every process npm start ran stopped after ${signal} to ${target}:\n${started.output()}`))
-  for (const address of started.addresses) assert.equal(await listens(address), false, `${address} no longer listens`)
+  for (const address of started.addresses) assert.equal(await listens(address), false, `${address} is closed`)
   assert.notEqual(exit.code, 0, 'a stop by signal is not a success')
 }
 
-void test('SIGTERM to npm\'s own PID stops every process of the cluster', async (t) => {
+test('SIGTERM to npm\'s own PID stops every process of the cluster', async (t) => {
   await assertStoppedBy(t, 'SIGTERM', 'npm')
 })
 
-void test('SIGTERM to the PID npm start printed stops every process of the cluster', async (t) => {
+test('SIGTERM to the PID npm start printed stops every process of the cluster', async (t) => {
   await assertStoppedBy(t, 'SIGTERM', 'printed')
 })
 
-void test('SIGHUP to the PID npm start printed stops every process of the cluster', async (t) => {
+test('SIGHUP to the PID npm start printed stops every process of the cluster', async (t) => {
   await assertStoppedBy(t, 'SIGHUP', 'printed')
 })

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
-import { Supervisor } from '../src/cluster/supervisor.js'
-import { isAlive, waitFor } from '@stickless/test-support'
+import { Supervisor } from '../src/cluster/process/supervisor.js'
+import { isAlive, pollUntil } from '@stickless/test-support'
 
 /**
  * A child that prints its name and a partial line, then idles until
@@ -21,41 +21,41 @@ function capture (): { stream: Writable, text: () => string } {
   return { stream, text: () => text }
 }
 
-void test('prefixes every output line with the process name, and a partial line once it ends', async (t) => {
+test('prefixes every output line with the process name, and a partial line once it ends', async (t) => {
   const out = capture()
   const supervisor = new Supervisor({ output: out.stream, colour: false, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('web-2'))
-  await waitFor('output', () => out.text().includes('hello from web-2'), 5_000)
+  await pollUntil(() => out.text().includes('hello from web-2'), { what: 'output', timeoutMs: 5_000 })
   assert.match(out.text(), /^web-2 {7}\| hello from web-2\n/m)
   await supervisor.stopProcess('web-2')
-  await waitFor('the partial line', () => out.text().includes('| partial'), 5_000)
+  await pollUntil(() => out.text().includes('| partial'), { what: 'the partial line', timeoutMs: 5_000 })
   assert.deepEqual(supervisor.logs('web-2').slice(0, 2), ['hello from web-2', 'partial'])
 })
 
-void test('colours the prefix when asked to', async (t) => {
+test('colours the prefix when asked to', async (t) => {
   const out = capture()
   const supervisor = new Supervisor({ output: out.stream, colour: true, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('lb'))
-  await waitFor('output', () => out.text().includes('hello from lb'), 5_000)
+  await pollUntil(() => out.text().includes('hello from lb'), { what: 'output', timeoutMs: 5_000 })
   // The first process gets the first palette colour, cyan (ESC[36m ... ESC[39m).
   assert.ok(out.text().includes('\u001b[36mlb          |\u001b[39m hello from lb'), JSON.stringify(out.text()))
 })
 
-void test('restarts a process that dies unexpectedly, after the delay', async (t) => {
+test('restarts a process that dies unexpectedly, after the delay', async (t) => {
   const supervisor = new Supervisor({ output: null, restartOnExit: true, restartDelayMs: 50, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('memcached-1'))
   const first = supervisor.pid('memcached-1')
   assert.ok(first !== undefined)
   process.kill(first, 'SIGKILL')
-  await waitFor('a new pid', () => supervisor.pid('memcached-1') !== undefined && supervisor.pid('memcached-1') !== first, 5_000)
+  await pollUntil(() => supervisor.pid('memcached-1') !== undefined && supervisor.pid('memcached-1') !== first, { what: 'a new pid', timeoutMs: 5_000 })
   assert.equal(isAlive(first), false)
   assert.match(supervisor.logs('memcached-1').join('\n'), /exited with signal SIGKILL; restarting in 50 ms/)
 })
 
-void test('does not restart a process killed on purpose, nor one that exits when restarts are off; restarts one that crashes when they are on', async (t) => {
+test('does not restart a process killed on purpose, nor one that exits when restarts are off; restarts one that crashes when they are on', async (t) => {
   // The supervisor decides on the child's exit, before kill() and
   // waitForExit() resolve, and notes its decision: the notes are the verdict,
   // no waiting for a restart that should not come.
@@ -83,14 +83,14 @@ void test('does not restart a process killed on purpose, nor one that exits when
   assert.equal(restarting.logs('web-3').at(-1), '[supervisor] exited with code 3; restarting in 20000 ms')
 })
 
-void test('stop() ends every child by PID: a polite one, one that ignores SIGTERM, and a frozen one', async (t) => {
+test('stop() ends every child by PID: a polite one, one that ignores SIGTERM, and a frozen one', async (t) => {
   const supervisor = new Supervisor({ output: null, stopGraceMs: 300, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('polite'))
   supervisor.start(idle('stubborn', "process.on('SIGTERM', () => console.log('ignored'))"))
   supervisor.start(idle('frozen'))
   // Wait until each child has installed its handlers, or SIGTERM would arrive before them.
-  await waitFor('children to start', () => ['polite', 'stubborn', 'frozen'].every((n) => supervisor.logs(n).length > 0), 5_000)
+  await pollUntil(() => ['polite', 'stubborn', 'frozen'].every((n) => supervisor.logs(n).length > 0), { what: 'children to start', timeoutMs: 5_000 })
   supervisor.signal('frozen', 'SIGSTOP')
   assert.equal(supervisor.isFrozen('frozen'), true)
   const pids = supervisor.pids()
@@ -101,7 +101,7 @@ void test('stop() ends every child by PID: a polite one, one that ignores SIGTER
   assert.match(supervisor.logs('stubborn').join('\n'), /did not exit 300 ms after SIGTERM; sending SIGKILL/)
 })
 
-void test('restart() replaces the process under the same name', async (t) => {
+test('restart() replaces the process under the same name', async (t) => {
   const supervisor = new Supervisor({ output: null, handleParentExit: false })
   t.after(async () => await supervisor.stop())
   supervisor.start(idle('web-3'))
@@ -112,7 +112,7 @@ void test('restart() replaces the process under the same name', async (t) => {
   assert.equal(isAlive(before), false)
 })
 
-void test('an unknown name is a coded error', () => {
+test('an unknown name is a coded error', () => {
   const supervisor = new Supervisor({ output: null, handleParentExit: false })
   assert.throws(() => supervisor.pid('web-9'), { code: 'STK_ERR_CLUSTER_UNKNOWN_PROCESS' })
   assert.throws(() => new Supervisor({ stopGraceMs: -1 }), { code: 'STK_ERR_CLUSTER_INVALID_OPTION' })

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { compiledTestFiles, RUN_ALONE, splitTestFiles, workspaceDirs } from '../src/test-files.js'
+import { compiledTestFiles, RUN_ALONE, splitTestFiles, workspaceDirs } from '../src/test-runner/test-files.js'
 
-void test('finds dist/test/**/*.test.js with a source in every workspace, globs included, and nothing else', (t) => {
+test('finds dist/test/**/*.test.js with a source in every workspace, globs included, and nothing else', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'stickless-test-files-'))
   t.after(() => rmSync(root, { recursive: true, force: true }))
   writeFileSync(join(root, 'package.json'), JSON.stringify({ workspaces: ['packages/*', 'scripts', 'missing'] }))
@@ -34,7 +34,7 @@ void test('finds dist/test/**/*.test.js with a source in every workspace, globs 
   ])
 })
 
-void test('whole-cluster tests run alone, after the rest; everything else side by side, in order', () => {
+test('whole-cluster tests run alone, after the rest; everything else side by side, in order', () => {
   const files = [
     'e2e/dist/test/partition-cluster.test.js',
     'packages/memcached-store/dist/test/failover.test.js',

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { STAGES, TEST_CONCURRENCY, nodeTestsPlan } from '../src/test-stages.js'
+import { STAGES, TEST_CONCURRENCY, nodeTestsPlan } from '../src/test-runner/test-stages.js'
 
-void test('node tests: the files side by side, then the whole-cluster ones one at a time', (t) => {
+test('node tests: the files side by side, then the whole-cluster ones one at a time', (t) => {
   const root = mkdtempSync(join(tmpdir(), 'stickless-test-stages-'))
   t.after(() => rmSync(root, { recursive: true, force: true }))
   writeFileSync(join(root, 'package.json'), JSON.stringify({ workspaces: ['packages/a', 'e2e'] }))
@@ -28,11 +28,11 @@ void test('node tests: the files side by side, then the whole-cluster ones one a
   assert.ok(STAGES.findIndex((s) => s.name === 'node tests') < STAGES.findIndex((s) => s.name === 'node tests alone'))
 })
 
-void test('the node tests run once, on one Node: no stage repeats them on another', () => {
+test('the node tests run once, on one Node: no stage repeats them on another', () => {
   assert.deepEqual(STAGES.map((s) => s.name), ['lint', 'node tests', 'node tests alone', 'compose config', 'chaos', 'e2e'])
 })
 
-void test('a Node that could not be had fails the node test stages instead of skipping them', () => {
+test('a Node that could not be had fails the node test stages instead of skipping them', () => {
   const plan = nodeTestsPlan(tmpdir(), { found: false, reason: 'npm pack failed' }, 'together')
   assert.deepEqual(plan, { run: false, reason: 'npm pack failed', failed: true })
 })

@@ -9,12 +9,12 @@
 //
 // `node bench/dist/src/repro/overload-marks-servers-down.js`: exits 1 while the bug is there.
 import { join } from 'node:path'
-import { probeHttp } from '@stickless/scripts/cluster'
+import { freePort, probeHttp } from '@stickless/scripts/cluster'
 import { BenchProcesses } from '../bench-processes.js'
 import { runWrk } from '../load-tool.js'
 import { cartOfSize, login, SessionEditor, writeCookieFile } from '../session-pool.js'
 import { ROOT_DIR } from '../http-topology.js'
-import { freePort, memcachedArgs } from '@stickless/test-support'
+import { memcachedArgs } from '@stickless/test-support'
 
 async function main (): Promise<void> {
   const p = new BenchProcesses()
@@ -23,7 +23,7 @@ async function main (): Promise<void> {
     const memcached: string[] = []
     for (const name of ['memcached-a', 'memcached-b']) {
       const port = await freePort()
-      // memcached's default 4 threads, as before the command line was shared
+      // memcached's default 4 threads, as the figures in RESULTS.md were measured with
       p.start({ name, tier: 0, command: 'memcached', args: memcachedArgs(port, { memoryMb: 1024, threads: 4 }) })
       await p.waitForMemcached(name, port)
       memcached.push(`127.0.0.1:${port}`)

@@ -11,7 +11,7 @@
 // `node bench/dist/src/repro/stale-read-after-return.js`: exits 1 while the bug is there.
 import { MemcachedStore } from '@stickless/memcached-store'
 import { MemcachedServers } from '../memcached-servers.js'
-import { waitFor } from '@stickless/test-support'
+import { pollUntil } from '@stickless/test-support'
 
 async function main (): Promise<void> {
   const servers = new MemcachedServers()
@@ -30,7 +30,7 @@ async function main (): Promise<void> {
     for (const id of ids) { await x.getSession(id); await y.getSession(id) } // both mark A down
     await servers.respawn(0) // A is back, empty
     // up to 10 s for X to take A back; the line below says where it got to
-    await waitFor('X to see A up', () => x.health()[0]?.state === 'up', 10_000, 50).catch(() => undefined)
+    await pollUntil(() => x.health()[0]?.state === 'up', { what: 'X to see A up', timeoutMs: 10_000, intervalMs: 50 }).catch(() => undefined)
     console.log(`A as X sees it: ${x.health()[0]?.state}; as Y sees it: ${y.health()[0]?.state}`)
 
     let missing = 0

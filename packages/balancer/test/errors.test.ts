@@ -5,14 +5,14 @@ import { errors } from '../src/index.js'
 
 const readmeUrl = new URL('../../README.md', import.meta.url)
 
-void test('every error code is documented in the README', async () => {
+test('every error code is documented in the README', async () => {
   const readme = await readFile(readmeUrl, 'utf8')
   for (const code of Object.keys(errors)) {
     assert.ok(readme.includes(`\`${code}\``), `${code} is missing from packages/balancer/README.md`)
   }
 })
 
-void test('each error carries its code and status 500, and formats its message', () => {
+test('each error carries its code and status 500, and formats its message', () => {
   for (const [code, ErrorClass] of Object.entries(errors)) {
     const error = new ErrorClass('a', 'b', 'c')
     assert.equal(error.code, code)
@@ -23,7 +23,7 @@ void test('each error carries its code and status 500, and formats its message',
   }
 })
 
-void test('an invalid option names the option, the rule and the value it got', () => {
+test('an invalid option names the option, the rule and the value it got', () => {
   const error = new errors.STK_ERR_BALANCER_INVALID_OPTION('healthyThreshold', 'expected an integer from 1 to 100', 0)
   assert.equal(error.message, 'Invalid balancer option "healthyThreshold": expected an integer from 1 to 100 (got 0)')
   assert.ok(error instanceof TypeError)

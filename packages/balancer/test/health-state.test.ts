@@ -10,7 +10,7 @@ function fakeClock (startMs = 1_000_000): { now: () => number, advance: (ms: num
 
 const one = [{ id: 'a', url: 'http://127.0.0.1:3001', name: 'web-1' }]
 
-void test('healthy after N passing checks, unhealthy after M failing ones', () => {
+test('healthy after N passing checks, unhealthy after M failing ones', () => {
   const balancer = new Balancer({ healthyThreshold: 2, unhealthyThreshold: 3 }, one)
   assert.equal(balancer.state('a'), 'healthy', 'new upstreams start healthy by default')
   assert.equal(balancer.recordCheck('a', 'fail'), undefined)
@@ -23,7 +23,7 @@ void test('healthy after N passing checks, unhealthy after M failing ones', () =
   assert.deepEqual([up?.from, up?.to], ['unhealthy', 'healthy'])
 })
 
-void test('a pass in between resets the failure streak', () => {
+test('a pass in between resets the failure streak', () => {
   const balancer = new Balancer({ unhealthyThreshold: 2 }, one)
   balancer.recordCheck('a', 'fail')
   balancer.recordCheck('a', 'pass')
@@ -31,7 +31,7 @@ void test('a pass in between resets the failure streak', () => {
   assert.equal(balancer.state('a'), 'healthy')
 })
 
-void test('startHealthy: false keeps a new upstream out until it passes its checks', () => {
+test('startHealthy: false keeps a new upstream out until it passes its checks', () => {
   const balancer = new Balancer({ startHealthy: false, healthyThreshold: 1 }, one)
   assert.equal(balancer.state('a'), 'unhealthy')
   assert.equal(balancer.pick(), undefined)
@@ -39,7 +39,7 @@ void test('startHealthy: false keeps a new upstream out until it passes its chec
   assert.equal(balancer.pick()?.id, 'a')
 })
 
-void test('a 503 from /healthz drains at once, and the node returns after N passes', () => {
+test('a 503 from /healthz drains at once, and the node returns after N passes', () => {
   const balancer = new Balancer({ healthyThreshold: 2, unhealthyThreshold: 2 }, one)
   const change = balancer.recordCheck('a', 'draining')
   assert.deepEqual([change?.from, change?.to], ['healthy', 'draining'])
@@ -54,7 +54,7 @@ void test('a 503 from /healthz drains at once, and the node returns after N pass
   assert.equal(balancer.state('a'), 'healthy')
 })
 
-void test('a connect failure ejects for the ejection time, then the upstream rejoins', () => {
+test('a connect failure ejects for the ejection time, then the upstream rejoins', () => {
   const clock = fakeClock()
   const balancer = new Balancer({ now: clock.now, ejectionTimeMs: 5_000 }, one)
   const change = balancer.recordConnectFailure('a')
@@ -69,7 +69,7 @@ void test('a connect failure ejects for the ejection time, then the upstream rej
   assert.equal(balancer.snapshot()[0]?.ejections, 1)
 })
 
-void test('a second connect failure while ejected extends the ejection and is not a new ejection', () => {
+test('a second connect failure while ejected extends the ejection and is not a new ejection', () => {
   const clock = fakeClock()
   const balancer = new Balancer({ now: clock.now, ejectionTimeMs: 1_000 }, one)
   balancer.recordConnectFailure('a')
@@ -80,7 +80,7 @@ void test('a second connect failure while ejected extends the ejection and is no
   assert.equal(balancer.snapshot()[0]?.ejections, 1)
 })
 
-void test('a passing active check ends an ejection early', () => {
+test('a passing active check ends an ejection early', () => {
   const clock = fakeClock()
   const balancer = new Balancer({ now: clock.now, ejectionTimeMs: 60_000 }, one)
   balancer.recordConnectFailure('a')
@@ -88,7 +88,7 @@ void test('a passing active check ends an ejection early', () => {
   assert.deepEqual([change?.from, change?.to], ['ejected', 'healthy'])
 })
 
-void test('an unhealthy upstream stays unhealthy when its ejection ends', () => {
+test('an unhealthy upstream stays unhealthy when its ejection ends', () => {
   const clock = fakeClock()
   const balancer = new Balancer({ now: clock.now, ejectionTimeMs: 1_000, unhealthyThreshold: 1 }, one)
   balancer.recordConnectFailure('a')
@@ -97,7 +97,7 @@ void test('an unhealthy upstream stays unhealthy when its ejection ends', () => 
   assert.equal(balancer.state('a'), 'unhealthy')
 })
 
-void test('the snapshot shows the last check', () => {
+test('the snapshot shows the last check', () => {
   const clock = fakeClock()
   const balancer = new Balancer({ now: clock.now }, one)
   balancer.recordCheck('a', 'pass')

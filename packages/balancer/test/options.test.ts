@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Balancer, balancerDefaults, resolveBalancerOptions, resolveRetryPolicyOptions, retryPolicyDefaults } from '../src/index.js'
 
-void test('defaults are applied and the result is frozen', () => {
+test('defaults are applied and the result is frozen', () => {
   const options = resolveBalancerOptions()
   assert.equal(options.healthyThreshold, balancerDefaults.healthyThreshold)
   assert.equal(options.unhealthyThreshold, 2)
@@ -13,11 +13,11 @@ void test('defaults are applied and the result is frozen', () => {
   assert.ok(Object.isFrozen(new Balancer().options))
 })
 
-void test('undefined means default', () => {
+test('undefined means default', () => {
   assert.equal(resolveBalancerOptions({ ejectionTimeMs: undefined }).ejectionTimeMs, 10_000)
 })
 
-void test('a bad option fails with a coded error naming the option and the value', () => {
+test('a bad option fails with a coded error naming the option and the value', () => {
   assert.throws(() => resolveBalancerOptions({ ejectionTimeMs: -1 }), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'STK_ERR_BALANCER_INVALID_OPTION')
     assert.match(error.message, /ejectionTimeMs/)
@@ -29,20 +29,20 @@ void test('a bad option fails with a coded error naming the option and the value
   assert.throws(() => resolveBalancerOptions({ now: 5 as unknown as () => number }), /now/)
 })
 
-void test('an unknown option is rejected, so a typo does not silently use a default', () => {
+test('an unknown option is rejected, so a typo does not silently use a default', () => {
   assert.throws(
     () => resolveBalancerOptions({ ejectionTime: 5 } as unknown as Parameters<typeof resolveBalancerOptions>[0]),
     { code: 'STK_ERR_BALANCER_INVALID_OPTION' }
   )
 })
 
-void test('frozen options are read, never written into (the schema fills defaults into a copy)', () => {
+test('frozen options are read, never written into (the schema fills defaults into a copy)', () => {
   const options = resolveBalancerOptions()
   assert.deepEqual(resolveBalancerOptions(options), options)
   assert.deepEqual([...resolveRetryPolicyOptions({ idempotentMethods: Object.freeze(['GET']) }).idempotentMethods], ['GET'])
 })
 
-void test('retry policy options: defaults, validation, frozen', () => {
+test('retry policy options: defaults, validation, frozen', () => {
   const options = resolveRetryPolicyOptions()
   assert.equal(options.maxAttempts, retryPolicyDefaults.maxAttempts)
   assert.deepEqual([...options.idempotentMethods], ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])

@@ -12,12 +12,12 @@ function picks (balancer: Balancer, count: number, exclude?: ReadonlySet<string>
   return Array.from({ length: count }, () => balancer.pick(exclude)?.id)
 }
 
-void test('round robin in list order over equal weights', () => {
+test('round robin in list order over equal weights', () => {
   const balancer = new Balancer({}, three)
   assert.deepEqual(picks(balancer, 7), ['a', 'b', 'c', 'a', 'b', 'c', 'a'])
 })
 
-void test('weights interleave in proportion', () => {
+test('weights interleave in proportion', () => {
   const balancer = new Balancer({}, [
     { id: 'heavy', url: 'http://127.0.0.1:1', weight: 3 },
     { id: 'light', url: 'http://127.0.0.1:2', weight: 1 }
@@ -28,13 +28,13 @@ void test('weights interleave in proportion', () => {
   assert.notDeepEqual(sequence.slice(0, 3), ['heavy', 'heavy', 'heavy'], 'no bursts')
 })
 
-void test('pick skips upstreams this request already tried', () => {
+test('pick skips upstreams this request already tried', () => {
   const balancer = new Balancer({}, three)
   assert.equal(balancer.pick(new Set(['a', 'b']))?.id, 'c')
   assert.equal(balancer.pick(new Set(['a', 'b', 'c'])), undefined)
 })
 
-void test('pick skips unhealthy, draining and ejected upstreams', () => {
+test('pick skips unhealthy, draining and ejected upstreams', () => {
   const balancer = new Balancer({ unhealthyThreshold: 1 }, three)
   balancer.recordCheck('a', 'fail')
   balancer.recordCheck('b', 'draining')
@@ -44,11 +44,11 @@ void test('pick skips unhealthy, draining and ejected upstreams', () => {
   assert.equal(balancer.availableCount(), 0)
 })
 
-void test('pick on an empty set is undefined', () => {
+test('pick on an empty set is undefined', () => {
   assert.equal(new Balancer().pick(), undefined)
 })
 
-void test('removing an upstream takes it out of rotation and keeps the others in order', () => {
+test('removing an upstream takes it out of rotation and keeps the others in order', () => {
   const balancer = new Balancer({}, three)
   balancer.remove('b')
   assert.deepEqual(picks(balancer, 4), ['a', 'c', 'a', 'c'])

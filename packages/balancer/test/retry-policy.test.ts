@@ -17,7 +17,7 @@ function context (overrides: Partial<RetryContext>): RetryContext {
   }
 }
 
-void test('connect failures are retried for any method when the body is buffered', () => {
+test('connect failures are retried for any method when the body is buffered', () => {
   for (const errorCode of ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', attemptFailureCodes.connectTimeout]) {
     for (const method of ['GET', 'POST', 'PATCH']) {
       assert.deepEqual(policy.decide(context({ method, errorCode })), { retry: true, reason: 'connect-failure' }, `${method} ${errorCode}`)
@@ -25,13 +25,13 @@ void test('connect failures are retried for any method when the body is buffered
   }
 })
 
-void test('a reset before the request was sent is retried for any method', () => {
+test('a reset before the request was sent is retried for any method', () => {
   for (const errorCode of ['ECONNRESET', 'EPIPE']) {
     assert.deepEqual(policy.decide(context({ method: 'POST', errorCode })), { retry: true, reason: 'reset-before-sent' })
   }
 })
 
-void test('a reset after the request was sent is retried only for idempotent methods', () => {
+test('a reset after the request was sent is retried only for idempotent methods', () => {
   for (const method of ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'get']) {
     assert.deepEqual(
       policy.decide(context({ method, errorCode: 'ECONNRESET', requestSent: true })),
@@ -48,41 +48,41 @@ void test('a reset after the request was sent is retried only for idempotent met
   }
 })
 
-void test('an upstream taken out by its health checks releases idempotent requests only', () => {
+test('an upstream taken out by its health checks releases idempotent requests only', () => {
   const errorCode = attemptFailureCodes.upstreamUnhealthy
   assert.equal(policy.shouldRetry(context({ errorCode, requestSent: true })), true)
   assert.equal(policy.shouldRetry(context({ method: 'POST', errorCode, requestSent: true })), false)
 })
 
-void test('never once a byte reached the client', () => {
+test('never once a byte reached the client', () => {
   assert.deepEqual(policy.decide(context({ bytesSentToClient: 1 })), { retry: false, reason: 'response-started' })
   assert.deepEqual(policy.decide(context({ responseStarted: true, errorCode: 'ECONNRESET', requestSent: true })), { retry: false, reason: 'response-started' })
 })
 
-void test('attempts are capped', () => {
+test('attempts are capped', () => {
   assert.equal(policy.shouldRetry(context({ attempt: 2 })), true)
   assert.deepEqual(policy.decide(context({ attempt: 3 })), { retry: false, reason: 'attempts-exhausted' })
   const single = new RetryPolicy({ maxAttempts: 1 })
   assert.equal(single.shouldRetry(context({ attempt: 1 })), false)
 })
 
-void test('a body that was streamed, not buffered, cannot be sent again', () => {
+test('a body that was streamed, not buffered, cannot be sent again', () => {
   assert.deepEqual(policy.decide(context({ method: 'POST', requestBodyBuffered: false })), { retry: false, reason: 'body-not-buffered' })
 })
 
-void test('timeouts, parse errors and unknown failures are not retried', () => {
+test('timeouts, parse errors and unknown failures are not retried', () => {
   for (const errorCode of [attemptFailureCodes.upstreamTimeout, 'HPE_INVALID_CONSTANT', 'ERR_SOMETHING', undefined]) {
     assert.deepEqual(policy.decide(context({ errorCode, requestSent: true })), { retry: false, reason: 'not-retryable' }, String(errorCode))
   }
 })
 
-void test('idempotent methods can be configured', () => {
+test('idempotent methods can be configured', () => {
   const strict = new RetryPolicy({ idempotentMethods: ['GET'] })
   assert.equal(strict.shouldRetry(context({ method: 'PUT', errorCode: 'ECONNRESET', requestSent: true })), false)
   assert.equal(strict.isIdempotent('get'), true)
 })
 
-void test('isConnectFailure names the failures that never reached the upstream', () => {
+test('isConnectFailure names the failures that never reached the upstream', () => {
   assert.equal(isConnectFailure('ECONNREFUSED'), true)
   assert.equal(isConnectFailure(attemptFailureCodes.connectTimeout), true)
   assert.equal(isConnectFailure('ECONNRESET'), false)

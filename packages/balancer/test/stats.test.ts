@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Balancer, LatencyReservoir } from '../src/index.js'
 
-void test('counters per upstream: requests, in flight, errors, retries', () => {
+test('counters per upstream: requests, in flight, errors, retries', () => {
   const balancer = new Balancer({}, [{ id: 'a', url: 'http://127.0.0.1:1' }])
   balancer.recordStart('a')
   balancer.recordStart('a')
@@ -21,12 +21,12 @@ void test('counters per upstream: requests, in flight, errors, retries', () => {
   assert.equal(snapshot.p99Ms, 30)
 })
 
-void test('percentiles are undefined before the first sample', () => {
+test('percentiles are undefined before the first sample', () => {
   const balancer = new Balancer({}, [{ id: 'a', url: 'http://127.0.0.1:1' }])
   assert.equal(balancer.snapshot()[0]?.p50Ms, undefined)
 })
 
-void test('the latency reservoir computes nearest-rank percentiles', () => {
+test('the latency reservoir computes nearest-rank percentiles', () => {
   const reservoir = new LatencyReservoir(1000)
   for (let ms = 1; ms <= 100; ms++) reservoir.record(ms)
   assert.equal(reservoir.percentile(50), 50)
@@ -35,21 +35,21 @@ void test('the latency reservoir computes nearest-rank percentiles', () => {
   assert.equal(reservoir.percentile(0), 1)
 })
 
-void test('the latency reservoir is bounded and keeps the most recent samples', () => {
+test('the latency reservoir is bounded and keeps the most recent samples', () => {
   const reservoir = new LatencyReservoir(4)
   for (const ms of [1000, 1000, 1000, 1000, 1, 2, 3, 4]) reservoir.record(ms)
   assert.equal(reservoir.count, 4)
   assert.equal(reservoir.percentile(100), 4)
 })
 
-void test('the latency reservoir ignores nonsense samples', () => {
+test('the latency reservoir ignores nonsense samples', () => {
   const reservoir = new LatencyReservoir(4)
   reservoir.record(Number.NaN)
   reservoir.record(-1)
   assert.equal(reservoir.count, 0)
 })
 
-void test('an attempt the client abandoned is neither an error nor a latency sample', () => {
+test('an attempt the client abandoned is neither an error nor a latency sample', () => {
   const balancer = new Balancer({}, [{ id: 'a', url: 'http://127.0.0.1:1' }])
   balancer.recordStart('a')
   balancer.recordFinish('a', { latencyMs: 9_000, failed: false, retried: false, clientAborted: true })

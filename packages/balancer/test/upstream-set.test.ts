@@ -12,7 +12,7 @@ const a = { id: 'a', url: 'http://127.0.0.1:3001', name: 'web-1' }
 const b = { id: 'b', url: 'http://127.0.0.1:3002', name: 'web-2' }
 const c = { id: 'c', url: 'http://127.0.0.1:3003', name: 'web-3' }
 
-void test('add, list, get and remove upstreams', () => {
+test('add, list, get and remove upstreams', () => {
   const balancer = new Balancer({}, [a, b])
   assert.deepEqual(balancer.list().map((u) => u.id), ['a', 'b'])
   assert.equal(balancer.get('a')?.name, 'web-1')
@@ -24,18 +24,18 @@ void test('add, list, get and remove upstreams', () => {
   assert.deepEqual(balancer.list().map((u) => u.id), ['a', 'c'])
 })
 
-void test('the name defaults to the id and the url is normalized to its origin', () => {
+test('the name defaults to the id and the url is normalized to its origin', () => {
   const balancer = new Balancer({}, [{ id: 'x', url: 'HTTP://LocalHost:80/' }])
   assert.equal(balancer.get('x')?.name, 'x')
   assert.equal(balancer.get('x')?.url, 'http://localhost')
 })
 
-void test('a duplicate id is rejected with a coded error', () => {
+test('a duplicate id is rejected with a coded error', () => {
   const balancer = new Balancer({}, [a])
   assert.throws(() => balancer.add({ ...a, url: 'http://127.0.0.1:9999' }), { code: 'STK_ERR_BALANCER_DUPLICATE_UPSTREAM' })
 })
 
-void test('invalid upstreams are rejected with a coded error', () => {
+test('invalid upstreams are rejected with a coded error', () => {
   const balancer = new Balancer()
   const bad = [
     { id: '', url: 'http://h:1' },
@@ -52,7 +52,7 @@ void test('invalid upstreams are rejected with a coded error', () => {
   }
 })
 
-void test('setUpstreams reports the diff and keeps the health of unchanged upstreams', () => {
+test('setUpstreams reports the diff and keeps the health of unchanged upstreams', () => {
   const clock = fakeClock()
   const balancer = new Balancer({ now: clock.now, unhealthyThreshold: 1 }, [a, b])
   balancer.recordCheck('a', 'fail')
@@ -69,7 +69,7 @@ void test('setUpstreams reports the diff and keeps the health of unchanged upstr
   assert.equal(balancer.get('b'), undefined)
 })
 
-void test('setUpstreams starts an upstream afresh when its url changed', () => {
+test('setUpstreams starts an upstream afresh when its url changed', () => {
   const balancer = new Balancer({ unhealthyThreshold: 1 }, [a])
   balancer.recordCheck('a', 'fail')
   const diff = balancer.setUpstreams([{ ...a, url: 'http://127.0.0.1:4001' }])
@@ -78,7 +78,7 @@ void test('setUpstreams starts an upstream afresh when its url changed', () => {
   assert.equal(balancer.state('a'), 'healthy')
 })
 
-void test('a host name that resolves to several addresses counts each address', () => {
+test('a host name that resolves to several addresses counts each address', () => {
   const balancer = new Balancer()
   // The service resolves `web` to two addresses and passes one spec per address.
   balancer.setUpstreams([
@@ -90,7 +90,7 @@ void test('a host name that resolves to several addresses counts each address', 
   assert.equal(balancer.get('http://10.0.0.2:3000')?.name, 'web/10.0.0.2', 'the first of duplicate ids wins')
 })
 
-void test('recording against an unknown upstream is ignored (it may have just been removed)', () => {
+test('recording against an unknown upstream is ignored (it may have just been removed)', () => {
   const balancer = new Balancer()
   assert.equal(balancer.recordCheck('gone', 'fail'), undefined)
   assert.equal(balancer.recordConnectFailure('gone'), undefined)

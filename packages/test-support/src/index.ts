@@ -1,5 +1,4 @@
-export { freePort } from './free-port.js'
-export { pollUntil, waitFor, sleep, type PollOptions } from './wait-for.js'
+export { pollUntil, waitFor, sleep, WaitTimeoutError, type PollOptions } from './wait-for.js'
 export { isAlive } from './process-alive.js'
 export { memcachedArgs, type MemcachedArgsOptions } from './memcached-args.js'
 export { MemcachedProcess, startMemcached, type MemcachedProcessOptions } from './memcached-process.js'

@@ -1,5 +1,16 @@
 // Bounded waiting: every loop ends, by count and by time, and says what it
 // waited for when it gives up.
+//
+// One contract for every poll in the repository (the cluster's private
+// readiness loop in scripts/src/cluster/probes/poll-until.ts keeps the same
+// one; scripts/test/poll-until.test.ts runs both through the same cases):
+// - `check` answers `undefined` or `false` for "not yet";
+// - any other value ends the wait and is returned;
+// - a throw ends the wait at once and is rethrown as it is: it means "this
+//   will not come true", never "not yet". A check that can fail on the way
+//   (a node that is restarting refuses connections) says so itself, with a
+//   try/catch or `.catch(() => undefined)`;
+// - when the time is up: a WaitTimeoutError naming `what`.
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export { sleep }
@@ -13,31 +24,34 @@ export interface PollOptions {
   readonly what: string
 }
 
+/** The time ran out before the check said yes. */
+export class WaitTimeoutError extends Error {
+  constructor (what: string, timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    this.name = 'WaitTimeoutError'
+  }
+}
+
 /**
- * Calls `check` until it returns a value other than undefined, and returns
- * that. Errors thrown by `check` count as "not yet" and the last one is
- * reported when the time is up.
+ * Calls `check` until it returns a value other than undefined or false, and
+ * returns that value. A throw from `check` ends the wait with that error.
  */
-export async function pollUntil<T> (check: () => Promise<T | undefined> | T | undefined, options: PollOptions): Promise<T> {
+export async function pollUntil<T> (check: () => Promise<T | undefined | false> | T | undefined | false, options: PollOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs
   const intervalMs = options.intervalMs ?? 25
   const maxAttempts = Math.ceil(options.timeoutMs / Math.max(1, intervalMs)) + 1
-  let last: unknown
   for (let attempt = 0; attempt < maxAttempts && Date.now() <= deadline; attempt++) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-      last = undefined
-    } catch (err) {
-      last = err
-    }
+    const value = await check()
+    if (value !== undefined && value !== false) return value
     await sleep(intervalMs)
   }
-  const why = last instanceof Error ? `; last error: ${last.message}` : ''
-  throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}${why}`)
+  throw new WaitTimeoutError(options.what, options.timeoutMs)
 }
 
-/** pollUntil for a yes/no check: resolves once `check` says true. */
+/**
+ * pollUntil for a yes/no check, with positional arguments: resolves once
+ * `check` says true. The store's and the LB's tests call it this way.
+ */
 export async function waitFor (what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000, intervalMs = 20): Promise<void> {
-  await pollUntil(async () => (await check()) ? true : undefined, { what, timeoutMs, intervalMs })
+  await pollUntil(check, { what, timeoutMs, intervalMs })
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { invalidOption } from './errors.js'
-import type { PortMode } from './free-port.js'
+import type { PortMode } from './process/free-port.js'
 
 /** A program to run; `args` come before nothing else, the cluster passes config through env. */
 export interface CommandSpec {
@@ -232,7 +232,7 @@ type CheckedOptions = Omit<ResolvedClusterOptions, 'commands' | 'output' | 'colo
 export function resolveClusterOptions (options: ClusterOptions = {}): ResolvedClusterOptions {
   const o = Value.Default(ClusterOptionsSchema, plainCopy(options)) as Record<string, unknown>
   check(o)
-  // Clean drops keys the schema does not know, as the hand-written resolver did by naming each.
+  // Clean drops keys the schema does not know: an unknown option is ignored, not kept.
   const c = Value.Clean(ClusterOptionsSchema, o) as CheckedOptions
   const command = (spec: CommandSpec | undefined, main: string): CommandSpec => spec === undefined
     ? Object.freeze({ command: process.execPath, args: [join(c.rootDir, main)] })

@@ -1,47 +1,15 @@
-import { assertCommandExists } from './command-check.js'
-import { resolveClusterOptions, type ClusterOptions, type CommandSpec, type ResolvedClusterOptions } from './cluster-options.js'
-import { ClusterError } from './errors.js'
-import { registerExitHook } from './exit-hooks.js'
-import { choosePort, freePort, releasePorts } from './free-port.js'
-import { probeHttp } from './http-probe.js'
-import { memcachedVersion } from './memcached-probe.js'
-import { planPoolChange, storeEventCount, type PoolChange, type PoolChangeOptions, type PoolChangeReport } from './pool-change.js'
-import { createMemcachedSecurity, MEMCACHED_TLS_NAME, secureMemcachedVersion, type MemcachedSecurity } from './memcached-security.js'
-import { formatSessionServers } from './session-servers.js'
-import { Supervisor, type ExitInfo, type ProcessSpec } from './supervisor.js'
-import { waitUntil, WaitTimeoutError } from './wait-until.js'
-
-export type ProcessRole = 'memcached' | 'web' | 'lb'
-
-/** The loopback address every process binds: the contract allows no other target. */
-export const CLUSTER_HOST = '127.0.0.1'
-
-/**
- * The address the LB connects to web nodes from. On one machine every client
- * is 127.0.0.1, so a node trusting that address for X-Forwarded-* would trust
- * anyone who calls it directly. Linux routes all of 127.0.0.0/8 to loopback,
- * so the LB takes 127.0.0.2 and the nodes trust only that; other systems
- * (macOS has only 127.0.0.1) fall back to sharing the address.
- */
-export const LB_SOURCE_ADDRESS = process.platform === 'linux' ? '127.0.0.2' : CLUSTER_HOST
-
-interface Member {
-  name: string
-  role: ProcessRole
-  port: number
-}
-
-export interface ClusterInfo {
-  /** The LB, what a browser opens. */
-  url: string
-  /** The LB's status page (HTML). */
-  statusUrl: string
-  adminUrl: string
-  sessionServers: string
-  memcached: Array<{ name: string, address: string, pid: number | undefined }>
-  web: Array<{ name: string, url: string, pid: number | undefined }>
-  lb: { name: 'lb', url: string, pid: number | undefined }
-}
+import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
+import { ClusterError, logTail, processExitedError } from './errors.js'
+import { createMemcachedSecurity, type MemcachedSecurity } from './memcached-security.js'
+import { CLUSTER_HOST, clusterUrl, type ClusterInfo, type Member, type ProcessRole } from './members.js'
+import { planPoolChange, type PoolChange, type PoolChangeOptions, type PoolChangeReport } from './pool-change.js'
+import { runPoolChange, type PoolChangeHost } from './pool-change-steps.js'
+import { assertClusterCommands } from './process/command-check.js'
+import { registerExitHook } from './process/exit-hooks.js'
+import { choosePort, freePort, releasePorts } from './process/free-port.js'
+import { lbSpec, memcachedSpec, sessionServersFor, webSpec } from './process/process-specs.js'
+import { Supervisor, type ExitInfo, type ProcessSpec } from './process/supervisor.js'
+import { waitForRotation, waitReady } from './probes/readiness.js'
 
 export interface WaitOptions {
   /** Default: the cluster's startTimeoutMs. */
@@ -50,14 +18,14 @@ export interface WaitOptions {
 
 type State = 'idle' | 'starting' | 'running' | 'stopping'
 
-/** How many requests through the LB per polling round: enough for round robin to reach every node twice. */
-const ROTATION_ROUND_FACTOR = 2
-const LOG_TAIL_LINES = 20
-
 /**
  * A local stickless cluster: memcached servers, web nodes and the LB as child
  * processes on loopback. `npm start`, the integration tests and the
  * Playwright fixture all use this class, so they all run the same topology.
+ * This class keeps the state and the order of things (start, stop, restart,
+ * pool change); what each process is given is process/process-specs.ts,
+ * when it is ready probes/readiness.ts, the pool change's steps
+ * pool-change-steps.ts.
  *
  * Process names: memcached-1..N, web-1..N, lb.
  */
@@ -79,6 +47,8 @@ export class Cluster {
   #unregisterExitHook: (() => void) | undefined
   /** Ends start()'s waits early: a process died, or stop() was called. */
   #startAbort: AbortController | undefined
+  /** What the readiness waits and the pool-change steps see of this cluster. */
+  readonly #host: PoolChangeHost
 
   constructor (options: ClusterOptions = {}) {
     this.options = resolveClusterOptions(options)
@@ -91,6 +61,7 @@ export class Cluster {
       // The cluster registers its own hook so a Ctrl-C stops processes in the cluster's order (LB first).
       handleParentExit: false
     })
+    this.#host = this.#makeHost()
   }
 
   /**
@@ -115,18 +86,18 @@ export class Cluster {
     this.#startAbort = abort
     const unsubscribe = this.#supervisor.onExit((name, exit) => {
       // Exits caused by a stop() are not the failure; the stop is (see #assertStillStarting).
-      if (this.#state === 'starting') abort.abort(this.#exitedError(name, exit))
+      if (this.#state === 'starting') abort.abort(processExitedError(name, exit, this.#tail(name)))
     })
     try {
-      this.#checkCommands()
+      assertClusterCommands(this.options.commands)
       if (this.options.secureMemcached) this.#security ??= createMemcachedSecurity()
       await this.#assignPorts()
       for (const m of this.#byRole('memcached')) this.#spawnDuringStart(this.#memcachedSpec(m))
-      await Promise.all(this.#byRole('memcached').map(async (m) => await this.#waitReady(m, remainingMs(), abort.signal)))
+      await Promise.all(this.#byRole('memcached').map(async (m) => await waitReady(this.#host, m, remainingMs(), abort.signal)))
       for (const m of this.#byRole('web')) this.#spawnDuringStart(this.#webSpec(m))
-      await Promise.all(this.#byRole('web').map(async (m) => await this.#waitReady(m, remainingMs(), abort.signal)))
+      await Promise.all(this.#byRole('web').map(async (m) => await waitReady(this.#host, m, remainingMs(), abort.signal)))
       this.#spawnDuringStart(this.#lbSpec(this.#member('lb')))
-      await this.#waitReady(this.#member('lb'), remainingMs(), abort.signal)
+      await waitReady(this.#host, this.#member('lb'), remainingMs(), abort.signal)
       this.#assertStillStarting('ready')
       this.#state = 'running'
       return this.info()
@@ -206,12 +177,12 @@ export class Cluster {
    * the LB its status.json and every running, unfrozen web node through it.
    */
   async waitForHealthy (name: string, options: WaitOptions = {}): Promise<void> {
-    await this.#waitReady(this.#member(name), options.timeoutMs ?? this.options.startTimeoutMs)
+    await waitReady(this.#host, this.#member(name), options.timeoutMs ?? this.options.startTimeoutMs)
   }
 
   /** Waits until each named web node (default: every running, unfrozen one) has answered /healthz through the LB. */
   async waitForRotation (names?: readonly string[], options: WaitOptions = {}): Promise<void> {
-    await this.#waitForRotation(names ?? this.#servingWebNodes(), options.timeoutMs ?? this.options.startTimeoutMs)
+    await waitForRotation(this.#host, names ?? this.#servingWebNodes(), options.timeoutMs ?? this.options.startTimeoutMs)
   }
 
   /** Resolves with the exit of the process (at once when it is not running). */
@@ -242,7 +213,7 @@ export class Cluster {
   get webNames (): string[] { return this.#byRole('web').map((m) => m.name) }
   get memcachedNames (): string[] { return this.#byRole('memcached').map((m) => m.name) }
 
-  /** The SESSION_SERVERS string every web node got (during a pool change: the new pool's, given to each node as it rolls). */
+  /** The server string (SESSION_SERVERS) every web node got (during a pool change: the new pool's, given to each node as it rolls). */
   get sessionServers (): string { return this.#sessionServers }
 
   /** The memcached servers in sessionServers, by name. */
@@ -263,32 +234,9 @@ export class Cluster {
     if (this.#changingPool) throw new ClusterError('STK_ERR_CLUSTER_STATE', 'a pool change is already under way')
     const known = [...new Set([...this.#supervisor.names(), ...this.memcachedNames])]
     const plan = planPoolChange(this.#pool, known, change)
-    const timeoutMs = options.timeoutMs ?? this.options.startTimeoutMs
-    const step = (text: string): void => { options.onStep?.(text) }
-    const started = Date.now()
-    const before = [...this.#pool]
     this.#changingPool = true
     try {
-      if (plan.added.length > 0) {
-        step(`1. start ${plan.added.join(', ')}`)
-        await this.#addMemcached(plan.added, timeoutMs)
-      }
-      const previous = this.#sessionServers
-      this.#setPool(plan.after)
-      this.#previousSessionServers = previous
-      step(`2. roll the web nodes onto ${plan.after.join(', ')}, with the previous pool ${before.join(', ')}`)
-      await this.#rollWebNodes(timeoutMs, step)
-      const last = this.webNames[this.webNames.length - 1] as string
-      step(`3. wait for the rebalance of ${last}, the last node rolled`)
-      const rebalancedKeys = await this.#waitForRebalance(last, timeoutMs)
-      this.#previousSessionServers = undefined
-      step(`4. roll the web nodes onto ${plan.after.join(', ')} alone`)
-      await this.#rollWebNodes(timeoutMs, step)
-      if (plan.removed.length > 0) {
-        step(`5. stop ${plan.removed.join(', ')}`)
-        await this.#retireMemcached(plan.removed)
-      }
-      return { before, after: [...plan.after], added: plan.added, removed: plan.removed, rebalancedKeys, ms: Date.now() - started }
+      return await runPoolChange(this.#host, plan, options, options.timeoutMs ?? this.options.startTimeoutMs)
     } finally {
       this.#changingPool = false
     }
@@ -297,15 +245,15 @@ export class Cluster {
   port (name: string): number { return this.#member(name).port }
 
   /** A URL on the LB, e.g. lbUrl('/login'). */
-  lbUrl (path = '/'): string { return this.#url(this.port('lb'), path) }
+  lbUrl (path = '/'): string { return clusterUrl(this.port('lb'), path) }
 
   /** A URL on the LB's admin port, e.g. lbAdminUrl('/status.json'). */
-  lbAdminUrl (path = '/'): string { return this.#url(this.#lbAdminPort, path) }
+  lbAdminUrl (path = '/'): string { return clusterUrl(this.#lbAdminPort, path) }
 
   /** A URL on one web node directly, bypassing the LB. */
   webUrl (name: string, path = '/'): string {
     if (this.#member(name).role !== 'web') throw new ClusterError('STK_ERR_CLUSTER_UNKNOWN_PROCESS', `${name} is not a web node`)
-    return this.#url(this.port(name), path)
+    return clusterUrl(this.port(name), path)
   }
 
   /** host:port of a memcached server. */
@@ -327,8 +275,41 @@ export class Cluster {
     }
   }
 
-  #url (port: number, path: string): string {
-    return new URL(path, `http://${CLUSTER_HOST}:${port}`).toString()
+  /** The view readiness.ts and pool-change-steps.ts get: reads, and the few changes a pool change makes. */
+  #makeHost (): PoolChangeHost {
+    return {
+      supervisor: this.#supervisor,
+      restartOnExit: this.options.restartOnExit,
+      security: () => this.#security,
+      webNames: () => this.webNames,
+      pool: () => [...this.#pool],
+      sessionServers: () => this.#sessionServers,
+      servingWebNodes: () => this.#servingWebNodes(),
+      webUrl: (name, path) => this.webUrl(name, path),
+      lbUrl: (path) => this.lbUrl(path),
+      lbAdminUrl: (path) => this.lbAdminUrl(path),
+      tail: (name) => this.#tail(name),
+      logs: (name) => this.logs(name),
+      assertRunning: () => this.#assertRunning(),
+      usePool: (names, previous) => {
+        this.#setPool(names)
+        this.#previousSessionServers = previous
+      },
+      memcachedPort: async (name) => await this.#memcachedPort(name),
+      addMemcachedMembers: (added) => {
+        // memcached first, so names stays in start order (memcached-1.., web-1.., lb).
+        const others = [...this.#members.values()]
+        this.#members.clear()
+        for (const m of [...others.filter((o) => o.role === 'memcached'), ...added, ...others.filter((o) => o.role !== 'memcached')]) this.#members.set(m.name, m)
+      },
+      removeMember: (name) => {
+        releasePorts([this.port(name)])
+        this.#members.delete(name)
+      },
+      webMembers: () => this.#byRole('web'),
+      memcachedSpec: (m) => this.#memcachedSpec(m),
+      webSpec: (m) => this.#webSpec(m)
+    }
   }
 
   #member (name: string): Member {
@@ -363,14 +344,6 @@ export class Cluster {
     if (state !== 'starting') throw new ClusterError('STK_ERR_CLUSTER_STATE', `stop() was called while starting (before ${step})`)
   }
 
-  #checkCommands (): void {
-    const { commands } = this.options
-    assertCommandExists('memcached', { command: commands.memcached }, 'Install it (Debian: apt-get install memcached) or set commands.memcached.')
-    const build = 'Run `npm run build` first (or pass commands.web / commands.lb).'
-    assertCommandExists('web', commands.web, build)
-    assertCommandExists('lb', commands.lb, build)
-  }
-
   async #assignPorts (): Promise<void> {
     const { ports, portMode, webNodes, memcachedServers } = this.options
     const pick = async (wanted: number): Promise<number> => wanted === 0 ? await freePort(CLUSTER_HOST) : await choosePort(wanted, portMode, CLUSTER_HOST)
@@ -393,201 +366,26 @@ export class Cluster {
 
   #setPool (names: readonly string[]): void {
     this.#pool = [...names]
-    this.#sessionServers = formatSessionServers(names.map((name) => this.#member(name)).map((m) => ({
-      host: CLUSTER_HOST,
-      port: m.port,
-      weight: this.options.sessionServerParams.weight,
-      timeoutS: this.options.sessionServerParams.timeoutS,
-      retryIntervalS: this.options.sessionServerParams.retryIntervalS,
-      tls: this.#security === undefined ? undefined : { caFile: this.#security.caFile, servername: MEMCACHED_TLS_NAME },
-      credentials: this.#security === undefined ? undefined : { username: this.#security.username, password: this.#security.password }
-    })))
+    this.#sessionServers = sessionServersFor(names.map((name) => this.#member(name)), this.options, this.#security)
   }
 
-  /** Step 1 of a pool change: new memcached servers, ready before any node names them. */
-  async #addMemcached (names: readonly string[], timeoutMs: number): Promise<void> {
-    const added: Member[] = []
-    for (const name of names) added.push({ name, role: 'memcached', port: await this.#memcachedPort(name) })
-    // memcached first, so names stays in start order (memcached-1.., web-1.., lb).
-    const others = [...this.#members.values()]
-    this.#members.clear()
-    for (const m of [...others.filter((o) => o.role === 'memcached'), ...added, ...others.filter((o) => o.role !== 'memcached')]) this.#members.set(m.name, m)
-    for (const m of added) this.#supervisor.start(this.#memcachedSpec(m))
-    await Promise.all(added.map(async (m) => await this.#waitReady(m, timeoutMs)))
+  #memcachedSpec (m: Member): ProcessSpec {
+    return memcachedSpec(m, this.options, this.#security)
   }
 
-  /** Steps 2 and 4: each web node in turn drains and exits, starts with the current pool's env, and is back in the LB's rotation before the next goes. */
-  async #rollWebNodes (timeoutMs: number, step: (text: string) => void): Promise<void> {
-    for (const m of this.#byRole('web')) {
-      this.#assertRunning()
-      step(`   restart ${m.name}`)
-      await this.#supervisor.stopProcess(m.name)
-      this.#supervisor.start(this.#webSpec(m))
-      await this.#waitReady(m, timeoutMs)
-    }
+  #webSpec (m: Member): ProcessSpec {
+    return webSpec(m, this.options, {
+      sessionServers: this.#sessionServers,
+      previousSessionServers: this.#previousSessionServers,
+      lbStatusUrl: this.lbAdminUrl('/status.json')
+    })
   }
 
-  /**
-   * Step 3: the node's store counts a finished rebalance. Resolves with the
-   * keys every node's rebalance has copied by then: the earlier nodes' runs
-   * often leave the last one nothing to move.
-   */
-  async #waitForRebalance (name: string, timeoutMs: number): Promise<number> {
-    try {
-      await waitUntil(async () => {
-        // logs() spans every run of the node: only lines since its last start count.
-        const lines = this.logs(name)
-        const sinceStart = lines.slice(lines.findLastIndex((line) => line.includes('web node ready')) + 1)
-        if (sinceStart.some((line) => line.includes('memcached pool rebalance failed'))) {
-          throw new ClusterError('STK_ERR_CLUSTER_STATE', `${name}'s rebalance failed\n${this.#tail(name)}`)
-        }
-        const metrics = await this.#metricsOf(name)
-        if (metrics === undefined) return false
-        return (storeEventCount(metrics, 'rebalances') ?? 0) >= 1
-      }, { timeoutMs, intervalMs: 200, what: `${name} to report its rebalance (stickless_session_store_events_total{event="rebalances"} on /metrics)` })
-    } catch (err) {
-      if (err instanceof WaitTimeoutError) throw this.#timeoutError(name, err)
-      throw err
-    }
-    const copied = await Promise.all(this.webNames.map(async (web) => storeEventCount(await this.#metricsOf(web) ?? '', 'rebalancedKeys') ?? 0))
-    return copied.reduce((sum, n) => sum + n, 0)
-  }
-
-  /** A web node's /metrics text, whole (longer than a status probe keeps), or undefined when it does not answer 200. */
-  async #metricsOf (name: string): Promise<string | undefined> {
-    const res = await probeHttp(this.webUrl(name, '/metrics'), 2_000, 4 * 1024 * 1024)
-    return res?.status === 200 ? res.body : undefined
-  }
-
-  /** Step 5: no node names these servers any more. Their keys expire with their TTL (README). */
-  async #retireMemcached (names: readonly string[]): Promise<void> {
-    for (const name of names) {
-      await this.#supervisor.stopProcess(name)
-      releasePorts([this.port(name)])
-      this.#members.delete(name)
-    }
-  }
-
-  #memcachedSpec (m: Member): { name: string, command: string, args: string[], env: NodeJS.ProcessEnv } {
-    const o = this.options
-    // memcached refuses to run as root without -u; nobody is the unprivileged user every Debian has.
-    const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : []
-    return {
-      name: m.name,
-      command: o.commands.memcached,
-      args: ['-l', CLUSTER_HOST, '-p', String(m.port), '-U', '0', '-m', String(o.memcachedMemoryMb), '-c', String(o.memcachedConnections), ...user, ...(this.#security?.memcachedArgs ?? []), ...o.memcachedArgs],
-      env: process.env
-    }
-  }
-
-  #webSpec (m: Member): { name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string } {
-    return this.#nodeSpec(m.name, this.options.commands.web, {
-      PORT: String(m.port),
-      HOST: CLUSTER_HOST,
-      NODE_NAME: m.name,
-      SESSION_SERVERS: this.#sessionServers,
-      // Set only while a pool change rolls; never inherited from our own env.
-      SESSION_SERVERS_PREVIOUS: this.#previousSessionServers,
-      SESSION_SECRETS: this.options.sessionSecrets,
-      LB_STATUS_URL: this.lbAdminUrl('/status.json'),
-      // The LB reaches the nodes over loopback: only it may set X-Forwarded-*.
-      TRUSTED_PROXIES: LB_SOURCE_ADDRESS
-    }, this.options.webEnv)
-  }
-
-  #lbSpec (m: Member): { name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string } {
-    return this.#nodeSpec(m.name, this.options.commands.lb, {
-      LB_PORT: String(m.port),
-      LB_HOST: CLUSTER_HOST,
-      LB_ADMIN_PORT: String(this.#lbAdminPort),
-      LB_ADMIN_HOST: CLUSTER_HOST,
-      ...(LB_SOURCE_ADDRESS === CLUSTER_HOST ? {} : { LB_UPSTREAM_LOCAL_ADDRESS: LB_SOURCE_ADDRESS }),
-      LB_BACKENDS: this.#byRole('web').map((w) => `${w.name}=http://${CLUSTER_HOST}:${w.port}`).join(',')
-    }, this.options.lbEnv)
-  }
-
-  #nodeSpec (
-    name: string,
-    command: CommandSpec,
-    own: Record<string, string | undefined>,
-    roleEnv: Readonly<Record<string, string | undefined>>
-  ): { name: string, command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd: string } {
-    const env: NodeJS.ProcessEnv = { ...process.env }
-    // Set by `node --test` in test processes; a child that inherited it would believe it is a test file.
-    delete env.NODE_TEST_CONTEXT
-    for (const [key, value] of Object.entries({ ...own, ...this.options.env, ...roleEnv })) {
-      if (value === undefined) delete env[key]
-      else env[key] = value
-    }
-    return { name, command: command.command, args: command.args ?? [], env, cwd: command.cwd ?? this.options.rootDir }
-  }
-
-  async #waitReady (m: Member, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const assertAlive = (): void => {
-      // With restartOnExit the supervisor brings it back; without, waiting is pointless.
-      if (!this.#supervisor.isRunning(m.name) && !this.options.restartOnExit) {
-        throw this.#exitedError(m.name, undefined)
-      }
-    }
-    const wait = async (what: string, check: () => Promise<boolean>, ms: number): Promise<void> => {
-      try {
-        await waitUntil(async () => { assertAlive(); return await check() }, { timeoutMs: ms, what, signal })
-      } catch (err) {
-        if (err instanceof WaitTimeoutError) throw this.#timeoutError(m.name, err)
-        throw err
-      }
-    }
-    const deadline = Date.now() + timeoutMs
-    const left = (): number => Math.max(1, deadline - Date.now())
-    if (m.role === 'memcached') {
-      const security = this.#security
-      const version = security === undefined
-        ? async () => await memcachedVersion(CLUSTER_HOST, m.port, 500)
-        : async () => await secureMemcachedVersion(CLUSTER_HOST, m.port, security, 500)
-      await wait(`${m.name} to answer version`, async () => await version() !== undefined, left())
-      return
-    }
-    if (m.role === 'web') {
-      await wait(`${m.name} GET /healthz 200`, async () => (await probeHttp(this.webUrl(m.name, '/healthz')))?.status === 200, left())
-      if (this.#supervisor.has('lb') && this.#supervisor.isRunning('lb') && !this.#supervisor.isFrozen('lb')) {
-        await this.#waitForRotation([m.name], left(), signal)
-      }
-      return
-    }
-    await wait('lb admin GET /status.json 200', async () => (await probeHttp(this.lbAdminUrl('/status.json')))?.status === 200, left())
-    await this.#waitForRotation(this.#servingWebNodes(), left(), signal)
-  }
-
-  async #waitForRotation (names: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const missing = new Set(names)
-    const roundSize = Math.max(1, this.webNames.length * ROTATION_ROUND_FACTOR)
-    try {
-      await waitUntil(async () => {
-        for (let i = 0; i < roundSize && missing.size > 0; i++) {
-          const res = await probeHttp(this.lbUrl('/healthz'))
-          if (res?.status === 200 && res.servedBy !== undefined) missing.delete(res.servedBy)
-        }
-        return missing.size === 0
-      }, { timeoutMs, what: `${[...missing].join(', ')} in the LB's rotation (GET /healthz through the LB)`, signal })
-    } catch (err) {
-      if (err instanceof WaitTimeoutError) {
-        throw new ClusterError('STK_ERR_CLUSTER_START_TIMEOUT', `not seen through the LB: ${[...missing].join(', ')}\n${this.#tail('lb')}`, { cause: err })
-      }
-      throw err
-    }
+  #lbSpec (m: Member): ProcessSpec {
+    return lbSpec(m, this.options, { adminPort: this.#lbAdminPort, web: this.#byRole('web') })
   }
 
   #tail (name: string): string {
-    const lines = this.logs(name).slice(-LOG_TAIL_LINES)
-    return lines.length === 0 ? `(${name} printed nothing)` : `last output of ${name}:\n  ${lines.join('\n  ')}`
-  }
-
-  #exitedError (name: string, exit: ExitInfo | undefined): ClusterError {
-    const how = exit === undefined ? 'exited' : exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
-    return new ClusterError('STK_ERR_CLUSTER_PROCESS_EXITED', `${name} ${how}\n${this.#tail(name)}`)
-  }
-
-  #timeoutError (name: string, cause: Error): ClusterError {
-    return new ClusterError('STK_ERR_CLUSTER_START_TIMEOUT', `${cause.message}\n${this.#tail(name)}`, { cause })
+    return logTail(name, this.logs(name))
   }
 }

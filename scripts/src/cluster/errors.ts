@@ -43,3 +43,23 @@ export type ClusterErrorCode = keyof typeof CLUSTER_ERRORS
 export function invalidOption (option: string, value: unknown, expected: string): ClusterError {
   return new CLUSTER_ERRORS.STK_ERR_CLUSTER_INVALID_OPTION(`${option} must be ${expected}, got ${JSON.stringify(value)}`)
 }
+
+/** How many of a process's last output lines an error message quotes. */
+const LOG_TAIL_LINES = 20
+
+/** The last output lines of a process, for an error message that names it. */
+export function logTail (name: string, lines: readonly string[]): string {
+  const tail = lines.slice(-LOG_TAIL_LINES)
+  return tail.length === 0 ? `(${name} printed nothing)` : `last output of ${name}:\n  ${tail.join('\n  ')}`
+}
+
+/** A process the cluster waited for has exited; `exit` is undefined when only its absence was seen. */
+export function processExitedError (name: string, exit: { code: number | null, signal: NodeJS.Signals | null } | undefined, tail: string): ClusterError {
+  const how = exit === undefined ? 'exited' : exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`
+  return new ClusterError('STK_ERR_CLUSTER_PROCESS_EXITED', `${name} ${how}\n${tail}`)
+}
+
+/** A wait ran out of time: its own message, then the output of the process it waited for. */
+export function startTimeoutError (cause: Error, tail: string): ClusterError {
+  return new ClusterError('STK_ERR_CLUSTER_START_TIMEOUT', `${cause.message}\n${tail}`, { cause })
+}

@@ -1,8 +1,9 @@
 // The pure half of Cluster.changePool(): which memcached servers a change
 // adds and removes, and what a web node's /metrics says about its rebalance.
-// The procedure itself is the README's "Changing the memcached pool".
+// pool-change-steps.ts carries the plan out, by the README's "Changing the
+// memcached pool".
 import { ClusterError } from './errors.js'
-import { metricValue } from './metric-value.js'
+import { metricValue } from './probes/metric-value.js'
 
 /** A change of the memcached pool: start `add` new servers, retire the named ones. */
 export interface PoolChange {

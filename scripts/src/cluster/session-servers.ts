@@ -1,4 +1,4 @@
-// Builds the SESSION_SERVERS string of the contract, e.g.
+// Builds the server string of the contract (docs/contract.md), SESSION_SERVERS, e.g.
 // "tcp://127.0.0.1:11211?weight=1&timeout=1&retry_interval=15,tcp://127.0.0.1:11212".
 // The units inside the string are seconds because the contract says so.
 

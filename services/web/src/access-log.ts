@@ -1,7 +1,7 @@
 // One line per request, written when the response is done, instead of
-// Fastify's two ("incoming request" and "request completed"): per-request
-// logging was about 15% of a node's CPU on a session read. The line keeps
-// what the two had (request id, method, URL, Host, client address, status,
+// Fastify's two ("incoming request" and "request completed"): those two cost
+// about 15% of a node's CPU on a session read. The line keeps what the two
+// carry (request id, method, URL, Host, client address, status,
 // time) plus the session's log id, so a session can be followed across nodes.
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { SessionLogId } from './session-log-id.js'

@@ -19,7 +19,7 @@ import type { WebSessionStore } from './session-store.js'
 import { Lifecycle } from './lifecycle.js'
 import { WebMetrics } from './metrics.js'
 import { LoginLimiter, type LoginLimiterOptions } from './auth/login-limiter.js'
-import { ClusterStatus, type ClusterStatusSource } from './cluster-status.js'
+import { NodesStatus, type NodesStatusSource } from './nodes-status.js'
 import { createSessionLogId } from './session-log-id.js'
 import { CachingSigner } from './caching-signer.js'
 import { installAccessLog } from './access-log.js'
@@ -51,7 +51,7 @@ export interface BuildAppOptions {
   /** A ready pino logger (main.ts shares it with the store); wins over `logger`. */
   readonly loggerInstance?: FastifyBaseLogger
   /** Replaces the LB status reader (tests). */
-  readonly cluster?: ClusterStatusSource
+  readonly nodes?: NodesStatusSource
   readonly limiter?: LoginLimiterOptions
   /** Process metrics; default true. */
   readonly defaultMetrics?: boolean
@@ -119,7 +119,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     lifecycle,
     metrics,
     limiter: new LoginLimiter(store, options.limiter),
-    cluster: options.cluster ?? new ClusterStatus({ url: config.lbStatusUrl }),
+    nodes: options.nodes ?? new NodesStatus({ url: config.lbStatusUrl }),
     sessionLogId: createSessionLogId(config.sessionSecrets[0] ?? '')
   }
 

@@ -7,7 +7,7 @@
 // hit means this exact string was verified before: forging still needs the
 // secret, and garbage cookies cannot push real ones out of the cache.
 import { Signer, type UnsignResult } from '@fastify/cookie'
-import { BoundedCache } from './bounded-cache.js'
+import { BoundedMap } from './bounded-map.js'
 
 export interface CachingSignerOptions {
   /** Signs with the first, verifies with all (rotation). */
@@ -26,14 +26,14 @@ export const DEFAULT_SIGNER_CACHE_ENTRIES = 20_000
 
 export class CachingSigner implements CookieSigner {
   private readonly signer: Signer
-  private readonly verdicts: BoundedCache<{ renew: boolean, value: string }>
-  private readonly signatures: BoundedCache<string>
+  private readonly verdicts: BoundedMap<string, { renew: boolean, value: string }>
+  private readonly signatures: BoundedMap<string, string>
 
   constructor (options: CachingSignerOptions) {
     this.signer = new Signer([...options.secrets], 'sha256')
     const max = options.maxEntries ?? DEFAULT_SIGNER_CACHE_ENTRIES
-    this.verdicts = new BoundedCache(max)
-    this.signatures = new BoundedCache(max)
+    this.verdicts = new BoundedMap(max)
+    this.signatures = new BoundedMap(max)
   }
 
   /** Verdicts held now (for tests and metrics). */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { WebMetrics } from './metrics.js'
-import { BoundedCache } from './bounded-cache.js'
+import { BoundedMap } from './bounded-map.js'
 
 type Observer = ReturnType<WebMetrics['httpRequestDuration']['labels']>
 
@@ -8,7 +8,7 @@ export function installRequestMetrics (app: FastifyInstance, metrics: WebMetrics
   // prom-client hashes the label object on every observe; the labelled child
   // of each (method, route, status) is looked up once instead. Bounded, as a
   // client can send any method name.
-  const observers = new BoundedCache<Observer>(1_000)
+  const observers = new BoundedMap<string, Observer>(1_000)
   app.addHook('onResponse', function recordRequestDuration (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     // The route pattern, not the URL: labels must stay few.
     const route = request.routeOptions.url ?? (reply.statusCode === 404 ? 'not_found' : 'unmatched')

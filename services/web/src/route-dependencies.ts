@@ -3,7 +3,7 @@ import type { WebSessionStore } from './session-store.js'
 import type { LoginLimiter } from './auth/login-limiter.js'
 import type { WebMetrics } from './metrics.js'
 import type { Lifecycle } from './lifecycle.js'
-import type { ClusterStatusSource } from './cluster-status.js'
+import type { NodesStatusSource } from './nodes-status.js'
 import type { SessionLogId } from './session-log-id.js'
 
 /** What route plugins receive as options: everything built once per app. */
@@ -13,6 +13,6 @@ export interface RouteDependencies {
   readonly limiter: LoginLimiter
   readonly metrics: WebMetrics
   readonly lifecycle: Lifecycle
-  readonly cluster: ClusterStatusSource
+  readonly nodes: NodesStatusSource
   readonly sessionLogId: SessionLogId
 }

@@ -2,7 +2,7 @@
 // is a stolen session). The key derives from the signing secret, so every
 // node computes the same value and one session can be followed across nodes.
 import { createHmac } from 'node:crypto'
-import { BoundedCache } from './bounded-cache.js'
+import { BoundedMap } from './bounded-map.js'
 
 export type SessionLogId = (sessionId: string) => string
 
@@ -11,7 +11,7 @@ const REMEMBERED_LOG_IDS = 20_000
 
 export function createSessionLogId (secret: string): SessionLogId {
   const key = createHmac('sha256', secret).update('stickless session log id').digest()
-  const known = new BoundedCache<string>(REMEMBERED_LOG_IDS)
+  const known = new BoundedMap<string, string>(REMEMBERED_LOG_IDS)
   return function sessionLogId (sessionId: string): string {
     let id = known.get(sessionId)
     if (id === undefined) {

@@ -48,7 +48,7 @@ export function isValueTooLarge (err: unknown): boolean {
 }
 
 /**
- * The store refused to save a session that was destroyed meanwhile (a
+ * The store would not save a session that was destroyed meanwhile (a
  * request that raced its own logout, or a logout everywhere): the user is
  * signed out, so the request is answered as one without a session.
  */

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiLogin, buildTestApp, cookieHeader, setCookie } from './helpers.js'
-import { memcachedPerFile } from './real-store.js'
+import { apiLogin, buildTestApp, cookieHeader, setCookie } from './helpers/test-app.js'
+import { memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

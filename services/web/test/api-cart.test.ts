@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, cookieHeader, signIn } from './helpers.js'
+import { buildTestApp, cookieHeader, signIn } from './helpers/test-app.js'
 import type { FastifyInstance } from 'fastify'
-import { memcachedPerFile } from './real-store.js'
+import { memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

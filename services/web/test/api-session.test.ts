@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
-import { SECRET, buildTestApp, cookieHeader, rawSetCookies, sessionIdOf, signIn } from './helpers.js'
+import { SECRET, buildTestApp, cookieHeader, rawSetCookies, sessionIdOf, signIn } from './helpers/test-app.js'
 import { rawGet, sessionKey } from '@stickless/test-support'
-import { memcachedPerFile, rewriteSession, storeActivity, storedSession } from './real-store.js'
+import { memcachedPerFile, rewriteSession, storeActivity, storedSession } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

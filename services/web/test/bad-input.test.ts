@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
 import { BODY_LIMIT_BYTES } from '../src/app.js'
-import { SECRET, buildTestApp, cookieHeader, signIn } from './helpers.js'
-import { memcachedPerFile } from './real-store.js'
+import { SECRET, buildTestApp, cookieHeader, signIn } from './helpers/test-app.js'
+import { memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

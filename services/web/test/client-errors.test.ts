@@ -4,8 +4,8 @@ import { connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { createClientErrorHandler } from '../src/client-errors.js'
-import { buildTestApp } from './helpers.js'
-import { memcachedPerFile } from './real-store.js'
+import { buildTestApp } from './helpers/test-app.js'
+import { memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiLogin, buildTestApp, cookieHeader, rawSetCookies } from './helpers.js'
-import { memcachedPerFile, sessionCount } from './real-store.js'
+import { apiLogin, buildTestApp, cookieHeader, rawSetCookies } from './helpers/test-app.js'
+import { memcachedPerFile, sessionCount } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 
@@ -31,7 +31,7 @@ test('Secure when the trusted LB says https, and the session is saved', async (t
   assert.match(cookie, /; HttpOnly/i)
   assert.equal(await sessionCount(store), 1, '@fastify/session did not skip the save')
   const sid = (res.cookies as Array<{ name: string, value: string }>).find((c) => c.name === 'sid')?.value
-  // The same session later over plain http: still served, cookie no longer Secure.
+  // The same session later over plain http: still served, the cookie not Secure.
   const overHttp = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
   assert.equal(overHttp.statusCode, 200)
   assert.doesNotMatch(sidCookie(overHttp), /; Secure/i)

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, cookieHeader, sessionIdOf, signIn } from './helpers.js'
-import type { ClusterSnapshot } from '../src/cluster-status.js'
-import { memcachedPerFile, storedSession } from './real-store.js'
+import { buildTestApp, cookieHeader, sessionIdOf, signIn } from './helpers/test-app.js'
+import type { NodesSnapshot } from '../src/nodes-status.js'
+import { memcachedPerFile, storedSession } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 
@@ -35,8 +35,8 @@ test('GET / shows the user, the serving node and appends a hop per request (last
 })
 
 test('user-controlled text is HTML-escaped on the dashboard', async (t) => {
-  const cluster = { snapshot: async (): Promise<ClusterSnapshot> => ({ reachable: true, nodes: [{ name: '<img src=x onerror=alert(1)>', state: 'up' }] }) }
-  const { app } = buildTestApp(t, memcached, { cluster })
+  const nodes = { snapshot: async (): Promise<NodesSnapshot> => ({ reachable: true, nodes: [{ name: '<img src=x onerror=alert(1)>', state: 'up' }] }) }
+  const { app } = buildTestApp(t, memcached, { nodes })
   const sid = await signIn(app)
   const xss = '<script>alert("x")</script>'
   await app.inject({ method: 'POST', url: '/api/cart', headers: { cookie: cookieHeader({ sid }), 'content-type': 'application/json' }, payload: JSON.stringify({ item: xss }) })
@@ -47,8 +47,8 @@ test('user-controlled text is HTML-escaped on the dashboard', async (t) => {
 })
 
 test('the cluster panel lists web nodes from the LB and memcached servers from the store', async (t) => {
-  const cluster = { snapshot: async (): Promise<ClusterSnapshot> => ({ reachable: true, nodes: [{ name: 'web-1', state: 'up' }, { name: 'web-2', state: 'down' }] }) }
-  const { app } = buildTestApp(t, memcached, { cluster })
+  const nodes = { snapshot: async (): Promise<NodesSnapshot> => ({ reachable: true, nodes: [{ name: 'web-1', state: 'up' }, { name: 'web-2', state: 'down' }] }) }
+  const { app } = buildTestApp(t, memcached, { nodes })
   const sid = await signIn(app)
   const page = await app.inject({ url: '/', headers: { cookie: cookieHeader({ sid }) } })
   assert.match(page.body, /web-2<\/span><\/span><span><span class="dot down"><\/span>down/)

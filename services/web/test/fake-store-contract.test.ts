@@ -2,7 +2,7 @@
 // web tests use, so the fake cannot drift from the real store (which runs the
 // same contract on real memcached in the store package's tests).
 import type { TestContext } from 'node:test'
-import { FakeSessionStore } from './fake-session-store.js'
+import { FakeSessionStore } from './helpers/fake-session-store.js'
 
 interface ContractSubject { name: string, make: (t: TestContext, now: () => number) => Promise<object> | object }
 // The contract is compiled with the store package's tests (a project this one references).

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp } from './helpers.js'
-import { memcachedPerFile, storeActivity } from './real-store.js'
+import { buildTestApp } from './helpers/test-app.js'
+import { memcachedPerFile, storeActivity } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

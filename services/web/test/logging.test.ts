@@ -2,8 +2,8 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { loggerOptions } from '../src/logger-options.js'
-import { buildTestApp, cookieHeader, sessionIdOf, signIn, testConfig } from './helpers.js'
-import { memcachedPerFile } from './real-store.js'
+import { buildTestApp, cookieHeader, sessionIdOf, signIn, testConfig } from './helpers/test-app.js'
+import { memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
-import { SECRET, buildTestApp, cookieHeader, fetchLoginForm, formBody, rawSetCookies, sessionIdOf, setCookie, signIn, submitLogin } from './helpers.js'
-import { memcachedPerFile, sessionCount, storeActivity, storedSession } from './real-store.js'
+import { SECRET, buildTestApp, cookieHeader, fetchLoginForm, formBody, rawSetCookies, sessionIdOf, setCookie, signIn, submitLogin } from './helpers/test-app.js'
+import { memcachedPerFile, sessionCount, storeActivity, storedSession } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiLogin, buildTestApp, submitLogin } from './helpers.js'
+import { apiLogin, buildTestApp, submitLogin } from './helpers/test-app.js'
 import { pollUntil } from '@stickless/test-support'
-import { memcachedPerFile, memcachedPerTest } from './real-store.js'
+import { memcachedPerFile, memcachedPerTest } from './helpers/real-store.js'
 import { LoginLimiter } from '../src/auth/login-limiter.js'
 
 /** The client address of a request made with app.inject and no remoteAddress. */

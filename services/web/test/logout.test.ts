@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, cookieHeader, formBody, sessionIdOf, setCookie, signIn } from './helpers.js'
-import { memcachedPerFile, storedSession } from './real-store.js'
+import { buildTestApp, cookieHeader, formBody, sessionIdOf, setCookie, signIn } from './helpers/test-app.js'
+import { memcachedPerFile, storedSession } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
-import { SECRET, apiLogin, buildTestApp, cookieHeader, signIn } from './helpers.js'
-import { memcachedPerFile, memcachedPerTest, serversAre } from './real-store.js'
+import { SECRET, apiLogin, buildTestApp, cookieHeader, signIn } from './helpers/test-app.js'
+import { memcachedPerFile, memcachedPerTest, serversAre } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, cookieHeader, signIn } from './helpers.js'
-import { memcachedPerFile, memcachedPerTest } from './real-store.js'
+import { buildTestApp, cookieHeader, signIn } from './helpers/test-app.js'
+import { memcachedPerFile, memcachedPerTest } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp, cookieHeader, rawSetCookies, setCookie, signIn } from './helpers.js'
-import { freshKeyPrefix, memcachedPerFile } from './real-store.js'
+import { buildTestApp, cookieHeader, rawSetCookies, setCookie, signIn } from './helpers/test-app.js'
+import { freshKeyPrefix, memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 
@@ -28,7 +28,7 @@ test('rotating SESSION_SECRETS keeps users signed in, and re-signs on the next s
   assert.notEqual(renewed, sid)
   assert.equal(renewed.split('.')[0], sid.split('.')[0], 'same session id')
 
-  // A cookie signed only with a retired secret no longer works.
+  // A cookie signed only with a retired secret is refused.
   const retired = buildTestApp(t, memcached, { storeOptions, env: { SESSION_SECRETS: NEW } }).app
   assert.equal((await retired.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })).statusCode, 401)
   assert.equal((await retired.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid: renewed }) } })).statusCode, 200)

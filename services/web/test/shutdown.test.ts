@@ -3,8 +3,8 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { drainAndClose } from '../src/shutdown.js'
-import { buildTestApp } from './helpers.js'
-import { memcachedPerFile } from './real-store.js'
+import { buildTestApp } from './helpers/test-app.js'
+import { memcachedPerFile } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

@@ -4,9 +4,9 @@ import { StoreError, errorCodes, isStoreUnavailable, type ErrorCode } from '@sti
 import type { Session } from 'fastify'
 import { toWebError } from '../src/error-handling.js'
 import type { StoreCallback } from '../src/session-store.js'
-import { FakeSessionStore } from './fake-session-store.js'
-import { buildTestApp, cookieHeader, signIn } from './helpers.js'
-import { noMemcached } from './real-store.js'
+import { FakeSessionStore } from './helpers/fake-session-store.js'
+import { buildTestApp, cookieHeader, signIn } from './helpers/test-app.js'
+import { noMemcached } from './helpers/real-store.js'
 
 test('every store error the store counts as unavailable is answered 503, including a refused item', () => {
   const unavailable = (Object.keys(errorCodes) as ErrorCode[]).filter((code) => isStoreUnavailable(new StoreError(code, 'x')))

@@ -1,8 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { apiLogin, buildTestApp, cookieHeader, signIn, submitLogin } from './helpers.js'
-import { FakeSessionStore } from './fake-session-store.js'
-import { memcachedPerTest, noMemcached, serversAre, type Memcached } from './real-store.js'
+import { apiLogin, buildTestApp, cookieHeader, signIn, submitLogin } from './helpers/test-app.js'
+import { FakeSessionStore } from './helpers/fake-session-store.js'
+import { memcachedPerTest, noMemcached, serversAre, type Memcached } from './helpers/real-store.js'
 
 // Each test has servers of its own, as it stops them.
 async function stopAll (memcached: Memcached): Promise<void> {

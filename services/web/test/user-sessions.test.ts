@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
-import { apiLogin, buildTestApp, cookieHeader, fetchLoginForm, formBody, sessionIdOf, setCookie } from './helpers.js'
+import { apiLogin, buildTestApp, cookieHeader, fetchLoginForm, formBody, sessionIdOf, setCookie } from './helpers/test-app.js'
 import { pollUntil } from '@stickless/test-support'
-import { FakeSessionStore } from './fake-session-store.js'
-import { memcachedPerFile, memcachedPerTest, noMemcached, storedSession } from './real-store.js'
+import { FakeSessionStore } from './helpers/fake-session-store.js'
+import { memcachedPerFile, memcachedPerTest, noMemcached, storedSession } from './helpers/real-store.js'
 
 const memcached = memcachedPerFile()
 

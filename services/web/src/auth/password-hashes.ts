@@ -46,7 +46,7 @@ export async function verifyPassword (username: string, password: string): Promi
   return timingSafeEqual(key, parsed.hash) && encoded !== undefined
 }
 
-/** Encodes a new hash in the stored format; used to produce the table above. */
+/** Encodes a new hash in the stored format; the table above was made with it. */
 export async function hashPassword (password: string, salt: Buffer): Promise<string> {
   const parsed: ParsedHash = { options: { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }, salt, hash: Buffer.alloc(32) }
   const key = await derive(password, parsed)

@@ -3,8 +3,8 @@
 // read-only route never saves, so what @fastify/session builds for it is pure
 // cost: a copy of the session with a Cookie object, and a sha256 over a stable
 // stringify of the whole session on load and again in isModified(). On a
-// signed-in read that was the biggest cost left after logging, and the one
-// that grows with the session (37% of the CPU at 64 KB).
+// signed-in read that is the biggest cost after logging, and the one that
+// grows with the session (37% of the CPU at 64 KB).
 //
 // Every route that may create, change or end a session stays on
 // @fastify/session (session-support.ts). What this keeps of its behaviour:

@@ -8,7 +8,7 @@ import type { SessionServerHealth } from '../session-store.js'
 import { listSessions, type SessionSummary } from '../user-sessions.js'
 
 export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependencies): Promise<void> {
-  const { config, cluster, store } = deps
+  const { config, nodes, store } = deps
 
   app.get('/', async function showDashboard (request: FastifyRequest, reply: FastifyReply) {
     const user = signedInUser(request, config.absoluteTimeoutMs)
@@ -33,7 +33,7 @@ export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependen
         request.log.warn({ err }, 'could not list the user\'s sessions')
         return undefined
       })
-    const [snapshot, sessions]: [Awaited<ReturnType<typeof cluster.snapshot>>, SessionSummary[] | undefined] = await Promise.all([cluster.snapshot(), listing])
+    const [snapshot, sessions]: [Awaited<ReturnType<typeof nodes.snapshot>>, SessionSummary[] | undefined] = await Promise.all([nodes.snapshot(), listing])
     const csrfToken = reply.generateCsrf({ secure: isHttps(request) })
     return sendHtml(reply, 200, (nonce) => dashboardPage({
       nonce,
@@ -45,7 +45,7 @@ export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependen
       hops: session.hops ?? [],
       cart: session.cart ?? [],
       csrfToken,
-      cluster: snapshot,
+      nodes: snapshot,
       sessionServers,
       sessions,
       maxSessionsPerUser: MAX_SESSIONS_PER_USER

@@ -1,6 +1,6 @@
 import type { SessionServerHealth } from '../session-store.js'
 import type { Hop } from '../session-data.js'
-import type { ClusterSnapshot } from '../cluster-status.js'
+import type { NodesSnapshot } from '../nodes-status.js'
 import type { SessionSummary } from '../user-sessions.js'
 import { html, raw, type SafeHtml } from './html.js'
 import { nodeBadge, page } from './layout.js'
@@ -16,7 +16,7 @@ export interface DashboardPageOptions {
   readonly hops: readonly Hop[]
   readonly cart: readonly string[]
   readonly csrfToken: string
-  readonly cluster: ClusterSnapshot
+  readonly nodes: NodesSnapshot
   readonly sessionServers: readonly SessionServerHealth[]
   /** This user's live sessions, newest first; undefined when the store could not list them. */
   readonly sessions: readonly SessionSummary[] | undefined
@@ -49,10 +49,10 @@ function cartList (cart: readonly string[]): SafeHtml {
   return html`${cart.map((item) => html`<li>${item}</li>`)}`
 }
 
-function clusterPanel (cluster: ClusterSnapshot, servers: readonly SessionServerHealth[]): SafeHtml {
-  const nodes = cluster.reachable
-    ? html`<ul class="status">${cluster.nodes.map((n) => html`<li><span>${nodeBadge(n.name)}</span><span><span class="dot ${n.state}"></span>${n.state}</span></li>`)}</ul>`
-    : html`<p class="muted">Load balancer status unavailable${cluster.error !== undefined ? html` (${cluster.error})` : ''}.</p>`
+function clusterPanel (lbView: NodesSnapshot, servers: readonly SessionServerHealth[]): SafeHtml {
+  const nodes = lbView.reachable
+    ? html`<ul class="status">${lbView.nodes.map((n) => html`<li><span>${nodeBadge(n.name)}</span><span><span class="dot ${n.state}"></span>${n.state}</span></li>`)}</ul>`
+    : html`<p class="muted">Load balancer status unavailable${lbView.error !== undefined ? html` (${lbView.error})` : ''}.</p>`
   const memcached = servers.length > 0
     ? html`<ul class="status">${servers.map((s) => html`<li><code>${s.id}</code><span><span class="dot ${s.state}"></span>${s.state}</span></li>`)}</ul>`
     : html`<p class="muted">No session servers configured.</p>`
@@ -188,7 +188,7 @@ export function dashboardPage (o: DashboardPageOptions): SafeHtml {
     </section>
     <section class="card">
       <h2>Cluster</h2>
-      ${clusterPanel(o.cluster, o.sessionServers)}
+      ${clusterPanel(o.nodes, o.sessionServers)}
     </section>
   </div>
 </div>`

@@ -38,7 +38,7 @@ export function render (dir: string): KubeObject[] {
   if (!existsSync(kustomizationPath)) throw new KustomizeLiteError(`${dir} has no kustomization.yaml`)
   const kustomization = loadAll(readFileSync(kustomizationPath, 'utf8'))[0] as Kustomization
   for (const field of Object.keys(kustomization)) {
-    if (!SUPPORTED_FIELDS.has(field)) throw new KustomizeLiteError(`${kustomizationPath}: field "${field}" is not supported by the test's renderer; extend scripts/test/support/kustomize-lite.ts`)
+    if (!SUPPORTED_FIELDS.has(field)) throw new KustomizeLiteError(`${kustomizationPath}: field "${field}" is not supported by the test's renderer; extend scripts/test/helpers/kustomize-lite.ts`)
   }
   let objects: KubeObject[] = []
   for (const entry of kustomization.resources ?? []) {

@@ -2,24 +2,24 @@
 // Best effort: a slow or missing LB must never slow the dashboard down, so the
 // read has a short timeout and its answer is shared for a couple of seconds.
 
-export type ClusterNodeState = 'up' | 'down' | 'draining' | 'unknown'
+export type WebNodeState = 'up' | 'down' | 'draining' | 'unknown'
 
-export interface ClusterNode {
+export interface WebNodeStatus {
   readonly name: string
-  readonly state: ClusterNodeState
+  readonly state: WebNodeState
 }
 
-export interface ClusterSnapshot {
+export interface NodesSnapshot {
   readonly reachable: boolean
-  readonly nodes: readonly ClusterNode[]
+  readonly nodes: readonly WebNodeStatus[]
   readonly error?: string
 }
 
-export interface ClusterStatusSource {
-  snapshot (): Promise<ClusterSnapshot>
+export interface NodesStatusSource {
+  snapshot (): Promise<NodesSnapshot>
 }
 
-export interface ClusterStatusOptions {
+export interface NodesStatusOptions {
   /** e.g. http://127.0.0.1:8081/status.json; undefined turns the panel off. */
   readonly url: string | undefined
   /** Default 400 ms. */
@@ -33,7 +33,7 @@ const UP = new Set(['up', 'healthy', 'ok', 'active', 'alive', 'available'])
 const DOWN = new Set(['down', 'unhealthy', 'dead', 'failed', 'unavailable', 'error'])
 const DRAINING = new Set(['draining', 'drain', 'recovering', 'probing', 'starting'])
 
-function stateOf (entry: Record<string, unknown>): ClusterNodeState {
+function stateOf (entry: Record<string, unknown>): WebNodeState {
   for (const key of ['healthy', 'up', 'alive']) {
     if (typeof entry[key] === 'boolean') return entry[key] ? 'up' : 'down'
   }
@@ -66,7 +66,7 @@ function nameOf (entry: Record<string, unknown>): string | undefined {
  * backends/upstreams/nodes/servers/targets, each entry with a name and a
  * health flag or state.
  */
-export function parseLbStatus (json: unknown): ClusterNode[] {
+export function parseLbStatus (json: unknown): WebNodeStatus[] {
   let list: unknown = json
   if (!Array.isArray(list) && typeof json === 'object' && json !== null) {
     const record = json as Record<string, unknown>
@@ -80,7 +80,7 @@ export function parseLbStatus (json: unknown): ClusterNode[] {
     }
   }
   if (!Array.isArray(list)) return []
-  const nodes: ClusterNode[] = []
+  const nodes: WebNodeStatus[] = []
   for (const entry of list.slice(0, 32)) {
     if (typeof entry !== 'object' || entry === null) continue
     const record = entry as Record<string, unknown>
@@ -90,22 +90,22 @@ export function parseLbStatus (json: unknown): ClusterNode[] {
   return nodes
 }
 
-export class ClusterStatus implements ClusterStatusSource {
+export class NodesStatus implements NodesStatusSource {
   readonly #url: string | undefined
   readonly #timeoutMs: number
   readonly #cacheMs: number
   readonly #fetch: typeof globalThis.fetch
-  #cached: { at: number, value: ClusterSnapshot } | undefined
-  #inFlight: Promise<ClusterSnapshot> | undefined
+  #cached: { at: number, value: NodesSnapshot } | undefined
+  #inFlight: Promise<NodesSnapshot> | undefined
 
-  constructor (options: ClusterStatusOptions) {
+  constructor (options: NodesStatusOptions) {
     this.#url = options.url
     this.#timeoutMs = options.timeoutMs ?? 400
     this.#cacheMs = options.cacheMs ?? 2000
     this.#fetch = options.fetch ?? globalThis.fetch
   }
 
-  async snapshot (): Promise<ClusterSnapshot> {
+  async snapshot (): Promise<NodesSnapshot> {
     if (this.#url === undefined) return { reachable: false, nodes: [], error: 'LB_STATUS_URL not set' }
     const cached = this.#cached
     if (cached !== undefined && Date.now() - cached.at < this.#cacheMs) return cached.value
@@ -114,8 +114,8 @@ export class ClusterStatus implements ClusterStatusSource {
     return await this.#inFlight
   }
 
-  async #read (url: string): Promise<ClusterSnapshot> {
-    let value: ClusterSnapshot
+  async #read (url: string): Promise<NodesSnapshot> {
+    let value: NodesSnapshot
     try {
       const res = await this.#fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs), headers: { accept: 'application/json' } })
       if (!res.ok) {

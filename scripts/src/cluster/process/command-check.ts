@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync } from 'node:fs'
 import { delimiter, isAbsolute, join } from 'node:path'
-import type { CommandSpec } from './cluster-options.js'
-import { ClusterError } from './errors.js'
+import type { CommandSpec, ResolvedClusterOptions } from '../cluster-options.js'
+import { ClusterError } from '../errors.js'
 
 /** The full path of an executable, looked up the way a shell would (plus the sbin dirs root has). */
 export function findExecutable (command: string): string | undefined {
@@ -30,4 +30,12 @@ export function assertCommandExists (role: string, spec: CommandSpec, hint: stri
   if (script !== undefined && isAbsolute(script) && /\.[cm]?js$/.test(script) && !existsSync(script)) {
     throw new ClusterError('STK_ERR_CLUSTER_COMMAND_NOT_FOUND', `${role}: ${script} does not exist. ${hint}`)
   }
+}
+
+/** Fails before anything is spawned when memcached or a service's command cannot run. */
+export function assertClusterCommands (commands: ResolvedClusterOptions['commands']): void {
+  assertCommandExists('memcached', { command: commands.memcached }, 'Install it (Debian: apt-get install memcached) or set commands.memcached.')
+  const build = 'Run `npm run build` first (or pass commands.web / commands.lb).'
+  assertCommandExists('web', commands.web, build)
+  assertCommandExists('lb', commands.lb, build)
 }

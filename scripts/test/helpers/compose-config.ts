@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { load } from 'js-yaml'
-import { composeCommand } from '../../src/test-stages.js'
+import { composeCommand } from '../../src/test-runner/test-stages.js'
 
 export const rootDir = fileURLToPath(new URL('../../../../', import.meta.url))
 

@@ -9,7 +9,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Session } from 'fastify'
-import type { WebSessionStore } from '../src/session-store.js'
+import type { WebSessionStore } from '../../src/session-store.js'
 
 export interface WebStoreSubject {
   /** names the store in test titles */

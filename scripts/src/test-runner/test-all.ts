@@ -2,10 +2,10 @@
 // failure, then one summary line. `npm test -- lint e2e` runs only those stages.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { paint as paintAlways, shouldColour, type Colour } from './cluster/line-prefixer.js'
+import { paint as paintAlways, shouldColour, type Colour } from '../cluster/process/line-prefixer.js'
 import { STAGES } from './test-stages.js'
 
-const rootDir = fileURLToPath(new URL('../../../', import.meta.url))
+const rootDir = fileURLToPath(new URL('../../../../', import.meta.url))
 const colour = shouldColour(process.stdout)
 const paint = (style: Colour, text: string): string => colour ? paintAlways(style, text) : text
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`

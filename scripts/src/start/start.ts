@@ -1,9 +1,9 @@
 // `npm start`: the whole system on this machine, as child processes, with
 // restarts on crash, until Ctrl-C. bootstrap.mjs has built everything already.
 import { createInterface } from 'node:readline'
-import { Cluster, type ClusterInfo } from './cluster/index.js'
-import { paint as paintAlways, shouldColour, type Colour } from './cluster/line-prefixer.js'
-import type { PortMode } from './cluster/free-port.js'
+import { Cluster, type ClusterInfo } from '../cluster/index.js'
+import { paint as paintAlways, shouldColour, type Colour } from '../cluster/process/line-prefixer.js'
+import type { PortMode } from '../cluster/process/free-port.js'
 import { parseStartCommand, START_COMMANDS } from './start-commands.js'
 import { parseStartFlags, START_USAGE } from './start-flags.js'
 

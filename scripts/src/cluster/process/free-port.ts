@@ -1,5 +1,5 @@
 import { createServer } from 'node:net'
-import { ClusterError } from './errors.js'
+import { ClusterError } from '../errors.js'
 
 /**
  * How the cluster chooses ports:

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Writable } from 'node:stream'
-import { ClusterError, invalidOption } from './errors.js'
+import { ClusterError, invalidOption } from '../errors.js'
 import { registerExitHook } from './exit-hooks.js'
 import { withTimeout } from './with-timeout.js'
 import { paint, paletteColour, prefixLines, shouldColour } from './line-prefixer.js'

@@ -10,7 +10,7 @@
 // run against it as against the real store.
 import type { Session } from 'fastify'
 import { StoreError } from '@stickless/memcached-store'
-import type { SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../src/session-store.js'
+import type { SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../../src/session-store.js'
 
 export class FakeSessionStore implements WebSessionStore {
   readonly #sessions = new Map<string, string>()

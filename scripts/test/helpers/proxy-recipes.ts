@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { findExecutable } from '../../src/cluster/command-check.js'
+import { findExecutable } from '../../src/cluster/process/command-check.js'
 import { Supervisor } from '../../src/cluster/index.js'
 
 export type ProxyKind = 'nginx' | 'haproxy'

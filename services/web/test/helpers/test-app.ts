@@ -2,11 +2,11 @@ import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { MemcachedStore, MemcachedStoreOptions } from '@stickless/memcached-store'
-import { buildApp, type BuildAppOptions } from '../src/app.js'
-import { loadConfig, type WebConfig } from '../src/config.js'
-import { Lifecycle } from '../src/lifecycle.js'
-import type { ClusterSnapshot } from '../src/cluster-status.js'
-import type { WebSessionStore } from '../src/session-store.js'
+import { buildApp, type BuildAppOptions } from '../../src/app.js'
+import { loadConfig, type WebConfig } from '../../src/config.js'
+import { Lifecycle } from '../../src/lifecycle.js'
+import type { NodesSnapshot } from '../../src/nodes-status.js'
+import type { WebSessionStore } from '../../src/session-store.js'
 import { realStore, type Memcached } from './real-store.js'
 
 export const SECRET = 'test-secret-0123456789abcdef0123456789'
@@ -40,8 +40,8 @@ export function buildTestApp<S extends WebSessionStore = MemcachedStore> (t: Tes
   const config = appOptions.config ?? testConfig(env)
   const store = given ?? realStore(t, memcached, config, storeOptions) as WebSessionStore as S
   const lifecycle = appOptions.lifecycle ?? new Lifecycle()
-  const cluster = appOptions.cluster ?? { snapshot: async (): Promise<ClusterSnapshot> => ({ reachable: false, nodes: [], error: 'not configured' }) }
-  const app = buildApp({ defaultMetrics: false, ...appOptions, config, store, lifecycle, cluster })
+  const nodes = appOptions.nodes ?? { snapshot: async (): Promise<NodesSnapshot> => ({ reachable: false, nodes: [], error: 'not configured' }) }
+  const app = buildApp({ defaultMetrics: false, ...appOptions, config, store, lifecycle, nodes })
   t.after(() => app.close())
   return { app, store, lifecycle, config }
 }

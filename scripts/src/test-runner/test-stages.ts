@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { findExecutable } from './cluster/command-check.js'
+import { findExecutable } from '../cluster/process/command-check.js'
 import { NODE_LTS_MAJOR, nodeOfMajor, type NodeBinary } from './node-lts.js'
 import { compiledTestFiles, splitTestFiles } from './test-files.js'
 

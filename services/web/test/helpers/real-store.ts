@@ -9,9 +9,9 @@
 import assert from 'node:assert/strict'
 import { before, type TestContext } from 'node:test'
 import { MemcachedStore, type MemcachedStoreOptions } from '@stickless/memcached-store'
-import { startMemcached, waitFor, type MemcachedProcess } from '@stickless/test-support'
-import type { WebConfig } from '../src/config.js'
-import { storeOptions } from '../src/store-options.js'
+import { pollUntil, startMemcached, type MemcachedProcess } from '@stickless/test-support'
+import type { WebConfig } from '../../src/config.js'
+import { storeOptions } from '../../src/store-options.js'
 
 export interface Memcached {
   readonly servers: readonly MemcachedProcess[]
@@ -80,7 +80,7 @@ type ServerState = 'up' | 'down' | 'recovering'
 /** Resolves once the store reports its servers in these states (one for all, or one per server in order). */
 export async function serversAre (store: MemcachedStore, states: ServerState | readonly ServerState[]): Promise<void> {
   const wanted = (i: number): ServerState | undefined => typeof states === 'string' ? states : states[i]
-  await waitFor(`session servers ${String(states)}`, () => store.health().every((s, i) => s.state === wanted(i)), 10_000)
+  await pollUntil(() => store.health().every((s, i) => s.state === wanted(i)), { what: `session servers ${String(states)}`, timeoutMs: 10_000 })
 }
 
 /** What the store has done so far, from its own counters (the figures /metrics exports). */

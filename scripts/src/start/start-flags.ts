@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
-import { invalidOption } from './cluster/errors.js'
-import type { PortMode } from './cluster/free-port.js'
+import { invalidOption } from '../cluster/errors.js'
+import type { PortMode } from '../cluster/process/free-port.js'
 
 export interface StartFlags {
   /** --web-nodes N or WEB_NODES. Default 3. */

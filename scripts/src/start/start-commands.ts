@@ -1,6 +1,6 @@
 // What `npm start` understands on its standard input while the cluster runs:
 // one word a line, to change the memcached pool by README's procedure.
-import type { PoolChange } from './cluster/pool-change.js'
+import type { PoolChange } from '../cluster/pool-change.js'
 
 export type StartCommand =
   | { kind: 'change', change: PoolChange, what: string }
