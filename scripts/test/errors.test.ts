@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
-import { CLUSTER_ERRORS, ClusterError, invalidOption } from '../src/cluster/errors.js'
+import { errorCodes, ClusterError, invalidOption } from '../src/cluster/errors.js'
 
 test('every error code is documented in scripts/README.md', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-  for (const code of Object.keys(CLUSTER_ERRORS)) assert.ok(readme.includes(`\`${code}\``), `${code} is missing from scripts/README.md`)
+  for (const code of Object.keys(errorCodes)) assert.ok(readme.includes(`\`${code}\``), `${code} is missing from scripts/README.md`)
 })
 
 test('a ClusterError carries its code and names the failure', () => {
@@ -15,8 +15,8 @@ test('a ClusterError carries its code and names the failure', () => {
   assert.equal(err.message, 'A required port is already in use: 127.0.0.1:8080 is taken')
   assert.equal(err.cause, cause)
   assert.ok(err instanceof ClusterError)
-  assert.ok(err instanceof CLUSTER_ERRORS.STK_ERR_CLUSTER_PORT_IN_USE)
-  assert.ok(!(err instanceof CLUSTER_ERRORS.STK_ERR_CLUSTER_STATE))
+  assert.ok(err instanceof errorCodes.STK_ERR_CLUSTER_PORT_IN_USE)
+  assert.ok(!(err instanceof errorCodes.STK_ERR_CLUSTER_STATE))
   assert.ok(err instanceof Error)
 })
 

@@ -1,4 +1,4 @@
-import { errors } from './errors.js'
+import { errorCodes } from './errors.js'
 import { HealthState, type CheckResult, type LastCheck, type UpstreamState } from './health-state.js'
 import { resolveBalancerOptions, type BalancerOptions, type ResolvedBalancerOptions } from './options.js'
 import { sameTarget, toUpstream, type Upstream, type UpstreamSpec } from './upstream.js'
@@ -68,7 +68,7 @@ export class Balancer {
 
   add (spec: UpstreamSpec): Upstream {
     const upstream = toUpstream(spec)
-    if (this.entries.has(upstream.id)) throw new errors.STK_ERR_BALANCER_DUPLICATE_UPSTREAM(upstream.id)
+    if (this.entries.has(upstream.id)) throw new errorCodes.STK_ERR_BALANCER_DUPLICATE_UPSTREAM(upstream.id)
     this.entries.set(upstream.id, this.newEntry(upstream))
     return upstream
   }

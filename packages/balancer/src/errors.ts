@@ -10,7 +10,7 @@ export type CodedErrorClass = FastifyErrorConstructor<{ code: string }>
 // fastify's lib/errors.js is. The README lists each code; test/errors.test.ts
 // keeps the two in step. The balancer answers no requests; its errors get
 // @fastify/error's 500, as a bad option of every other part does.
-export const errors = {
+export const errorCodes = {
   STK_ERR_BALANCER_INVALID_OPTION: createError(
     'STK_ERR_BALANCER_INVALID_OPTION',
     'Invalid balancer option "%s": %s (got %j)',
@@ -36,4 +36,4 @@ export const errors = {
   )
 } as const
 
-export type ErrorCode = keyof typeof errors
+export type ErrorCode = keyof typeof errorCodes

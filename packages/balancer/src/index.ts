@@ -1,6 +1,6 @@
 export { Balancer, type HealthTransition, type UpstreamDiff, type UpstreamSnapshot } from './balancer.js'
 export { type CodedError, type CodedErrorClass } from './errors.js'
-export { errors, type ErrorCode } from './errors.js'
+export { errorCodes, type ErrorCode } from './errors.js'
 export { type CheckResult, type LastCheck, type UpstreamState } from './health-state.js'
 export { LatencyReservoir } from './latency-reservoir.js'
 export { balancerDefaults, resolveBalancerOptions, type BalancerOptions, type ResolvedBalancerOptions } from './options.js'

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { errors } from './errors.js'
+import { errorCodes } from './errors.js'
 import { integer, resolveWithSchema } from './option-schema.js'
 
 export interface BalancerOptions {
@@ -41,5 +41,5 @@ const BalancerOptionsSchema = Type.Object({
 }, { additionalProperties: false })
 
 export function resolveBalancerOptions (options: BalancerOptions = {}): ResolvedBalancerOptions {
-  return resolveWithSchema(BalancerOptionsSchema, options, errors.STK_ERR_BALANCER_INVALID_OPTION)
+  return resolveWithSchema(BalancerOptionsSchema, options, errorCodes.STK_ERR_BALANCER_INVALID_OPTION)
 }

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { errors } from './errors.js'
+import { errorCodes } from './errors.js'
 import { integer, resolveWithSchema } from './option-schema.js'
 
 /**
@@ -144,6 +144,6 @@ const RetryPolicyOptionsSchema = Type.Object({
 }, { additionalProperties: false })
 
 export function resolveRetryPolicyOptions (options: RetryPolicyOptions = {}): ResolvedRetryPolicyOptions {
-  const resolved = resolveWithSchema<ResolvedRetryPolicyOptions>(RetryPolicyOptionsSchema, options, errors.STK_ERR_RETRY_INVALID_OPTION)
+  const resolved = resolveWithSchema<ResolvedRetryPolicyOptions>(RetryPolicyOptionsSchema, options, errorCodes.STK_ERR_RETRY_INVALID_OPTION)
   return Object.freeze({ maxAttempts: resolved.maxAttempts, idempotentMethods: Object.freeze(resolved.idempotentMethods.map((m) => m.toUpperCase())) })
 }

@@ -1,4 +1,4 @@
-import { errors } from './errors.js'
+import { errorCodes } from './errors.js'
 
 /** What a caller hands the balancer: one address of one backend. */
 export interface UpstreamSpec {
@@ -24,7 +24,7 @@ export interface Upstream {
 export const maxUpstreamWeight = 100
 
 export function toUpstream (spec: UpstreamSpec): Upstream {
-  const Invalid = errors.STK_ERR_BALANCER_INVALID_UPSTREAM
+  const Invalid = errorCodes.STK_ERR_BALANCER_INVALID_UPSTREAM
   if (spec === null || typeof spec !== 'object') throw new Invalid(spec, 'expected an object')
   if (typeof spec.id !== 'string' || spec.id === '') throw new Invalid(spec, '"id" must be a non-empty string')
   if (typeof spec.url !== 'string') throw new Invalid(spec, '"url" must be a string')

@@ -8,7 +8,7 @@ import { encodeJson } from './record/codec.js'
 import { storeError } from './errors.js'
 import { reportExpiry, requestedExpiry, saveIsDue } from './policy/expiry.js'
 import { FrameworkStore } from './framework/framework-adapter.js'
-import { holdCalls, KeepAlive } from './connection/keep-alive.js'
+import { holdCalls, ProcessHold } from './connection/process-hold.js'
 import { KeySpace } from './record/keys.js'
 import { resolveOptions, type MemcachedStoreOptions, type ResolvedOptions, type ResolvedServer, type StoreLogger } from './options/options.js'
 import { Placement } from './policy/placement.js'
@@ -56,8 +56,8 @@ export class MemcachedStore extends FrameworkStore {
   private readonly counter: ReplicatedCounter
   private readonly listing: SessionListing
   private readonly watch: ServerWatch
-  /** Keeps the process alive while an app's call is in flight, and only then (see keep-alive.ts). */
-  private readonly keeper = new KeepAlive()
+  /** Keeps the process alive while an app's call is in flight, and only then (see connection/process-hold.ts). */
+  private readonly keeper = new ProcessHold()
   private closed = false
 
   constructor (options: MemcachedStoreOptions | string) {

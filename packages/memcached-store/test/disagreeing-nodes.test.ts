@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, stats, waitFor } from '@stickless/test-support'
-import { ids, session, storeFor } from './fixtures.js'
+import { ids, session, storeFor } from './helpers/fixtures.js'
 
 // Acknowledged writes must survive web nodes that see a server's failure and
 // return at different moments (the chaos run's reproductions of these cases

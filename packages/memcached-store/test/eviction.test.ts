@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, stats } from '@stickless/test-support'
-import { session, storeFor } from './fixtures.js'
+import { session, storeFor } from './helpers/fixtures.js'
 
 test('a server filled until it evicts loses nothing: reads fall back to the peer and repair', async (t) => {
   const [big] = await startMemcached(t, 1)

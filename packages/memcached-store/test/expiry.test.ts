@@ -6,7 +6,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { rawCommand, sessionKey, startMemcached, stats, TestClock } from '@stickless/test-support'
-import { session, settledStoreFor, storeFor } from './fixtures.js'
+import { session, settledStoreFor, storeFor } from './helpers/fixtures.js'
 import type { MemcachedStore, MemcachedStoreOptions } from '../src/index.js'
 import type { MemcachedProcess } from '@stickless/test-support'
 

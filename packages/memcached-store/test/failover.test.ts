@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, waitFor } from '@stickless/test-support'
-import { session, storeFor } from './fixtures.js'
+import { session, storeFor } from './helpers/fixtures.js'
 
 test('a killed server is marked down and skipped; nobody is logged out', async (t) => {
   const servers = await startMemcached(t, 2)

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import fastifyCookie from '@fastify/cookie'
 import fastifySession from '@fastify/session'
 import { startMemcached, stats } from '@stickless/test-support'
-import { settledStoreFor, storeFor } from './fixtures.js'
+import { settledStoreFor, storeFor } from './helpers/fixtures.js'
 import type { MemcachedStore } from '../src/index.js'
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, rawCommand, rawGet, sessionKey } from '@stickless/test-support'
-import { ids, portsInReadOrder, session, storeFor } from './fixtures.js'
+import { ids, portsInReadOrder, session, storeFor } from './helpers/fixtures.js'
 import type { RefillReport } from '../src/index.js'
 
 // `-M` makes memcached answer "SERVER_ERROR out of memory" instead of

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached } from '@stickless/test-support'
-import { portsInReadOrder, session, storeFor } from './fixtures.js'
+import { portsInReadOrder, session, storeFor } from './helpers/fixtures.js'
 
 test('two nodes changing one session at once lose neither change', async (t) => {
   const servers = await startMemcached(t, 2)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { commandCounts, startMemcached } from '@stickless/test-support'
-import { session, settledStoreFor } from './fixtures.js'
+import { session, settledStoreFor } from './helpers/fixtures.js'
 
 test('an unchanged session costs no write; a read is one get; a due touch is one touch per replica', async (t) => {
   const servers = await startMemcached(t, 2)

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MemcachedStore } from '../src/index.js'
 import { startMemcached, type MemcachedProcess, rawGet, sessionKey } from '@stickless/test-support'
-import { portsInReadOrder, session, storeFor } from './fixtures.js'
+import { portsInReadOrder, session, storeFor } from './helpers/fixtures.js'
 
 // "A frozen memcached server holds no request longer than its timeout: a
 // read, a write, or a request that does both waits at most that long in

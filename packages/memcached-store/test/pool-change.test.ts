@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { rawGet, sessionKey, startMemcached, type MemcachedProcess } from '@stickless/test-support'
 import type { MemcachedStore } from '../src/index.js'
-import { session, storeFor } from './fixtures.js'
+import { session, storeFor } from './helpers/fixtures.js'
 
 const SESSIONS = 24
 const ROUNDS = 4

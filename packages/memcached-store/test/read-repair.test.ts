@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, rawCommand, rawGet, sessionKey, waitFor } from '@stickless/test-support'
-import { portsInReadOrder, session, storeFor } from './fixtures.js'
+import { portsInReadOrder, session, storeFor } from './helpers/fixtures.js'
 
 test('a read that misses on the first replica falls back to the next and repairs the first', async (t) => {
   const servers = await startMemcached(t, 2)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, rawCommand, rawGet, sessionKey, waitFor } from '@stickless/test-support'
-import { ids, session, storeFor } from './fixtures.js'
+import { ids, session, storeFor } from './helpers/fixtures.js'
 import type { RefillReport } from '../src/index.js'
 
 const SESSIONS = 10_000

@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import { rawCommand, startMemcached } from '@stickless/test-support'
 import { KeySpace } from '../src/record/keys.js'
 import { replicasFor } from '../src/policy/replica-set.js'
-import { storeFor } from './fixtures.js'
+import { storeFor } from './helpers/fixtures.js'
 
 test('a new window on the first replica starts the count again, whatever the other replica still holds', async (t) => {
   const servers = await startMemcached(t, 2)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, rawGet, sessionKey } from '@stickless/test-support'
-import { ids, session, storeFor } from './fixtures.js'
+import { ids, session, storeFor } from './helpers/fixtures.js'
 
 test('a session is written to both servers', async (t) => {
   const servers = await startMemcached(t, 2)

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, rawCommand, rawGet, sessionKey, stats } from '@stickless/test-support'
-import { session, settledStoreFor, storeFor } from './fixtures.js'
+import { session, settledStoreFor, storeFor } from './helpers/fixtures.js'
 
 test('a session id that would inject a command is refused before anything is sent', async (t) => {
   const servers = await startMemcached(t, 2)

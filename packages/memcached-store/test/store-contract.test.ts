@@ -1,7 +1,7 @@
 // The store contract (store-contract.ts) against the real store on real memcached.
 import { MemcachedStore } from '../src/index.js'
 import { startMemcached } from '@stickless/test-support'
-import { storeContract } from './store-contract.js'
+import { storeContract } from './helpers/store-contract.js'
 
 let n = 0
 storeContract({

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MemcachedStore, type MemcachedStoreOptions } from '../src/index.js'
 import { startMemcached, waitFor } from '@stickless/test-support'
-import { session } from './fixtures.js'
+import { session } from './helpers/fixtures.js'
 
 interface Pki { dir: string, ca: string, serverCert: string, serverKey: string, clientCert: string, clientKey: string, rogueCa: string, rogueCert: string, rogueKey: string }
 

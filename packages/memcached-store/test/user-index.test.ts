@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached } from '@stickless/test-support'
-import { session, storeFor } from './fixtures.js'
+import { session, storeFor } from './helpers/fixtures.js'
 
 test('every session of a user is listed and can be destroyed at once ("log out everywhere")', async (t) => {
   const servers = await startMemcached(t, 2)

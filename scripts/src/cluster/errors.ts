@@ -6,7 +6,7 @@ import createError from '@fastify/error'
 
 /**
  * The class every cluster error is an instance of: each code's constructor in
- * `CLUSTER_ERRORS` inherits from it (@fastify/error links the prototypes and
+ * `errorCodes` inherits from it (@fastify/error links the prototypes and
  * never calls this constructor). `new ClusterError(code, detail)` hands back
  * that code's error; the Error `super()` made is dropped.
  */
@@ -15,7 +15,7 @@ export class ClusterError extends Error {
 
   constructor (code: ClusterErrorCode, detail: string, options?: { cause?: unknown }) {
     super()
-    const ErrorOfCode = CLUSTER_ERRORS[code]
+    const ErrorOfCode = errorCodes[code]
     return options === undefined ? new ErrorOfCode(detail) : new ErrorOfCode(detail, { cause: options.cause })
   }
 }
@@ -25,7 +25,7 @@ const Base = ClusterError as unknown as ErrorConstructor
 
 // The message is `<what failed>: <detail>`. No request is answered with these:
 // the status is @fastify/error's 500.
-export const CLUSTER_ERRORS = {
+export const errorCodes = {
   STK_ERR_CLUSTER_INVALID_OPTION: createError('STK_ERR_CLUSTER_INVALID_OPTION', 'Invalid cluster option: %s', 500, Base),
   STK_ERR_CLUSTER_PORT_IN_USE: createError('STK_ERR_CLUSTER_PORT_IN_USE', 'A required port is already in use: %s', 500, Base),
   STK_ERR_CLUSTER_COMMAND_NOT_FOUND: createError('STK_ERR_CLUSTER_COMMAND_NOT_FOUND', 'A command the cluster needs does not exist: %s', 500, Base),
@@ -37,11 +37,11 @@ export const CLUSTER_ERRORS = {
   STK_ERR_CLUSTER_EXIT_TIMEOUT: createError('STK_ERR_CLUSTER_EXIT_TIMEOUT', 'A process did not exit in time: %s', 500, Base)
 } as const
 
-export type ClusterErrorCode = keyof typeof CLUSTER_ERRORS
+export type ClusterErrorCode = keyof typeof errorCodes
 
 /** Builds the error a bad option gets: it names the option and the value it got. */
 export function invalidOption (option: string, value: unknown, expected: string): ClusterError {
-  return new CLUSTER_ERRORS.STK_ERR_CLUSTER_INVALID_OPTION(`${option} must be ${expected}, got ${JSON.stringify(value)}`)
+  return new errorCodes.STK_ERR_CLUSTER_INVALID_OPTION(`${option} must be ${expected}, got ${JSON.stringify(value)}`)
 }
 
 /** How many of a process's last output lines an error message quotes. */

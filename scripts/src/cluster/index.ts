@@ -3,7 +3,7 @@
 export { Cluster, type WaitOptions } from './cluster.js'
 export { CLUSTER_HOST, LB_SOURCE_ADDRESS, type ClusterInfo, type ProcessRole } from './members.js'
 export { DEFAULT_PORTS, QUICK_HEALTH_CHECKS, resolveClusterOptions, type ClusterOptions, type ClusterPorts, type CommandSpec, type ResolvedClusterOptions, type SessionServerParams } from './cluster-options.js'
-export { CLUSTER_ERRORS, ClusterError, type ClusterErrorCode } from './errors.js'
+export { errorCodes, ClusterError, type ClusterErrorCode } from './errors.js'
 export { choosePort, freePort, isPortFree, releasePorts, type PortMode } from './process/free-port.js'
 export { probeHttp, type ProbeResult } from './probes/http-probe.js'
 export { memcachedVersion } from './probes/memcached-probe.js'

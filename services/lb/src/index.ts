@@ -2,7 +2,7 @@ export { createLoadBalancer, type LbAddresses, type LbDependencies, type LoadBal
 export { parseBackendList, toBackendTarget, type BackendTarget } from './upstreams/backend-list.js'
 export { type LbError, type LbErrorClass } from './config/errors.js'
 export { defaultBackends, readEnvConfig, type EnvConfig } from './config/env-config.js'
-export { errors, type LbErrorCode } from './config/errors.js'
+export { errorCodes, type LbErrorCode } from './config/errors.js'
 export { lbDefaults, resolveLbOptions, type BackendSpec, type LbOptions, type ResolvedLbOptions, type TlsMaterial } from './config/options.js'
 export { EventLog, type EventLogOptions, type LbEvent, type LbEventKind } from './status/event-log.js'
 export { type RequestTotals, type StatusEvent, type StatusReport, type UpstreamStatus } from './status/status-report.js'

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../test-support/fake-backend.js'
-import { request } from '../test-support/http-client.js'
-import { startLb } from '../test-support/lb-harness.js'
+import { startBackend } from './helpers/fake-backend.js'
+import { request } from './helpers/http-client.js'
+import { startLb } from './helpers/lb-harness.js'
 import { waitFor } from '@stickless/test-support'
 
-void test('close() stops accepting, finishes in-flight requests, then resolves', async (t) => {
+test('close() stops accepting, finishes in-flight requests, then resolves', async (t) => {
   const backend = await startBackend(t, 'web-1', {
     handler: (_req, res) => { setTimeout(() => res.end('finished'), 300) }
   })
@@ -26,7 +26,7 @@ void test('close() stops accepting, finishes in-flight requests, then resolves',
   assert.equal(lb.adminServer.listening, false)
 })
 
-void test('close() cuts requests still running at shutdownTimeoutMs', async (t) => {
+test('close() cuts requests still running at shutdownTimeoutMs', async (t) => {
   const backend = await startBackend(t, 'web-1', { handler: () => {} })
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { shutdownTimeoutMs: 200 })
   const stuck = request(`${url}/forever`).then(() => 'answered', () => 'cut')

@@ -7,7 +7,7 @@
 // hit means this exact string was verified before: forging still needs the
 // secret, and garbage cookies cannot push real ones out of the cache.
 import { Signer, type UnsignResult } from '@fastify/cookie'
-import { BoundedMap } from './bounded-map.js'
+import { BoundedMap } from '@stickless/memcached-store'
 
 export interface CachingSignerOptions {
   /** Signs with the first, verifies with all (rotation). */

@@ -7,7 +7,7 @@ import createError from '@fastify/error'
 
 /**
  * The class every web error is an instance of: each code's constructor in
- * `webErrors` inherits from it (@fastify/error links the prototypes and never
+ * `errorCodes` inherits from it (@fastify/error links the prototypes and never
  * calls this constructor). `new WebError(code, message?)` is how the routes
  * raise one: it hands back that code's error, with the table's message unless
  * another is given, and the Error `super()` made is dropped.
@@ -18,7 +18,7 @@ export class WebError extends Error {
 
   constructor (code: WebErrorCode, message?: string, options?: { cause?: unknown }) {
     super()
-    const ErrorOfCode = webErrors[code]
+    const ErrorOfCode = errorCodes[code]
     const error: WebError = options === undefined ? new ErrorOfCode() : new ErrorOfCode({ cause: options.cause })
     // A route's own wording replaces the table's (the stack keeps the table's).
     if (message !== undefined) error.message = message
@@ -29,7 +29,7 @@ export class WebError extends Error {
 // @fastify/error types its Base as a plain ErrorConstructor.
 const Base = WebError as unknown as ErrorConstructor
 
-export const webErrors = {
+export const errorCodes = {
   STK_ERR_WEB_BAD_REQUEST: createError('STK_ERR_WEB_BAD_REQUEST', 'The request could not be understood', 400, Base),
   STK_ERR_WEB_INVALID_LOGIN: createError('STK_ERR_WEB_INVALID_LOGIN', 'A login needs a username (1 to 64 characters, no control characters) and a password (1 to 1024 characters)', 400, Base),
   STK_ERR_WEB_INVALID_CART_ITEM: createError('STK_ERR_WEB_INVALID_CART_ITEM', 'A cart item is 1 to 100 printable characters, sent as {"item": "..."}', 400, Base),
@@ -49,7 +49,7 @@ export const webErrors = {
   STK_ERR_WEB_INVALID_OPTION: createError('STK_ERR_WEB_INVALID_OPTION', 'Invalid configuration', 500, Base)
 } as const
 
-export type WebErrorCode = keyof typeof webErrors
+export type WebErrorCode = keyof typeof errorCodes
 
 export function isWebError (err: unknown): err is WebError {
   return err instanceof WebError

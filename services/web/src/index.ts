@@ -1,5 +1,5 @@
 export { buildApp, BODY_LIMIT_BYTES, serverTimeouts, type BuildAppOptions } from './app.js'
 export { loadConfig, defaults, type WebConfig } from './config.js'
-export { webErrors, WebError, type WebErrorCode } from './errors.js'
+export { errorCodes, WebError, type WebErrorCode } from './errors.js'
 export { Lifecycle } from './lifecycle.js'
 export type { WebSessionStore, SessionServerHealth } from './session-store.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import type { WebMetrics } from './metrics.js'
-import { BoundedMap } from './bounded-map.js'
+import { BoundedMap } from '@stickless/memcached-store'
 
 type Observer = ReturnType<WebMetrics['httpRequestDuration']['labels']>
 

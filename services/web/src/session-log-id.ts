@@ -2,7 +2,7 @@
 // is a stolen session). The key derives from the signing secret, so every
 // node computes the same value and one session can be followed across nodes.
 import { createHmac } from 'node:crypto'
-import { BoundedMap } from './bounded-map.js'
+import { BoundedMap } from '@stickless/memcached-store'
 
 export type SessionLogId = (sessionId: string) => string
 

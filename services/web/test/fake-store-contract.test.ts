@@ -6,7 +6,7 @@ import { FakeSessionStore } from './helpers/fake-session-store.js'
 
 interface ContractSubject { name: string, make: (t: TestContext, now: () => number) => Promise<object> | object }
 // The contract is compiled with the store package's tests (a project this one references).
-const contract = new URL('../../../../packages/memcached-store/dist/test/store-contract.js', import.meta.url)
+const contract = new URL('../../../../packages/memcached-store/dist/test/helpers/store-contract.js', import.meta.url)
 const { storeContract } = await import(contract.href) as { storeContract: (subject: ContractSubject) => void }
 
 storeContract({ name: 'FakeSessionStore', make: (_t, now) => new FakeSessionStore(now) })

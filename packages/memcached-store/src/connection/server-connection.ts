@@ -140,7 +140,7 @@ export class ServerConnection {
         // Timers run before I/O in a loop turn: let a reply that has arrived be read first.
         setImmediate(fail)
       }
-      // unref'd: an app's own call keeps the process alive (keep-alive.ts), background work does not
+      // unref'd: an app's own call keeps the process alive (process-hold.ts), background work does not
       let timer = setTimeout(onTimer, Math.max(0, dueAt - startedAt))
       timer.unref()
       let pending: Promise<T>

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { resolveWithSchema } from '@stickless/balancer'
 import { parseBackendList } from '../upstreams/backend-list.js'
-import { errors } from './errors.js'
+import { errorCodes } from './errors.js'
 import type { LbOptions } from './options.js'
 
 /** What main needs from the environment. TLS files are read by main, so this stays pure. */
@@ -105,7 +105,7 @@ const EnvSchema = Type.Object({
 type CheckedEnv = Partial<Record<string, string>> & { LB_BACKENDS: string, LOG_LEVEL: string }
 
 export function readEnvConfig (env: Readonly<Record<string, string | undefined>>, cores: () => number = usableCores): EnvConfig {
-  const Invalid = errors.STK_ERR_LB_INVALID_ENV
+  const Invalid = errorCodes.STK_ERR_LB_INVALID_ENV
   // Only the LB's variables, trimmed; an empty one counts as unset.
   const given = Object.fromEntries(Object.keys(EnvSchema.properties).map((variable) => [variable, present(env[variable])]))
   const checked = resolveWithSchema<CheckedEnv>(EnvSchema, given, Invalid)

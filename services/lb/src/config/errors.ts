@@ -10,7 +10,7 @@ export type LbErrorClass = FastifyErrorConstructor<{ code: string, statusCode: n
 // lib/errors.js is: start-up errors that stop the process, and the answers it
 // gives clients when it cannot forward a request. The README lists each code;
 // test/errors.test.ts keeps the two in step.
-export const errors = {
+export const errorCodes = {
   STK_ERR_LB_INVALID_OPTION: createError(
     'STK_ERR_LB_INVALID_OPTION',
     'Invalid load balancer option "%s": %s (got %j)',
@@ -86,4 +86,4 @@ export const errors = {
   )
 } as const
 
-export type LbErrorCode = keyof typeof errors
+export type LbErrorCode = keyof typeof errorCodes

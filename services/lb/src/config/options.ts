@@ -2,7 +2,7 @@ import { isIP } from 'node:net'
 import { Type, type TString } from '@sinclair/typebox'
 import { integer, resolveWithSchema } from '@stickless/balancer'
 import { toBackendTarget } from '../upstreams/backend-list.js'
-import { errors } from './errors.js'
+import { errorCodes } from './errors.js'
 
 /** One backend as configured: a name and where it listens. Its host may resolve to several addresses. */
 export interface BackendSpec {
@@ -217,7 +217,7 @@ const LbOptionsSchema = Type.Object({
 
 /** Applies the defaults, checks every option once and freezes the result. */
 export function resolveLbOptions (options: LbOptions): ResolvedLbOptions {
-  const Invalid = errors.STK_ERR_LB_INVALID_OPTION
+  const Invalid = errorCodes.STK_ERR_LB_INVALID_OPTION
   const merged = resolveWithSchema<LbOptions & Defaults>(LbOptionsSchema, options, Invalid)
   if (merged.upstreamLocalAddress !== '' && isIP(merged.upstreamLocalAddress) === 0) {
     throw new Invalid('upstreamLocalAddress', 'expected an IP address, or empty for the system\'s choice', merged.upstreamLocalAddress)

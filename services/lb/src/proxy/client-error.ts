@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
-import { errors, type LbErrorCode } from '../config/errors.js'
+import { errorCodes, type LbErrorCode } from '../config/errors.js'
 
 /**
  * The servers' 'clientError' listener: a request Node could not parse, or a
@@ -22,7 +22,7 @@ export function createClientErrorHandler (logger: Logger): (error: NodeJS.ErrnoE
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? 'STK_ERR_LB_REQUEST_TIMEOUT'
         : 'STK_ERR_LB_MALFORMED_REQUEST'
-    const answer = new errors[code]()
+    const answer = new errorCodes[code]()
     const status = answer.statusCode
     const body = JSON.stringify({ statusCode: status, code, error: STATUS_CODES[status] ?? 'Error', message: answer.message })
     socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { attemptFailureCodes } from '@stickless/balancer'
-import { errors } from '../config/errors.js'
+import { errorCodes } from '../config/errors.js'
 import { bodyTooLargeCode } from './body/request-body.js'
 import type { Exchange } from './exchange.js'
 import type { LbAnswers } from './lb-answers.js'
@@ -32,5 +32,5 @@ export function answerClientFault (exchange: Exchange, fault: ClientFault, answe
   }
   // What is still to come of the body may never come: not worth waiting for.
   exchange.req.unpipe()
-  answers.error(exchange, new errors.STK_ERR_LB_BODY_TIMEOUT(proxyTimeoutMs), { connection: 'close' })
+  answers.error(exchange, new errorCodes.STK_ERR_LB_BODY_TIMEOUT(proxyTimeoutMs), { connection: 'close' })
 }

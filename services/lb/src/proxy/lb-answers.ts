@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { attemptFailureCodes, type Balancer } from '@stickless/balancer'
 import type { Logger } from 'pino'
-import { errors, type LbError } from '../config/errors.js'
+import { errorCodes, type LbError } from '../config/errors.js'
 import type { ResolvedLbOptions } from '../config/options.js'
 import { sendError } from '../http/error-response.js'
 import { requestIdOf } from '../http/request-id.js'
@@ -43,7 +43,7 @@ export class LbAnswers {
     if (last === undefined || (!last.failure.connected && this.deps.balancer.availableCount() === 0)) {
       exchange.upstreamName = 'none'
       this.deps.totals.noHealthyBackend += 1
-      this.error(exchange, new errors.STK_ERR_LB_NO_HEALTHY_BACKEND())
+      this.error(exchange, new errorCodes.STK_ERR_LB_NO_HEALTHY_BACKEND())
       return
     }
     this.error(exchange, this.errorFor(last))
@@ -61,7 +61,7 @@ export class LbAnswers {
     exchange.attempt?.stopSending()
     if (canDiscard(req, bodyDiscardLimitBytes)) discardRequestBody(req, bodyDiscardLimitBytes)
     else req.unpipe()
-    this.error(exchange, new errors.STK_ERR_LB_PAYLOAD_TOO_LARGE(maxBodyBytes))
+    this.error(exchange, new errorCodes.STK_ERR_LB_PAYLOAD_TOO_LARGE(maxBodyBytes))
   }
 
   /** A bug in the LB: logged with its stack, answered 500 (or the connection cut). */
@@ -69,7 +69,7 @@ export class LbAnswers {
     const requestId = exchangeOf(res)?.requestId ?? requestIdOf(req.headers)
     this.deps.logger.error({ reqId: requestId, err: error, url: req.url }, 'request handling failed')
     try {
-      sendError(req, res, new errors.STK_ERR_LB_INTERNAL(), requestId)
+      sendError(req, res, new errorCodes.STK_ERR_LB_INTERNAL(), requestId)
     } catch {
       res.destroy()
     }
@@ -79,13 +79,13 @@ export class LbAnswers {
     switch (failure.code) {
       // (A body over the limit is the client's fault: refuseBody answers it.)
       case lbFailureCodes.badRequest:
-        return new errors.STK_ERR_LB_BAD_REQUEST(failure.message)
+        return new errorCodes.STK_ERR_LB_BAD_REQUEST(failure.message)
       case attemptFailureCodes.upstreamTimeout:
-        return new errors.STK_ERR_LB_UPSTREAM_TIMEOUT(upstream.name, this.deps.options.proxyTimeoutMs)
+        return new errorCodes.STK_ERR_LB_UPSTREAM_TIMEOUT(upstream.name, this.deps.options.proxyTimeoutMs)
       case attemptFailureCodes.connectTimeout:
-        return new errors.STK_ERR_LB_UPSTREAM_TIMEOUT(upstream.name, this.deps.options.connectTimeoutMs)
+        return new errorCodes.STK_ERR_LB_UPSTREAM_TIMEOUT(upstream.name, this.deps.options.connectTimeoutMs)
       default:
-        return new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, failure.code)
+        return new errorCodes.STK_ERR_LB_BAD_GATEWAY(upstream.name, failure.code)
     }
   }
 }

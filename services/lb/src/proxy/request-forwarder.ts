@@ -7,7 +7,7 @@ import { parse as parseUrl, type Url } from 'node:url'
 import { attemptFailureCodes, type AttemptOutcome, type Balancer, type HealthTransition, type RetryPolicy, type Upstream } from '@stickless/balancer'
 import httpProxy from 'http-proxy'
 import type { Logger } from 'pino'
-import { errors } from '../config/errors.js'
+import { errorCodes } from '../config/errors.js'
 import type { ResolvedLbOptions } from '../config/options.js'
 import { requestIdOf } from '../http/request-id.js'
 import type { EventLog } from '../status/event-log.js'
@@ -187,7 +187,7 @@ export class RequestForwarder {
     if (req.httpVersion === '1.1' && (req.headers.host === undefined || req.headers.host === '')) {
       // HTTP/1.1 requires Host (RFC 9112 §3.2). Node's own check answers with
       // an empty body, and forwarding would let Node's client invent one.
-      this.answers.error(exchange, new errors.STK_ERR_LB_MALFORMED_REQUEST(), { connection: 'close' })
+      this.answers.error(exchange, new errorCodes.STK_ERR_LB_MALFORMED_REQUEST(), { connection: 'close' })
       return
     }
     setForwardedHeaders(req, proto, exchange.requestId)
@@ -280,7 +280,7 @@ export class RequestForwarder {
     if (dropped === undefined) {
       response.destroy()
       this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
-      this.answers.error(exchange, new errors.STK_ERR_LB_BAD_GATEWAY(upstream.name, `invalid status ${String(response.statusCode)}`))
+      this.answers.error(exchange, new errorCodes.STK_ERR_LB_BAD_GATEWAY(upstream.name, `invalid status ${String(response.statusCode)}`))
       return
     }
     if (dropped.length > 0) logger.warn({ reqId: requestId, upstream: upstream.name, dropped }, 'dropped response headers that Node refuses to send')

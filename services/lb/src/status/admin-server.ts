@@ -3,7 +3,7 @@ import type { Balancer } from '@stickless/balancer'
 import type { Logger } from 'pino'
 import { sendError } from '../http/error-response.js'
 import { requestIdOf } from '../http/request-id.js'
-import { errors } from '../config/errors.js'
+import { errorCodes } from '../config/errors.js'
 import type { EventLog } from './event-log.js'
 import type { LbMetrics } from './metrics.js'
 import { statusPage } from './status-page.js'
@@ -42,7 +42,7 @@ export function createAdminServer (options: AdminServerOptions): http.Server {
   }, (req, res) => {
     route(req, res).catch((error: unknown) => {
       options.logger.error({ err: error, url: req.url }, 'admin request failed')
-      sendError(req, res, new errors.STK_ERR_LB_INTERNAL(), requestIdOf(req.headers))
+      sendError(req, res, new errorCodes.STK_ERR_LB_INTERNAL(), requestIdOf(req.headers))
     })
   })
   server.on('clientError', (_error, socket) => socket.destroy())
@@ -72,7 +72,7 @@ export function createAdminServer (options: AdminServerOptions): http.Server {
         send(req, res, 'application/json; charset=utf-8', JSON.stringify({ status: 'ok', inRotation: options.balancer.availableCount() }))
         return
       default:
-        sendError(req, res, new errors.STK_ERR_LB_NOT_FOUND(req.method, path), requestIdOf(req.headers))
+        sendError(req, res, new errorCodes.STK_ERR_LB_NOT_FOUND(req.method, path), requestIdOf(req.headers))
     }
   }
 }

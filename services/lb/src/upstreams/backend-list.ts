@@ -1,5 +1,5 @@
 import { isIP } from 'node:net'
-import { errors } from '../config/errors.js'
+import { errorCodes } from '../config/errors.js'
 import type { BackendSpec } from '../config/options.js'
 
 /** A backend after validation: where to resolve and connect. */
@@ -32,7 +32,7 @@ export function parseBackendList (text: string): BackendSpec[] {
 }
 
 export function toBackendTarget (spec: BackendSpec): BackendTarget {
-  const Invalid = errors.STK_ERR_LB_INVALID_BACKEND
+  const Invalid = errorCodes.STK_ERR_LB_INVALID_BACKEND
   if (spec === null || typeof spec !== 'object' || typeof spec.url !== 'string') throw new Invalid(spec, 'expected { name?, url, weight? }')
   let url: URL
   try {

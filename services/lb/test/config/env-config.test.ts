@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { defaultBackends, parseBackendList, readEnvConfig, toBackendTarget } from '../../src/index.js'
 import { usableCores } from '../../src/config/env-config.js'
 
-void test('an empty environment gives the contract topology and leaves defaults to the options', () => {
+test('an empty environment gives the contract topology and leaves defaults to the options', () => {
   const config = readEnvConfig({})
   assert.equal(config.options.port, undefined)
   assert.deepEqual(config.options.backends, parseBackendList(defaultBackends))
@@ -15,7 +15,7 @@ void test('an empty environment gives the contract topology and leaves defaults 
   assert.equal(config.tlsCertPath, undefined)
 })
 
-void test('variables map to options', () => {
+test('variables map to options', () => {
   const config = readEnvConfig({
     LB_PORT: '9090',
     LB_HOST: '0.0.0.0',
@@ -44,7 +44,7 @@ void test('variables map to options', () => {
   assert.equal(config.logLevel, 'warn')
 })
 
-void test('a bad variable fails with a coded error naming it and the value', () => {
+test('a bad variable fails with a coded error naming it and the value', () => {
   assert.throws(() => readEnvConfig({ LB_PORT: 'eighty' }), (error: Error & { code?: string }) => {
     assert.equal(error.code, 'STK_ERR_LB_INVALID_ENV')
     assert.match(error.message, /LB_PORT.*"eighty"/)
@@ -56,13 +56,13 @@ void test('a bad variable fails with a coded error naming it and the value', () 
   assert.throws(() => readEnvConfig({ LB_ACCESS_LOG: 'sometimes' }), /LB_ACCESS_LOG.*"sometimes"/)
 })
 
-void test('LB_ACCESS_LOG turns the per-request log line on or off', () => {
+test('LB_ACCESS_LOG turns the per-request log line on or off', () => {
   assert.equal(readEnvConfig({}).options.accessLog, undefined, 'unset: the option default (off)')
   for (const on of ['on', 'ON', 'true', '1']) assert.equal(readEnvConfig({ LB_ACCESS_LOG: on }).options.accessLog, true, on)
   for (const off of ['off', 'false', '0']) assert.equal(readEnvConfig({ LB_ACCESS_LOG: off }).options.accessLog, false, off)
 })
 
-void test('backend entries: names, default names, ports, weights, IPv6', () => {
+test('backend entries: names, default names, ports, weights, IPv6', () => {
   assert.deepEqual(toBackendTarget({ url: 'http://web1:3000' }), { name: 'web1:3000', hostname: 'web1', port: 3000, weight: 1 })
   assert.deepEqual(toBackendTarget({ name: 'web-1', url: 'http://127.0.0.1' }), { name: 'web-1', hostname: '127.0.0.1', port: 80, weight: 1 })
   assert.deepEqual(toBackendTarget({ url: 'http://web2:3000?weight=3' }).weight, 3)
@@ -70,7 +70,7 @@ void test('backend entries: names, default names, ports, weights, IPv6', () => {
   assert.deepEqual(parseBackendList('a=http://x:1=2'), [{ name: 'a', url: 'http://x:1=2' }])
 })
 
-void test('LB_WORKERS takes a whole number or auto (the cores this process may use)', () => {
+test('LB_WORKERS takes a whole number or auto (the cores this process may use)', () => {
   assert.equal(readEnvConfig({}).options.workers, undefined, 'unset: the option default (1)')
   assert.equal(readEnvConfig({ LB_WORKERS: '4' }).options.workers, 4)
   assert.equal(readEnvConfig({ LB_WORKERS: 'auto' }, () => 6).options.workers, 6)
@@ -82,7 +82,7 @@ void test('LB_WORKERS takes a whole number or auto (the cores this process may u
   })
 })
 
-void test('auto counts the cores of a cgroup CPU quota, not more than the machine has', (t) => {
+test('auto counts the cores of a cgroup CPU quota, not more than the machine has', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lb-cpu-max-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const file = (text: string): string => {

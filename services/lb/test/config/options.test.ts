@@ -4,7 +4,7 @@ import { lbDefaults, resolveLbOptions } from '../../src/index.js'
 
 const backends = [{ name: 'web-1', url: 'http://127.0.0.1:3001' }]
 
-void test('defaults are applied once and the result is frozen', () => {
+test('defaults are applied once and the result is frozen', () => {
   const options = resolveLbOptions({ backends })
   assert.equal(options.port, 8080)
   assert.equal(options.host, '127.0.0.1')
@@ -28,7 +28,7 @@ void test('defaults are applied once and the result is frozen', () => {
   assert.ok(Object.isFrozen(lbDefaults))
 })
 
-void test('a bad option fails at start with a coded error naming the option and the value', () => {
+test('a bad option fails at start with a coded error naming the option and the value', () => {
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{ port: 70_000 }, /"port".*70000/],
     [{ proxyTimeoutMs: 0 }, /"proxyTimeoutMs".*0/],
@@ -56,19 +56,19 @@ void test('a bad option fails at start with a coded error naming the option and 
   }
 })
 
-void test('resolved options resolve again to the same, though frozen (the schema fills defaults into a copy)', () => {
+test('resolved options resolve again to the same, though frozen (the schema fills defaults into a copy)', () => {
   const once = resolveLbOptions({ backends: Object.freeze([Object.freeze({ url: 'http://127.0.0.1:3001' })]), tls: { cert: Buffer.from('c'), key: 'k' } })
   const twice = resolveLbOptions(once)
   assert.deepEqual(twice, once)
   assert.ok(Buffer.isBuffer(twice.tls?.cert))
 })
 
-void test('historyIntervalMs takes 0 (no sampling on a timer) or an interval of at least 10 ms', () => {
+test('historyIntervalMs takes 0 (no sampling on a timer) or an interval of at least 10 ms', () => {
   assert.equal(resolveLbOptions({ backends, historyIntervalMs: 0 }).historyIntervalMs, 0)
   assert.equal(resolveLbOptions({ backends, historyIntervalMs: 10 }).historyIntervalMs, 10)
 })
 
-void test('backends are required and checked at start', () => {
+test('backends are required and checked at start', () => {
   assert.throws(() => resolveLbOptions({ backends: [] }), { code: 'STK_ERR_LB_INVALID_OPTION' })
   for (const url of ['ftp://x:1', 'http://x:1/path', 'not a url', 'http://x:1?weight=0', 'http://x:1?colour=red', 'https://x:1']) {
     assert.throws(() => resolveLbOptions({ backends: [{ url }] }), { code: 'STK_ERR_LB_INVALID_BACKEND' }, url)

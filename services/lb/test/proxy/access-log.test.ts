@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { test } from 'node:test'
 import { pino } from 'pino'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import { waitFor } from '@stickless/test-support'
 
 interface LogLine { level: number, msg: string, reqId?: string, method?: string, url?: string, status?: string, upstream?: string, attempts?: number, durationMs?: number }
@@ -20,7 +20,7 @@ function memoryLogger (): { logger: pino.Logger, lines: LogLine[] } {
   return { logger: pino({ level: 'info' }, sink), lines }
 }
 
-void test('with accessLog on, each request is one info line with its reqId, status, upstream and attempts', async (t) => {
+test('with accessLog on, each request is one info line with its reqId, status, upstream and attempts', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { logger, lines } = memoryLogger()
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }], { accessLog: true }, { logger })
@@ -44,7 +44,7 @@ void test('with accessLog on, each request is one info line with its reqId, stat
   })
 })
 
-void test('by default there is no per-request line, but a failed attempt is still logged with its reqId', async (t) => {
+test('by default there is no per-request line, but a failed attempt is still logged with its reqId', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { logger, lines } = memoryLogger()
   const { url } = await startLb(t, [{ name: 'dead', url: 'http://127.0.0.1:1' }, { name: 'web-1', url: backend.url }], {}, { logger })

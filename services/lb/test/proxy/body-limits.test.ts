@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('a body over maxBodyBytes is refused with 413 before it is forwarded', async (t) => {
+test('a body over maxBodyBytes is refused with 413 before it is forwarded', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1_000, maxBodyBytes: 10_000 })
   const reply = await request(`${url}/api/upload`, { method: 'POST', body: 'x'.repeat(10_001) })
@@ -14,7 +14,7 @@ void test('a body over maxBodyBytes is refused with 413 before it is forwarded',
   assert.equal(backend.seen.length, 0)
 })
 
-void test('a chunked body that grows past maxBodyBytes is cut off with 413', async (t) => {
+test('a chunked body that grows past maxBodyBytes is cut off with 413', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1_000, maxBodyBytes: 10_000 })
   // A keep-alive client: the LB drops the rest of the body and keeps the connection.
@@ -26,7 +26,7 @@ void test('a chunked body that grows past maxBodyBytes is cut off with 413', asy
   assert.equal((await request(`${url}/next`, { agent })).reusedSocket, true, 'the connection carries the next request')
 })
 
-void test('a body between the buffer limit and the maximum is streamed to one upstream', async (t) => {
+test('a body between the buffer limit and the maximum is streamed to one upstream', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1_000, maxBodyBytes: 100_000 })
   const body = 'z'.repeat(50_000)
@@ -38,7 +38,7 @@ void test('a body between the buffer limit and the maximum is streamed to one up
   assert.equal(chunked.json.body, body)
 })
 
-void test('a streamed body is not retried: a dead upstream answers 503/502 rather than a replay', async (t) => {
+test('a streamed body is not retried: a dead upstream answers 503/502 rather than a replay', async (t) => {
   const dead = await startBackend(t, 'dead')
   const alive = await startBackend(t, 'alive')
   await dead.kill()

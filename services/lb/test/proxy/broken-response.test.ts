@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import { waitFor } from '@stickless/test-support'
 
-void test('a backend that sends headers and then dies is not retried; the client sees an error; the LB survives', async (t) => {
+test('a backend that sends headers and then dies is not retried; the client sees an error; the LB survives', async (t) => {
   const dying = await startBackend(t, 'dying', {
     handler: (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000', 'x-served-by': 'dying' })
@@ -40,7 +40,7 @@ void test('a backend that sends headers and then dies is not retried; the client
   assert.equal(dyingStats?.inFlight, 0)
 })
 
-void test('an upstream that breaks mid-body is counted as an error and an aborted request, and its latency is not sampled', async (t) => {
+test('an upstream that breaks mid-body is counted as an error and an aborted request, and its latency is not sampled', async (t) => {
   const dying = await startBackend(t, 'dying', {
     handler: (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' })

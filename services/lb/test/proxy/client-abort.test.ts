@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import { waitFor } from '@stickless/test-support'
 
-void test('a client that aborts while the backend works does not crash the LB', async (t) => {
+test('a client that aborts while the backend works does not crash the LB', async (t) => {
   let upstreamClosed = false
   const slow = await startBackend(t, 'slow', {
     handler: (req, res) => {
@@ -38,7 +38,7 @@ void test('a client that aborts while the backend works does not crash the LB', 
   assert.equal(stats?.errors, 0, 'a client leaving is not the upstream failing')
 })
 
-void test('a client that aborts mid-upload does not crash the LB', async (t) => {
+test('a client that aborts mid-upload does not crash the LB', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1024 })
   for (const size of [100, 5_000]) {
@@ -55,7 +55,7 @@ void test('a client that aborts mid-upload does not crash the LB', async (t) => 
   assert.equal(lb.totals.inFlight, 0)
 })
 
-void test('a client that leaves in the middle of a streamed response does not crash the LB', async (t) => {
+test('a client that leaves in the middle of a streamed response does not crash the LB', async (t) => {
   const streaming = await startBackend(t, 'streaming', {
     handler: (req, res) => {
       if (req.url !== '/stream') { res.end('ok'); return }
@@ -75,7 +75,7 @@ void test('a client that leaves in the middle of a streamed response does not cr
   assert.equal((await request(`${url}/ok`)).status, 200)
 })
 
-void test('a client that leaves mid-body releases the upstream connection and is not counted as an upstream error', async (t) => {
+test('a client that leaves mid-body releases the upstream connection and is not counted as an upstream error', async (t) => {
   let upstreamResponseClosed = false
   const streaming = await startBackend(t, 'streaming', {
     handler: (req, res) => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('X-Forwarded-* are set by the LB, overwriting what the client sent', async (t) => {
+test('X-Forwarded-* are set by the LB, overwriting what the client sent', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, addresses } = await startLb(t, [{ name: 'web-1', url: backend.url }])
 
@@ -28,7 +28,7 @@ void test('X-Forwarded-* are set by the LB, overwriting what the client sent', a
   assert.ok(addresses.http.port > 0)
 })
 
-void test('x-request-id is set when absent, passed on, and returned', async (t) => {
+test('x-request-id is set when absent, passed on, and returned', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
 
@@ -46,7 +46,7 @@ void test('x-request-id is set when absent, passed on, and returned', async (t) 
   assert.equal(unfit.headers['x-request-id'], unfit.json.headers['x-request-id'])
 })
 
-void test('hop-by-hop headers stay on their own connection', async (t) => {
+test('hop-by-hop headers stay on their own connection', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const reply = await requestJson(`${url}/`, {
@@ -60,7 +60,7 @@ void test('hop-by-hop headers stay on their own connection', async (t) => {
   assert.equal(seen['x-kept'], 'yes')
 })
 
-void test('an IPv4 client on a dual-stack listener is reported as plain IPv4', async (t) => {
+test('an IPv4 client on a dual-stack listener is reported as plain IPv4', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { addresses } = await startLb(t, [{ name: 'web-1', url: backend.url }], { host: '::' }).catch((error: NodeJS.ErrnoException) => {
     // Without IPv6 on the host there is no dual-stack listener to test.

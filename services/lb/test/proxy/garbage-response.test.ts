@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend, startRawBackend } from '../../test-support/fake-backend.js'
-import { request } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend, startRawBackend } from '../helpers/fake-backend.js'
+import { request } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('garbage from a backend is answered 502, and the LB keeps serving', async (t) => {
+test('garbage from a backend is answered 502, and the LB keeps serving', async (t) => {
   const garbage = await startRawBackend(t, 'this is not HTTP at all\r\n\r\n')
   const { url } = await startLb(t, [{ name: 'garbage', url: garbage.url }])
 
@@ -19,7 +19,7 @@ void test('garbage from a backend is answered 502, and the LB keeps serving', as
   assert.equal(again.status, 502)
 })
 
-void test('a header Node refuses to forward never crashes the LB', async (t) => {
+test('a header Node refuses to forward never crashes the LB', async (t) => {
   // A control character in a header value: Node's client parser rejects it.
   const garbage = await startRawBackend(t, 'HTTP/1.1 200 OK\r\nX-Bad: a\x01b\r\nContent-Length: 2\r\n\r\nok')
   const good = await startBackend(t, 'good')
@@ -30,7 +30,7 @@ void test('a header Node refuses to forward never crashes the LB', async (t) => 
   assert.equal(second.status, 200)
 })
 
-void test('a response with a 1xx-free odd status still passes through', async (t) => {
+test('a response with a 1xx-free odd status still passes through', async (t) => {
   const odd = await startRawBackend(t, 'HTTP/1.1 299 Whatever\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok')
   const { url } = await startLb(t, [{ name: 'odd', url: odd.url }])
   const reply = await request(`${url}/`)

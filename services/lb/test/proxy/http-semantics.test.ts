@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { rawExchange, request } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { rawExchange, request } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('HEAD, 204 and 304 answers pass through without a body', async (t) => {
+test('HEAD, 204 and 304 answers pass through without a body', async (t) => {
   const backend = await startBackend(t, 'web-1', {
     handler: (req, res) => {
       if (req.url === '/empty') { res.writeHead(204).end(); return }
@@ -25,7 +25,7 @@ void test('HEAD, 204 and 304 answers pass through without a body', async (t) => 
   assert.equal(cached.body, '')
 })
 
-void test('Expect: 100-continue is answered by the LB and the body is forwarded', async (t) => {
+test('Expect: 100-continue is answered by the LB and the body is forwarded', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const reply = await new Promise<{ status: number, body: string, continued: boolean }>((resolve, reject) => {
@@ -46,7 +46,7 @@ void test('Expect: 100-continue is answered by the LB and the body is forwarded'
   assert.equal(echoed.headers.expect, undefined)
 })
 
-void test('an HTTP/1.0 client gets a complete answer', async (t) => {
+test('an HTTP/1.0 client gets a complete answer', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { addresses } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const { response, closedByServer } = await rawExchange(addresses.http.port, 'GET /old HTTP/1.0\r\nHost: x\r\n\r\n')
@@ -55,7 +55,7 @@ void test('an HTTP/1.0 client gets a complete answer', async (t) => {
   assert.match(response, /"url":"\/old"/)
 })
 
-void test('an Upgrade request is answered as a plain request (websockets are not proxied)', async (t) => {
+test('an Upgrade request is answered as a plain request (websockets are not proxied)', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const reply = await request(`${url}/socket`, { headers: { connection: 'Upgrade', upgrade: 'websocket' } }).catch((error: Error) => error)

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
 /** A throwaway self-signed certificate for 127.0.0.1, made with the openssl CLI. */
 async function selfSigned (): Promise<{ cert: Buffer, key: Buffer } | undefined> {
@@ -26,7 +26,7 @@ async function selfSigned (): Promise<{ cert: Buffer, key: Buffer } | undefined>
   }
 }
 
-void test('with TLS configured the LB also listens https, and says so in X-Forwarded-Proto', async (t) => {
+test('with TLS configured the LB also listens https, and says so in X-Forwarded-Proto', async (t) => {
   const tls = await selfSigned()
   if (tls === undefined) {
     t.skip('the openssl CLI is not available')

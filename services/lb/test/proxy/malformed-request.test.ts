@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { startLb } from '../helpers/lb-harness.js'
 
 function raw (url: string, text: string): Promise<string> {
   const { hostname, port } = new URL(url)
@@ -17,7 +17,7 @@ function raw (url: string, text: string): Promise<string> {
   })
 }
 
-void test('a request Node cannot parse gets a coded JSON 400, and the LB keeps serving', async (t) => {
+test('a request Node cannot parse gets a coded JSON 400, and the LB keeps serving', async (t) => {
   const backend = await startBackend(t, 'ok')
   const { url } = await startLb(t, [{ name: 'b', url: backend.url }])
   for (const text of [
@@ -36,7 +36,7 @@ void test('a request Node cannot parse gets a coded JSON 400, and the LB keeps s
   assert.match(after, /^HTTP\/1\.1 200 /)
 })
 
-void test('a Host-less HTTP/1.1 request gets the coded 400 and is not forwarded', async (t) => {
+test('a Host-less HTTP/1.1 request gets the coded 400 and is not forwarded', async (t) => {
   const backend = await startBackend(t, 'from-node')
   const { url } = await startLb(t, [{ name: 'b', url: backend.url }])
   const answer = await raw(url, 'GET /api/session HTTP/1.1\r\nConnection: close\r\n\r\n')

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test, type TestContext } from 'node:test'
 import net from 'node:net'
-import { startBackend, type FakeBackend } from '../../test-support/fake-backend.js'
-import { rawExchange, request, type Reply } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend, type FakeBackend } from '../helpers/fake-backend.js'
+import { rawExchange, request, type Reply } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import type { LoadBalancer } from '../../src/index.js'
 import { waitFor } from '@stickless/test-support'
 
@@ -92,7 +92,7 @@ function streamUpload (url: string, options: StreamedUploadOptions): Promise<Str
   })
 }
 
-void test('a 2 MB body with a Content-Length gets the LB\'s own 413 (1 MiB default) and nothing is forwarded', async (t) => {
+test('a 2 MB body with a Content-Length gets the LB\'s own 413 (1 MiB default) and nothing is forwarded', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   assert.equal(lb.options.maxBodyBytes, MiB, 'the default is the web nodes\' limit')
@@ -108,7 +108,7 @@ void test('a 2 MB body with a Content-Length gets the LB\'s own 413 (1 MiB defau
   assert.match(metrics, /lb_requests_total\{upstream="none",status="413"\} 1/)
 })
 
-void test('a chunked body gets 413 as soon as it crosses the limit, and the node never sees it', async (t) => {
+test('a chunked body gets 413 as soon as it crosses the limit, and the node never sees it', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const { reply, answeredBeforeEnd } = await streamUpload(`${url}/api/cart`, { chunkBytes: 64 * 1024, bytes: 8 * MiB, agent: keepAliveAgent(t) })
@@ -119,7 +119,7 @@ void test('a chunked body gets 413 as soon as it crosses the limit, and the node
   assert.deepEqual(upstreamStats(lb, 'web-1'), { requests: 0, errors: 0, state: 'healthy' })
 })
 
-void test('a chunked body that crosses the limit while it streams to a node is 413 and no error of the node', async (t) => {
+test('a chunked body that crosses the limit while it streams to a node is 413 and no error of the node', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 64 * 1024, maxBodyBytes: MiB })
   const { reply } = await streamUpload(`${url}/api/cart`, { chunkBytes: 64 * 1024, bytes: 8 * MiB, agent: keepAliveAgent(t) })
@@ -132,7 +132,7 @@ void test('a chunked body that crosses the limit while it streams to a node is 4
   assert.doesNotMatch(retries, /upstream="web-1"/)
 })
 
-void test('a node\'s early answer (413, 401) to a body it did not read reaches the client as sent, never as 502', async (t) => {
+test('a node\'s early answer (413, 401) to a body it did not read reaches the client as sent, never as 502', async (t) => {
   const backend = await startBackend(t, 'web-1', {
     answerEarly: (req) => req.url === '/api/private' ? 401 : nodeBodyLimit(req)
   })
@@ -181,7 +181,7 @@ async function uploadThenGet (url: string, agent: http.Agent, rounds: number): P
   return { uploads: [...uploads], gets: [...gets] }
 }
 
-void test('20 rounds of "upload 2 MB, then GET on the same keep-alive connection": every upload 413, every GET answered', async (t) => {
+test('20 rounds of "upload 2 MB, then GET on the same keep-alive connection": every upload 413, every GET answered', async (t) => {
   // The node answers after a moment, as the web node does after loading the session.
   const backend = await startBackend(t, 'web-1', { answerEarly: nodeBodyLimit, answerEarlyAfterMs: 2 })
   // Defaults: the LB refuses the body itself.
@@ -194,7 +194,7 @@ void test('20 rounds of "upload 2 MB, then GET on the same keep-alive connection
   for (const { lb: balancer } of [lb, lenient]) assert.equal(upstreamStats(balancer, 'web-1').errors, 0)
 })
 
-void test('a 413 keeps the connection when the body is discarded, and says Connection: close when it will not be', async (t) => {
+test('a 413 keeps the connection when the body is discarded, and says Connection: close when it will not be', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { addresses } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1_000, maxBodyBytes: 1_000, bodyDiscardLimitBytes: 10_000 })
   const port = addresses.http.port
@@ -215,7 +215,7 @@ void test('a 413 keeps the connection when the body is discarded, and says Conne
   assert.equal(backend.seen.length, 1, 'only GET /next was forwarded')
 })
 
-void test('a client that leaves in the middle of a streamed upload is no error of the node', async (t) => {
+test('a client that leaves in the middle of a streamed upload is no error of the node', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1_024 })
   await new Promise<void>((resolve) => {
@@ -229,7 +229,7 @@ void test('a client that leaves in the middle of a streamed upload is no error o
   assert.equal(upstreamStats(lb, 'web-1').state, 'healthy')
 })
 
-void test('a client too slow with a streamed body is answered 408 with Connection: close and is no error of the node', async (t) => {
+test('a client too slow with a streamed body is answered 408 with Connection: close and is no error of the node', async (t) => {
   const backend: FakeBackend = await startBackend(t, 'web-1')
   const { url, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }], { bodyBufferLimitBytes: 1_024, proxyTimeoutMs: 200 })
   const reply = await new Promise<Reply>((resolve, reject) => {
@@ -249,7 +249,7 @@ void test('a client too slow with a streamed body is answered 408 with Connectio
   assert.equal(upstreamStats(lb, 'web-1').errors, 0, 'the client was slow, not the node')
 })
 
-void test('a node that stops reading a streamed upload is the node\'s timeout (504), not the client\'s', async (t) => {
+test('a node that stops reading a streamed upload is the node\'s timeout (504), not the client\'s', async (t) => {
   // Accepts and never reads, so the LB's writes to it back up.
   const sockets = new Set<net.Socket>()
   const stuck = net.createServer((socket) => {

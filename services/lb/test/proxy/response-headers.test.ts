@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend, startRawBackend } from '../../test-support/fake-backend.js'
-import { rawExchange, request } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend, startRawBackend } from '../helpers/fake-backend.js'
+import { rawExchange, request } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
 // The response head is copied from the upstream's rawHeaders (response-head.ts),
 // not from Node's lower-cased, merged `headers` object.
 
-void test('response hop-by-hop headers, and those the upstream Connection header lists, stay on the upstream hop', async (t) => {
+test('response hop-by-hop headers, and those the upstream Connection header lists, stay on the upstream hop', async (t) => {
   const backend = await startBackend(t, 'web-1', {
     handler: (_req, res) => {
       res.setHeader('Connection', 'keep-alive, X-Upstream-Secret')
@@ -30,7 +30,7 @@ void test('response hop-by-hop headers, and those the upstream Connection header
   assert.equal(reply.headers['x-request-id'], 'client-id-1', 'the LB\'s request id wins over the upstream\'s')
 })
 
-void test('repeated response headers stay repeated and names keep their case', async (t) => {
+test('repeated response headers stay repeated and names keep their case', async (t) => {
   const backend = await startRawBackend(t, 'HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-Mixed-Case: v\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok')
   const { addresses } = await startLb(t, [{ name: 'raw', url: backend.url }])
   const { response } = await rawExchange(addresses.http.port, 'GET / HTTP/1.1\r\nHost: lb.test\r\nConnection: close\r\n\r\n')
@@ -42,7 +42,7 @@ void test('repeated response headers stay repeated and names keep their case', a
   assert.match(response, /\r\n\r\nok$/)
 })
 
-void test('a chunked upstream answer reaches the client whole, re-framed by the LB', async (t) => {
+test('a chunked upstream answer reaches the client whole, re-framed by the LB', async (t) => {
   const backend = await startBackend(t, 'web-1', {
     handler: (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' })

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { rawExchange, request } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { rawExchange, request } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('an upstream that does not answer within proxyTimeoutMs gets 504, and a GET is not retried', async (t) => {
+test('an upstream that does not answer within proxyTimeoutMs gets 504, and a GET is not retried', async (t) => {
   const silent = await startBackend(t, 'silent', { handler: () => {} })
   const other = await startBackend(t, 'other')
   const { url } = await startLb(t, [{ name: 'silent', url: silent.url }, { name: 'other', url: other.url }], { proxyTimeoutMs: 200 })
@@ -14,7 +14,7 @@ void test('an upstream that does not answer within proxyTimeoutMs gets 504, and 
   assert.equal(other.seen.length, 0, 'a slow upstream may still be working: no retry')
 })
 
-void test('slowloris: a client that never finishes its headers is cut off after headersTimeoutMs', async (t) => {
+test('slowloris: a client that never finishes its headers is cut off after headersTimeoutMs', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { addresses } = await startLb(t, [{ name: 'web-1', url: backend.url }], {
     headersTimeoutMs: 200,
@@ -28,7 +28,7 @@ void test('slowloris: a client that never finishes its headers is cut off after 
   assert.equal(backend.seen.length, 0)
 })
 
-void test('a malformed request gets 400 and the LB keeps serving', async (t) => {
+test('a malformed request gets 400 and the LB keeps serving', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { addresses, url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const bad = await rawExchange(addresses.http.port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: x\r\n\r\n')

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import type { StatusReport } from '../../src/index.js'
 
-void test('GET /status.json reports every node with state, counters and latency', async (t) => {
+test('GET /status.json reports every node with state, counters and latency', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2'].map((name) => startBackend(t, name)))
   const { url, adminUrl } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
   for (let i = 0; i < 4; i++) await requestJson(`${url}/`)
@@ -31,7 +31,7 @@ void test('GET /status.json reports every node with state, counters and latency'
   }
 })
 
-void test('GET /metrics serves Prometheus text with requests, retries, ejections, health and latency', async (t) => {
+test('GET /metrics serves Prometheus text with requests, retries, ejections, health and latency', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2'].map((name) => startBackend(t, name)))
   const { url, adminUrl } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
   await requestJson(`${url}/`)
@@ -52,7 +52,7 @@ void test('GET /metrics serves Prometheus text with requests, retries, ejections
   assert.match(text, /^lb_upstream_in_flight\{upstream="web-1"\} 0$/m)
 })
 
-void test('GET /status is an auto-refreshing HTML page fed by status.json', async (t) => {
+test('GET /status is an auto-refreshing HTML page fed by status.json', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { adminUrl } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const page = await request(`${adminUrl}/status`)
@@ -66,7 +66,7 @@ void test('GET /status is an auto-refreshing HTML page fed by status.json', asyn
   assert.equal(root.headers.location, '/status')
 })
 
-void test('the admin server answers 404 for unknown routes and 405 for other methods', async (t) => {
+test('the admin server answers 404 for unknown routes and 405 for other methods', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { adminUrl } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const missing = await request(`${adminUrl}/nope`, { headers: { accept: 'application/json' } })
@@ -79,7 +79,7 @@ void test('the admin server answers 404 for unknown routes and 405 for other met
   assert.deepEqual(JSON.parse(health.body), { status: 'ok', inRotation: 1 })
 })
 
-void test('the admin server listens on loopback by default', async (t) => {
+test('the admin server listens on loopback by default', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { addresses, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   assert.equal(lb.options.adminHost, '127.0.0.1')

@@ -11,7 +11,7 @@ function clock (start = 1_000_000): { now: () => number, advance: (ms: number) =
   return { now: () => t, advance: (ms) => { t += ms } }
 }
 
-void test('transitions are logged with their time and reason, newest first', () => {
+test('transitions are logged with their time and reason, newest first', () => {
   const time = clock()
   const log = new EventLog({ now: time.now })
   log.observe([{ ...web1, state: 'healthy' }, { ...web2, state: 'healthy' }])
@@ -31,7 +31,7 @@ void test('transitions are logged with their time and reason, newest first', () 
   assert.equal(events[0]?.atMs, 1_007_500)
 })
 
-void test('an ejection that runs out is noted by observe(), once', () => {
+test('an ejection that runs out is noted by observe(), once', () => {
   const time = clock()
   const log = new EventLog({ now: time.now })
   log.observe([{ ...web1, state: 'healthy' }])
@@ -46,7 +46,7 @@ void test('an ejection that runs out is noted by observe(), once', () => {
   assert.equal(rest.length, 2)
 })
 
-void test('a return the log missed comes before the next transition', () => {
+test('a return the log missed comes before the next transition', () => {
   const log = new EventLog({ now: clock().now })
   log.transition(web1, 'healthy', 'ejected', 'connect failed')
   // The ejection ran out between two observations, and a new one began.
@@ -54,7 +54,7 @@ void test('a return the log missed comes before the next transition', () => {
   assert.deepEqual(log.list().map((e) => e.kind), ['ejected', 'healthy', 'ejected'])
 })
 
-void test('a burst of retries is one event with a count; a pause opens a new one', () => {
+test('a burst of retries is one event with a count; a pause opens a new one', () => {
   const time = clock()
   const log = new EventLog({ now: time.now, coalesceMs: 5000 })
   for (let i = 0; i < 50; i++) {
@@ -75,7 +75,7 @@ void test('a burst of retries is one event with a count; a pause opens a new one
   assert.equal(events[3]?.lastAtMs, (events[3]?.atMs ?? 0) + 490)
 })
 
-void test('the log is bounded: the oldest events go first', () => {
+test('the log is bounded: the oldest events go first', () => {
   const time = clock()
   const log = new EventLog({ capacity: 3, now: time.now, coalesceMs: 0 })
   for (let i = 0; i < 5; i++) {
@@ -92,7 +92,7 @@ void test('the log is bounded: the oldest events go first', () => {
   assert.deepEqual(small.list().map((e) => [e.kind, e.count]), [['retry', 1], ['healthy', 1]])
 })
 
-void test('nodes that appear and leave are logged', () => {
+test('nodes that appear and leave are logged', () => {
   const log = new EventLog({ now: clock().now })
   log.observe([{ ...web1, state: 'healthy' }])
   log.observe([{ ...web2, state: 'unhealthy' }])
@@ -103,7 +103,7 @@ void test('nodes that appear and leave are logged', () => {
   ])
 })
 
-void test('list() hands out copies', () => {
+test('list() hands out copies', () => {
   const log = new EventLog({ now: clock().now })
   log.retry(web1, 'r')
   const [event] = log.list()
@@ -112,7 +112,7 @@ void test('list() hands out copies', () => {
   assert.equal(log.list()[0]?.count, 1)
 })
 
-void test('a check that moves a node says which check and what it saw', () => {
+test('a check that moves a node says which check and what it saw', () => {
   const thresholds = { healthyThreshold: 2, unhealthyThreshold: 3 }
   const upstream = { id: 'u', name: 'web-1', url: 'http://127.0.0.1:3001', weight: 1 }
   assert.equal(checkReason({ upstream, from: 'healthy', to: 'draining' }, '/healthz', 'HTTP 503', thresholds), '/healthz answered HTTP 503: the node is draining')

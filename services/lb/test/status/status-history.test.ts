@@ -2,12 +2,12 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import vm from 'node:vm'
 import { pollUntil } from '@stickless/test-support'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import { renderStatus, type StatusReport } from '../../src/index.js'
 
-void test('status.json carries each node\'s samples and the events of a kill: ejected with its reason, retries, the dip', async (t) => {
+test('status.json carries each node\'s samples and the events of a kill: ejected with its reason, retries, the dip', async (t) => {
   // The harness turns the LB's own sampler off: the test takes exactly the two
   // samples it asserts on (lb.sampleTraffic), however long it runs.
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
@@ -50,7 +50,7 @@ void test('status.json carries each node\'s samples and the events of a kill: ej
   assert.match(unhealthy?.reason ?? '', /^2 health checks failed in a row \(last: ECONNREFUSED\)$/)
 })
 
-void test('the sampler takes a sample every historyIntervalMs, and status.json says how often', async (t) => {
+test('the sampler takes a sample every historyIntervalMs, and status.json says how often', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, adminUrl } = await startLb(t, [{ name: 'web-1', url: backend.url }], { historyIntervalMs: 50 })
   await requestJson(`${url}/`)
@@ -65,7 +65,7 @@ void test('the sampler takes a sample every historyIntervalMs, and status.json s
   assert.deepEqual(report.upstreams[0]?.history.state.slice(0, 3), ['healthy', 'healthy', 'healthy'])
 })
 
-void test('a draining node and its return are on the timeline with the check that moved it', async (t) => {
+test('a draining node and its return are on the timeline with the check that moved it', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { adminUrl, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   backend.healthStatus = 503
@@ -80,7 +80,7 @@ void test('a draining node and its return are on the timeline with the check tha
   ])
 })
 
-void test('GET /status is rendered on the server: nodes, states, charts and events without any script', async (t) => {
+test('GET /status is rendered on the server: nodes, states, charts and events without any script', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2'].map((name) => startBackend(t, name)))
   const { url, adminUrl, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
   for (let i = 0; i < 4; i++) await requestJson(`${url}/`)
@@ -106,7 +106,7 @@ void test('GET /status is rendered on the server: nodes, states, charts and even
   assert.doesNotMatch(page, /\b(src|href)="(https?:)?\/\//)
 })
 
-void test('renderStatus is self-contained, so the page can run its source as is', async (t) => {
+test('renderStatus is self-contained, so the page can run its source as is', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url, adminUrl, lb } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   await requestJson(`${url}/`)
@@ -119,7 +119,7 @@ void test('renderStatus is self-contained, so the page can run its source as is'
   assert.ok(page.includes(`var renderStatus = ${renderStatus.toString()};`))
 })
 
-void test('the events shown on the page are escaped', () => {
+test('the events shown on the page are escaped', () => {
   const report: StatusReport = {
     service: 'stickless-lb',
     generatedAt: '2026-11-29T21:00:10.000Z',

@@ -5,7 +5,7 @@ import { bucketUpperMs, latencyBucket, TrafficHistory } from '../../src/status/t
 const answered = (latencyMs: number, statusCode = 200): { latencyMs: number, statusCode: number, failed: boolean, retried: boolean } =>
   ({ latencyMs, statusCode, failed: false, retried: false })
 
-void test('each sample closes an interval: requests per second, errors, retries, p99 and the state at its end', () => {
+test('each sample closes an interval: requests per second, errors, retries, p99 and the state at its end', () => {
   const history = new TrafficHistory({ capacity: 10, intervalMs: 1000 }, 0)
   for (let i = 0; i < 99; i++) history.record('a', answered(2))
   history.record('a', answered(40))
@@ -28,14 +28,14 @@ void test('each sample closes an interval: requests per second, errors, retries,
   assert.deepEqual(history.series('b').requestsPerSecond, [0, 0])
 })
 
-void test('a rate is the count over the time the interval really lasted', () => {
+test('a rate is the count over the time the interval really lasted', () => {
   const history = new TrafficHistory({ capacity: 5 }, 0)
   for (let i = 0; i < 30; i++) history.record('a', answered(1))
   history.sample(1500, [{ id: 'a', state: 'healthy' }])
   assert.deepEqual(history.series('a').requestsPerSecond, [20])
 })
 
-void test('p99 of a few answers is the slowest of them, exactly', () => {
+test('p99 of a few answers is the slowest of them, exactly', () => {
   const history = new TrafficHistory({}, 0)
   history.record('a', answered(1.2))
   history.record('a', answered(7.3))
@@ -43,7 +43,7 @@ void test('p99 of a few answers is the slowest of them, exactly', () => {
   assert.deepEqual(history.series('a').p99Ms, [7.3])
 })
 
-void test('the ring keeps the last `capacity` samples, oldest first', () => {
+test('the ring keeps the last `capacity` samples, oldest first', () => {
   const history = new TrafficHistory({ capacity: 3 }, 0)
   for (let second = 1; second <= 5; second++) {
     for (let i = 0; i < second; i++) history.record('a', answered(1))
@@ -54,7 +54,7 @@ void test('the ring keeps the last `capacity` samples, oldest first', () => {
   assert.deepEqual(a.requestsPerSecond, [3, 4, 5])
 })
 
-void test('a node left out of a sample is forgotten; a new one starts with the next interval', () => {
+test('a node left out of a sample is forgotten; a new one starts with the next interval', () => {
   const history = new TrafficHistory({ capacity: 3 }, 0)
   history.sample(1000, [{ id: 'a', state: 'healthy' }])
   history.sample(2000, [{ id: 'b', state: 'unhealthy' }])
@@ -62,7 +62,7 @@ void test('a node left out of a sample is forgotten; a new one starts with the n
   assert.deepEqual(history.series('b'), { at: [2000], requestsPerSecond: [0], errors: [0], retries: [0], p99Ms: [null], state: ['unhealthy'] })
 })
 
-void test('latency buckets: four per doubling, every latency at or under its bucket end', () => {
+test('latency buckets: four per doubling, every latency at or under its bucket end', () => {
   for (const latency of [0, 0.01, 0.05, 0.051, 0.3, 1, 2, 9.99, 120, 5_000, 1e9]) {
     const bucket = latencyBucket(latency)
     assert.ok(bucket >= 0 && bucket < 96)
@@ -73,7 +73,7 @@ void test('latency buckets: four per doubling, every latency at or under its buc
   assert.ok(bucketUpperMs(latencyBucket(10)) / 10 < 1.19)
 })
 
-void test('recording allocates nothing per attempt: a million attempts leave the heap flat', () => {
+test('recording allocates nothing per attempt: a million attempts leave the heap flat', () => {
   const history = new TrafficHistory({ capacity: 300 }, 0)
   const outcome = answered(3)
   history.record('a', outcome)

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import { waitFor } from '@stickless/test-support'
 
-void test('a 503 from /healthz drains a node at once; it rejoins after passing checks', async (t) => {
+test('a 503 from /healthz drains a node at once; it rejoins after passing checks', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const { url, adminUrl, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })), { healthyThreshold: 2 })
   const web2 = backends[1]
@@ -34,7 +34,7 @@ void test('a 503 from /healthz drains a node at once; it rejoins after passing c
   assert.ok(web2.seen.length > before, 'back in rotation')
 })
 
-void test('periodic checks take a dead node out and bring it back when it returns', async (t) => {
+test('periodic checks take a dead node out and bring it back when it returns', async (t) => {
   const stable = await startBackend(t, 'stable')
   const bouncing = await startBackend(t, 'bouncing')
   const { lb } = await startLb(t, [{ name: 'stable', url: stable.url }, { name: 'bouncing', url: bouncing.url }], {

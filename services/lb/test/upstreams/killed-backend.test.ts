@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('a killed backend fails no request: connection refused is retried elsewhere, POST with body too', async (t) => {
+test('a killed backend fails no request: connection refused is retried elsewhere, POST with body too', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const { url, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
 
@@ -28,7 +28,7 @@ void test('a killed backend fails no request: connection refused is retried else
   assert.ok((web2?.retries ?? 0) >= 1)
 })
 
-void test('a chunked POST body is buffered and re-sent with a Content-Length', async (t) => {
+test('a chunked POST body is buffered and re-sent with a Content-Length', async (t) => {
   const dead = await startBackend(t, 'dead')
   const alive = await startBackend(t, 'alive')
   await dead.kill()

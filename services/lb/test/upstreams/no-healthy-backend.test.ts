@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('all backends down: 503 with a clear message, JSON for /api and an HTML page elsewhere', async (t) => {
+test('all backends down: 503 with a clear message, JSON for /api and an HTML page elsewhere', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const { url, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
   for (const backend of backends) await backend.kill()
@@ -30,7 +30,7 @@ void test('all backends down: 503 with a clear message, JSON for /api and an HTM
   assert.equal(lb.totals.noHealthyBackend, 2)
 })
 
-void test('a JSON Accept header gets JSON outside /api too; HEAD gets no body', async (t) => {
+test('a JSON Accept header gets JSON outside /api too; HEAD gets no body', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   await backend.kill()
@@ -41,7 +41,7 @@ void test('a JSON Accept header gets JSON outside /api too; HEAD gets no body', 
   assert.equal(head.body, '')
 })
 
-void test('the LB\'s HTML error page escapes what it shows and carries its code and request id', async (t) => {
+test('the LB\'s HTML error page escapes what it shows and carries its code and request id', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: backend.name, url: backend.url }])
   await backend.kill()

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend, type BackendHandler } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend, type BackendHandler } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
 // Reads the request, then resets the connection without a byte of answer.
 const resetBeforeAnswer: BackendHandler = (req) => { req.socket.resetAndDestroy() }
 
-void test('a backend that resets a GET before answering is retried on another', async (t) => {
+test('a backend that resets a GET before answering is retried on another', async (t) => {
   const flaky = await startBackend(t, 'flaky', { handler: resetBeforeAnswer })
   const good = await startBackend(t, 'good')
   const { url, lb } = await startLb(t, [{ name: 'flaky', url: flaky.url }, { name: 'good', url: good.url }])
@@ -21,7 +21,7 @@ void test('a backend that resets a GET before answering is retried on another', 
   assert.equal(lb.balancer.state(flaky.url), 'healthy')
 })
 
-void test('PUT and DELETE are idempotent and retried too', async (t) => {
+test('PUT and DELETE are idempotent and retried too', async (t) => {
   const flaky = await startBackend(t, 'flaky', { handler: resetBeforeAnswer })
   const good = await startBackend(t, 'good')
   const { url } = await startLb(t, [{ name: 'flaky', url: flaky.url }, { name: 'good', url: good.url }])
@@ -35,7 +35,7 @@ void test('PUT and DELETE are idempotent and retried too', async (t) => {
   }
 })
 
-void test('a POST reset after it reached the backend is not retried: 502', async (t) => {
+test('a POST reset after it reached the backend is not retried: 502', async (t) => {
   const flaky = await startBackend(t, 'flaky', { handler: resetBeforeAnswer })
   const good = await startBackend(t, 'good')
   const { url } = await startLb(t, [{ name: 'flaky', url: flaky.url }, { name: 'good', url: good.url }])
@@ -49,7 +49,7 @@ void test('a POST reset after it reached the backend is not retried: 502', async
   assert.equal(good.seen.length, 0, 'a POST that may have been processed is never sent twice')
 })
 
-void test('retries are capped at maxAttempts', async (t) => {
+test('retries are capped at maxAttempts', async (t) => {
   const backends = await Promise.all(['a', 'b', 'c', 'd'].map((name) => startBackend(t, name, { handler: resetBeforeAnswer })))
   const { url, lb } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })), { maxAttempts: 3 })
   const reply = await request(`${url}/page`)

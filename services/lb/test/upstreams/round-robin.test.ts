@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('requests go round robin across three backends, in order', async (t) => {
+test('requests go round robin across three backends, in order', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const { url } = await startLb(t, backends.map((b) => ({ name: b.name, url: b.url })))
 
@@ -18,14 +18,14 @@ void test('requests go round robin across three backends, in order', async (t) =
   for (const backend of backends) assert.equal(backend.seen.length, 3)
 })
 
-void test('the path and query reach the backend unchanged', async (t) => {
+test('the path and query reach the backend unchanged', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const { url } = await startLb(t, [{ name: 'web-1', url: backend.url }])
   const reply = await requestJson(`${url}/api/session?x=1&y=%20z`)
   assert.equal(reply.json.url, '/api/session?x=1&y=%20z')
 })
 
-void test('x-served-by and other response headers pass through untouched', async (t) => {
+test('x-served-by and other response headers pass through untouched', async (t) => {
   const backend = await startBackend(t, 'web-2', {
     handler: (_req, res) => {
       res.setHeader('x-served-by', 'web-2')

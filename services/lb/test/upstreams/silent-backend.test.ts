@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { pino } from 'pino'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
-import { startSilentListener } from '../../test-support/silent-listener.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
+import { startSilentListener } from '../helpers/silent-listener.js'
 
 interface LogLine {
   readonly msg: string
@@ -14,7 +14,7 @@ interface LogLine {
   readonly retry?: string
 }
 
-void test('a silent node (connects hang, like a SIGKILLed container) costs a POST one connect timeout, then another node answers', async (t) => {
+test('a silent node (connects hang, like a SIGKILLed container) costs a POST one connect timeout, then another node answers', async (t) => {
   const silent = await startSilentListener(t)
   const alive = await startBackend(t, 'alive')
   const logs: LogLine[] = []

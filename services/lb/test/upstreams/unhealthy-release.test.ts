@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 import { waitFor } from '@stickless/test-support'
 
-void test('a GET waiting on a node that stops answering is retried elsewhere once checks fail', async (t) => {
+test('a GET waiting on a node that stops answering is retried elsewhere once checks fail', async (t) => {
   const frozen = await startBackend(t, 'frozen')
   const good = await startBackend(t, 'good')
   const { url, lb } = await startLb(t, [{ name: 'frozen', url: frozen.url }, { name: 'good', url: good.url }], {
@@ -27,7 +27,7 @@ void test('a GET waiting on a node that stops answering is retried elsewhere onc
   assert.equal(stats?.retries, 1)
 })
 
-void test('a POST waiting on such a node is not re-sent; it ends at the proxy timeout with 504', async (t) => {
+test('a POST waiting on such a node is not re-sent; it ends at the proxy timeout with 504', async (t) => {
   const frozen = await startBackend(t, 'frozen')
   const good = await startBackend(t, 'good')
   const { url, lb } = await startLb(t, [{ name: 'frozen', url: frozen.url }, { name: 'good', url: good.url }], {

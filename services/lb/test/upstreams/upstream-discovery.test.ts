@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { startBackend } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLb } from '../../test-support/lb-harness.js'
+import { startBackend } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLb } from '../helpers/lb-harness.js'
 
-void test('a host name that resolves to several addresses counts each address', async (t) => {
+test('a host name that resolves to several addresses counts each address', async (t) => {
   const first = await startBackend(t, 'web@127.0.0.1', { host: '127.0.0.1' })
   // Same port on a second loopback address, as two containers behind one name.
   const second = await startBackend(t, 'web@127.0.0.2', { host: '127.0.0.2', port: first.port })
@@ -32,7 +32,7 @@ void test('a host name that resolves to several addresses counts each address', 
   assert.equal(second.seen.length, 2)
 })
 
-void test('a failed lookup keeps the last known addresses', async (t) => {
+test('a failed lookup keeps the last known addresses', async (t) => {
   const backend = await startBackend(t, 'web-1')
   let fail = false
   const { lb, url } = await startLb(t, [{ name: 'web-1', url: `http://web.test:${backend.port}` }], {}, {
@@ -44,7 +44,7 @@ void test('a failed lookup keeps the last known addresses', async (t) => {
   assert.equal((await requestJson(`${url}/`)).status, 200)
 })
 
-void test('a name that never resolved yields no upstream, and requests get 503', async (t) => {
+test('a name that never resolved yields no upstream, and requests get 503', async (t) => {
   const { lb, url } = await startLb(t, [{ name: 'ghost', url: 'http://ghost.test:3000' }], {}, {
     resolveHost: () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND ghost.test'), { code: 'ENOTFOUND' }))
   })

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import type { ServerResponse } from 'node:http'
 import net from 'node:net'
 import { test } from 'node:test'
-import { startBackend, type BackendHandler } from '../../test-support/fake-backend.js'
-import { request, requestJson } from '../../test-support/http-client.js'
-import { startLbProcess } from '../../test-support/lb-process.js'
+import { startBackend, type BackendHandler } from '../helpers/fake-backend.js'
+import { request, requestJson } from '../helpers/http-client.js'
+import { startLbProcess } from '../helpers/lb-process.js'
 import type { StatusReport } from '../../src/index.js'
 import { isAlive, waitFor } from '@stickless/test-support'
 
@@ -25,7 +25,7 @@ async function status (adminUrl: string): Promise<StatusReport> {
   return JSON.parse((await request(`${adminUrl}/status.json`)).body) as StatusReport
 }
 
-void test('with 2 workers: round robin over the nodes, and status.json and /metrics count both workers\' requests', async (t) => {
+test('with 2 workers: round robin over the nodes, and status.json and /metrics count both workers\' requests', async (t) => {
   const backends = await Promise.all(['web-1', 'web-2', 'web-3'].map((name) => startBackend(t, name)))
   const lb = await startLbProcess(t, backends.map((b) => `${b.name}=${b.url}`).join(','), { LB_WORKERS: '2' })
   assert.equal(lb.workerPids.length, 2)
@@ -59,7 +59,7 @@ void test('with 2 workers: round robin over the nodes, and status.json and /metr
   assert.match(metrics, /^lb_upstream_healthy\{upstream="web-1",url="[^"]+"\} 1$/m, 'health comes from the primary, once')
 })
 
-void test('with 2 workers: a request that cannot reach a node is retried, and status.json shows the retries of both', async (t) => {
+test('with 2 workers: a request that cannot reach a node is retried, and status.json shows the retries of both', async (t) => {
   const resetBeforeAnswer: BackendHandler = (req) => { req.socket.resetAndDestroy() }
   const flaky = await startBackend(t, 'flaky', { handler: resetBeforeAnswer })
   const good = await startBackend(t, 'good')
@@ -79,7 +79,7 @@ void test('with 2 workers: a request that cannot reach a node is retried, and st
   assert.equal(retryEvents.reduce((sum, e) => sum + e.count, 0), flaky.seen.length)
 })
 
-void test('with 2 workers: SIGTERM refuses new connections, lets in-flight requests finish, and stops every worker', async (t) => {
+test('with 2 workers: SIGTERM refuses new connections, lets in-flight requests finish, and stops every worker', async (t) => {
   const held: ServerResponse[] = []
   // /slow/* is held until the test answers it; anything else is answered at once.
   const backend = await startBackend(t, 'web-1', {
@@ -114,7 +114,7 @@ void test('with 2 workers: SIGTERM refuses new connections, lets in-flight reque
   for (const pid of lb.workerPids) await waitFor(`worker ${pid} to exit`, () => !isAlive(pid))
 })
 
-void test('with 2 workers: a worker that dies is replaced, and the LB keeps serving', async (t) => {
+test('with 2 workers: a worker that dies is replaced, and the LB keeps serving', async (t) => {
   const backend = await startBackend(t, 'web-1')
   const lb = await startLbProcess(t, `web-1=${backend.url}`, { LB_WORKERS: '2' })
   const [victim, survivor] = lb.workerPids as [number, number]
@@ -131,7 +131,7 @@ void test('with 2 workers: a worker that dies is replaced, and the LB keeps serv
   assert.match(lb.lines.join('\n'), /worker exited; starting another/)
 })
 
-void test('with 2 workers: a node whose /healthz answers 503 leaves the rotation of every worker', async (t) => {
+test('with 2 workers: a node whose /healthz answers 503 leaves the rotation of every worker', async (t) => {
   const [draining, steady] = await Promise.all([startBackend(t, 'draining'), startBackend(t, 'steady')])
   // Checks every 50 ms: the primary's results reach both workers.
   const lb = await startLbProcess(t, `draining=${draining.url},steady=${steady.url}`, { LB_WORKERS: '2', LB_HEALTH_INTERVAL_MS: '50' })
@@ -149,7 +149,7 @@ void test('with 2 workers: a node whose /healthz answers 503 leaves the rotation
   assert.equal(draining.seen.length, after)
 })
 
-void test('with 2 workers: a node that refuses connections is ejected by one worker\'s request, and the primary and the other worker hear of it', async (t) => {
+test('with 2 workers: a node that refuses connections is ejected by one worker\'s request, and the primary and the other worker hear of it', async (t) => {
   const [doomed, steady] = await Promise.all([startBackend(t, 'doomed'), startBackend(t, 'steady')])
   const lb = await startLbProcess(t, `doomed=${doomed.url},steady=${steady.url}`, { LB_WORKERS: '2' })
   await doomed.kill()

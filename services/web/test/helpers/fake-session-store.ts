@@ -5,7 +5,7 @@
 // become strings); like the real store it adds no field of its own, treats
 // a session whose cookie expiry has passed as a miss, and takes calls
 // without a callback. The frameworks' store contract
-// (packages/memcached-store/test/store-contract.ts, run in
+// (packages/memcached-store/test/helpers/store-contract.ts, run in
 // fake-store-contract.test.ts) and the web node's (web-store-contract.ts)
 // run against it as against the real store.
 import type { Session } from 'fastify'

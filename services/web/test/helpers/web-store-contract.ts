@@ -1,6 +1,6 @@
 // What the web node relies on a session store for beyond the frameworks'
 // get/set/destroy (that part is the store package's contract,
-// packages/memcached-store/test/store-contract.ts): the login limiter's
+// packages/memcached-store/test/helpers/store-contract.ts): the login limiter's
 // counters, a user's session list and "log out everywhere", health and
 // counters for /healthz and /metrics. Run against the real store on real
 // memcached and against the fake (web-store-contract.test.ts), so the fake,

@@ -1,4 +1,4 @@
-// What keeps the process alive, and what does not. The store's background
+// What keeps the process alive, and what does not (a process hold, not HTTP keep-alive). The store's background
 // work (probes, skip markers, refills) must not keep an app's process running
 // after the app has closed its server but not the store: the sockets and the
 // command timers are unref'd. A call the app makes, on the other hand, must
@@ -6,7 +6,7 @@
 // could exit before memcached answers. One ref'd timer per store does that,
 // ref'd while any such call is in flight.
 
-export class KeepAlive {
+export class ProcessHold {
   private readonly timer: NodeJS.Timeout
   private inFlight = 0
 
@@ -31,7 +31,7 @@ export class KeepAlive {
 }
 
 /** Replaces each named async method of `target` with one whose calls the keeper holds. */
-export function holdCalls<T extends object> (target: T, keeper: KeepAlive, names: ReadonlyArray<keyof T>): void {
+export function holdCalls<T extends object> (target: T, keeper: ProcessHold, names: ReadonlyArray<keyof T>): void {
   for (const name of names) {
     const original = target[name] as unknown as (...args: unknown[]) => Promise<unknown>
     Object.defineProperty(target, name, {

@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test'
-import { MemcachedStore } from '../src/index.js'
-import type { MemcachedStoreOptions, ResolvedServer } from '../src/options/options.js'
-import { replicasFor } from '../src/policy/replica-set.js'
+import { MemcachedStore } from '../../src/index.js'
+import type { MemcachedStoreOptions, ResolvedServer } from '../../src/options/options.js'
+import { replicasFor } from '../../src/policy/replica-set.js'
 import type { MemcachedProcess } from '@stickless/test-support'
 import { rawGet, sessionKey, waitFor } from '@stickless/test-support'
 

@@ -1,6 +1,6 @@
 import type { TestContext } from 'node:test'
 import { pino } from 'pino'
-import { createLoadBalancer, type LbAddresses, type LbDependencies, type LbOptions, type LoadBalancer } from '../src/index.js'
+import { createLoadBalancer, type LbAddresses, type LbDependencies, type LbOptions, type LoadBalancer } from '../../src/index.js'
 
 export interface StartedLb {
   readonly lb: LoadBalancer
