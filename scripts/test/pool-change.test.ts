@@ -145,7 +145,9 @@ test('changePool grows 2 → 3 and shrinks 3 → 2 with every session and cart i
     const grow = await cluster.changePool({ add: 1 }, { onStep: (s) => steps.push(s.trim()) })
     assert.deepEqual(grow.after, ['memcached-1', 'memcached-2', 'memcached-3'])
     assert.deepEqual(cluster.poolNames, grow.after)
-    assert.ok(grow.rebalancedKeys > 0, `the grow's rebalance copied keys to memcached-3 (${grow.rebalancedKeys})`)
+    // Counted on memcached-3, not in the rebalance's report: a node's first
+    // probe finds the new server without the filled marker and refills it,
+    // and when that refill runs first the rebalance has nothing left to copy.
     assert.ok(await memcachedStat(cluster.memcachedAddress('memcached-3'), 'curr_items') > 0, 'memcached-3 holds sessions')
     for (const name of cluster.webNames) {
       const env = await fetch(cluster.webUrl(name, '/healthz')).then(async (r) => await r.json() as { sessionServers: Array<{ id: string }> })

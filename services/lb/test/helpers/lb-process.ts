@@ -4,7 +4,7 @@ import type { TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from '@stickless/test-support'
 
-const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url))
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url))
 
 export interface LbProcess {
   readonly child: ChildProcess
