@@ -1,3 +1,5 @@
+import { requiredAcks, type WriteConcern } from '../policy/write-concern.js'
+import { MAX_RELATIVE_TTL_S } from '../record/session-record.js'
 import type { ConnectionOptions } from 'node:tls'
 import { Type, type TSchema } from '@sinclair/typebox'
 import { check, expectedOf, invalid } from './option-schema.js'
@@ -13,7 +15,7 @@ export interface StoreLogger {
   error(obj: object, msg?: string): void
 }
 
-export type WriteConcern = number | 'all' | 'majority' | 'available'
+export { MAX_RELATIVE_TTL_S, requiredAcks, type WriteConcern }
 
 export interface MemcachedStoreOptions {
   /** The seed's string (`tcp://h:p?weight=1&timeout=1&retry_interval=15,...`) or a list of specs / `host:port` strings. */
@@ -158,9 +160,6 @@ export const DEFAULTS = Object.freeze({
   random: Math.random
 })
 
-// memcached reads an exptime over 30 days as a Unix time, so a relative TTL must stay below it.
-export const MAX_RELATIVE_TTL_S = 30 * 24 * 60 * 60
-
 // The options as a TypeBox schema (see option-schema.ts for why TypeBox, and for the
 // `expected` and `secret` keywords). Rules that join two options (replicas and servers, writeConcern and replicas, the two
 // lifetimes) follow the schema in resolveOptions.
@@ -299,12 +298,4 @@ function resolvePool (name: string, raw: ReadonlyArray<string | ServerSpec>, def
     ids.add(s.id)
   }
   return servers
-}
-
-/** Acks a write needs, given the size of the replica set. */
-export function requiredAcks (concern: WriteConcern, replicaCount: number): number {
-  if (concern === 'all') return replicaCount
-  if (concern === 'majority') return Math.floor(replicaCount / 2) + 1
-  if (concern === 'available') return 1
-  return Math.min(concern, replicaCount)
 }

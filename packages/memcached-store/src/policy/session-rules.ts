@@ -5,7 +5,7 @@
 import { decodeJson } from '../record/codec.js'
 import { expiresOf, hasExpired, maxAgeOf, planWrite, ttlSeconds, type ExpirySettings } from './expiry.js'
 import { mergeSessions } from './merge.js'
-import { MAX_RELATIVE_TTL_S } from '../options/options.js'
+import { MAX_RELATIVE_TTL_S } from '../record/session-record.js'
 import { holdsSession, TOMBSTONE_VERSION, type LiveRecord, type SessionRecord } from '../record/session-record.js'
 
 export type SessionData = Record<string, unknown>

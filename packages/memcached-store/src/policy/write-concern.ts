@@ -1,6 +1,16 @@
 // Whether a write has enough acknowledgements, and how long a writer that
 // lost a cas race pauses before it tries again. Pure.
-import { requiredAcks, type WriteConcern } from '../options/options.js'
+
+/** How many replicas must take a write: a count, all of them, a majority, or any one that answers. */
+export type WriteConcern = number | 'all' | 'majority' | 'available'
+
+/** Acks a write needs, given the size of the replica set. */
+export function requiredAcks (concern: WriteConcern, replicaCount: number): number {
+  if (concern === 'all') return replicaCount
+  if (concern === 'majority') return Math.floor(replicaCount / 2) + 1
+  if (concern === 'available') return 1
+  return Math.min(concern, replicaCount)
+}
 
 export type AckVerdict =
   | { readonly ok: true, readonly acks: number, readonly failed: number }

@@ -47,3 +47,6 @@ export function isNewer (a: SessionRecord, b: SessionRecord): boolean {
 export function holdsSession (record: SessionRecord | undefined): record is LiveRecord {
   return record !== undefined && record.destroyed !== true && record.data !== undefined
 }
+
+// memcached reads an exptime over 30 days as a Unix time, so a relative TTL must stay below it.
+export const MAX_RELATIVE_TTL_S = 30 * 24 * 60 * 60

@@ -2,7 +2,7 @@ import type { RecordCodec } from '../record/record-codec.js'
 import { revisionOf, supersedes } from '../policy/write-plan.js'
 import type { ServerConnection, StoreOutcome } from '../connection/server-connection.js'
 import { isItemRefused } from '../errors.js'
-import { MAX_RELATIVE_TTL_S } from '../options/options.js'
+import { MAX_RELATIVE_TTL_S } from '../record/session-record.js'
 
 export interface RefillPlan {
   target: ServerConnection
