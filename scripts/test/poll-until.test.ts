@@ -1,14 +1,12 @@
-// One meaning of a poll, in both places it is written: test-support's
-// pollUntil (every test and benchmark) and the cluster's own (runtime code
-// does not import a test package). The same cases run against both.
+// One meaning of a poll: test-support's pollUntil, which every test, every
+// benchmark and the local cluster's readiness waits use.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { pollUntil as testPoll } from '@stickless/test-support'
-import { pollUntil as clusterPoll } from '../src/cluster/probes/poll-until.js'
+import { pollUntil } from '@stickless/test-support'
 
 type Poll = <T>(check: () => Promise<T | undefined | false> | T | undefined | false, options: { what: string, timeoutMs: number, intervalMs?: number }) => Promise<T>
 
-const polls: Array<[string, Poll]> = [['test-support', testPoll], ['the cluster', clusterPoll]]
+const polls: Array<[string, Poll]> = [['pollUntil', pollUntil]]
 
 for (const [where, poll] of polls) {
   test(`${where}: undefined and false mean "not yet"; the first other value is returned`, async () => {
@@ -30,3 +28,12 @@ for (const [where, poll] of polls) {
       (err: unknown) => err instanceof Error && err.name === 'WaitTimeoutError' && err.message === 'timed out after 30 ms waiting for something that never comes')
   })
 }
+
+test('an aborted signal ends the wait with its reason', async () => {
+  const controller = new AbortController()
+  const stopped = new Error('the cluster is stopping')
+  let calls = 0
+  const waiting = pollUntil(() => { calls++; if (calls === 2) controller.abort(stopped); return false }, { what: 'a stop', timeoutMs: 5_000, intervalMs: 1, signal: controller.signal })
+  await assert.rejects(waiting, (err: unknown) => err === stopped)
+  assert.equal(calls, 2)
+})

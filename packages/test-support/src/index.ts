@@ -1,5 +1,6 @@
 export { pollUntil, waitFor, sleep, WaitTimeoutError, type PollOptions } from './wait-for.js'
 export { isAlive } from './process-alive.js'
+export { claimPort, freePort, isPortFree, releasePorts } from './free-port.js'
 export { memcachedArgs, type MemcachedArgsOptions } from './memcached-args.js'
 export { MemcachedProcess, startMemcached, type MemcachedProcessOptions } from './memcached-process.js'
 export { stats, commandCounts, type CommandCounts, rawGet, rawCommand, sessionKey } from './memcached-stats.js'

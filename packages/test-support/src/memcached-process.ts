@@ -2,9 +2,10 @@
 // ports, stopped by PID (never by name), also when a test fails.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { memcachedArgs, type MemcachedArgsOptions } from './memcached-args.js'
 import { stats } from './memcached-stats.js'
+import { freePort } from './free-port.js'
 import type { TestContext } from 'node:test'
 
 export interface MemcachedProcessOptions extends MemcachedArgsOptions {
@@ -14,23 +15,6 @@ export interface MemcachedProcessOptions extends MemcachedArgsOptions {
    * that answers no plain command.
    */
   readonly readyWhen?: 'version' | 'accepts'
-}
-
-/**
- * A loopback port the OS says is free now (port 0, then closed again), for
- * the next server. Not exported: the one free-port helper is
- * @stickless/scripts/cluster's freePort, which this package cannot import
- * (it is built alone in the service images, and the store's tests build on it).
- */
-async function unusedPort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      srv.close(() => { resolve(typeof addr === 'object' && addr !== null ? addr.port : 0) })
-    })
-  })
 }
 
 function accepts (port: number): Promise<boolean> {
@@ -44,7 +28,7 @@ function accepts (port: number): Promise<boolean> {
 /**
  * Whether the memcached on `port` is the process `pid`: with test files
  * running side by side, another file's server may hold a port between
- * unusedPort() and this server's bind, and must not be mistaken for it.
+ * freePort() and this server's bind, and must not be mistaken for it.
  */
 async function answersAs (port: number, pid: number | undefined): Promise<boolean> {
   return await stats(port).then((s) => s.get('pid') === pid, () => false)
@@ -128,7 +112,7 @@ function threadState (statPath: string): string {
 /** A started server; on another free port when the first was taken before memcached could bind it (it exits at once). */
 async function startOnFreePort (extraArgs: readonly string[], options: MemcachedProcessOptions): Promise<MemcachedProcess> {
   for (let attempt = 1; ; attempt++) {
-    const server = new MemcachedProcess(await unusedPort(), extraArgs, options)
+    const server = new MemcachedProcess(await freePort(), extraArgs, options)
     try {
       await server.start()
       return server

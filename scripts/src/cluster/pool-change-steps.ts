@@ -10,7 +10,7 @@ import { storeEventCount, type PoolChangeOptions, type PoolChangeReport, type Po
 import type { ProcessSpec } from './process/supervisor.js'
 import { probeHttp } from './probes/http-probe.js'
 import { waitReady, type ReadinessView } from './probes/readiness.js'
-import { pollUntil, WaitTimeoutError } from './probes/poll-until.js'
+import { pollUntil, WaitTimeoutError } from '@stickless/test-support'
 
 /** What the steps read and change of the cluster. */
 export interface PoolChangeHost extends ReadinessView {

@@ -7,7 +7,7 @@ import { CLUSTER_HOST, type Member } from '../members.js'
 import type { Supervisor } from '../process/supervisor.js'
 import { probeHttp } from './http-probe.js'
 import { memcachedVersion } from './memcached-probe.js'
-import { pollUntil, WaitTimeoutError } from './poll-until.js'
+import { pollUntil, WaitTimeoutError } from '@stickless/test-support'
 
 /** How many requests through the LB per polling round: enough for round robin to reach every node twice. */
 const ROTATION_ROUND_FACTOR = 2
@@ -41,7 +41,7 @@ export async function waitReady (view: ReadinessView, m: Member, timeoutMs: numb
   }
   const wait = async (what: string, check: () => Promise<boolean>, ms: number): Promise<void> => {
     try {
-      await pollUntil(async () => { assertAlive(); return await check() }, { timeoutMs: ms, what, signal })
+      await pollUntil(async () => { assertAlive(); return await check() }, { timeoutMs: ms, intervalMs: 100, what, signal })
     } catch (err) {
       if (err instanceof WaitTimeoutError) throw startTimeoutError(err, view.tail(m.name))
       throw err
@@ -79,7 +79,7 @@ export async function waitForRotation (view: ReadinessView, names: readonly stri
         if (res?.status === 200 && res.servedBy !== undefined) missing.delete(res.servedBy)
       }
       return missing.size === 0
-    }, { timeoutMs, what: `${[...missing].join(', ')} in the LB's rotation (GET /healthz through the LB)`, signal })
+    }, { timeoutMs, what: `${[...missing].join(', ')} in the LB's rotation (GET /healthz through the LB)`, intervalMs: 100, signal })
   } catch (err) {
     if (err instanceof WaitTimeoutError) {
       throw new ClusterError('STK_ERR_CLUSTER_START_TIMEOUT', `not seen through the LB: ${[...missing].join(', ')}\n${view.tail('lb')}`, { cause: err })
