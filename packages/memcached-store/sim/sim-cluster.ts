@@ -79,7 +79,7 @@ export class SimCluster {
     return store
   }
 
-  /** A node restarts on a server list (and the list before a change): new requests go to the new store. */
+  /** A node restarts on a server string (and the one before a change): new requests go to the new store. */
   restartNode (index: number, servers: readonly string[], previous?: readonly string[]): void {
     const node = this.nodes[index] as Node
     const old = node.store

@@ -2,7 +2,7 @@
 // that server, to the other replica only, and the other nodes must stop
 // reading that server before such a write is acknowledged: the contract says
 // a cart write that returned 2xx is visible on the next request, from any
-// node. The skip marker (store.ts, announceSkip) tells them; this is when it
+// node. The skip marker (replication/server-watch.ts, announceSkip) tells them; this is when it
 // is put up and how soon the others see it. Pure, with an injected clock.
 //
 // Timing: a node writes past a server only once it has marked it down, a full
