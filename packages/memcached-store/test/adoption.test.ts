@@ -27,13 +27,20 @@ const servers = process.env.SESSION_SERVERS
 const store = new MemcachedStore({ servers, keyPrefix: 'adopt:' + process.pid + ':' })
 const results = {}
 
+// Each answer is read to its end before the next request, as a browser does:
+// express-session sends the head of a response before its save has finished
+// and ends the body after it, so a request sent on the head alone can reach
+// the store before the session is there.
 async function flow (base, loginPath) {
   const login = await fetch(base + loginPath, { method: 'POST' })
+  await login.text()
   const cookie = (login.headers.get('set-cookie') || '').split(';')[0]
   const me = await fetch(base + '/me', { headers: { cookie } })
   const meBody = await me.json()
   const logout = await fetch(base + '/logout', { method: 'POST', headers: { cookie } })
+  await logout.text()
   const after = await fetch(base + '/me', { headers: { cookie } })
+  await after.text()
   return { login: login.status, hasCookie: cookie.length > 0, me: me.status, user: meBody.user, keys: meBody.keys, logout: logout.status, after: after.status }
 }
 
