@@ -18,6 +18,8 @@ export interface WsBackend {
   readonly sockets: Set<WebSocket>
   /** Messages it received, as text. */
   readonly received: string[]
+  /** Bytes its upgraded sockets have read, frames not yet whole included. */
+  bytesReceived: number
   /** Close codes its sockets received from their peer (the LB or the client). */
   readonly closeCodes: number[]
   /** Status /healthz answers; 200 unless a test changes it. */
@@ -48,6 +50,7 @@ export async function startWsBackend (t: TestContext, name: string, options: { r
       socket.end(`HTTP/1.1 ${refusal.status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(refusal.body)}\r\nx-served-by: ${name}\r\nconnection: close\r\n\r\n${refusal.body}`)
       return
     }
+    socket.on('data', (chunk: Buffer) => { backend.bytesReceived += chunk.length })
     wss.handleUpgrade(req, socket, head, (ws) => {
       backend.sockets.add(ws)
       ws.on('close', (code) => {
@@ -76,6 +79,7 @@ export async function startWsBackend (t: TestContext, name: string, options: { r
     upgrades: [],
     sockets: new Set(),
     received: [],
+    bytesReceived: 0,
     closeCodes: [],
     healthStatus: 200,
     kill
