@@ -1,7 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
-import { WebSocket, WebSocketServer } from 'ws'
+import { WebSocket, WebSocketServer, type RawData } from 'ws'
 
 /** An answer the fake node gives an upgrade instead of the 101 (a web node's 401 without a session, 403 for a foreign Origin). */
 export interface Refusal {
@@ -59,7 +59,7 @@ export async function startWsBackend (t: TestContext, name: string, options: { r
       })
       ws.on('error', () => {})
       ws.on('message', (data) => {
-        const text = String(data)
+        const text = textOf(data)
         backend.received.push(text)
         ws.send(JSON.stringify({ node: name, echo: text }))
       })
@@ -104,7 +104,7 @@ export interface WsClient {
 export async function openWs (t: TestContext, url: string, headers: Record<string, string> = {}): Promise<WsClient> {
   const ws = new WebSocket(url, { headers })
   const messages: Array<Record<string, unknown>> = []
-  ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>))
+  ws.on('message', (data) => messages.push(JSON.parse(textOf(data)) as Record<string, unknown>))
   const closed = new Promise<{ code: number, reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })))
   t.after(() => ws.terminate())
   await new Promise<void>((resolve, reject) => {
@@ -132,4 +132,9 @@ export function upgradeRefusal (url: string, headers: Record<string, string> = {
       res.on('error', reject)
     })
   })
+}
+
+function textOf (data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString()
+  return data instanceof ArrayBuffer ? Buffer.from(data).toString() : data.toString()
 }
