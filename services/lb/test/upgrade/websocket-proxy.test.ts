@@ -155,3 +155,15 @@ test('status.json and the status page show the open sockets per node', async (t)
   const page = (await request(`${adminUrl}/status`)).body
   assert.match(page, /<div class="card"><b>3<\/b><span>WebSockets<\/span><\/div>/)
 })
+
+test('an upgraded socket is not cut by the HTTP server\'s header, request or keep-alive timeouts', async (t) => {
+  const node = await startWsBackend(t, 'web-1')
+  const { url } = await startLb(t, [{ name: 'web-1', url: node.url }], { headersTimeoutMs: 100, requestTimeoutMs: 100, keepAliveTimeoutMs: 100, connectionsCheckingIntervalMs: 20 })
+  const client = await openWs(t, wsUrl(url))
+  await waitFor('the hello', () => client.messages.length === 1)
+  // Several checking intervals and timeouts pass; the socket must still carry messages.
+  await new Promise((resolve) => setTimeout(resolve, 400))
+  client.ws.send('still there')
+  await waitFor('the echo', () => client.messages.length === 2)
+  assert.equal(client.ws.readyState, client.ws.OPEN)
+})

@@ -15,6 +15,8 @@ test('close(): a new upgrade is refused with a coded 503, an open socket is clos
 
   // An upgrade whose headers are half sent when shutdown begins (new
   // connections are refused by then): its last header line arrives after.
+  let held: net.Socket | undefined
+  lb.server.once('connection', (socket: net.Socket) => { held = socket })
   const late = net.connect(Number(new URL(url).port), '127.0.0.1')
   t.after(() => late.destroy())
   await new Promise((resolve) => late.once('connect', resolve))
@@ -22,7 +24,7 @@ test('close(): a new upgrade is refused with a coded 503, an open socket is clos
   let answer = ''
   late.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk })
   const lateEnded = new Promise((resolve) => late.once('end', resolve))
-  await waitFor('the LB to hold the half-sent request', () => lb.server.listening)
+  await waitFor('the LB to have read the half-sent request', () => held !== undefined && held.bytesRead === upgradeHead.length)
 
   const closed = lb.close()
   await waitFor('the listener to close', () => !lb.server.listening)
