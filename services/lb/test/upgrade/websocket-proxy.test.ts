@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
+import net, { type AddressInfo } from 'node:net'
 import { test } from 'node:test'
 import { waitFor } from '@stickless/test-support'
 import { request } from '../helpers/http-client.js'
@@ -53,6 +54,28 @@ test('a node that refuses connections is skipped: the upgrade is retried on anot
     client.ws.close()
   }
   assert.equal(lb.balancer.state(dead.url), 'ejected')
+})
+
+test('a node that resets the connection before answering is skipped too', async (t) => {
+  let resets = 0
+  const resetting = net.createServer((socket) => {
+    socket.on('error', () => {})
+    socket.once('data', () => {
+      resets += 1
+      socket.resetAndDestroy()
+    })
+  })
+  await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve))
+  t.after(() => new Promise<void>((resolve) => resetting.close(() => resolve())))
+  const alive = await startWsBackend(t, 'alive')
+  const { url } = await startLb(t, [{ name: 'resetting', url: `http://127.0.0.1:${(resetting.address() as AddressInfo).port}` }, { name: 'alive', url: alive.url }])
+  for (let i = 0; i < 2; i++) {
+    const client = await openWs(t, wsUrl(url))
+    await waitFor('the hello', () => client.messages.length === 1)
+    assert.equal(client.messages[0]?.node, 'alive')
+    client.ws.close()
+  }
+  assert.ok(resets >= 1, 'an upgrade met the reset, and went on to the other node')
 })
 
 test('a node\'s refusal (401, 403) reaches the client as sent, and nothing is retried', async (t) => {
