@@ -23,6 +23,8 @@ export interface StatusSources {
   readonly workers?: () => WorkerStatus[]
   /** The /metrics text, when it is not the registry's alone (the cluster primary merges its workers'). */
   readonly collectMetrics?: () => Promise<string>
+  /** Open upgraded connections per upstream id. */
+  readonly upgradedSockets?: () => ReadonlyMap<string, number>
 }
 
 export interface LbCoreDependencies {
@@ -118,7 +120,8 @@ export function createLbCore (options: ResolvedLbOptions, dependencies: LbCoreDe
     requestTimeoutMs: options.requestTimeoutMs,
     upstreams: status.upstreams,
     workers: status.workers,
-    collectMetrics: status.collectMetrics
+    collectMetrics: status.collectMetrics,
+    upgradedSockets: status.upgradedSockets
   })
   let sampler: NodeJS.Timeout | undefined
 

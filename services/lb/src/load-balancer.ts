@@ -1,6 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { RetryPolicy, type Balancer, type CheckResult, type HealthTransition, type UpstreamDiff } from '@stickless/balancer'
 import type { Logger } from 'pino'
 import { createLogger } from './config/logger.js'
@@ -9,6 +9,7 @@ import { closeServer, listenOn } from './http/listen.js'
 import { createLbCore, type LbCore } from './lb-core.js'
 import { createClientErrorHandler } from './proxy/client-error.js'
 import { RequestForwarder } from './proxy/request-forwarder.js'
+import { UpgradeForwarder } from './upgrade/upgrade-forwarder.js'
 import type { EventLog } from './status/event-log.js'
 import type { LbMetrics } from './status/metrics.js'
 import { emptyRequestTotals, type RequestTotals } from './status/status-report.js'
@@ -66,6 +67,8 @@ export interface LoadBalancer {
   applyCheck: (upstreamId: string, result: CheckResult) => void
   /** Another worker's request could not connect to this upstream: eject it here too. */
   applyEjection: (upstreamId: string) => void
+  /** Open upgraded (WebSocket) connections per upstream id. */
+  upgradedSockets: () => ReadonlyMap<string, number>
 }
 
 /**
@@ -85,9 +88,11 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     logger,
     resolveHost: dependencies.resolveHost,
     processMetrics: dependencies.processMetrics ?? true,
-    status: { totals },
+    status: { totals, upgradedSockets: () => upgrades.countsByUpstream() },
     afterTransition: (transition) => {
-      if (transition.to === 'unhealthy') forwarder.releaseWaitingOn(transition.upstream.id)
+      if (transition.to !== 'unhealthy') return
+      forwarder.releaseWaitingOn(transition.upstream.id)
+      upgrades.destroyOn(transition.upstream.id)
     }
   })
   const agent = new http.Agent({
@@ -101,10 +106,23 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     scheduling: 'lifo',
     ...(options.upstreamLocalAddress === '' ? {} : { localAddress: options.upstreamLocalAddress })
   })
+  const retryPolicy = new RetryPolicy({ maxAttempts: options.maxAttempts })
+  const upgrades = new UpgradeForwarder({
+    options,
+    balancer: core.balancer,
+    retryPolicy,
+    metrics: core.metrics,
+    logger,
+    totals,
+    onTransition: onPassiveTransition,
+    traffic: core.traffic,
+    events: worker?.retries ?? core.events
+  })
+
   const forwarder: RequestForwarder = new RequestForwarder({
     options,
     balancer: core.balancer,
-    retryPolicy: new RetryPolicy({ maxAttempts: options.maxAttempts }),
+    retryPolicy,
     agent,
     metrics: core.metrics,
     logger,
@@ -126,10 +144,12 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
   const onClientError = createClientErrorHandler(logger)
   const server = http.createServer(serverOptions, (req, res) => forwarder.handle(req, res, 'http'))
   server.on('clientError', onClientError)
+  server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => upgrades.handle(req, socket, head, 'http'))
   const httpsServer = options.tls === undefined
     ? undefined
     : https.createServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, (req, res) => forwarder.handle(req, res, 'https'))
   httpsServer?.on('clientError', onClientError)
+  httpsServer?.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => upgrades.handle(req, socket, head, 'https'))
   httpsServer?.on('tlsClientError', (error) => logger.debug({ err: error }, 'TLS handshake failed'))
 
   let closing: Promise<void> | undefined
@@ -158,6 +178,7 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     closing ??= (async () => {
       const listeners = [server, httpsServer].filter((s): s is http.Server => s !== undefined)
       forwarder.beginShutdown(() => { for (const s of listeners) s.closeIdleConnections() })
+      upgrades.beginShutdown()
       // close() stops accepting at once and resolves once every connection has
       // ended: idle keep-alive connections are closed at once, busy ones after
       // their response (which carries Connection: close), stragglers at the
@@ -165,7 +186,13 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
       // flight are retried on upstreams that are really up.
       const drained = Promise.all(listeners.map(closeServer))
       for (const s of listeners) s.closeIdleConnections()
-      const deadline = setTimeout(() => { for (const s of listeners) s.closeAllConnections() }, options.shutdownTimeoutMs)
+      // Upgraded connections are no longer the HTTP server's to close: after
+      // the grace period they get a close frame (1001) and end, within
+      // upgradeCloseTimeoutMs, and the servers' close can then resolve.
+      const deadline = setTimeout(() => {
+        for (const s of listeners) s.closeAllConnections()
+        void upgrades.closeAll()
+      }, options.shutdownTimeoutMs)
       deadline.unref()
       await drained
       clearTimeout(deadline)
@@ -193,6 +220,7 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     close,
     listenTraffic,
     applyCheck: core.applyCheck,
-    applyEjection: (upstreamId) => core.applyEjection(upstreamId, 'a request of another worker could not connect')
+    applyEjection: (upstreamId) => core.applyEjection(upstreamId, 'a request of another worker could not connect'),
+    upgradedSockets: () => upgrades.countsByUpstream()
   }
 }

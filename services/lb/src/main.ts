@@ -32,8 +32,8 @@ async function main (): Promise<void> {
   const lb = createLoadBalancer(input, { logger })
 
   closeWithGrace({
-    // Ours first (in-flight requests), then a margin before close-with-grace kills the process.
-    delay: lb.options.shutdownTimeoutMs + 2_000,
+    // Ours first (in-flight requests, then WebSockets closed with 1001), then a margin before close-with-grace kills the process.
+    delay: lb.options.shutdownTimeoutMs + lb.options.upgradeCloseTimeoutMs + 2_000,
     logger: { error: (message: unknown) => logger.error({ detail: message }, 'forced exit') }
   }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'shutting down after an uncaught error')
@@ -55,10 +55,10 @@ async function main (): Promise<void> {
 async function runPrimary (input: LbOptions, logger: Logger): Promise<void> {
   // Filled once started; a signal during start-up finds nothing to drain yet.
   const started: { primary?: Awaited<ReturnType<typeof startClusterPrimary>> } = {}
-  const shutdownTimeoutMs = resolveLbOptions(input).shutdownTimeoutMs
+  const { shutdownTimeoutMs, upgradeCloseTimeoutMs } = resolveLbOptions(input)
   closeWithGrace({
     // The workers drain for up to shutdownTimeoutMs and are killed 2 s later; then the primary stops.
-    delay: shutdownTimeoutMs + 4_000,
+    delay: shutdownTimeoutMs + upgradeCloseTimeoutMs + 4_000,
     logger: { error: (message: unknown) => logger.error({ detail: message }, 'forced exit') }
   }, async ({ signal, err }) => {
     if (err !== undefined) logger.error({ err }, 'shutting down after an uncaught error')
@@ -79,8 +79,9 @@ async function runPrimary (input: LbOptions, logger: Logger): Promise<void> {
 
 async function runWorker (input: LbOptions, logger: Logger): Promise<void> {
   const started: { worker?: ClusterWorker } = {}
+  const resolved = resolveLbOptions(input)
   const grace = closeWithGrace({
-    delay: resolveLbOptions(input).shutdownTimeoutMs + 2_000,
+    delay: resolved.shutdownTimeoutMs + resolved.upgradeCloseTimeoutMs + 2_000,
     logger: { error: (message: unknown) => logger.error({ detail: message }, 'forced exit') }
   }, async ({ err, signal }) => {
     if (err !== undefined) logger.error({ err }, 'worker shutting down after an uncaught error')

@@ -42,7 +42,10 @@ const numericVariables = {
   LB_AGENT_MAX_FREE_SOCKETS: 'agentMaxFreeSockets',
   LB_AGENT_FREE_SOCKET_TIMEOUT_MS: 'agentFreeSocketTimeoutMs',
   LB_SHUTDOWN_TIMEOUT_MS: 'shutdownTimeoutMs',
-  LB_WORKERS: 'workers'
+  LB_WORKERS: 'workers',
+  LB_MAX_UPGRADED_SOCKETS: 'maxUpgradedSockets',
+  LB_UPGRADE_IDLE_TIMEOUT_MS: 'upgradeIdleTimeoutMs',
+  LB_UPGRADE_CLOSE_TIMEOUT_MS: 'upgradeCloseTimeoutMs'
 } as const satisfies Record<string, keyof LbOptions>
 
 const stringVariables = {

@@ -69,6 +69,16 @@ export const errorCodes = {
     'No healthy backend is available to serve this request; try again shortly',
     503
   ),
+  STK_ERR_LB_SHUTTING_DOWN: createError(
+    'STK_ERR_LB_SHUTTING_DOWN',
+    'The load balancer is shutting down and takes no new WebSocket connections; reconnect shortly',
+    503
+  ),
+  STK_ERR_LB_TOO_MANY_UPGRADES: createError(
+    'STK_ERR_LB_TOO_MANY_UPGRADES',
+    'The load balancer holds its limit of %d WebSocket connections; reconnect shortly',
+    503
+  ),
   STK_ERR_LB_UPSTREAM_TIMEOUT: createError(
     'STK_ERR_LB_UPSTREAM_TIMEOUT',
     'The backend %s did not answer within %d ms',

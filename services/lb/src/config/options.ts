@@ -121,6 +121,21 @@ export interface LbOptions {
    * `LB_WORKERS=auto`, the machine's available cores.
    */
   workers?: number
+  /**
+   * Most WebSocket connections (upgraded sockets) one LB process holds open.
+   * An upgrade over it is refused with a coded 503 before any node sees it.
+   * Default 20000. With workers, each worker holds up to this many.
+   */
+  maxUpgradedSockets?: number
+  /** An upgraded connection with no byte either way for this long is closed (1001), in ms. Default 120000. */
+  upgradeIdleTimeoutMs?: number
+  /**
+   * How long closing an upgraded connection (shutdown, idle timeout) waits for
+   * a frame boundary in each direction and for both peers to close, before
+   * the sockets are destroyed, in ms. Default 1000. Shutdown takes up to
+   * `shutdownTimeoutMs` plus this.
+   */
+  upgradeCloseTimeoutMs?: number
 }
 
 export type ResolvedLbOptions = Readonly<Required<Omit<LbOptions, 'tls' | 'httpsHost'>> & {
@@ -170,7 +185,11 @@ export const lbDefaults: Defaults = Object.freeze({
   historyIntervalMs: 1_000,
   upstreamLocalAddress: '',
   accessLog: false,
-  workers: 1
+  workers: 1,
+  maxUpgradedSockets: 20_000,
+  // Longer than any ping interval a client would use (the page pings every 30 s at most).
+  upgradeIdleTimeoutMs: 120_000,
+  upgradeCloseTimeoutMs: 1_000
 })
 
 const d = lbDefaults
@@ -212,7 +231,10 @@ const LbOptionsSchema = Type.Object({
   historyIntervalMs: integer(0, ms1h, d.historyIntervalMs), // 0, or at least 10: checked below
   upstreamLocalAddress: Type.String({ default: d.upstreamLocalAddress }), // an IP address or '': checked below
   accessLog: Type.Boolean({ default: d.accessLog, expected: 'expected true or false' }),
-  workers: integer(1, 256, d.workers)
+  workers: integer(1, 256, d.workers),
+  maxUpgradedSockets: integer(0, 1_000_000, d.maxUpgradedSockets),
+  upgradeIdleTimeoutMs: integer(10, 86_400_000, d.upgradeIdleTimeoutMs),
+  upgradeCloseTimeoutMs: integer(0, 60_000, d.upgradeCloseTimeoutMs)
 }, { additionalProperties: false })
 
 /** Applies the defaults, checks every option once and freezes the result. */

@@ -79,3 +79,16 @@ export function setBufferedBodyLength (req: IncomingMessage, length: number): vo
   delete req.headers['transfer-encoding']
   req.headers['content-length'] = String(length)
 }
+
+/**
+ * The same rewrite for a WebSocket upgrade, which keeps the two hop-by-hop
+ * headers that ask the node to upgrade this hop: `Upgrade` (as the client
+ * sent it) and `Connection: upgrade`. Only the upgrade path calls this, so a
+ * plain request pays nothing for it.
+ */
+export function setUpgradeForwardedHeaders (req: IncomingMessage, proto: ForwardedProto, requestId: string): void {
+  const upgrade = req.headers.upgrade
+  setForwardedHeaders(req, proto, requestId)
+  req.headers.connection = 'upgrade'
+  if (upgrade !== undefined) req.headers.upgrade = upgrade
+}

@@ -26,6 +26,8 @@ export interface AdminServerOptions {
   readonly workers?: () => WorkerStatus[]
   /** The /metrics text, when it is not the registry's alone (the cluster primary merges its workers'). */
   readonly collectMetrics?: () => Promise<string>
+  /** Open upgraded connections per upstream id: the proxy's, or the primary's sum of its workers'. */
+  readonly upgradedSockets?: () => ReadonlyMap<string, number>
 }
 
 /**
@@ -35,7 +37,7 @@ export interface AdminServerOptions {
  */
 export function createAdminServer (options: AdminServerOptions): http.Server {
   const history = { traffic: options.traffic, events: options.events }
-  const report = (): StatusReport => statusReport(options.upstreams ?? options.balancer, options.totals, options.startedAtMs, Date.now(), history, options.workers?.())
+  const report = (): StatusReport => statusReport(options.upstreams ?? options.balancer, options.totals, options.startedAtMs, Date.now(), history, options.workers?.(), options.upgradedSockets?.())
   const server = http.createServer({
     headersTimeout: options.headersTimeoutMs,
     requestTimeout: options.requestTimeoutMs

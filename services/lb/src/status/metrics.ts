@@ -11,6 +11,10 @@ export interface LbMetrics {
   readonly ejections: Counter<'upstream' | 'reason'>
   /** Duration of answered attempts, from sending the request to the end of the response. */
   readonly upstreamDuration: Histogram<'upstream'>
+  /** WebSocket upgrades by the node tried last (`none`: none) and outcome: accepted (101), refused (a node's or the LB's non-101 answer), failed (no node reached). */
+  readonly upgrades: Counter<'upstream' | 'outcome'>
+  /** Upgraded connections open now, per node. */
+  readonly upgradedSockets: Gauge<'upstream'>
 }
 
 const states: readonly UpstreamState[] = ['healthy', 'ejected', 'draining', 'unhealthy']
@@ -62,6 +66,19 @@ export function createMetrics (balancer: Balancer, options: { readonly processMe
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: perRequest
   })
+  const upgrades = new Counter({
+    name: 'lb_upgrades_total',
+    help: 'WebSocket upgrades by the upstream tried last (none when no upstream was tried) and outcome: accepted (101), refused (a non-101 answer, the upstream\'s or the LB\'s), failed (no upstream could be reached).',
+    labelNames: ['upstream', 'outcome'] as const,
+    registers: perRequest
+  })
+  // Summed over the workers, as every gauge is by prom-client's AggregatorRegistry.
+  const upgradedSockets = new Gauge({
+    name: 'lb_upstream_upgraded_sockets',
+    help: 'Upgraded (WebSocket) connections open now, per upstream.',
+    labelNames: ['upstream'] as const,
+    registers: perRequest
+  })
   new Gauge({
     name: 'lb_upstream_healthy',
     help: '1 when the upstream is in rotation, 0 when it is not.',
@@ -95,5 +112,5 @@ export function createMetrics (balancer: Balancer, options: { readonly processMe
     }
   })
 
-  return { registry, requests, retries, ejections, upstreamDuration }
+  return { registry, requests, retries, ejections, upstreamDuration, upgrades, upgradedSockets }
 }

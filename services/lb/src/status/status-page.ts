@@ -72,7 +72,7 @@ export function statusPage (report: StatusReport, refreshMs = 1000): string {
 <noscript><p class="muted">JavaScript is off: this page is rendered by the server and reloads every 5 s.</p></noscript>
 <div class="cards" id="totals">${view.totals}</div>
 <table id="nodes">
-  <thead><tr><th>Node</th><th>Address</th><th>State</th><th>In flight</th><th>Requests</th><th>Errors</th><th>Retries</th><th>Ejections</th><th>p50</th><th>p99</th><th>Last check</th></tr></thead>
+  <thead><tr><th>Node</th><th>Address</th><th>State</th><th>In flight</th><th>WebSockets</th><th>Requests</th><th>Errors</th><th>Retries</th><th>Ejections</th><th>p50</th><th>p99</th><th>Last check</th></tr></thead>
   <tbody id="rows">${view.rows}</tbody>
 </table>
 <h2>Traffic per node <span class="muted">(one sample every ${report.history.intervalMs / 1000} s, the last ${Math.round(report.history.samples * report.history.intervalMs / 60_000)} min)</span></h2>

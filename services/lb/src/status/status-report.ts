@@ -15,10 +15,12 @@ export interface RequestTotals {
   noHealthyBackend: number
   /** Requests the LB itself answered with an error status (4xx/5xx). */
   lbErrors: number
+  /** Upgraded (WebSocket) connections open now. */
+  upgradedSockets: number
 }
 
 export function emptyRequestTotals (): RequestTotals {
-  return { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0 }
+  return { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0, upgradedSockets: 0 }
 }
 
 /** The body of GET /status.json, and what the status page draws. */
@@ -60,6 +62,8 @@ export interface UpstreamStatus {
   readonly inRotation: boolean
   readonly requests: number
   readonly inFlight: number
+  /** Upgraded (WebSocket) connections open to it now. */
+  readonly upgradedSockets: number
   readonly errors: number
   readonly retries: number
   readonly ejections: number
@@ -92,7 +96,8 @@ export function statusReport (
   startedAtMs: number,
   nowMs = Date.now(),
   history?: StatusHistory,
-  workers?: readonly WorkerStatus[]
+  workers?: readonly WorkerStatus[],
+  upgradedSockets?: ReadonlyMap<string, number>
 ): StatusReport {
   return {
     service: 'stickless-lb',
@@ -109,6 +114,7 @@ export function statusReport (
       inRotation: upstream.state === 'healthy',
       requests: upstream.requests,
       inFlight: upstream.inFlight,
+      upgradedSockets: upgradedSockets?.get(upstream.id) ?? 0,
       errors: upstream.errors,
       retries: upstream.retries,
       ejections: upstream.ejections,

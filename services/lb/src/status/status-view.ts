@@ -52,16 +52,16 @@ export function renderStatus (report: StatusReport): StatusView {
   const upstreams = report.upstreams
   const inRotation = upstreams.filter((u) => u.inRotation).length
   const totals = card('in rotation', `${inRotation} / ${upstreams.length}`) + card('requests', t.requests) + card('in flight', t.inFlight) +
-    card('retries', t.retries) + card('LB errors', t.lbErrors) + card('no healthy backend', t.noHealthyBackend) + card('uptime', `${report.uptimeSeconds} s`) +
+    card('WebSockets', t.upgradedSockets) + card('retries', t.retries) + card('LB errors', t.lbErrors) + card('no healthy backend', t.noHealthyBackend) + card('uptime', `${report.uptimeSeconds} s`) +
     // With LB_WORKERS > 1 every figure above is the sum of the workers'; say how many.
     (report.workers !== undefined && report.workers.some((w) => w.id !== 0) ? card('workers', report.workers.length) : '')
 
   const rows = upstreams.map((u) => {
     const check = u.lastCheck === null ? '&ndash;' : `${esc(u.lastCheck.result)}, ${ago(u.lastCheck.at)}`
     return `<tr data-node="${esc(u.name)}" data-state="${esc(u.state)}"><td><b>${esc(u.name)}</b></td><td class="url">${esc(u.url)}</td>` +
-      `<td>${pill(u.state)}</td><td>${u.inFlight}</td><td>${u.requests}</td><td>${u.errors}</td><td>${u.retries}</td><td>${u.ejections}</td>` +
+      `<td>${pill(u.state)}</td><td>${u.inFlight}</td><td>${u.upgradedSockets}</td><td>${u.requests}</td><td>${u.errors}</td><td>${u.retries}</td><td>${u.ejections}</td>` +
       `<td>${ms(u.p50Ms)}</td><td>${ms(u.p99Ms)}</td><td>${check}</td></tr>`
-  }).join('') || '<tr><td colspan="11">no upstreams resolved yet</td></tr>'
+  }).join('') || '<tr><td colspan="12">no upstreams resolved yet</td></tr>'
 
   // One time axis and one pair of scales for every chart, so a dip on one
   // node reads against the others at a glance.

@@ -24,7 +24,7 @@ export type PrimaryMessage =
 /** A worker's figures: cumulative counters (a lost report loses nothing) and the second's history and retries. */
 export interface WorkerReport {
   readonly totals: RequestTotals
-  readonly upstreams: ReadonlyArray<{ readonly id: string, readonly requests: number, readonly inFlight: number, readonly errors: number, readonly retries: number }>
+  readonly upstreams: ReadonlyArray<{ readonly id: string, readonly requests: number, readonly inFlight: number, readonly errors: number, readonly retries: number, readonly upgradedSockets: number }>
   readonly intervals: ReadonlyArray<readonly [string, IntervalCounts]>
   readonly retries: readonly RetryTallyEntry[]
 }

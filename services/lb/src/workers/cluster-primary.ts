@@ -49,7 +49,8 @@ export async function startClusterPrimary (input: LbOptions, logger: Logger, dep
       totals,
       upstreams: { snapshot: () => stats.snapshot() },
       workers: () => stats.workerStatus(),
-      collectMetrics: () => fanIn.collect()
+      collectMetrics: () => fanIn.collect(),
+      upgradedSockets: () => stats.upgradedSockets()
     },
     watch: {
       onRefresh: () => pool.broadcast(upstreamsMessage(core.balancer)),
@@ -61,7 +62,8 @@ export async function startClusterPrimary (input: LbOptions, logger: Logger, dep
   const pool = new WorkerPool({
     exec: fileURLToPath(new URL('../main.js', import.meta.url)),
     size: options.workers,
-    shutdownTimeoutMs: options.shutdownTimeoutMs,
+    // A worker's shutdown closes its WebSockets after the grace period, within upgradeCloseTimeoutMs.
+    shutdownTimeoutMs: options.shutdownTimeoutMs + options.upgradeCloseTimeoutMs,
     logger,
     onJoin: (worker) => stats.join(worker.id, worker.process.pid ?? 0),
     onLeave: (worker) => stats.leave(worker.id)

@@ -158,6 +158,15 @@ export class ClusterStats {
     })
   }
 
+  /** Open upgraded connections per upstream id, summed over the live workers (a worker's die with it). */
+  upgradedSockets (): Map<string, number> {
+    const counts = new Map<string, number>()
+    for (const { report } of this.workers.values()) {
+      for (const u of report?.upstreams ?? []) if (u.upgradedSockets > 0) counts.set(u.id, (counts.get(u.id) ?? 0) + u.upgradedSockets)
+    }
+    return counts
+  }
+
   workerStatus (): WorkerStatus[] {
     return [...this.workers].map(([id, w]) => ({
       id,
@@ -175,6 +184,7 @@ export class ClusterStats {
     t.retries = this.retiredTotals.retries
     t.noHealthyBackend = this.retiredTotals.noHealthyBackend
     t.lbErrors = this.retiredTotals.lbErrors
+    t.upgradedSockets = 0
     for (const { report } of this.workers.values()) {
       if (report === undefined) continue
       t.requests += report.totals.requests
@@ -182,6 +192,7 @@ export class ClusterStats {
       t.retries += report.totals.retries
       t.noHealthyBackend += report.totals.noHealthyBackend
       t.lbErrors += report.totals.lbErrors
+      t.upgradedSockets += report.totals.upgradedSockets
     }
   }
 }

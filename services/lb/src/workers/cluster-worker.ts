@@ -57,6 +57,8 @@ export interface WorkerLb {
   listenTraffic: () => Promise<{ readonly http: AddressInfo, readonly https: AddressInfo | undefined }>
   applyCheck: (upstreamId: string, result: CheckResult) => void
   applyEjection: (upstreamId: string) => void
+  /** Open upgraded (WebSocket) connections per upstream id. */
+  upgradedSockets: () => ReadonlyMap<string, number>
   close: () => Promise<void>
 }
 
@@ -127,7 +129,8 @@ export async function startClusterWorker (options: LbOptions, logger: Logger, ho
   await firstSync
 
   function report (): void {
-    const upstreams = lb.balancer.snapshot().map((u) => ({ id: u.id, requests: u.requests, inFlight: u.inFlight, errors: u.errors, retries: u.retries }))
+    const sockets = lb.upgradedSockets()
+    const upstreams = lb.balancer.snapshot().map((u) => ({ id: u.id, requests: u.requests, inFlight: u.inFlight, errors: u.errors, retries: u.retries, upgradedSockets: sockets.get(u.id) ?? 0 }))
     const figures: WorkerReport = { totals: { ...lb.totals }, upstreams, intervals: lb.traffic.takeIntervals(), retries: retries.take() }
     send({ kind: 'stickless:report', report: figures })
   }

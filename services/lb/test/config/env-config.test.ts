@@ -95,3 +95,11 @@ test('auto counts the cores of a cgroup CPU quota, not more than the machine has
   assert.equal(usableCores(file('max 100000\n')), availableParallelism(), 'no quota')
   assert.equal(usableCores(join(dir, 'absent')), availableParallelism(), 'no cgroup v2')
 })
+
+test('the WebSocket options come from LB_MAX_UPGRADED_SOCKETS, LB_UPGRADE_IDLE_TIMEOUT_MS and LB_UPGRADE_CLOSE_TIMEOUT_MS', () => {
+  const { options } = readEnvConfig({ LB_MAX_UPGRADED_SOCKETS: '500', LB_UPGRADE_IDLE_TIMEOUT_MS: '60000', LB_UPGRADE_CLOSE_TIMEOUT_MS: '2000' })
+  assert.equal(options.maxUpgradedSockets, 500)
+  assert.equal(options.upgradeIdleTimeoutMs, 60_000)
+  assert.equal(options.upgradeCloseTimeoutMs, 2_000)
+  assert.throws(() => readEnvConfig({ LB_MAX_UPGRADED_SOCKETS: 'lots' }), { code: 'STK_ERR_LB_INVALID_ENV' })
+})

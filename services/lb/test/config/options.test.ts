@@ -74,3 +74,17 @@ test('backends are required and checked at start', () => {
     assert.throws(() => resolveLbOptions({ backends: [{ url }] }), { code: 'STK_ERR_LB_INVALID_BACKEND' }, url)
   }
 })
+
+test('the WebSocket options have their defaults and are checked with a coded error naming the option', () => {
+  const resolved = resolveLbOptions({ backends: [{ url: 'http://127.0.0.1:3001' }] })
+  assert.equal(resolved.maxUpgradedSockets, 20_000)
+  assert.equal(resolved.upgradeIdleTimeoutMs, 120_000)
+  assert.equal(resolved.upgradeCloseTimeoutMs, 1_000)
+  for (const [option, value] of [['maxUpgradedSockets', -1], ['upgradeIdleTimeoutMs', 0], ['upgradeCloseTimeoutMs', 60_001], ['maxUpgradedSockets', 1.5]] as const) {
+    assert.throws(() => resolveLbOptions({ backends: [{ url: 'http://127.0.0.1:3001' }], [option]: value }), (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'STK_ERR_LB_INVALID_OPTION')
+      assert.match(error.message, new RegExp(option))
+      return true
+    })
+  }
+})

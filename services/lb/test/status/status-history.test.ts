@@ -124,7 +124,7 @@ test('the events shown on the page are escaped', () => {
     service: 'stickless-lb',
     generatedAt: '2026-11-29T21:00:10.000Z',
     uptimeSeconds: 10,
-    totals: { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0 },
+    totals: { requests: 0, inFlight: 0, retries: 0, noHealthyBackend: 0, lbErrors: 0, upgradedSockets: 0 },
     history: { intervalMs: 1000, samples: 300 },
     upstreams: [],
     events: [{ at: '2026-11-29T21:00:05.000Z', lastAt: '2026-11-29T21:00:07.000Z', upstreamId: 'x', upstream: '<b>x</b>', kind: 'retry', reason: '<script>', count: 3 }]
