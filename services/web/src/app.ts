@@ -139,7 +139,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
   installErrorHandling(app, config.nodeName)
   installRequestMetrics(app, metrics)
   if (config.accessLog) installAccessLog(app, deps.sessionLogId)
-  installLiveChannel(app, deps.live)
+  installLiveChannel(app, deps.live, config.nodeName)
   app.register(healthRoutes, deps)
   app.register(metricsRoutes, deps)
 

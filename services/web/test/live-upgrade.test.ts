@@ -43,6 +43,7 @@ test('an Origin of another site is refused with 403; this site\'s, the LB\'s for
   for (const headers of allowed) {
     const client = await openLive(port, headers)
     assert.equal((await client.next('hello')).type, 'hello', JSON.stringify(headers))
+    assert.equal(client.upgradeHeaders['x-served-by'], 'web-1', 'the 101 says who served it')
     client.ws.close()
   }
   // the LB's forwarded host is the one the browser asked for: the node's own Host no longer counts

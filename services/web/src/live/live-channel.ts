@@ -45,7 +45,7 @@ export function createLiveChannel (options: LiveChannelOptions): LiveChannel {
 }
 
 /** On the root instance, before any route: @fastify/websocket takes the server's upgrades and sees every route. */
-export function installLiveChannel (app: FastifyInstance, live: LiveChannel): void {
+export function installLiveChannel (app: FastifyInstance, live: LiveChannel, nodeName: string): void {
   app.register(fastifyWebsocket, {
     // ws closes a socket whose message is larger with 1009
     options: { maxPayload: LIVE_MAX_PAYLOAD_BYTES },
@@ -66,6 +66,8 @@ export function installLiveChannel (app: FastifyInstance, live: LiveChannel): vo
     }
   })
   app.addHook('onReady', function startLiveChecks (done) {
+    // ws writes the 101 itself, past the response hooks: it says who served it too
+    app.websocketServer.on('headers', (headers: string[]) => { headers.push(`x-served-by: ${nodeName}`) })
     live.checker.start()
     done()
   })

@@ -14,6 +14,8 @@ export interface LiveMessage {
 
 export interface LiveClient {
   readonly ws: WebSocket
+  /** the headers of the 101 */
+  readonly upgradeHeaders: Record<string, string | string[] | undefined>
   readonly messages: LiveMessage[]
   /** Resolves with the close code and reason, whoever closed. */
   readonly closed: Promise<{ code: number, reason: string }>
@@ -41,6 +43,8 @@ function connect (port: number, headers: Record<string, string>): WebSocket {
 export async function openLive (port: number, headers: Record<string, string> = {}): Promise<LiveClient> {
   const ws = connect(port, headers)
   const messages: LiveMessage[] = []
+  let upgradeHeaders: LiveClient['upgradeHeaders'] = {}
+  ws.once('upgrade', (res) => { upgradeHeaders = res.headers })
   const closed = new Promise<{ code: number, reason: string }>((resolve) => {
     ws.on('close', (code, reason) => { resolve({ code, reason: reason.toString() }) })
   })
@@ -61,7 +65,7 @@ export async function openLive (port: number, headers: Record<string, string> = 
     }, { what: `a "${type}" message`, timeoutMs })
     return found as LiveMessage
   }
-  return { ws, messages, closed, next, send: (data, options) => { ws.send(data, { binary: options?.binary ?? false }) } }
+  return { ws, upgradeHeaders, messages, closed, next, send: (data, options) => { ws.send(data, { binary: options?.binary ?? false }) } }
 }
 
 /** An upgrade the node must refuse: its HTTP answer (never a 101). */
