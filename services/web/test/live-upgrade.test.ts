@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { buildTestApp, cookieHeader, signIn } from './helpers/test-app.js'
 import { pollUntil } from '@stickless/test-support'
+import WebSocket from 'ws'
 import { memcachedPerFile } from './helpers/real-store.js'
 import { closeOf, listening, openLive, refusedUpgrade, type LiveMessage } from './helpers/live-client.js'
 
@@ -49,6 +50,21 @@ test('an Origin of another site is refused with 403; this site\'s, the LB\'s for
   // the LB's forwarded host is the one the browser asked for: the node's own Host no longer counts
   const behindLb = await refusedUpgrade(port, { cookie, origin: `http://127.0.0.1:${port}`, 'x-forwarded-host': 'shop.example:8080' })
   assert.equal(behindLb.status, 403)
+})
+
+test('an upgrade of any other route is a 404, never a 101', async (t) => {
+  const { app } = buildTestApp(t, memcached)
+  const port = await listening(app)
+  const cookie = cookieHeader({ sid: await signIn(app) })
+  for (const path of ['/', '/healthz', '/api/session', '/nowhere']) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: { cookie } })
+    const status = await new Promise<number>((resolve, reject) => {
+      ws.once('open', () => { ws.terminate(); reject(new Error(`${path}: upgraded`)) })
+      ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode ?? 0) })
+      ws.once('error', reject)
+    })
+    assert.equal(status, 404, path)
+  }
 })
 
 test('a plain GET /api/live (no upgrade) is a coded 426', async (t) => {

@@ -8,9 +8,12 @@ import type { WebSocket } from 'ws'
 import type { WebSessionStore } from '../session-store.js'
 import type { NodesStatusSource } from '../nodes-status.js'
 import type { SessionHandle } from '../session-handle.js'
+import { WebError } from '../errors.js'
 import { LiveRegistry } from './live-registry.js'
 import { LiveChecker } from './live-checker.js'
 import { LIVE_CLOSE, LIVE_MAX_PAYLOAD_BYTES } from './live-messages.js'
+
+export const LIVE_PATH = '/api/live'
 
 /** How long a client has to answer the node's close before its socket is cut. */
 export const LIVE_CLOSE_GRACE_MS = 1000
@@ -64,6 +67,11 @@ export function installLiveChannel (app: FastifyInstance, live: LiveChannel, nod
         done()
       }, done)
     }
+  })
+  // @fastify/websocket would answer an upgrade of any other GET route with a
+  // 101 and a close at once; there is no socket there, so it is a 404.
+  app.addHook('onRequest', function refuseOtherUpgrades (request: FastifyRequest, _reply, done) {
+    done(request.ws && request.routeOptions.url !== LIVE_PATH ? new WebError('STK_ERR_WEB_NOT_FOUND') : undefined)
   })
   app.addHook('onReady', function startLiveChecks (done) {
     // ws writes the 101 itself, past the response hooks: it says who served it too

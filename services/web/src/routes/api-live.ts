@@ -12,6 +12,7 @@ import { TokenBucket } from '../live/token-bucket.js'
 import { LiveSocket } from '../live/live-socket.js'
 import { answerTo, cartOf, LIVE_CLOSE } from '../live/live-messages.js'
 import { readCluster } from '../live/live-checker.js'
+import { LIVE_PATH } from '../live/live-channel.js'
 
 /** True when the page that opens the socket is of this site: its origin's host is the one the client asked for. */
 export function sameSite (origin: string | undefined, host: string): boolean {
@@ -36,7 +37,7 @@ export async function apiLiveRoutes (app: FastifyInstance, deps: RouteDependenci
 
   app.route({
     method: 'GET',
-    url: '/api/live',
+    url: LIVE_PATH,
     preHandler: admitLiveSocket,
     handler: async function liveWithoutUpgrade (_request: FastifyRequest, _reply: FastifyReply) {
       throw new WebError('STK_ERR_WEB_UPGRADE_REQUIRED')
@@ -55,13 +56,20 @@ export async function apiLiveRoutes (app: FastifyInstance, deps: RouteDependenci
       }
       ws.on('close', () => { live.registry.remove(socket) })
       const bucket = new TokenBucket(config.liveMessagesPerSecond, config.liveMessageBurst)
-      ws.on('message', (data, isBinary) => {
-        if (!bucket.take()) {
+      ws.on('message', function onLiveMessage (data, isBinary) {
+        // a throw here would reach ws's socket handler and the process: never let one out
+        try {
+          if (!bucket.take()) {
+            live.registry.remove(socket)
+            socket.close(LIVE_CLOSE.policy, 'too many messages')
+            return
+          }
+          socket.send(answerTo(data, isBinary))
+        } catch (err) {
+          request.log.warn({ err }, 'live message failed')
           live.registry.remove(socket)
-          socket.close(LIVE_CLOSE.policy, 'too many messages')
-          return
+          socket.close(LIVE_CLOSE.failed, 'node failed')
         }
-        socket.send(answerTo(data, isBinary))
       })
       socket.send({ type: 'hello', node: config.nodeName, user })
       socket.pushCart(cartOf(stored.data))
