@@ -1,5 +1,5 @@
 export { MemcachedStore } from './store.js'
-export type { SessionData, StoreCounters, ServerHealthReport, ServerState } from './store.js'
+export type { SessionData, SessionPeek, StoreCounters, ServerHealthReport, ServerState } from './store.js'
 export { StoreError, errorCodes, isStoreUnavailable } from './errors.js'
 export type { ErrorCode, StoreErrorInfo } from './errors.js'
 export { DEFAULTS, resolveOptions } from './options/options.js'

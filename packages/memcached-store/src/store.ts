@@ -26,8 +26,9 @@ import { holdsSession, type LiveRecord } from './record/session-record.js'
 import { isLive, nextRecord, pastAbsoluteLifetime, remainingTtl, splitSession, tombstone, type SessionData } from './policy/session-rules.js'
 import { ValueCipher } from './record/cipher.js'
 import { UserIndex } from './replication/user-index.js'
+import { peekOf, type SessionPeek } from './replication/session-peek.js'
 
-export type { SessionData, StoreCounters }
+export type { SessionData, SessionPeek, StoreCounters }
 
 export interface ServerHealthReport extends HealthSnapshot {
   readonly id: string
@@ -102,7 +103,7 @@ export class MemcachedStore extends FrameworkStore {
       refillBatchSize: opts.refillBatchSize,
       refillConcurrency: opts.refillConcurrency
     })
-    holdCalls(this, this.keeper, ['getSession', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek', 'rebalance'])
+    holdCalls(this, this.keeper, ['getSession', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'peekSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek', 'rebalance'])
   }
 
   protected get logger (): StoreLogger | undefined {
@@ -237,6 +238,20 @@ export class MemcachedStore extends FrameworkStore {
       return record === undefined ? undefined : { id, session: record.data }
     }))
     return entries.filter((entry) => entry !== undefined)
+  }
+
+  /**
+   * Many sessions at once, by id: `live` with the session's data, `ended`
+   * (none, destroyed, past its idle end or absolute lifetime) or `unknown`
+   * (no replica answered: an outage is not a logout). Read as userSessions
+   * reads: no lifetime is extended and no write base is left. The reads go
+   * out together, so they share one multi-get per server.
+   */
+  async peekSessions (sessionIds: readonly string[]): Promise<Map<string, SessionPeek>> {
+    const now = this.clock()
+    const unique = [...new Set(sessionIds)]
+    const peeks = await Promise.all(unique.map(async (id) => await peekOf(this.peekLive(id, now))))
+    return new Map(unique.map((id, i) => [id, peeks[i] as SessionPeek]))
   }
 
   /** "Log out everywhere": destroys every session of a user; returns how many were live. */

@@ -6,7 +6,9 @@
 //     ├ session         (rolling)  GET /, POST /login, POST /logout, POST /api/login,
 //     │                            POST /api/logout, POST /api/cart,
 //     │                            POST /logout-everywhere, POST /api/logout-everywhere
-//     └ session-read    (read-only, no @fastify/session)  GET /api/session, GET /api/sessions
+//     │                            DELETE /api/sessions/:handle, POST /sessions/:handle/logout
+//     └ session-read    (read-only, no @fastify/session)  GET /api/session, GET /api/sessions,
+//                                  GET /api/live (the WebSocket, see live/live-channel.ts)
 //
 // Only the two session contexts ever talk to the store, so health checks,
 // scrapes and the login form cost nothing there and work while it is down.
@@ -40,6 +42,10 @@ import { apiAuthRoutes } from './routes/api-auth.js'
 import { apiSessionRoutes } from './routes/api-session.js'
 import { apiCartRoutes } from './routes/api-cart.js'
 import { logoutEverywhereRoutes, sessionListRoutes } from './routes/user-sessions.js'
+import { sessionRevokeRoutes } from './routes/session-revoke.js'
+import { apiLiveRoutes } from './routes/api-live.js'
+import { createSessionHandle } from './session-handle.js'
+import { createLiveChannel, installLiveChannel } from './live/live-channel.js'
 
 export interface BuildAppOptions {
   readonly config: WebConfig
@@ -113,14 +119,19 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
   })
 
   const metrics = new WebMetrics({ nodeName: config.nodeName, store, lifecycle, defaultMetrics: options.defaultMetrics })
+  const nodes = options.nodes ?? new NodesStatus({ url: config.lbStatusUrl })
+  // the first secret signs: every node of one deployment has the same first secret
+  const sessionHandle = createSessionHandle(config.sessionSecrets[0] ?? '')
   const deps: RouteDependencies = {
     config,
     store,
     lifecycle,
     metrics,
     limiter: new LoginLimiter(store, options.limiter),
-    nodes: options.nodes ?? new NodesStatus({ url: config.lbStatusUrl }),
-    sessionLogId: createSessionLogId(config.sessionSecrets[0] ?? '')
+    nodes,
+    sessionLogId: createSessionLogId(config.sessionSecrets[0] ?? ''),
+    sessionHandle,
+    live: createLiveChannel({ store, nodes, handleOf: sessionHandle, intervalMs: config.liveCheckIntervalMs, absoluteTimeoutMs: config.absoluteTimeoutMs, log: app.log })
   }
 
   installResponseHeaders(app, config.nodeName, lifecycle)
@@ -128,6 +139,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
   installErrorHandling(app, config.nodeName)
   installRequestMetrics(app, metrics)
   if (config.accessLog) installAccessLog(app, deps.sessionLogId)
+  installLiveChannel(app, deps.live, config.nodeName)
   app.register(healthRoutes, deps)
   app.register(metricsRoutes, deps)
 
@@ -152,12 +164,14 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
       await sessionApp.register(apiAuthRoutes, deps)
       await sessionApp.register(apiCartRoutes, deps)
       await sessionApp.register(logoutEverywhereRoutes, deps)
+      await sessionApp.register(sessionRevokeRoutes, deps)
     })
 
     pagesApp.register(async function readOnlySessionRoutes (readApp: FastifyInstance) {
       await readApp.register(readOnlySession, { store, signer })
       await readApp.register(apiSessionRoutes, deps)
       await readApp.register(sessionListRoutes, deps)
+      await readApp.register(apiLiveRoutes, deps)
     })
   })
 

@@ -37,6 +37,12 @@ export interface WebConfig {
   readonly accessLog: boolean
   /** How long a node keeps serving after SIGTERM while /healthz says 503. Default 3000 ms. */
   readonly shutdownDrainMs: number
+  /** How often the node re-validates the sessions of its live sockets (one batched read). Default 1000 ms. */
+  readonly liveCheckIntervalMs: number
+  /** Messages a live socket may send per second, on average, before it is closed with 1008. Default 10. */
+  readonly liveMessagesPerSecond: number
+  /** Messages a live socket may send at once, above that rate. Default 20. */
+  readonly liveMessageBurst: number
 }
 
 export const defaults = Object.freeze({
@@ -48,7 +54,11 @@ export const defaults = Object.freeze({
   trustedProxies: '127.0.0.1,::1',
   logLevel: 'info',
   accessLog: false, // the LB's access log covers every request; see README for the cost
-  shutdownDrainMs: 3000 // the LB probes health about every second; three probes is plenty
+  shutdownDrainMs: 3000, // the LB probes health about every second; three probes is plenty
+  // the contract closes an ended session's sockets within 2 s: one tick plus one read
+  liveCheckIntervalMs: 1000,
+  liveMessagesPerSecond: 10, // a page sends a ping now and then; ten a second is abuse
+  liveMessageBurst: 20
 })
 
 // Public on purpose: it only exists so `npm start` works without setup, and
@@ -83,7 +93,10 @@ const EnvSchema = Type.Object({
   LB_STATUS_URL: Type.Optional(Type.String()), // an http(s) URL: checked below, since URL() decides
   LOG_LEVEL: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { default: defaults.logLevel, expected: LOG_LEVELS.join(', ') }),
   ACCESS_LOG: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: defaults.accessLog ? 'on' : 'off', expected: 'on or off' }),
-  SHUTDOWN_DRAIN_MS: integer(0, 120_000, defaults.shutdownDrainMs)
+  SHUTDOWN_DRAIN_MS: integer(0, 120_000, defaults.shutdownDrainMs),
+  LIVE_CHECK_INTERVAL_MS: integer(50, 60_000, defaults.liveCheckIntervalMs),
+  LIVE_MESSAGES_PER_SECOND: integer(1, 10_000, defaults.liveMessagesPerSecond),
+  LIVE_MESSAGE_BURST: integer(1, 10_000, defaults.liveMessageBurst)
 })
 
 type Env = Record<keyof typeof EnvSchema.properties, unknown>
@@ -115,7 +128,10 @@ function parse (env: NodeJS.ProcessEnv): Env {
     LB_STATUS_URL: text('LB_STATUS_URL'),
     LOG_LEVEL: text('LOG_LEVEL'),
     ACCESS_LOG: text('ACCESS_LOG')?.toLowerCase(),
-    SHUTDOWN_DRAIN_MS: number('SHUTDOWN_DRAIN_MS')
+    SHUTDOWN_DRAIN_MS: number('SHUTDOWN_DRAIN_MS'),
+    LIVE_CHECK_INTERVAL_MS: number('LIVE_CHECK_INTERVAL_MS'),
+    LIVE_MESSAGES_PER_SECOND: number('LIVE_MESSAGES_PER_SECOND'),
+    LIVE_MESSAGE_BURST: number('LIVE_MESSAGE_BURST')
   }
 }
 
@@ -163,6 +179,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): WebConfig {
     lbStatusUrl: c.LB_STATUS_URL,
     logLevel: c.LOG_LEVEL,
     accessLog: c.ACCESS_LOG === 'on',
-    shutdownDrainMs: c.SHUTDOWN_DRAIN_MS
+    shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
+    liveCheckIntervalMs: c.LIVE_CHECK_INTERVAL_MS,
+    liveMessagesPerSecond: c.LIVE_MESSAGES_PER_SECOND,
+    liveMessageBurst: c.LIVE_MESSAGE_BURST
   })
 }

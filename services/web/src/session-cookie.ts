@@ -21,6 +21,12 @@ function sessionOf (request: FastifyRequest): MaybeSession {
   return request.session
 }
 
+/** The id of this request's session (a fresh one's too), or undefined outside the session context. */
+export function currentSessionId (request: FastifyRequest): string | undefined {
+  const session = sessionOf(request)
+  return session !== null && session !== undefined && 'sessionId' in session ? session.sessionId : undefined
+}
+
 /**
  * True when this request's session was loaded from the store (its cookie
  * named a stored session), as opposed to a fresh, unsaved one.

@@ -3,6 +3,9 @@
 // so the app never builds the real store (only main.ts does). Which store
 // errors mean "unavailable" is the store's own isStoreUnavailable.
 import type { Session } from 'fastify'
+import type { SessionPeek } from '@stickless/memcached-store'
+
+export type { SessionPeek }
 
 export type StoreCallback = (err?: Error | null) => void
 export type StoreGetCallback = (err: Error | null | undefined, session?: Session | null) => void
@@ -35,6 +38,12 @@ export interface WebSessionStore {
    * browser signed in).
    */
   userSessions (userId: string): Promise<readonly UserSession[]>
+  /**
+   * Many sessions at once (one multi-get per server), read without extending
+   * or writing any: live with its data, ended, or unknown (no replica
+   * answered). The live channel's re-validation read.
+   */
+  peekSessions (sessionIds: readonly string[]): Promise<Map<string, SessionPeek>>
   /** "Log out everywhere": destroys every session of a user on every server; resolves to how many were live. */
   destroyUserSessions (userId: string): Promise<number>
   health (): readonly SessionServerHealth[]

@@ -12,6 +12,9 @@ test('defaults', () => {
   assert.deepEqual(config.sessionSecrets, [devSessionSecret])
   assert.equal(config.usingDevSecret, true)
   assert.equal(config.shutdownDrainMs, 3000)
+  assert.equal(config.liveCheckIntervalMs, 1000)
+  assert.equal(config.liveMessagesPerSecond, 10)
+  assert.equal(config.liveMessageBurst, 20)
   assert.equal(config.lbStatusUrl, undefined)
   assert.equal(config.previousSessionServers, undefined)
   assert.ok(Object.isFrozen(config))
@@ -34,7 +37,10 @@ test('reads every variable', () => {
     LB_STATUS_URL: 'http://127.0.0.1:8081/status.json',
     LOG_LEVEL: 'debug',
     ACCESS_LOG: 'ON',
-    SHUTDOWN_DRAIN_MS: '500'
+    SHUTDOWN_DRAIN_MS: '500',
+    LIVE_CHECK_INTERVAL_MS: '250',
+    LIVE_MESSAGES_PER_SECOND: '2',
+    LIVE_MESSAGE_BURST: '4'
   })
   assert.equal(config.accessLog, true)
   assert.equal(config.port, 3002)
@@ -44,6 +50,7 @@ test('reads every variable', () => {
   assert.equal(config.idleTimeoutMs, 60_000)
   assert.deepEqual(config.trustedProxies, ['10.0.0.5'])
   assert.equal(config.shutdownDrainMs, 500)
+  assert.deepEqual([config.liveCheckIntervalMs, config.liveMessagesPerSecond, config.liveMessageBurst], [250, 2, 4])
   assert.equal(config.previousSessionServers, 'tcp://10.0.0.9:11211')
 })
 
@@ -56,7 +63,10 @@ test('bad values fail with STK_ERR_WEB_INVALID_OPTION naming the option, never e
     [{ SESSION_IDLE_TIMEOUT_S: '600', SESSION_ABSOLUTE_TIMEOUT_S: '60' }, /SESSION_ABSOLUTE_TIMEOUT_S/],
     [{ LB_STATUS_URL: 'file:///etc/passwd' }, /LB_STATUS_URL/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
-    [{ ACCESS_LOG: 'yes please' }, /ACCESS_LOG/]
+    [{ ACCESS_LOG: 'yes please' }, /ACCESS_LOG/],
+    [{ LIVE_CHECK_INTERVAL_MS: '0' }, /LIVE_CHECK_INTERVAL_MS: got "0"/],
+    [{ LIVE_MESSAGES_PER_SECOND: '1.5' }, /LIVE_MESSAGES_PER_SECOND/],
+    [{ LIVE_MESSAGE_BURST: 'lots' }, /LIVE_MESSAGE_BURST/]
   ]
   for (const [env, message] of cases) {
     assert.throws(() => loadConfig(env), (err: Error & { code?: string }) => {

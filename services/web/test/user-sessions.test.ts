@@ -35,7 +35,7 @@ test('GET /api/sessions lists every live session of the user, newest first, this
   assert.equal(res.statusCode, 200)
   const { sessions } = res.json() as { sessions: Array<Record<string, unknown>> }
   assert.equal(sessions.length, 2, 'alice has two sessions; bob\'s is not hers')
-  for (const s of sessions) assert.deepEqual(Object.keys(s).sort(), ['createdAt', 'current', 'lastSeenAt', 'node', 'userAgent'])
+  for (const s of sessions) assert.deepEqual(Object.keys(s).sort(), ['createdAt', 'current', 'handle', 'lastSeenAt', 'node', 'userAgent'])
   assert.deepEqual(sessions.map((s) => s.userAgent), ['Safari 18 on iOS', 'Firefox 133 on Linux'], 'newest first')
   assert.deepEqual(sessions.map((s) => s.current), [false, true])
   assert.equal(sessions[0]?.node, 'web-1')
@@ -134,7 +134,7 @@ test('the dashboard lists the sessions, marks this browser and offers "Sign out 
   assert.equal(res.statusCode, 200)
   const panel = /<section class="card" id="your-sessions">([^]*?)<\/section>/.exec(res.body)?.[1] ?? ''
   assert.equal((panel.match(/<tr class="(?:current)?"><td>/g) ?? []).length, 2, 'two rows')
-  assert.match(panel, /<tr class="current"><td>Firefox 133 on Linux <span class="this-browser">this browser<\/span><\/td><td>[^]*?<\/td><td><time datetime="[^"]+" data-local-full>[^<]+<\/time> <span class="badge"[^>]*>web-2<\/span><\/td><\/tr>/, 'this browser was last seen by this very request, on web-2')
+  assert.match(panel, /<tr class="current"><td>Firefox 133 on Linux <span class="this-browser">this browser<\/span><\/td><td>[^]*?<\/td><td><time datetime="[^"]+" data-local-full>[^<]+<\/time> <span class="badge"[^>]*>web-2<\/span><\/td><td><form method="post" action="\/sessions\/[A-Za-z0-9_-]{43}\/logout"[^]*?<\/td><\/tr>/, 'this browser was last seen by this very request, on web-2')
   assert.match(panel, /Safari 18 on iOS/)
   assert.match(panel, /<form method="post" action="\/logout-everywhere"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<button type="submit" class="danger">Sign out everywhere<\/button>/)
   assert.ok(!panel.includes(sessionIdOf(sid)))

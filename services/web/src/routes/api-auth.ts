@@ -4,7 +4,7 @@ import { requireJson } from '../content-type-guards.js'
 import { parseLoginInput, type LoginInput } from '../auth/login-input.js'
 import { attemptLogin } from '../auth/login-flow.js'
 import { WebError } from '../errors.js'
-import { endSession } from '../session-cookie.js'
+import { currentSessionId, endSession } from '../session-cookie.js'
 
 export async function apiAuthRoutes (app: FastifyInstance, deps: RouteDependencies): Promise<void> {
   app.post('/api/login', { preValidation: requireJson }, async function apiLogin (request: FastifyRequest, reply: FastifyReply) {
@@ -23,7 +23,11 @@ export async function apiAuthRoutes (app: FastifyInstance, deps: RouteDependenci
 
   // 204 whether or not there was a session: logging out twice is not an error.
   app.post('/api/logout', async function apiLogout (request: FastifyRequest, reply: FastifyReply) {
-    if (await endSession(request, reply)) request.log.info('logout')
+    const sessionId = currentSessionId(request)
+    if (await endSession(request, reply)) {
+      if (sessionId !== undefined) deps.live.sessionEnded(sessionId)
+      request.log.info('logout')
+    }
     return reply.code(204).send()
   })
 }

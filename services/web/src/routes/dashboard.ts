@@ -27,7 +27,7 @@ export async function dashboardRoutes (app: FastifyInstance, deps: RouteDependen
     // The list is a side panel: a store that cannot list it does not cost the user the page.
     // The store still holds this session as it was before this request, which
     // is saved after the page is built: its row shows this request as its last.
-    const listing = listSessions(store, user, session.sessionId, config.absoluteTimeoutMs).then(
+    const listing = listSessions(store, user, session.sessionId, config.absoluteTimeoutMs, deps.sessionHandle).then(
       (list) => list.map((s) => s.current ? { ...s, lastSeenAt: hop.at, node: hop.node } : s),
       (err: unknown): undefined => {
         request.log.warn({ err }, 'could not list the user\'s sessions')

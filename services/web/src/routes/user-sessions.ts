@@ -5,18 +5,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { RouteDependencies } from '../route-dependencies.js'
 import { WebError } from '../errors.js'
 import { signedInUser, signedInUserOf } from '../session-data.js'
-import { endSession } from '../session-cookie.js'
+import { currentSessionId, endSession } from '../session-cookie.js'
 import { requireJsonOrEmpty } from '../content-type-guards.js'
 import { listSessions } from '../user-sessions.js'
 
 /** Registered with read-only-session.ts: listing reads, and never writes, this session. */
 export async function sessionListRoutes (app: FastifyInstance, deps: RouteDependencies): Promise<void> {
-  const { config, store } = deps
+  const { config, store, sessionHandle } = deps
   app.get('/api/sessions', async function listUserSessions (request: FastifyRequest, reply: FastifyReply) {
     const stored = request.storedSession
     const user = signedInUserOf(stored?.data, config.absoluteTimeoutMs)
     if (user === undefined) throw new WebError('STK_ERR_WEB_UNAUTHENTICATED')
-    const sessions = await listSessions(store, user, stored?.id, config.absoluteTimeoutMs)
+    const sessions = await listSessions(store, user, stored?.id, config.absoluteTimeoutMs, sessionHandle)
     return reply.code(200).send({ sessions })
   })
 }
@@ -33,8 +33,11 @@ async function logOutEverywhere (request: FastifyRequest, reply: FastifyReply, d
     await endSession(request, reply)
     return false
   }
+  const currentId = currentSessionId(request)
   const ended = await deps.store.destroyUserSessions(user)
   await endSession(request, reply)
+  deps.live.userSignedOut(user)
+  if (currentId !== undefined) deps.live.sessionEnded(currentId)
   request.log.info({ user, ended }, 'logout everywhere')
   return true
 }

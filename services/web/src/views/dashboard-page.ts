@@ -5,6 +5,7 @@ import type { SessionSummary } from '../user-sessions.js'
 import { html, raw, type SafeHtml } from './html.js'
 import { nodeBadge, page } from './layout.js'
 import { nodeColor } from './node-colors.js'
+import { LIVE_CLIENT_SCRIPT } from './live-client-script.js'
 
 export interface DashboardPageOptions {
   readonly nonce: string
@@ -58,13 +59,18 @@ function clusterPanel (lbView: NodesSnapshot, servers: readonly SessionServerHea
     : html`<p class="muted">No session servers configured.</p>`
   return html`
     <h3>Web nodes</h3>
-    ${nodes}
+    <div id="cluster-web">${nodes}</div>
     <h3>Session servers (memcached)</h3>
-    ${memcached}`
+    <div id="cluster-memcached">${memcached}</div>`
 }
 
 function dayAndClock (iso: string): SafeHtml {
   return html`<time datetime="${iso}" data-local-full>${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC</time>`
+}
+
+/** Signs one session out (POST /sessions/:handle/logout); the handle is base64url, safe in a path. */
+function revokeForm (handle: string, csrfToken: string): SafeHtml {
+  return html`<form method="post" action="/sessions/${handle}/logout" class="revoke"><input type="hidden" name="_csrf" value="${csrfToken}"><button type="submit" class="ghost small">Sign out</button></form>`
 }
 
 function sessionsPanel (sessions: readonly SessionSummary[] | undefined, csrfToken: string, max: number): SafeHtml {
@@ -72,9 +78,9 @@ function sessionsPanel (sessions: readonly SessionSummary[] | undefined, csrfTok
     ? html`<p class="muted">Your sessions could not be listed just now (the session servers did not answer).</p>`
     : html`
     <table class="sessions">
-      <thead><tr><th>Browser</th><th>Signed in</th><th>Last seen</th></tr></thead>
-      <tbody>${sessions.map((s) => html`
-        <tr class="${s.current ? 'current' : ''}"><td>${s.userAgent}${s.current ? html` <span class="this-browser">this browser</span>` : ''}</td><td>${dayAndClock(s.createdAt)}</td><td>${dayAndClock(s.lastSeenAt)} ${nodeBadge(s.node)}</td></tr>`)}
+      <thead><tr><th>Browser</th><th>Signed in</th><th>Last seen</th><th></th></tr></thead>
+      <tbody id="sessions-body">${sessions.map((s) => html`
+        <tr class="${s.current ? 'current' : ''}"><td>${s.userAgent}${s.current ? html` <span class="this-browser">this browser</span>` : ''}</td><td>${dayAndClock(s.createdAt)}</td><td>${dayAndClock(s.lastSeenAt)} ${nodeBadge(s.node)}</td><td>${revokeForm(s.handle, csrfToken)}</td></tr>`)}
       </tbody>
     </table>`
   return html`
@@ -142,6 +148,7 @@ const SCRIPT = raw(`
 export function dashboardPage (o: DashboardPageOptions): SafeHtml {
   const signedInAt = new Date(o.createdAt).toISOString()
   const headerRight = html`
+    <span id="live-status" data-state="connecting" data-node="">live: connecting</span>
     <span>Signed in as <strong>${o.user}</strong></span>
     <form method="post" action="/logout">
       <input type="hidden" name="_csrf" value="${o.csrfToken}">
@@ -192,5 +199,5 @@ export function dashboardPage (o: DashboardPageOptions): SafeHtml {
     </section>
   </div>
 </div>`
-  return page({ title: `Dashboard (${o.nodeName})`, nonce: o.nonce, nodeName: o.nodeName, body, headerRight, script: SCRIPT })
+  return page({ title: `Dashboard (${o.nodeName})`, nonce: o.nonce, nodeName: o.nodeName, body, headerRight, script: html`${SCRIPT}${LIVE_CLIENT_SCRIPT}` })
 }

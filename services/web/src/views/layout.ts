@@ -93,6 +93,11 @@ ul.status li:last-child { border-bottom: 0; }
 form.everywhere { display: flex; align-items: center; gap: 12px; margin-top: 14px; flex-wrap: wrap; }
 form.everywhere .muted { font-size: 13px; }
 button.danger { background: var(--danger); }
+button.small { padding: 3px 10px; font-size: 12px; }
+form.revoke { margin: 0; }
+#live-status { font-size: 12px; padding: 2px 10px; border-radius: 999px; background: #eef1f7; color: var(--muted); }
+#live-status[data-state="open"] { background: #ebfbee; color: #2b8a3e; }
+#live-status[data-state="closed"] { background: #fff4e6; color: #8a3c00; }
 .demo-secret { padding: 12px 14px; border-radius: 12px; background: #fff4e6; color: #8a3c00; border: 1px solid #ffc078; margin-bottom: 16px; font-size: 14px; }
 .hint { font-size: 13px; color: var(--muted); margin-top: 16px; text-align: center; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; background: #eef1f7; padding: 1px 5px; border-radius: 5px; }

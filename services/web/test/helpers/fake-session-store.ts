@@ -10,7 +10,7 @@
 // run against it as against the real store.
 import type { Session } from 'fastify'
 import { StoreError } from '@stickless/memcached-store'
-import type { SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../../src/session-store.js'
+import type { SessionPeek, SessionServerHealth, StoreCallback, StoreGetCallback, UserSession, WebSessionStore } from '../../src/session-store.js'
 
 export class FakeSessionStore implements WebSessionStore {
   readonly #sessions = new Map<string, string>()
@@ -69,6 +69,15 @@ export class FakeSessionStore implements WebSessionStore {
   async userSessions (userId: string): Promise<UserSession[]> {
     if (this.failUserSessions) throw new StoreError('STK_ERR_STORE_UNAVAILABLE', 'fake: listing failed')
     return this.#sessionsOf(userId)
+  }
+
+  async peekSessions (sessionIds: readonly string[]): Promise<Map<string, SessionPeek>> {
+    const out = new Map<string, SessionPeek>()
+    for (const id of sessionIds) {
+      const value = this.#sessions.get(id)
+      out.set(id, value === undefined ? { state: 'ended' } : { state: 'live', data: JSON.parse(value) as Record<string, unknown> })
+    }
+    return out
   }
 
   async destroyUserSessions (userId: string): Promise<number> {

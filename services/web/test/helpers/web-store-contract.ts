@@ -72,6 +72,20 @@ export function webStoreContract (subject: WebStoreSubject): void {
     assert.equal(await store.destroyUserSessions('alice'), 0, 'none left')
   })
 
+  it('peekSessions gives each distinct id live (with its data) or ended, and extends nothing', async (store) => {
+    const [live, gone, never] = [newId(), newId(), newId()]
+    await save(store, live, { user: 'alice', cart: ['tea'] })
+    await save(store, gone, { user: 'alice' })
+    await new Promise<void>((resolve, reject) => { store.destroy(gone, (err) => { if (err) reject(err); else resolve() }) })
+    const peeks = await store.peekSessions([live, gone, never, live])
+    assert.deepEqual([...peeks.keys()], [live, gone, never])
+    const peek = peeks.get(live)
+    assert.equal(peek?.state, 'live')
+    assert.deepEqual(peek.state === 'live' ? [peek.data.user, peek.data.cart] : [], ['alice', ['tea']])
+    assert.deepEqual(peeks.get(gone), { state: 'ended' })
+    assert.deepEqual(peeks.get(never), { state: 'ended' })
+  })
+
   it('health names each server and its state; counters are numbers', async (store) => {
     const health = store.health()
     assert.ok(health.length > 0)
