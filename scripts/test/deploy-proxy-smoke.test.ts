@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Cluster, freePort, LB_SOURCE_ADDRESS, probeHttp } from '../src/cluster/index.js'
-import { pollUntil } from '@stickless/test-support'
+import { openLiveSocket, pollUntil, upgradeStatus } from '@stickless/test-support'
 import { findExecutable } from '../src/cluster/process/command-check.js'
 import { PROXY_KINDS, skipUnlessInstalled, startProxy } from './helpers/proxy-recipes.js'
 
 // The nginx and HAProxy recipes of deploy/, filled in and run in
 // front of the local cluster instead of our LB: a user signs in through them,
 // 30 hops land on all 3 nodes, they set the forwarded headers our LB sets
-// (overwriting a client's own), and a web node SIGKILLed under load costs no
+// (overwriting a client's own), they pass the live channel's WebSocket
+// upgrade (and its refusals), and a web node SIGKILLed under load costs no
 // GET.
 
 const HOPS = 30
@@ -38,7 +39,7 @@ function skipReason (kind: 'nginx' | 'haproxy'): string | false {
 }
 
 for (const kind of PROXY_KINDS) {
-  test(`${kind} (deploy/${kind}) in front of the local cluster: sign in, ${HOPS} hops over 3 nodes, our LB's headers, and ${VICTIM} SIGKILLed under load with 0 failed GETs`, { skip: skipReason(kind), timeout: 180_000 }, async (t) => {
+  test(`${kind} (deploy/${kind}) in front of the local cluster: sign in, a live socket (and its refusals), ${HOPS} hops over 3 nodes, our LB's headers, and ${VICTIM} SIGKILLed under load with 0 failed GETs`, { skip: skipReason(kind), timeout: 180_000 }, async (t) => {
     const cluster = new Cluster({ portMode: 'ephemeral', output: null, webEnv: { ACCESS_LOG: 'on' } })
     t.after(async () => await cluster.stop())
     const dir = mkdtempSync(join(tmpdir(), `stickless-${kind}-smoke-`))
@@ -73,6 +74,21 @@ for (const kind of PROXY_KINDS) {
     await pollUntil(() => (line = accessLine(cluster, loginId)) !== undefined, { what: `the access-log line of ${loginId}`, timeoutMs: 5_000 })
     assert.equal(line?.req?.remoteAddress, '127.0.0.1', 'X-Forwarded-For is the client\'s address as the proxy saw it')
     assert.equal(line?.req?.host, `127.0.0.1:${port}`, 'X-Forwarded-Host is the Host the client sent to the proxy')
+
+    // The live channel through the proxy: opened with the cookie, refused
+    // (as HTTP, no 101) without it and for another site's Origin.
+    const liveUrl = `ws://127.0.0.1:${port}/api/live`
+    const live = await openLiveSocket(liveUrl, { cookie })
+    try {
+      assert.equal(live.hello?.user, 'alice')
+      assert.ok(cluster.webNames.includes(String(live.hello?.node)), `hello from a web node: ${JSON.stringify(live.hello)}`)
+      live.send({ type: 'ping' })
+      await live.next('pong')
+    } finally {
+      await live.close()
+    }
+    assert.equal(await upgradeStatus(liveUrl), 401, 'no cookie: 401 through the proxy')
+    assert.equal(await upgradeStatus(liveUrl, { cookie, origin: 'https://evil.example' }), 403, 'another site\'s Origin: 403 through the proxy')
 
     // 30 hops: the dashboard, signed in, landing on every node in turn.
     const servedBy: string[] = []

@@ -24,8 +24,12 @@ export interface LiveSocketOptions {
 
 /** An upgrade the server answered with an HTTP status instead of a 101. */
 export class LiveRefusedError extends Error {
-  constructor (readonly status: number, readonly body: string) {
+  readonly body: string
+
+  constructor (readonly status: number, body: string) {
     super(`upgrade refused with HTTP ${status}: ${body.slice(0, 200)}`)
+    // the start is enough to tell a coded JSON error from a page
+    this.body = body.slice(0, 1_000)
     this.name = 'LiveRefusedError'
   }
 }
