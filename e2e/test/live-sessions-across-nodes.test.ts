@@ -54,9 +54,7 @@ async function closes (sockets: readonly LiveSocket[], since: number): Promise<{
 
 async function stillLive (socket: LiveSocket, what: string): Promise<void> {
   assert.equal(socket.closeCode, undefined, `${what}: still open`)
-  const before = socket.messages.filter((m) => m.type === 'pong').length
-  socket.send({ type: 'ping' })
-  await socket.next('pong', 5_000, () => socket.messages.filter((m) => m.type === 'pong').length > before)
+  await socket.roundTrip()
 }
 
 test('a session revoked on one node, or logged out on another, closes its sockets on every node with 4001; the other session\'s stay open', async (t) => {

@@ -1,8 +1,9 @@
 // A client of the live channel (GET /api/live, docs/live-channel.md) for
-// tests and the bench: it opens a socket with a session cookie, keeps every
-// message, and reports a refused upgrade by its HTTP status, so a test can
-// tell "401, no 101" from "opened, then closed".
+// tests and the bench, on the `ws` package: it keeps every message from the
+// first, and tells a refused upgrade (its HTTP status) from a socket that
+// opened (101) and was then closed.
 import WebSocket from 'ws'
+import { pollUntil } from './wait-for.js'
 
 export interface LiveMessage {
   readonly type: string
@@ -17,28 +18,33 @@ export interface LiveClose {
 export interface LiveSocketOptions {
   readonly cookie?: string
   readonly origin?: string
-  /** How long the upgrade and the hello may take. */
-  readonly timeoutMs?: number
   readonly headers?: Readonly<Record<string, string>>
+  /** How long the upgrade (and the hello, when waited for) may take. Default 10 s. */
+  readonly timeoutMs?: number
+  /** Resolve once the node's hello arrived (default), or as soon as the socket is open. */
+  readonly waitFor?: 'hello' | 'open'
+  /** False: the client does not answer the node's pings (a peer that vanished). */
+  readonly autoPong?: boolean
 }
 
 /** An upgrade the server answered with an HTTP status instead of a 101. */
 export class LiveRefusedError extends Error {
   readonly body: string
 
-  constructor (readonly status: number, body: string) {
+  constructor (readonly status: number, body: string, readonly headers: Readonly<Record<string, string | string[] | undefined>> = {}) {
     super(`upgrade refused with HTTP ${status}: ${body.slice(0, 200)}`)
+    this.name = 'LiveRefusedError'
     // the start is enough to tell a coded JSON error from a page
     this.body = body.slice(0, 1_000)
-    this.name = 'LiveRefusedError'
   }
 }
 
 export class LiveSocket {
   readonly messages: LiveMessage[] = []
-  /** Resolves when the socket closes, with the code the client saw. */
+  /** Resolves when the socket closes, with the code the client saw, whoever closed. */
   readonly closed: Promise<LiveClose>
-  private readonly waiters = new Set<() => void>()
+  /** The headers of the 101. */
+  upgradeHeaders: Readonly<Record<string, string | string[] | undefined>> = {}
   private closeSeen: LiveClose | undefined
 
   constructor (readonly ws: WebSocket) {
@@ -46,18 +52,20 @@ export class LiveSocket {
       ws.on('close', (code, reason) => {
         this.closeSeen = { code, reason: reason.toString() }
         resolve(this.closeSeen)
-        this.wake()
       })
     })
+    ws.once('upgrade', (res) => { this.upgradeHeaders = res.headers })
     ws.on('message', (data: Buffer, isBinary) => {
-      if (isBinary) return
       const text = data.toString('utf8')
+      if (isBinary) {
+        this.messages.push({ type: 'binary', text })
+        return
+      }
       try {
         this.messages.push(JSON.parse(text) as LiveMessage)
       } catch {
         this.messages.push({ type: 'unparsed', text })
       }
-      this.wake()
     })
     // An error is followed by a close; the close is what tests judge.
     ws.on('error', () => {})
@@ -71,30 +79,28 @@ export class LiveSocket {
     return this.closeSeen?.code
   }
 
-  /** The first message of this type (that the predicate accepts), waiting up to timeoutMs for it. */
-  async next (type: string, timeoutMs = 5_000, predicate: (m: LiveMessage) => boolean = () => true): Promise<LiveMessage> {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const found = this.messages.find((m) => m.type === type && predicate(m))
-      if (found !== undefined) return found
-      if (this.closeSeen !== undefined) throw new Error(`socket closed (${this.closeSeen.code} ${this.closeSeen.reason}) before a ${type} message`)
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`no ${type} message within ${timeoutMs} ms; got ${this.messages.map((m) => m.type).join(', ')}`)
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left)
-        const waiters = this.waiters
-        function done (): void {
-          clearTimeout(timer)
-          waiters.delete(done)
-          resolve()
-        }
-        waiters.add(done)
-      })
-    }
+  /** The first message of this type after the `from`-th message (default: any), waiting up to timeoutMs. */
+  async next (type: string, from = 0, timeoutMs = 10_000): Promise<LiveMessage> {
+    let found: LiveMessage | undefined
+    await pollUntil(() => {
+      found = this.messages.slice(from).find((m) => m.type === type)
+      if (found === undefined && this.closeSeen !== undefined) throw new Error(`socket closed (${this.closeSeen.code} ${this.closeSeen.reason}) before a "${type}" message; got ${this.messages.map((m) => m.type).join(', ')}`)
+      return found !== undefined
+    }, { what: `a "${type}" message`, timeoutMs })
+    return found as LiveMessage
   }
 
-  send (message: unknown): void {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message))
+  /** Sends a string or Buffer as is (text unless binary), anything else as JSON text. */
+  send (message: unknown, options: { binary?: boolean } = {}): void {
+    const data = typeof message === 'string' || Buffer.isBuffer(message) ? message : JSON.stringify(message)
+    this.ws.send(data, { binary: options.binary ?? false })
+  }
+
+  /** Sends a ping message and waits for its pong: the socket is open and served. */
+  async roundTrip (timeoutMs = 10_000): Promise<void> {
+    const from = this.messages.length
+    this.send({ type: 'ping' })
+    await this.next('pong', from, timeoutMs)
   }
 
   /** Closes from the client side and waits for the close to finish. */
@@ -107,22 +113,22 @@ export class LiveSocket {
       clearTimeout(timer)
     }
   }
+}
 
-  private wake (): void {
-    for (const waiter of [...this.waiters]) waiter()
-  }
+function connect (url: string, options: LiveSocketOptions): WebSocket {
+  const headers: Record<string, string> = { ...options.headers }
+  if (options.cookie !== undefined) headers.cookie = options.cookie
+  if (options.origin !== undefined) headers.origin = options.origin
+  return new WebSocket(url, { headers, handshakeTimeout: options.timeoutMs ?? 10_000, autoPong: options.autoPong ?? true })
 }
 
 /**
- * Opens a live socket and waits for its hello. Rejects with LiveRefusedError
- * when the server answered the upgrade with a status instead of a 101, and
- * with an Error when the socket closed before its hello.
+ * Opens a live socket and (by default) waits for its hello. Rejects with
+ * LiveRefusedError when the server answered the upgrade with a status
+ * instead of a 101, and with an Error when the socket closed first.
  */
 export async function openLiveSocket (url: string, options: LiveSocketOptions = {}): Promise<LiveSocket> {
-  const timeoutMs = options.timeoutMs ?? 10_000
-  const headers: Record<string, string> = { ...options.headers }
-  if (options.cookie !== undefined) headers.cookie = options.cookie
-  const ws = new WebSocket(url, { headers, handshakeTimeout: timeoutMs, ...(options.origin === undefined ? {} : { origin: options.origin }) })
+  const ws = connect(url, options)
   const socket = new LiveSocket(ws)
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => { resolve() })
@@ -132,23 +138,47 @@ export async function openLiveSocket (url: string, options: LiveSocketOptions = 
       res.on('data', (chunk: string) => { body += chunk })
       res.on('end', () => {
         ws.terminate()
-        reject(new LiveRefusedError(res.statusCode ?? 0, body))
+        reject(new LiveRefusedError(res.statusCode ?? 0, body, res.headers))
       })
+      res.on('error', reject)
     })
-    ws.once('error', (err) => { reject(err) })
+    ws.once('error', (err) => { if (!/Unexpected server response/.test(err.message)) reject(err) })
   })
-  await socket.next('hello', timeoutMs)
+  if ((options.waitFor ?? 'hello') === 'hello') await socket.next('hello', 0, options.timeoutMs ?? 10_000)
   return socket
+}
+
+/** An upgrade the server must refuse: its HTTP answer. Throws when it was accepted (a 101). */
+export async function refusedUpgrade (url: string, options: LiveSocketOptions = {}): Promise<LiveRefusedError> {
+  try {
+    const socket = await openLiveSocket(url, { ...options, waitFor: 'open' })
+    await socket.close()
+  } catch (err) {
+    if (err instanceof LiveRefusedError) return err
+    throw err
+  }
+  throw new Error(`the upgrade of ${url} was accepted (101)`)
 }
 
 /** The HTTP status an upgrade was refused with, or undefined when it opened (the socket is then closed). */
 export async function upgradeStatus (url: string, options: LiveSocketOptions = {}): Promise<number | undefined> {
   try {
-    const socket = await openLiveSocket(url, options)
-    await socket.close()
-    return undefined
+    return (await refusedUpgrade(url, options)).status
   } catch (err) {
-    if (err instanceof LiveRefusedError) return err.status
+    if (err instanceof Error && err.message.endsWith('was accepted (101)')) return undefined
     throw err
+  }
+}
+
+/** Resolves with the close, or fails after `timeoutMs` of real time (a bound, not a verdict on speed). */
+export async function closeOf (socket: LiveSocket, timeoutMs = 10_000): Promise<LiveClose> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`the socket did not close within ${timeoutMs} ms`)) }, timeoutMs)
+  })
+  try {
+    return await Promise.race([socket.closed, timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }

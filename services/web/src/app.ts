@@ -131,7 +131,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     nodes,
     sessionLogId: createSessionLogId(config.sessionSecrets[0] ?? ''),
     sessionHandle,
-    live: createLiveChannel({ store, nodes, handleOf: sessionHandle, intervalMs: config.liveCheckIntervalMs, absoluteTimeoutMs: config.absoluteTimeoutMs, log: app.log })
+    live: createLiveChannel({ store, nodes, handleOf: sessionHandle, intervalMs: config.liveCheckIntervalMs, pingIntervalMs: config.livePingIntervalMs, absoluteTimeoutMs: config.absoluteTimeoutMs, log: app.log })
   }
 
   installResponseHeaders(app, config.nodeName, lifecycle)

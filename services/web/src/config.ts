@@ -39,6 +39,8 @@ export interface WebConfig {
   readonly shutdownDrainMs: number
   /** How often the node re-validates the sessions of its live sockets (one batched read). Default 1000 ms. */
   readonly liveCheckIntervalMs: number
+  /** How often each live socket is pinged; one that missed the previous ping is cut. Default 30000 ms, well within the proxies' 120 s idle limit. */
+  readonly livePingIntervalMs: number
   /** Messages a live socket may send per second, on average, before it is closed with 1008. Default 10. */
   readonly liveMessagesPerSecond: number
   /** Messages a live socket may send at once, above that rate. Default 20. */
@@ -57,6 +59,7 @@ export const defaults = Object.freeze({
   shutdownDrainMs: 3000, // the LB probes health about every second; three probes is plenty
   // the contract closes an ended session's sockets within 2 s: one tick plus one read
   liveCheckIntervalMs: 1000,
+  livePingIntervalMs: 30_000,
   liveMessagesPerSecond: 10, // a page sends a ping now and then; ten a second is abuse
   liveMessageBurst: 20
 })
@@ -95,6 +98,7 @@ const EnvSchema = Type.Object({
   ACCESS_LOG: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: defaults.accessLog ? 'on' : 'off', expected: 'on or off' }),
   SHUTDOWN_DRAIN_MS: integer(0, 120_000, defaults.shutdownDrainMs),
   LIVE_CHECK_INTERVAL_MS: integer(50, 60_000, defaults.liveCheckIntervalMs),
+  LIVE_PING_INTERVAL_MS: integer(100, 600_000, defaults.livePingIntervalMs),
   LIVE_MESSAGES_PER_SECOND: integer(1, 10_000, defaults.liveMessagesPerSecond),
   LIVE_MESSAGE_BURST: integer(1, 10_000, defaults.liveMessageBurst)
 })
@@ -130,6 +134,7 @@ function parse (env: NodeJS.ProcessEnv): Env {
     ACCESS_LOG: text('ACCESS_LOG')?.toLowerCase(),
     SHUTDOWN_DRAIN_MS: number('SHUTDOWN_DRAIN_MS'),
     LIVE_CHECK_INTERVAL_MS: number('LIVE_CHECK_INTERVAL_MS'),
+    LIVE_PING_INTERVAL_MS: number('LIVE_PING_INTERVAL_MS'),
     LIVE_MESSAGES_PER_SECOND: number('LIVE_MESSAGES_PER_SECOND'),
     LIVE_MESSAGE_BURST: number('LIVE_MESSAGE_BURST')
   }
@@ -181,6 +186,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): WebConfig {
     accessLog: c.ACCESS_LOG === 'on',
     shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
     liveCheckIntervalMs: c.LIVE_CHECK_INTERVAL_MS,
+    livePingIntervalMs: c.LIVE_PING_INTERVAL_MS,
     liveMessagesPerSecond: c.LIVE_MESSAGES_PER_SECOND,
     liveMessageBurst: c.LIVE_MESSAGE_BURST
   })

@@ -11,6 +11,7 @@ import type { SessionHandle } from '../session-handle.js'
 import { WebError } from '../errors.js'
 import { LiveRegistry } from './live-registry.js'
 import { LiveChecker } from './live-checker.js'
+import { LiveHeartbeat } from './live-heartbeat.js'
 import { LIVE_CLOSE, LIVE_MAX_PAYLOAD_BYTES } from './live-messages.js'
 
 export const LIVE_PATH = '/api/live'
@@ -21,6 +22,7 @@ export const LIVE_CLOSE_GRACE_MS = 1000
 export interface LiveChannel {
   readonly registry: LiveRegistry
   readonly checker: LiveChecker
+  readonly heartbeat: LiveHeartbeat
   /** A session ended on this node: its sockets here close at once, without waiting for the tick. */
   sessionEnded: (sessionId: string) => void
   /** Every session of a user ended on this node (logout everywhere). */
@@ -32,6 +34,8 @@ export interface LiveChannelOptions {
   readonly nodes: NodesStatusSource
   readonly handleOf: SessionHandle
   readonly intervalMs: number
+  /** How often every socket is pinged; one that missed the previous ping is cut. */
+  readonly pingIntervalMs: number
   readonly absoluteTimeoutMs: number
   readonly log: FastifyBaseLogger
 }
@@ -42,6 +46,7 @@ export function createLiveChannel (options: LiveChannelOptions): LiveChannel {
   return {
     registry,
     checker,
+    heartbeat: new LiveHeartbeat(registry, options.pingIntervalMs),
     sessionEnded: (sessionId) => { registry.closeSession(sessionId, LIVE_CLOSE.sessionEnded, 'session ended') },
     userSignedOut: (user) => { registry.closeUser(user, LIVE_CLOSE.sessionEnded, 'session ended') }
   }
@@ -61,6 +66,7 @@ export function installLiveChannel (app: FastifyInstance, live: LiveChannel, nod
     },
     preClose: function closeLiveSockets (done: (err?: Error) => void) {
       live.checker.stop()
+      live.heartbeat.stop()
       const wss = this.websocketServer
       live.registry.closeAll(LIVE_CLOSE.goingAway, 'node draining', LIVE_CLOSE_GRACE_MS).then(() => {
         wss.close() // takes no more; each socket was closed above
@@ -77,10 +83,12 @@ export function installLiveChannel (app: FastifyInstance, live: LiveChannel, nod
     // ws writes the 101 itself, past the response hooks: it says who served it too
     app.websocketServer.on('headers', (headers: string[]) => { headers.push(`x-served-by: ${nodeName}`) })
     live.checker.start()
+    live.heartbeat.start()
     done()
   })
   app.addHook('onClose', function stopLiveChecks (_app, done) {
     live.checker.stop()
+    live.heartbeat.stop()
     done()
   })
 }

@@ -8,8 +8,22 @@ export class LiveSocket {
   #lastCart: string | undefined
   #lastSessions: string | undefined
   #lastNodes: string | undefined
+  #awaitingPong = false
 
-  constructor (readonly ws: WebSocket, readonly sessionId: string, readonly user: string) {}
+  constructor (readonly ws: WebSocket, readonly sessionId: string, readonly user: string) {
+    ws.on('pong', () => { this.#awaitingPong = false })
+  }
+
+  /** True from a ping until its pong: see live-heartbeat.ts. */
+  get awaitingPong (): boolean {
+    return this.#awaitingPong
+  }
+
+  ping (): void {
+    if (!this.open) return
+    this.#awaitingPong = true
+    this.ws.ping()
+  }
 
   get open (): boolean {
     return this.ws.readyState === this.ws.OPEN
