@@ -2,10 +2,11 @@
 // its sockets on every node with 4001 (revoke by handle, logout), and leaves
 // every other session's sockets open; and one logout everywhere closes 300
 // sockets of one user, opened through the LB and so spread over the three
-// nodes, every one with 4001.
+// nodes, every one with 4001; and a node given SIGTERM closes its sockets
+// with 1001, and the client reconnects through the LB to another node.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { openLiveSocket, type LiveSocket } from '@stickless/test-support'
+import { closeOf, openLiveSocket, type LiveSocket } from '@stickless/test-support'
 import { ALICE, apiSignIn } from './helpers/accounts.js'
 import { logsOf, useCluster } from './helpers/cluster-fixture.js'
 import { jsonOf, summarize, type HttpClient } from './helpers/http-client.js'
@@ -113,4 +114,29 @@ test(`one logout everywhere closes ${SESSIONS * SOCKETS_PER_SESSION} sockets of 
   for (const code of codes) byCode.set(code, (byCode.get(code) ?? 0) + 1)
   t.diagnostic(`logout everywhere: ${sockets.length} sockets closed (${[...byCode].map(([c, n]) => `${n} × ${c}`).join(', ')}), the slowest ${Math.round(slowestMs)} ms after the request`)
   assert.deepEqual([...byCode], [[4001, sockets.length]], logsOf(cluster, cluster.webNames, 20))
+})
+
+test('a web node given SIGTERM closes its sockets with 1001 once out of rotation; the client reconnects through the LB to another node, still signed in', { timeout: 120_000 }, async (t) => {
+  const client = await apiSignIn(cluster.lbUrl('/api/login'), ALICE)
+  const sockets: LiveSocket[] = []
+  t.after(async () => { await Promise.all(sockets.map(async (s) => await s.close())) })
+  for (let i = 0; i < 2 * cluster.webNames.length; i++) sockets.push(await openLiveSocket(liveUrl(cluster.lbUrl('/api/live')), { cookie: cookieOf(client) }))
+  const victim = cluster.webNames[1] ?? 'web-2'
+  const onVictim = sockets.filter((s) => s.hello?.node === victim)
+  assert.ok(onVictim.length > 0, `round robin put a socket on ${victim}: ${sockets.map((s) => String(s.hello?.node)).join(', ')}`)
+
+  const exit = cluster.kill(victim, 'SIGTERM')
+  t.after(async () => { if (!cluster.isRunning(victim)) await cluster.restart(victim) })
+  const closes = await Promise.all(onVictim.map(async (s) => await closeOf(s, 30_000)))
+  assert.deepEqual(closes.map((c) => c.code), onVictim.map(() => 1001), `${victim}'s sockets close with 1001`)
+  assert.equal((await exit).code, 0, `${victim} exits cleanly after its drain`)
+
+  // What the page does: reconnect through the LB. It lands on a node still in rotation, signed in.
+  for (let i = 0; i < onVictim.length; i++) {
+    const again = await openLiveSocket(liveUrl(cluster.lbUrl('/api/live')), { cookie: cookieOf(client) })
+    sockets.push(again)
+    assert.notEqual(again.hello?.node, victim)
+    assert.equal(again.hello?.user, ALICE.username)
+  }
+  for (const socket of sockets.filter((s) => s.hello?.node !== victim)) await socket.roundTrip()
 })
