@@ -118,10 +118,19 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     frameworkErrors: createFrameworkErrorHandler(config.nodeName)
   })
 
-  const metrics = new WebMetrics({ nodeName: config.nodeName, store, lifecycle, defaultMetrics: options.defaultMetrics })
   const nodes = options.nodes ?? new NodesStatus({ url: config.lbStatusUrl })
   // the first secret signs: every node of one deployment has the same first secret
   const sessionHandle = createSessionHandle(config.sessionSecrets[0] ?? '')
+  const live = createLiveChannel({
+    store,
+    nodes,
+    handleOf: sessionHandle,
+    intervalMs: config.liveCheckIntervalMs,
+    pingIntervalMs: config.livePingIntervalMs,
+    absoluteTimeoutMs: config.absoluteTimeoutMs,
+    log: app.log
+  })
+  const metrics = new WebMetrics({ nodeName: config.nodeName, store, lifecycle, live: live.registry, defaultMetrics: options.defaultMetrics })
   const deps: RouteDependencies = {
     config,
     store,
@@ -131,7 +140,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     nodes,
     sessionLogId: createSessionLogId(config.sessionSecrets[0] ?? ''),
     sessionHandle,
-    live: createLiveChannel({ store, nodes, handleOf: sessionHandle, intervalMs: config.liveCheckIntervalMs, pingIntervalMs: config.livePingIntervalMs, absoluteTimeoutMs: config.absoluteTimeoutMs, log: app.log })
+    live
   }
 
   installResponseHeaders(app, config.nodeName, lifecycle)

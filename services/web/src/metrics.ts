@@ -4,6 +4,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { WebSessionStore } from './session-store.js'
 import type { Lifecycle } from './lifecycle.js'
+import type { LiveRegistry } from './live/live-registry.js'
 
 export type LoginOutcome = 'success' | 'wrong' | 'limited' | 'invalid'
 
@@ -11,6 +12,8 @@ export interface WebMetricsOptions {
   readonly nodeName: string
   readonly store: Pick<WebSessionStore, 'counters' | 'health'>
   readonly lifecycle: Lifecycle
+  /** The node's live sockets, counted at scrape time. */
+  readonly live?: Pick<LiveRegistry, 'size' | 'sessionIds'>
   /** Process metrics (CPU, heap, event loop lag...). Default true; tests turn it off. */
   readonly defaultMetrics?: boolean
 }
@@ -68,6 +71,21 @@ export class WebMetrics {
         }
       }
     })
+    const live = options.live
+    if (live !== undefined) {
+      new Gauge({
+        name: 'stickless_live_sockets',
+        help: 'Live-channel WebSockets open on this node',
+        registers,
+        collect () { this.set(live.size) }
+      })
+      new Gauge({
+        name: 'stickless_live_sessions',
+        help: 'Distinct sessions with a live socket on this node: the keys of each re-validation read',
+        registers,
+        collect () { this.set(live.sessionIds().length) }
+      })
+    }
     new Gauge({
       name: 'stickless_draining',
       help: '1 while the node drains before shutdown (/healthz answers 503), else 0',

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { Signer } from '@fastify/cookie'
 import { SECRET, apiLogin, buildTestApp, cookieHeader, signIn } from './helpers/test-app.js'
 import { memcachedPerFile, memcachedPerTest, serversAre } from './helpers/real-store.js'
+import { listening, openLive } from './helpers/live-client.js'
+import { pollUntil } from '@stickless/test-support'
 
 const memcached = memcachedPerFile()
 
@@ -60,4 +62,17 @@ test('GET /metrics reports a memcached server that stopped as down, the other as
   assert.equal(sample(res.body, 'stickless_session_server_state', `server="${stopped.address}",state="up",node="web-1"`), 0)
   assert.equal(sample(res.body, 'stickless_session_server_state', `server="${running.address}",state="up",node="web-1"`), 1)
   assert.ok(sample(res.body, 'stickless_session_store_events_total', 'event="serverDowns",node="web-1"') >= 1)
+})
+
+test('GET /metrics counts the live sockets open on the node and their distinct sessions', async (t) => {
+  const { app } = buildTestApp(t, memcached)
+  const port = await listening(app)
+  const cookie = cookieHeader({ sid: await signIn(app) })
+  const sockets = [await openLive(port, { cookie }), await openLive(port, { cookie })]
+  await Promise.all(sockets.map(async (s) => await s.next('hello')))
+  const open = await app.inject('/metrics')
+  assert.equal(sample(open.body, 'stickless_live_sockets', 'node="web-1"'), 2)
+  assert.equal(sample(open.body, 'stickless_live_sessions', 'node="web-1"'), 1)
+  await Promise.all(sockets.map(async (s) => await s.close()))
+  await pollUntil(async () => sample((await app.inject('/metrics')).body, 'stickless_live_sockets', 'node="web-1"') === 0, { what: 'the closed sockets leave the count', timeoutMs: 5_000 })
 })
