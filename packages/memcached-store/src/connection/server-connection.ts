@@ -13,6 +13,7 @@ import { GetBatcher } from './get-batcher.js'
 import { ServerHealth, type ServerIdentity } from '../policy/server-health.js'
 import { Silence } from '../policy/silence.js'
 import { isTlsFailure } from '../options/tls-options.js'
+import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 export type { CasValue }
 
@@ -74,7 +75,8 @@ export class ServerConnection {
   constructor (
     readonly server: ResolvedServer,
     private readonly onFailure: (conn: ServerConnection, err: StoreError) => void,
-    channel?: CommandChannel
+    channel?: CommandChannel,
+    private readonly tracer: StoreTracer = noTracing
   ) {
     this.health = new ServerHealth(server.retryIntervalMs)
     this.channel = channel ?? new ClientChannel(server)
@@ -229,9 +231,11 @@ export class ServerConnection {
   /** Sends one command line (and data block) on the channel, which parses the reply. */
   private send (what: string, data: string, flushAt: FlushAt = 'immediate', refusedKey?: string): Promise<Reply> {
     let sent: Promise<Reply> | undefined
-    return this.run<Reply>(what, () => (sent = this.channel.send(data, flushAt)), refusedKey, () => {
+    const end = this.tracer.command(this.server, what)
+    const reply = this.run<Reply>(what, () => (sent = this.channel.send(data, flushAt)), refusedKey, () => {
       if (sent !== undefined) this.channel.abandoned?.(sent)
     })
+    return end === undefined ? reply : end(reply)
   }
 
   async getsMany (keys: readonly string[]): Promise<Map<string, CasValue>> {
