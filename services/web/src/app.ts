@@ -10,7 +10,7 @@
 //
 // Only the two session contexts ever talk to the store, so health checks,
 // scrapes and the login form cost nothing there and work while it is down.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginCallback, type FastifyServerOptions } from 'fastify'
 import fastifyCookie from '@fastify/cookie'
 import fastifyFormbody from '@fastify/formbody'
 import fastifyCsrfProtection from '@fastify/csrf-protection'
@@ -40,6 +40,7 @@ import { apiAuthRoutes } from './routes/api-auth.js'
 import { apiSessionRoutes } from './routes/api-session.js'
 import { apiCartRoutes } from './routes/api-cart.js'
 import { logoutEverywhereRoutes, sessionListRoutes } from './routes/user-sessions.js'
+import { installServerTiming } from './tracing/server-timing.js'
 
 export interface BuildAppOptions {
   readonly config: WebConfig
@@ -55,6 +56,8 @@ export interface BuildAppOptions {
   readonly limiter?: LoginLimiterOptions
   /** Process metrics; default true. */
   readonly defaultMetrics?: boolean
+  /** @fastify/otel's plugin when tracing is on (tracing/web-tracing.ts); registered before everything else. */
+  readonly tracingPlugin?: FastifyPluginCallback
 }
 
 /**
@@ -123,6 +126,8 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     sessionLogId: createSessionLogId(config.sessionSecrets[0] ?? '')
   }
 
+  if (options.tracingPlugin !== undefined) app.register(options.tracingPlugin)
+  installServerTiming(app)
   installResponseHeaders(app, config.nodeName, lifecycle)
   installRequireHost(app)
   installErrorHandling(app, config.nodeName)
