@@ -100,7 +100,7 @@ function flatten (request: WireRequest): ReceivedSpan[] {
 function decodeProtobuf (body: Buffer): WireRequest {
   const message = ExportRequest.decode(body)
   // bytes as hex (the JSON encoding's form), longs as strings
-  return ExportRequest.toObject(message, { longs: String, bytes: String, defaults: false }) as WireRequest & Record<string, unknown>
+  return ExportRequest.toObject(message, { longs: String, bytes: String, defaults: false })
 }
 
 export class OtlpReceiver {
