@@ -35,6 +35,7 @@ export interface CommandTarget {
 export type CommandEnd = <T>(pending: Promise<T>) => Promise<T>
 
 const commandChannel = diagnosticsChannel.channel(COMMAND_CHANNEL_NAME)
+const both = Object.freeze({ span: true, publish: true })
 
 const TRACER_NAME = '@stickless/memcached-store'
 // Database semantic conventions (stable names, semconv 1.26+).
@@ -73,11 +74,16 @@ export class StoreTracer {
 
   /**
    * Starts one command to `target`: undefined when nobody traces it or
-   * listens for it, else the function that ends it with its promise.
+   * listens for it, else the function that ends it with its promise. `what`
+   * says which of the two it is for: the command on the wire gets the span;
+   * the event goes out from where a caller waits for it, in the caller's
+   * async context (a multi-get serves several callers, each publishes its own).
    */
-  command (target: CommandTarget, command: string): CommandEnd | undefined {
-    const tracer = this.activeTracer()
-    const listened = commandChannel.hasSubscribers
+  command (target: CommandTarget, command: string, what: { readonly span: boolean, readonly publish: boolean } = both): CommandEnd | undefined {
+    // Only under a span (a request's, a refill's): the background probes
+    // every second would otherwise each be a trace of their own.
+    const tracer = what.span && trace.getActiveSpan() !== undefined ? this.activeTracer() : undefined
+    const listened = what.publish && commandChannel.hasSubscribers
     if (tracer === undefined && !listened) return undefined
     const span = tracer?.startSpan(`memcached ${command}`, {
       kind: SpanKind.CLIENT,
