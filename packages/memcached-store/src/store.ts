@@ -27,6 +27,7 @@ import { isLive, nextRecord, pastAbsoluteLifetime, remainingTtl, splitSession, t
 import { ValueCipher } from './record/cipher.js'
 import { UserIndex } from './replication/user-index.js'
 import { peekOf, type SessionPeek } from './replication/session-peek.js'
+import { StoreTracer } from './tracing/store-tracer.js'
 
 export type { SessionData, SessionPeek, StoreCounters }
 
@@ -59,6 +60,7 @@ export class MemcachedStore extends FrameworkStore {
   private readonly watch: ServerWatch
   /** Keeps the process alive while an app's call is in flight, and only then (see connection/process-hold.ts). */
   private readonly keeper = new ProcessHold()
+  private readonly tracer: StoreTracer
   private closed = false
 
   constructor (options: MemcachedStoreOptions | string) {
@@ -70,13 +72,14 @@ export class MemcachedStore extends FrameworkStore {
     const codec = new RecordCodec(new ValueCipher(opts.encryptionKeys), opts.maxValueBytes)
     this.codec = codec
     const emit: Emit = (event, payload) => { this.emit(event, payload) }
-    const connect = (server: ResolvedServer): ServerConnection => new ServerConnection(server, (conn, err) => { this.watch.onServerFailure(conn, err) }, opts.channel?.(server))
+    const tracer = this.tracer = new StoreTracer(opts.tracing)
+    const connect = (server: ResolvedServer): ServerConnection => new ServerConnection(server, (conn, err) => { this.watch.onServerFailure(conn, err) }, opts.channel?.(server), tracer)
     const pool = opts.servers.map(connect)
     // a server in both pools is one connection
     const previous = opts.previousServers.map((server) => pool.find((c) => c.id === server.id) ?? connect(server))
     this.pool = pool
     this.placement = new Placement(pool, opts.replicas, previous)
-    const parts = { placement: this.placement, codec, counts: this.counts, emit, random: opts.random }
+    const parts = { placement: this.placement, codec, counts: this.counts, emit, random: opts.random, tracer }
     this.reader = new ReplicatedReader({
       ...parts,
       ttlOf: (decoded) => remainingTtl(decoded.record, this.clock(), opts),
@@ -283,14 +286,14 @@ export class MemcachedStore extends FrameworkStore {
    * per change.
    */
   async rebalance (): Promise<RebalanceReport> {
-    const report = await rebalance({
+    const report = await this.tracer.internal('rebalance', {}, async () => await rebalance({
       placement: this.placement,
       pool: this.pool,
       keys: this.keys,
       codec: this.codec,
       batchSize: this.options.refillBatchSize,
       concurrency: this.options.refillConcurrency
-    })
+    }))
     this.counts.rebalances++
     this.counts.rebalancedKeys += report.copied
     this.options.logger?.info({ scanned: report.scanned, copied: report.copied, refused: report.refused, ms: report.ms }, 'memcached pool rebalanced')

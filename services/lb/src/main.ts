@@ -8,12 +8,15 @@ import { startClusterWorker, type ClusterWorker } from './workers/cluster-worker
 import { readEnvConfig } from './config/env-config.js'
 import { createLogger } from './config/logger.js'
 import { resolveLbOptions, type LbOptions } from './config/options.js'
+import { startLbTracing, stopLbTracing } from './tracing/lb-tracing.js'
 
 // Reads the environment and listens; everything else is in load-balancer.ts
 // (one process) or workers/cluster-primary.ts and workers/cluster-worker.ts
 // (LB_WORKERS above 1), both built on the LB core of lb-core.ts.
 async function main (): Promise<void> {
   const config = readEnvConfig(process.env)
+  // Every process starts its own SDK (a worker's spans are its own), flushed on shutdown.
+  await startLbTracing(process.env)
   const logger = createLogger(config.logLevel)
   const tls = config.tlsCertPath !== undefined && config.tlsKeyPath !== undefined
     ? { cert: await readFile(config.tlsCertPath), key: await readFile(config.tlsKeyPath) }
@@ -39,6 +42,7 @@ async function main (): Promise<void> {
     if (err !== undefined) logger.error({ err }, 'shutting down after an uncaught error')
     else logger.info({ signal }, 'shutting down: finishing in-flight requests')
     await lb.close()
+    await stopLbTracing()
     logger.info('stopped')
   })
 
@@ -87,6 +91,7 @@ async function runWorker (input: LbOptions, logger: Logger): Promise<void> {
     if (err !== undefined) logger.error({ err }, 'worker shutting down after an uncaught error')
     else logger.info({ signal }, 'worker draining')
     await started.worker?.close()
+    await stopLbTracing()
   })
   started.worker = await startClusterWorker(input, logger, { createLb: createLoadBalancer, onShutdown: () => grace.close() })
 }

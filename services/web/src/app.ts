@@ -12,7 +12,7 @@
 //
 // Only the two session contexts ever talk to the store, so health checks,
 // scrapes and the login form cost nothing there and work while it is down.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginCallback, type FastifyServerOptions } from 'fastify'
 import fastifyCookie from '@fastify/cookie'
 import fastifyFormbody from '@fastify/formbody'
 import fastifyCsrfProtection from '@fastify/csrf-protection'
@@ -46,6 +46,7 @@ import { sessionRevokeRoutes } from './routes/session-revoke.js'
 import { apiLiveRoutes } from './routes/api-live.js'
 import { createSessionHandle } from './session-handle.js'
 import { createLiveChannel, installLiveChannel } from './live/live-channel.js'
+import { installServerTiming } from './tracing/server-timing.js'
 
 export interface BuildAppOptions {
   readonly config: WebConfig
@@ -61,6 +62,8 @@ export interface BuildAppOptions {
   readonly limiter?: LoginLimiterOptions
   /** Process metrics; default true. */
   readonly defaultMetrics?: boolean
+  /** @fastify/otel's plugin when tracing is on (tracing/web-tracing.ts); registered before everything else. */
+  readonly tracingPlugin?: FastifyPluginCallback
 }
 
 /**
@@ -143,6 +146,8 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     live
   }
 
+  if (options.tracingPlugin !== undefined) app.register(options.tracingPlugin)
+  installServerTiming(app)
   installResponseHeaders(app, config.nodeName, lifecycle)
   installRequireHost(app)
   installErrorHandling(app, config.nodeName)

@@ -8,6 +8,7 @@ import { loggerOptions } from './logger-options.js'
 import { buildApp } from './app.js'
 import { Lifecycle } from './lifecycle.js'
 import { installGracefulShutdown } from './shutdown.js'
+import { startWebTracing } from './tracing/web-tracing.js'
 
 async function main (): Promise<void> {
   const config = loadConfig(process.env)
@@ -20,10 +21,13 @@ async function main (): Promise<void> {
     logger.warn('!!! SESSION_SECRETS is not set: using the PUBLIC development secret. Anyone can forge session cookies. Set SESSION_SECRETS (comma-separated, 32+ characters each) outside development. !!!')
   }
 
+  // Before the store and the app: both find the tracer provider registered.
+  const tracing = await startWebTracing(process.env, config.nodeName)
   const store = new MemcachedStore({ ...storeOptions(config), logger: logger.child({ component: 'memcached-store' }) })
 
   const lifecycle = new Lifecycle()
-  const app = buildApp({ config, store, lifecycle, loggerInstance: logger })
+  const app = buildApp({ config, store, lifecycle, loggerInstance: logger, tracingPlugin: tracing?.plugin })
+  if (tracing !== undefined) app.addHook('onClose', async () => { await tracing.shutdown() })
   installGracefulShutdown({ app, store, lifecycle, drainMs: config.shutdownDrainMs, logger })
 
   await app.listen({ port: config.port, host: config.host })

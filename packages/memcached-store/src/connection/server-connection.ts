@@ -13,11 +13,17 @@ import { GetBatcher } from './get-batcher.js'
 import { ServerHealth, type ServerIdentity } from '../policy/server-health.js'
 import { Silence } from '../policy/silence.js'
 import { isTlsFailure } from '../options/tls-options.js'
+import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 export type { CasValue }
 
 /** memcached's answers to a conditional store that are not failures of the server. */
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
+
+// What the tracer does with a command (tracing/store-tracer.ts).
+const PUBLISH_ONLY = Object.freeze({ span: false, publish: true })
+const SPAN_ONLY = Object.freeze({ span: true, publish: false })
+const SPAN_AND_PUBLISH = Object.freeze({ span: true, publish: true })
 
 /** What untilSilent answers for a server that has said nothing for too long. */
 export const SILENT: unique symbol = Symbol('silent')
@@ -74,7 +80,8 @@ export class ServerConnection {
   constructor (
     readonly server: ResolvedServer,
     private readonly onFailure: (conn: ServerConnection, err: StoreError) => void,
-    channel?: CommandChannel
+    channel?: CommandChannel,
+    private readonly tracer: StoreTracer = noTracing
   ) {
     this.health = new ServerHealth(server.retryIntervalMs)
     this.channel = channel ?? new ClientChannel(server)
@@ -191,7 +198,10 @@ export class ServerConnection {
 
   /** One key's value and cas token; joins the other gets of this event-loop turn in one command. */
   gets (key: string): Promise<CasValue | undefined> {
-    return this.batcher.get(key)
+    // the command event goes out here, once per caller; the span, once per multi-get, in send()
+    const end = this.tracer.command(this.server, 'gets', PUBLISH_ONLY)
+    const value = this.batcher.get(key)
+    return end === undefined ? value : end(value)
   }
 
   /**
@@ -229,9 +239,11 @@ export class ServerConnection {
   /** Sends one command line (and data block) on the channel, which parses the reply. */
   private send (what: string, data: string, flushAt: FlushAt = 'immediate', refusedKey?: string): Promise<Reply> {
     let sent: Promise<Reply> | undefined
-    return this.run<Reply>(what, () => (sent = this.channel.send(data, flushAt)), refusedKey, () => {
+    const end = this.tracer.command(this.server, what, what === 'gets' ? SPAN_ONLY : SPAN_AND_PUBLISH)
+    const reply = this.run<Reply>(what, () => (sent = this.channel.send(data, flushAt)), refusedKey, () => {
       if (sent !== undefined) this.channel.abandoned?.(sent)
     })
+    return end === undefined ? reply : end(reply)
   }
 
   async getsMany (keys: readonly string[]): Promise<Map<string, CasValue>> {

@@ -92,6 +92,11 @@ export interface MemcachedStoreOptions {
   /** memcached ASCII authentication (`-Y`) on every server (a server's own credentials override them). Default none. */
   username?: string
   password?: string
+  /**
+   * OpenTelemetry spans (a CLIENT span per replica command, INTERNAL spans for refill, rebalance
+   * and merge) through @opentelemetry/api, when the app has registered an SDK. Default true.
+   */
+  tracing?: boolean
 }
 
 export interface ResolvedServer {
@@ -133,6 +138,7 @@ export interface ResolvedOptions {
   readonly clock: () => number
   readonly random: () => number
   readonly channel: ChannelFactory | undefined
+  readonly tracing: boolean
 }
 
 /** Every default, once: the schema below takes its defaults from here, and the README repeats this table. */
@@ -157,7 +163,8 @@ export const DEFAULTS = Object.freeze({
   port: 11211,
   revisionField: '_rev',
   clock: Date.now,
-  random: Math.random
+  random: Math.random,
+  tracing: true
 })
 
 // The options as a TypeBox schema (see option-schema.ts for why TypeBox, and for the
@@ -213,7 +220,8 @@ const OptionsSchema = Type.Object({
   // checked by resolveTls and resolveAuth, which also read PEM files
   tls: Type.Optional(Type.Unknown()),
   username: Type.Optional(Type.Unknown()),
-  password: Type.Optional(Type.Unknown())
+  password: Type.Optional(Type.Unknown()),
+  tracing: Type.Boolean({ default: DEFAULTS.tracing, expected: 'true or false' })
 }, { additionalProperties: false })
 
 type CheckedServer = ServerSpec & { weight: number }
@@ -285,7 +293,8 @@ export function resolveOptions (input: MemcachedStoreOptions | string): Resolved
     logger,
     clock: opts.clock,
     random: opts.random,
-    channel: opts.channel
+    channel: opts.channel,
+    tracing: opts.tracing
   })
 }
 

@@ -14,6 +14,7 @@ import type { KnownRead } from '../policy/session-rules.js'
 import { SAFETY_RULES } from '../policy/safety-rules.js'
 import { conflictPauseMs, judgeAcks } from '../policy/write-concern.js'
 import { basisOf, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision, type Revision } from '../policy/write-plan.js'
+import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 /** What a write knows from its request's read: the replica and cas token it came from, and the revision. */
 export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage'>
@@ -39,6 +40,8 @@ export interface WriterParts {
   readonly replicas: number
   readonly clock: () => number
   readonly random: () => number
+  /** Spans for merges; default none. */
+  readonly tracer?: StoreTracer
 }
 
 export class ReplicatedWriter {
@@ -97,7 +100,7 @@ export class ReplicatedWriter {
         // replica (a partition). Merge what we have not seen, store everywhere.
         // every revision this write has seen: a merge's base is found among them
         const seen = [...reachable.flatMap((h) => h.rev === undefined ? [] : [h.rev]), ours]
-        const reconciled = await this.reconcile(key, ours, seen)
+        const reconciled = await (this.parts.tracer ?? noTracing).internal('merge', {}, async () => await this.reconcile(key, ours, seen))
         final = reconciled.rev
         results = reconciled.results
       }

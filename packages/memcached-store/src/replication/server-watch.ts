@@ -12,6 +12,7 @@ import { refill } from './refill.js'
 import type { ServerConnection } from '../connection/server-connection.js'
 import { SAFETY_RULES } from '../policy/safety-rules.js'
 import { suspect, TickClock, watchIntervalMs } from '../policy/skip-watch.js'
+import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 // How long a node's claim to refill an emptied server holds: if that node dies
 // mid-refill, the claim expires and another node takes the work over.
@@ -27,6 +28,8 @@ export interface WatchParts {
   readonly probeIntervalMs: number
   readonly refillBatchSize: number
   readonly refillConcurrency: number
+  /** Spans for refills; default none. */
+  readonly tracer?: StoreTracer
 }
 
 function ignore (): void {}
@@ -171,7 +174,7 @@ export class ServerWatch {
   private async refillOnce (target: ServerConnection): Promise<void> {
     const { keys, placement, counts } = this.parts
     const sources = this.conns.filter((c) => c !== target && c.health.writable)
-    const report = await refill({
+    const report = await (this.parts.tracer ?? noTracing).internal('refill', { 'server.address': target.server.host, 'server.port': target.server.port }, async () => await refill({
       target,
       sources,
       belongsOnTarget: (key) => keys.isReplicated(key) && placement.holdersOf(key).includes(target),
@@ -179,7 +182,7 @@ export class ServerWatch {
       codec: this.parts.codec,
       batchSize: this.parts.refillBatchSize,
       concurrency: this.parts.refillConcurrency
-    })
+    }))
     await target.set(keys.filledMarker(), 'ok', 0)
     // a node that began writing past it during the copy means another round
     if (await this.skippedElsewhere(target)) return

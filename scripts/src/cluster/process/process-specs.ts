@@ -106,5 +106,7 @@ function nodeSpec (
     if (value === undefined) delete env[key]
     else env[key] = value
   }
+  // The OTEL_* variables come with the parent's env; each process names itself in traces unless told.
+  if ((env.OTEL_SERVICE_NAME ?? '').trim() === '') env.OTEL_SERVICE_NAME = `stickless-${name}`
   return { name, command: command.command, args: command.args ?? [], env, cwd: command.cwd ?? options.rootDir }
 }

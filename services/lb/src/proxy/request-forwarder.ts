@@ -23,6 +23,8 @@ import { LbAnswers } from './lb-answers.js'
 import { ProxyAttempt, lbFailureCodes, type AttemptResult } from './proxy-attempt.js'
 import { writeUpstreamHead } from './response-head.js'
 import { relayResponseBody } from './response-relay.js'
+import { lbTracing, traceAttempt, traceAttemptResult, traceExchange, traceExchangeEnd } from '../tracing/lb-tracing.js'
+import { lbServerTiming, noteFailedAttempt } from '../tracing/server-timing.js'
 
 export interface RequestForwarderOptions {
   readonly options: ResolvedLbOptions
@@ -177,6 +179,7 @@ export class RequestForwarder {
 
   private serve (req: IncomingMessage, res: ServerResponse, proto: ForwardedProto): void {
     const exchange = startExchange(req, res, requestIdOf(req.headers))
+    if (lbTracing.on) traceExchange(exchange)
     this.totals.requests += 1
     this.totals.inFlight += 1
     res.on('error', this.onClientResponseError)
@@ -244,6 +247,7 @@ export class RequestForwarder {
     if (waiting === undefined) this.waiting.set(upstream.id, waiting = new Set())
     waiting.add(attempt)
     this.deps.balancer.recordStart(upstream.id)
+    if (lbTracing.on) traceAttempt(exchange, attempt)
     try {
       // `buffer` is what http-proxy pipes into the upstream request instead of
       // `req`; it only calls its pipe(). A parsed target spares http-proxy a
@@ -263,6 +267,8 @@ export class RequestForwarder {
   private onAttemptResult (exchange: Exchange, attempt: ProxyAttempt, result: AttemptResult): void {
     try {
       this.stopWaiting(attempt)
+      if (result.kind === 'failed') noteFailedAttempt(exchange, attempt, result.failure)
+      if (lbTracing.on) traceAttemptResult(exchange, result)
       this.settlement.settle(exchange, attempt, result)
     } catch (error) {
       this.answers.internalFailure(exchange.req, exchange.res, error)
@@ -276,7 +282,7 @@ export class RequestForwarder {
     // An answer that comes before the client's body ended (a node refusing it
     // early) leaves the rest to be dropped; too much of it closes the connection.
     const close = this.closing || (!exchange.req.complete && !canDiscard(exchange.req, this.deps.options.bodyDiscardLimitBytes))
-    const dropped = writeUpstreamHead(res, response, { requestId, close })
+    const dropped = writeUpstreamHead(res, response, { requestId, close, serverTiming: lbServerTiming(exchange, attempt) })
     if (dropped === undefined) {
       response.destroy()
       this.recordFinish(upstream.id, { latencyMs: performance.now() - attempt.startedAt, failed: true, retried: false })
@@ -310,6 +316,7 @@ export class RequestForwarder {
       discardRequestBody(req, this.deps.options.bodyDiscardLimitBytes)
     }
     const status = res.writableFinished ? String(res.statusCode) : 'aborted'
+    if (lbTracing.on) traceExchangeEnd(exchange, res.writableFinished)
     this.deps.metrics.requests.inc({ upstream: exchange.upstreamName, status })
     if (this.deps.options.accessLog) this.logAccess(exchange, status)
     if (this.closing) setImmediate(() => this.afterResponse?.())

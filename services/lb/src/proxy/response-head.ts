@@ -6,6 +6,8 @@ export interface ResponseHeadExtras {
   readonly requestId: string
   /** Adds `Connection: close` (shutdown: clients should move to another LB). */
   readonly close: boolean
+  /** The LB's own Server-Timing entries, beside the node's (tracing/server-timing.ts). */
+  readonly serverTiming?: string
 }
 
 /**
@@ -27,6 +29,7 @@ export function writeUpstreamHead (res: ServerResponse, upstream: IncomingMessag
   const headers = endToEndRawHeaders(upstream.rawHeaders)
   headers.push('x-request-id', extras.requestId)
   if (extras.close) headers.push('connection', 'close')
+  if (extras.serverTiming !== undefined) headers.push('server-timing', extras.serverTiming)
   const statusCode = upstream.statusCode ?? 502
   try {
     res.writeHead(statusCode, headers)
