@@ -35,7 +35,7 @@ export interface RequestPath {
   readonly attempts: number
 }
 
-const ORDER: Readonly<Record<PathHop, number>> = { lb: 0, attempt: 1, node: 2, 'store-read': 3, 'store-write': 4 }
+export const ORDER: Readonly<Record<PathHop, number>> = { lb: 0, attempt: 1, node: 2, 'store-read': 3, 'store-write': 4 }
 
 /** Turns the Server-Timing entries of one response into the panel's path. Unknown metrics are left out. */
 export function requestPath (entries: readonly ServerTimingEntry[]): RequestPath {
@@ -100,7 +100,7 @@ export function parseServerTiming (values: string | readonly string[]): ServerTi
   return entries
 }
 
-function splitOutsideQuotes (text: string, separator: string): string[] {
+export function splitOutsideQuotes (text: string, separator: string): string[] {
   const parts: string[] = []
   let current = ''
   let quoted = false

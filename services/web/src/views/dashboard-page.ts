@@ -6,6 +6,7 @@ import { html, raw, type SafeHtml } from './html.js'
 import { nodeBadge, page } from './layout.js'
 import { nodeColor } from './node-colors.js'
 import { LIVE_CLIENT_SCRIPT } from './live-client-script.js'
+import { REQUEST_PATH_SCRIPT } from './request-path-script.js'
 
 export interface DashboardPageOptions {
   readonly nonce: string
@@ -173,6 +174,7 @@ export function dashboardPage (o: DashboardPageOptions): SafeHtml {
         <div class="stat"><b>${minutes(o.absoluteTimeoutMs)}</b><span>max session</span></div>
         <div class="stat"><b id="cart-count">${o.cart.length}</b><span>cart items</span></div>
       </div>
+      <div class="path" id="request-path" aria-live="polite"></div>
     </section>
     <section class="card">
       <h2>Last hops of this session</h2>
@@ -199,5 +201,5 @@ export function dashboardPage (o: DashboardPageOptions): SafeHtml {
     </section>
   </div>
 </div>`
-  return page({ title: `Dashboard (${o.nodeName})`, nonce: o.nonce, nodeName: o.nodeName, body, headerRight, script: html`${SCRIPT}${LIVE_CLIENT_SCRIPT}` })
+  return page({ title: `Dashboard (${o.nodeName})`, nonce: o.nonce, nodeName: o.nodeName, body, headerRight, script: html`${SCRIPT}${LIVE_CLIENT_SCRIPT}${REQUEST_PATH_SCRIPT}` })
 }

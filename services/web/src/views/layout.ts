@@ -95,6 +95,15 @@ form.everywhere .muted { font-size: 13px; }
 button.danger { background: var(--danger); }
 button.small { padding: 3px 10px; font-size: 12px; }
 form.revoke { margin: 0; }
+.path { margin-top: 16px; font-size: 13px; }
+.path-caption { color: var(--muted); margin-bottom: 6px; }
+.path-step { display: grid; grid-template-columns: minmax(150px, 40%) 1fr 64px; gap: 10px; align-items: center; padding: 2px 0; }
+.path-bar { height: 8px; border-radius: 4px; background: var(--accent); }
+.path-step.node .path-bar { background: var(--ok); }
+.path-step.store-read .path-bar, .path-step.store-write .path-bar { background: var(--warn); }
+.path-step.failed .path-bar { background: var(--danger); }
+.path-step.attempt .path-label, .path-step.store-read .path-label, .path-step.store-write .path-label { padding-left: 12px; }
+.path-time { text-align: right; color: var(--muted); font-variant-numeric: tabular-nums; }
 #live-status { font-size: 12px; padding: 2px 10px; border-radius: 999px; background: #eef1f7; color: var(--muted); }
 #live-status[data-state="open"] { background: #ebfbee; color: #2b8a3e; }
 #live-status[data-state="closed"] { background: #fff4e6; color: #8a3c00; }
