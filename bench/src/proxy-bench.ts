@@ -104,7 +104,7 @@ function signedInCases (topology: HttpTopology, cookieFile: string, seconds: num
 interface SignedInStats {
   readonly stats: Record<string, CaseStats>
   readonly nodesCpuUs: Record<string, number>
-  /** Each case's req/s, round by round: the rounds pair the two proxies' runs, minutes apart at most. */
+  /** Each case's req/s, round by round: within a round the two proxies' runs are seconds apart, so their ratio is the fairer pairing. */
   readonly rpsByRound: Record<string, number[]>
 }
 
