@@ -45,6 +45,8 @@ export interface WindowFigures {
   cpuMsPerS: Record<string, number>
   /** Per second, summed over both memcached servers. */
   memcachedPerS: Record<Counter, number>
+  /** GET /api/session through the LB, one every 250 ms during the window (a user's request beside the sockets), ms. */
+  probe: { count: number, failed: number, medianMs: number, maxMs: number }
 }
 
 export interface OpenFigures {
@@ -230,20 +232,37 @@ class LiveStand {
   }
 
   /** CPU and memcached operations over `seconds` of doing nothing but holding `sockets` open. */
-  async window (sockets: number, seconds: number): Promise<WindowFigures> {
+  async window (sockets: number, seconds: number, probeCookie: string): Promise<WindowFigures> {
     const names = [...WEB, LB, ...MEMCACHED]
     const pids = names.map((n) => this.pid(n))
     const cpu0 = cpuSeconds(pids)
     const ops0 = await this.counters()
     const t0 = performance.now()
+    const latencies: number[] = []
+    let failed = 0
+    const probing = (async () => {
+      while (performance.now() - t0 < seconds * 1000 - 500) {
+        const started = performance.now()
+        try {
+          const res = await fetch(`${this.lbUrl}/api/session`, { headers: { cookie: probeCookie }, signal: AbortSignal.timeout(30_000) })
+          await res.arrayBuffer()
+          if (res.status === 200) latencies.push(performance.now() - started)
+          else failed++
+        } catch {
+          failed++
+        }
+        await sleep(250)
+      }
+    })()
     await sleep(seconds * 1000)
+    await probing
     const cpu1 = cpuSeconds(pids)
     const ops1 = await this.counters()
     const wall = (performance.now() - t0) / 1000
     const cpuMsPerS: Record<string, number> = {}
     names.forEach((n, i) => { cpuMsPerS[n] = ((cpu1.get(pids[i] as number) ?? 0) - (cpu0.get(pids[i] as number) ?? 0)) * 1000 / wall })
     const memcachedPerS = Object.fromEntries(MEMCACHED_COUNTERS.map((c) => [c, (ops1[c] - ops0[c]) / wall])) as Record<Counter, number>
-    return { sockets, seconds: wall, cpuMsPerS, memcachedPerS }
+    return { sockets, seconds: wall, cpuMsPerS, memcachedPerS, probe: { count: latencies.length, failed, medianMs: median(latencies), maxMs: Math.max(...latencies) } }
   }
 
   rss (): Record<string, number> {
@@ -358,7 +377,8 @@ export async function runLiveBench (opts: LiveBenchOptions, log: (line: string) 
     log(`${pool.length} real logins in ${loginMs} ms, ${clones.length.toLocaleString('en-US')} clones in ${cloneMs} ms`)
 
     await sleep(2_000)
-    const baseline = await stand.window(0, opts.windowS)
+    const probeCookie = (pool[0] as PoolSession).cookie
+    const baseline = await stand.window(0, opts.windowS, probeCookie)
     const rssBefore = stand.rss()
     log(`baseline: ${JSON.stringify(baseline)}`)
 
@@ -366,7 +386,7 @@ export async function runLiveBench (opts: LiveBenchOptions, log: (line: string) 
     idle = opened.sockets
     log(`opened ${opened.figures.opened.toLocaleString('en-US')}/${count.toLocaleString('en-US')} sockets through the LB in ${opened.figures.seconds.toFixed(1)} s: ${JSON.stringify(opened.figures.perNode)}; failures ${JSON.stringify(opened.figures.failures)}`)
     await sleep(opts.settleS * 1000)
-    const idleWindow = await stand.window(idle.length, opts.windowS)
+    const idleWindow = await stand.window(idle.length, opts.windowS, probeCookie)
     const rssAfter = stand.rss()
     const lbFdsWithSockets = stand.lbFds()
     const closedDuringWindow = codeCounts(idle)

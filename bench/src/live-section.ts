@@ -1,5 +1,5 @@
 // The "Live sessions" section of RESULTS.md, from a live bench run.
-import { LB_ENV, MEMCACHED_COUNTERS, type LiveBenchResult, type LogoutFigures, type OpenFigures } from './live-bench.js'
+import { LB_ENV, MEMCACHED_COUNTERS, type LiveBenchResult, type LogoutFigures, type OpenFigures, type WindowFigures } from './live-bench.js'
 
 const n = (v: number, digits = 0): string => Number.isFinite(v) ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–'
 const mb = (bytes: number): string => `${n(bytes / 2 ** 20, 1)} MB`
@@ -9,13 +9,17 @@ function counts (record: Record<string, number>): string {
   return entries.length === 0 ? 'none' : entries.map(([k, v]) => `${n(v)} × ${k}`).join(', ')
 }
 
+function probe (w: WindowFigures): string {
+  return `${n(w.probe.count)} answered 200, median ${n(w.probe.medianMs)} ms, slowest ${n(w.probe.maxMs)} ms${w.probe.failed > 0 ? `, ${n(w.probe.failed)} failed` : ''}`
+}
+
 function perNode (open: OpenFigures): string {
   return Object.entries(open.perNode).sort().map(([node, c]) => `${node} ${n(c)}`).join(', ')
 }
 
 function logoutRow (label: string, l: LogoutFigures): string {
   const all4001 = l.notClosed === 0 && Object.keys(l.codes).length === 1 && l.codes['4001'] === l.sockets.opened
-  return `| ${label} | ${n(l.sockets.opened)} of ${n(l.sockets.wanted)} (${perNode(l.sockets)})${Object.keys(l.sockets.failures).length > 0 ? `; failed: ${counts(l.sockets.failures)}` : ''} | ${l.status} in ${n(l.requestMs)} ms | ${counts(l.codes)}${l.notClosed > 0 ? `, ${n(l.notClosed)} still open after 15 s` : ''} ${all4001 ? '(all 4001)' : '(**not all 4001**)'} | ${n(l.medianCloseMs)} ms | ${n(l.slowestCloseMs)} ms | ${l.idleOpen === 0 ? '–' : `${n(l.idleStillOpen)} of ${n(l.idleOpen)}`} |`
+  return `| ${label} | ${n(l.sockets.opened)} of ${n(l.sockets.wanted)} (${perNode(l.sockets)})${Object.keys(l.sockets.failures).length > 0 ? `; failed: ${counts(l.sockets.failures)}` : ''} | ${l.status} in ${n(l.requestMs)} ms | ${counts(l.codes)}${l.notClosed > 0 ? `, ${n(l.notClosed)} still open after 15 s` : ''} ${all4001 ? '(all 4001)' : '(**not all 4001**)'} | ${n(l.medianCloseMs)} ms | ${n(l.slowestCloseMs)} ms | ${n(l.slowestCloseMs - l.requestMs)} ms | ${l.idleOpen === 0 ? '–' : `${n(l.idleStillOpen)} of ${n(l.idleOpen)}`} |`
 }
 
 export function liveSection (r: LiveBenchResult, info: { command: string, commit: string, machine: readonly string[] }): string {
@@ -59,6 +63,8 @@ export function liveSection (r: LiveBenchResult, info: { command: string, commit
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
+    `A user's request beside the sockets: \`GET /api/session\` through the LB every 250 ms during each window: with no socket ${probe(r.baseline)}; with ${n(sockets)} sockets ${probe(r.idle)}.`,
+    '',
     'memcached operations a second, both servers together (`stats` deltas; `cmd_get` counts keys, so a multi-get of 500 keys counts 500):',
     '',
     `| counter | no socket | ${n(sockets)} sockets | extra per 1,000 sockets |`,
@@ -67,8 +73,8 @@ export function liveSection (r: LiveBenchResult, info: { command: string, commit
     '',
     `Logout everywhere (\`POST /api/logout-everywhere\` through the LB) of a user with ${n(o.logoutSessions)} real sessions × ${n(o.socketsPerSession)} sockets through the LB; each close timed from the request:`,
     '',
-    '| case | sockets (per node) | request | close codes | median close | slowest close | idle sockets still open after |',
-    '| --- | --- | --- | --- | ---: | ---: | ---: |',
+    '| case | sockets (per node) | request | close codes | median close | slowest close | slowest close after the answer | idle sockets still open after |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |',
     logoutRow(`with ${n(r.logoutWithIdle.idleOpen)} idle sockets open`, r.logoutWithIdle),
     logoutRow('alone', r.logoutAlone),
     ''
