@@ -26,12 +26,14 @@ export interface LiveBenchOptions {
   logins: number
   /** The logout-everywhere case: this many real logins of one user... */
   logoutSessions: number
-  /** ...with this many sockets each. */
+  /** ...with this many sockets each... */
   socketsPerSession: number
+  /** ...this many times with the idle sockets open and as many without (a shared machine's stall shows in one round, not all). */
+  logoutRounds: number
   lbWorkers: number
 }
 
-export const LIVE_FULL: LiveBenchOptions = { sockets: 10_000, inFlight: 200, windowS: 20, settleS: 5, logins: 8, logoutSessions: 30, socketsPerSession: 10, lbWorkers: 1 }
+export const LIVE_FULL: LiveBenchOptions = { sockets: 10_000, inFlight: 200, windowS: 20, settleS: 5, logins: 8, logoutSessions: 30, socketsPerSession: 10, logoutRounds: 3, lbWorkers: 1 }
 export const LIVE_QUICK: LiveBenchOptions = { ...LIVE_FULL, sockets: 1_000, windowS: 5, settleS: 2, logins: 4 }
 
 /** memcached's counters read per window; cmd_get counts keys (each key of a multi-get). */
@@ -85,8 +87,8 @@ export interface LiveBenchResult {
   rssBefore: Record<string, number>
   rssAfter: Record<string, number>
   closedDuringWindow: Record<string, number>
-  logoutWithIdle: LogoutFigures
-  logoutAlone: LogoutFigures
+  logoutWithIdle: LogoutFigures[]
+  logoutAlone: LogoutFigures[]
   /** Counted from the logs, from the cluster being up to the end of the last case (the shutdown not included). */
   logEvents: Record<string, number>
   seconds: number
@@ -392,14 +394,20 @@ export async function runLiveBench (opts: LiveBenchOptions, log: (line: string) 
     const closedDuringWindow = codeCounts(idle)
     log(`idle: ${JSON.stringify(idleWindow)}; the LB holds ${lbFdsWithSockets} fds; closed meanwhile: ${JSON.stringify(closedDuringWindow)}`)
 
-    const logoutWithIdle = await stand.logoutEverywhere(opts, idle)
-    log(`logout everywhere with ${idle.length} idle sockets open: ${JSON.stringify(logoutWithIdle)}`)
+    const logoutWithIdle: LogoutFigures[] = []
+    for (let round = 0; round < opts.logoutRounds; round++) {
+      logoutWithIdle.push(await stand.logoutEverywhere(opts, idle))
+      log(`logout everywhere with ${idle.length} idle sockets open: ${JSON.stringify(logoutWithIdle.at(-1))}`)
+    }
     await closeAll(idle)
     const idleCount = idle.length
     idle = []
     await sleep(2_000)
-    const logoutAlone = await stand.logoutEverywhere(opts, [])
-    log(`logout everywhere alone: ${JSON.stringify(logoutAlone)}`)
+    const logoutAlone: LogoutFigures[] = []
+    for (let round = 0; round < opts.logoutRounds; round++) {
+      logoutAlone.push(await stand.logoutEverywhere(opts, []))
+      log(`logout everywhere alone: ${JSON.stringify(logoutAlone.at(-1))}`)
+    }
 
     return {
       options: opts,

@@ -71,12 +71,12 @@ export function liveSection (r: LiveBenchResult, info: { command: string, commit
     '| --- | ---: | ---: | ---: |',
     ...ops,
     '',
-    `Logout everywhere (\`POST /api/logout-everywhere\` through the LB) of a user with ${n(o.logoutSessions)} real sessions × ${n(o.socketsPerSession)} sockets through the LB; each close timed from the request:`,
+    `Logout everywhere (\`POST /api/logout-everywhere\` through the LB) of a user with ${n(o.logoutSessions)} real sessions × ${n(o.socketsPerSession)} sockets through the LB, ${n(o.logoutRounds)} rounds with the idle sockets open, then ${n(o.logoutRounds)} after they were closed; each close timed from the request (the contract: every socket of an ended session closed with 4001 within 2 s):`,
     '',
     '| case | sockets (per node) | request | close codes | median close | slowest close | slowest close after the answer | idle sockets still open after |',
     '| --- | --- | --- | --- | ---: | ---: | ---: | ---: |',
-    logoutRow(`with ${n(r.logoutWithIdle.idleOpen)} idle sockets open`, r.logoutWithIdle),
-    logoutRow('alone', r.logoutAlone),
+    ...r.logoutWithIdle.map((l, i) => logoutRow(`with ${n(l.idleOpen)} idle sockets open, round ${i + 1}`, l)),
+    ...r.logoutAlone.map((l, i) => logoutRow(`alone, round ${i + 1}`, l)),
     ''
   ].join('\n')
 }
