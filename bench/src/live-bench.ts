@@ -362,7 +362,7 @@ export async function runLiveBench (opts: LiveBenchOptions, log: (line: string) 
       : Math.floor(opts.lbWorkers * (opts.lbWorkers === 1 ? 1 : 0.9) * (lbFdSoftLimit - lbFdsAtRest - reserve) / 2)
     const count = Math.min(opts.sockets, capacity)
     const limitedBy = count < opts.sockets
-      ? `the LB's descriptor limit: ${lbFdSoftLimit ?? '?'} open files per process (soft = hard here, not raisable), ${lbFdsAtRest} in use at rest, 2 per socket, ${reserve} kept for the logout case's ${opts.logoutSessions * opts.socketsPerSession} sockets and ${LB_FD_MARGIN} spare`
+      ? `the LB's descriptor limit: ${lbFdSoftLimit?.toLocaleString('en-US') ?? '?'} open files per process (soft = hard here, and not raisable in this container), ${lbFdsAtRest} in use at rest, 2 per socket, ${reserve} kept for the logout case's ${opts.logoutSessions * opts.socketsPerSession} sockets and ${LB_FD_MARGIN} spare`
       : undefined
     log(`fd limits: ${JSON.stringify(fdSoftLimits)}; the LB holds ${lbFdsAtRest} at rest: ${count.toLocaleString('en-US')} idle sockets${limitedBy === undefined ? '' : ` (limited by ${limitedBy})`}`)
 

@@ -34,7 +34,7 @@ export function liveSection (r: LiveBenchResult, info: { command: string, commit
     const socketsHere = members.every((m) => m.startsWith('web-')) ? members.reduce((s, m) => s + (r.open.perNode[m] ?? 0), 0) : sockets
     const base = sum(r.baseline.cpuMsPerS)
     const idle = sum(r.idle.cpuMsPerS)
-    rows.push(`| ${label} | ${n(socketsHere)} | ${mb(before)} | ${mb(after)} | ${memory && socketsHere > 0 ? `${n((after - before) / socketsHere / 1024, 1)} KB` : '–'} | ${n(base, 1)} | ${n(idle, 1)} | ${k > 0 ? n((idle - base) / k, 1) : '–'} |`)
+    rows.push(`| ${label} | ${n(socketsHere)} | ${mb(before)} | ${mb(after)} | ${memory && socketsHere > 0 ? `${n((after - before) / socketsHere / 1024, 1)} KB` : '–'} | ${n(base, 1)} | ${n(idle, 1)} | ${socketsHere > 0 ? n((idle - base) / (socketsHere / 1000), 1) : '–'} |`)
   }
   for (const w of ['web-1', 'web-2', 'web-3']) row(w, [w], true)
   row('web nodes together', ['web-1', 'web-2', 'web-3'], true)
