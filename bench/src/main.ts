@@ -11,7 +11,7 @@
 //
 // Without a suite name it runs store and http. A run of some suites replaces
 // only their sections of RESULTS.md.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, writeFileSync, existsSync, realpathSync } from 'node:fs'
 import { relative } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { FULL, QUICK, runStoreBench, storeSection, type StoreBenchResult } from './store-bench.js'
@@ -55,7 +55,9 @@ const COMMANDS = [
 function liveCommand (quick: boolean): string {
   const args = `live${quick ? ' --quick' : ''}`
   if (process.env.npm_lifecycle_event === 'bench') return `npm run bench -- ${args}`
-  const node = process.execPath.startsWith(ROOT_DIR) ? relative(ROOT_DIR, process.execPath) : 'node'
+  // the test runner's Nodes live in .cache/node-<major>/ (a symlink may lead elsewhere)
+  const cached = `${ROOT_DIR}.cache/node-${process.versions.node.split('.')[0] ?? ''}/package/bin/node`
+  const node = process.execPath.startsWith(ROOT_DIR) ? relative(ROOT_DIR, process.execPath) : existsSync(cached) && realpathSync(cached) === process.execPath ? relative(ROOT_DIR, cached) : 'node'
   return `${node} bench/dist/src/main.js ${args}`
 }
 
