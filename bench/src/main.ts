@@ -6,10 +6,14 @@
 //   http     one node, replicas, session size, LBs vs nginx/HAProxy,
 //            concurrency, failover under load
 //   profile  CPU profiles of a web node and our LB under load -> PROFILES.md
+//   live     idle WebSockets through our LB: memory, CPU and memcached
+//            operations per socket, and a logout everywhere's closes
 //
 // Without a suite name it runs store and http. A run of some suites replaces
 // only their sections of RESULTS.md.
-import { readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { readFileSync, writeFileSync, existsSync, realpathSync } from 'node:fs'
+import { relative } from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { FULL, QUICK, runStoreBench, storeSection, type StoreBenchResult } from './store-bench.js'
 import { HTTP_FULL, HTTP_QUICK, runHttpBench, type HttpBenchResult } from './http-bench.js'
 import { httpGoals, httpSection, writeHttpCharts, type Goal } from './http-section.js'
@@ -17,10 +21,13 @@ import { missedGoalNotes } from './goal-notes.js'
 import { runProfiles } from './profile-run.js'
 import { machineLines } from './machine-info.js'
 import { BenchArgsError, parseBenchArgs } from './bench-args.js'
+import { LIVE_FULL, LIVE_QUICK, runLiveBench } from './live-bench.js'
+import { liveSection } from './live-section.js'
+import { ROOT_DIR } from './http-topology.js'
 
 const RESULTS = new URL('../../RESULTS.md', import.meta.url)
 const CHARTS = new URL('../../charts/', import.meta.url)
-const SUITES = ['store', 'http', 'profile'] as const
+const SUITES = ['store', 'http', 'profile', 'live'] as const
 type Suite = typeof SUITES[number]
 
 const COMMANDS = [
@@ -31,6 +38,7 @@ const COMMANDS = [
   '| `npm run bench` | everything below; installs memcached, nginx, haproxy and wrk with apt-get when missing (as root) | under 15 min |',
   '| `npm run bench -- --quick` | the same cases with 1 s runs, 50 real logins, fewer big sessions, a smaller concurrency sweep | under 2 min |',
   '| `npm run bench -- store` / `-- http` | one suite; replaces only its sections here | |',
+  '| `npm run bench -- live` (`--quick`) | 10,000 idle WebSockets through our LB (1,000): memory, CPU and memcached operations per socket against no socket, and the closes of a logout everywhere of 300 sockets with and without them; not part of a plain `npm run bench` (it holds 20,000 descriptors in the LB) | 2–4 min / about 1½ min |',
   '| `npm run bench -- profile` | CPU profiles of the web nodes and our LB under load, and logging on/off A/B runs: [PROFILES.md](PROFILES.md) | about 2 min |',
   '| `npm run chaos` / `npm run chaos -- --short` | kills, restarts, freezes, an asymmetric partition and a pool grown 2 → 3 and shrunk 3 → 2 under 50 signed-in users; exits non-zero when a goal is missed; writes its report to bench/out/chaos.md, and with `--write-doc` to [CHAOS.md](CHAOS.md) | about 4 min / about 1½–2 min |',
   '| `node bench/dist/src/proxy-bench.js` (`--profile`, `--write`) | only the proxies on GET /hello: our LB at 1 and 2 workers, the bare http-proxy, @fastify/reply-from, nginx and HAProxy side by side, with the two proxy goals; `--profile` adds CPU profiles of the Node proxies, `--write` its section here | about 2 min |',
@@ -43,6 +51,21 @@ const COMMANDS = [
   'Every server is a child process on free loopback ports (never the contract ports), with its logs, configs, pid and temp files in a temp dir, stopped by PID at the end (also on failure or Ctrl-C).',
   ''
 ].join('\n')
+
+/** The command line that ran this, as a reader would type it: npm's, or node's with the binary used. */
+function liveCommand (quick: boolean): string {
+  const args = `live${quick ? ' --quick' : ''}`
+  if (process.env.npm_lifecycle_event === 'bench') return `npm run bench -- ${args}`
+  // the test runner's Nodes live in .cache/node-<major>/ (a symlink may lead elsewhere)
+  const cached = `${ROOT_DIR}.cache/node-${process.versions.node.split('.')[0] ?? ''}/package/bin/node`
+  const node = process.execPath.startsWith(ROOT_DIR) ? relative(ROOT_DIR, process.execPath) : existsSync(cached) && realpathSync(cached) === process.execPath ? relative(ROOT_DIR, cached) : 'node'
+  return `${node} bench/dist/src/main.js ${args}`
+}
+
+function shortCommit (): string {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' })
+  return r.status === 0 ? r.stdout.trim() : '?'
+}
 
 /** Splits a markdown file into its preamble and `## ` sections, keyed by heading. */
 function sections (text: string): Map<string, string> {
@@ -94,6 +117,10 @@ async function main (): Promise<void> {
   if (suites.has('profile')) {
     await runProfiles({ quick }, log)
     log('wrote bench/PROFILES.md')
+  }
+  if (suites.has('live')) {
+    const live = await runLiveBench(quick ? LIVE_QUICK : LIVE_FULL, log)
+    produced.push(liveSection(live, { command: liveCommand(quick), commit: shortCommit(), machine }))
   }
   if (produced.length === 0) return
 
