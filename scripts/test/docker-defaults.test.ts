@@ -10,7 +10,7 @@ import { NO_COMPOSE, resolvedCompose, rootDir, type ComposeService } from './hel
 // stated Node line.
 
 /** The Node line both images build from and run on; the tests' own Node (NODE_LTS_MAJOR in node-lts.ts) may be newer. */
-const IMAGE_NODE_MAJOR = 24
+const IMAGE_NODE_MAJOR = 26
 
 /** The resolved services of docker-compose.yml alone; undefined without compose. */
 function resolvedDefaults (env: NodeJS.ProcessEnv): Record<string, ComposeService> | undefined {
