@@ -47,7 +47,7 @@ export function liveSection (r: LiveBenchResult, info: { command: string, commit
   return [
     '## Live sessions: WebSockets through our LB',
     '',
-    `Idle WebSockets on \`GET /api/live\` through our LB (services/lb, ${o.lbWorkers} worker${o.lbWorkers === 1 ? '' : 's'}) onto web-1..3 (2 memcached replicas, \`LIVE_CHECK_INTERVAL_MS\` 1000), one session per socket: memory, CPU and memcached operations over a ${n(o.windowS)} s idle window against the same window with no socket open, then one logout everywhere of a user with ${n(o.logoutSessions * o.socketsPerSession)} sockets (${n(o.logoutSessions)} sessions × ${n(o.socketsPerSession)}) over the three nodes. Every figure is from a machine shared with other jobs.`,
+    `Idle WebSockets on \`GET /api/live\` through our LB (services/lb, ${o.lbWorkers} worker${o.lbWorkers === 1 ? '' : 's'}) onto web-1..3 (2 memcached replicas, \`LIVE_CHECK_INTERVAL_MS\` 1000), one session per socket: memory, CPU and memcached operations over a ${n(o.windowS)} s idle window against the same window with no socket open, then one logout everywhere of a user with ${n(o.logoutSessions * o.socketsPerSession)} sockets (${n(o.logoutSessions)} sessions × ${n(o.socketsPerSession)}) over the three nodes. The machine's load when the run started is below.`,
     '',
     `- Command: \`${info.command}\` (${n(r.seconds)} s); commit ${info.commit}; Node ${r.nodeVersion} (every process of the run: the bench, the web nodes and the LB).`,
     ...info.machine,
