@@ -2,13 +2,13 @@
 // CLIENT span per attempt on a node (a retry is a second attempt span), whose
 // W3C `traceparent` goes to the node, so the node's spans join the same
 // trace. The SDK is imported only when the environment asks for tracing
-// (otel-env.ts); until then `lbTracing.on` is false, and the forwarder's
+// (@stickless/tracing-env); until then `lbTracing.on` is false, and the forwarder's
 // hooks are each behind that one boolean: a request costs nothing more.
 import type { IncomingMessage } from 'node:http'
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, propagation, trace, type Span, type Tracer } from '@opentelemetry/api'
 import type { Exchange } from '../proxy/exchange.js'
 import type { AttemptResult, ProxyAttempt } from '../proxy/proxy-attempt.js'
-import { serviceNameOf, tracingWanted } from './otel-env.js'
+import { serviceNameOf, tracingWanted } from '@stickless/tracing-env'
 
 /** The one guard of every tracing hook on the request path. */
 export const lbTracing = { on: false }

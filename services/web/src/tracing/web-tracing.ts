@@ -1,12 +1,12 @@
 // Starts OpenTelemetry in a web node when the environment asks for it
-// (otel-env.ts). The SDK and @fastify/otel are imported only then: a node
+// (@stickless/tracing-env). The SDK and @fastify/otel are imported only then: a node
 // without OTEL_* variables loads neither and pays nothing per request.
 //
 // What the SDK reads itself: OTEL_EXPORTER_OTLP_ENDPOINT (and the TRACES_
 // variants), OTEL_EXPORTER_OTLP_PROTOCOL (`http/protobuf`, the default, or
 // `http/json`), OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER and _ARG, OTEL_BSP_*.
 import type { FastifyPluginCallback } from 'fastify'
-import { serviceNameOf, tracingWanted } from './otel-env.js'
+import { serviceNameOf, tracingWanted } from '@stickless/tracing-env'
 
 export interface WebTracing {
   /**

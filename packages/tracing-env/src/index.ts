@@ -2,7 +2,6 @@
 // variables alone. Tracing is off unless an endpoint or an exporter is named:
 // then the SDK is never even loaded. An empty value counts as unset, so
 // docker compose's `${OTEL_EXPORTER_OTLP_ENDPOINT:-}` turns it off.
-// (services/web/src/tracing/otel-env.ts is the same rule for the web nodes.)
 
 function named (value: string | undefined): boolean {
   return value !== undefined && value.trim() !== ''
