@@ -107,7 +107,8 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     ...(options.upstreamLocalAddress === '' ? {} : { localAddress: options.upstreamLocalAddress })
   })
   const retryPolicy = new RetryPolicy({ maxAttempts: options.maxAttempts })
-  const upgrades = new UpgradeForwarder({
+  // Requests and upgrades share the policy, the counts and the events.
+  const forwarding = {
     options,
     balancer: core.balancer,
     retryPolicy,
@@ -117,20 +118,9 @@ export function createLoadBalancer (input: LbOptions, dependencies: LbDependenci
     onTransition: onPassiveTransition,
     traffic: core.traffic,
     events: worker?.retries ?? core.events
-  })
-
-  const forwarder: RequestForwarder = new RequestForwarder({
-    options,
-    balancer: core.balancer,
-    retryPolicy,
-    agent,
-    metrics: core.metrics,
-    logger,
-    totals,
-    onTransition: onPassiveTransition,
-    traffic: core.traffic,
-    events: worker?.retries ?? core.events
-  })
+  }
+  const upgrades = new UpgradeForwarder(forwarding)
+  const forwarder: RequestForwarder = new RequestForwarder({ ...forwarding, agent })
 
   const serverOptions: http.ServerOptions = {
     headersTimeout: options.headersTimeoutMs,
