@@ -2,10 +2,12 @@
 // The one entry point behind `npm start`, `npm test` and `npm run bench`.
 // It is plain JavaScript with no dependencies because it runs before
 // anything is installed or compiled: it installs what is missing (npm
-// packages; memcached, chromium, docker-compose through apt-get when root),
+// packages; memcached, chromium, docker-compose through apt-get when root;
+// on macOS it prints the Homebrew commands instead),
 // builds with one `tsc -b`, then hands over to the compiled programs.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -44,9 +46,26 @@ function which (bin) {
   return dirs.map((d) => join(d, bin)).find((p) => existsSync(p))
 }
 
-function ensureAptPackages (needs) {
-  const missing = Object.entries(needs).filter(([bin]) => !which(bin)).map(([, pkg]) => pkg)
+/**
+ * Whether what `bin` stands for is there. On macOS, Chromium is Playwright's
+ * own build in its cache, and Docker Desktop's `docker compose` stands in for
+ * docker-compose.
+ */
+function present (bin) {
+  if (which(bin)) return true
+  if (process.platform !== 'darwin') return false
+  if (bin === 'chromium') {
+    const cache = process.env.PLAYWRIGHT_BROWSERS_PATH ?? join(homedir(), 'Library', 'Caches', 'ms-playwright')
+    return existsSync(cache) && readdirSync(cache).some((name) => name.startsWith('chromium'))
+  }
+  if (bin === 'docker-compose') return which('docker') !== undefined
+  return false
+}
+
+function ensureSystemPackages (needs) {
+  const missing = Object.entries(needs).filter(([bin]) => !present(bin)).map(([, pkg]) => pkg)
   if (missing.length === 0) return
+  if (process.platform === 'darwin') adviseHomebrew(missing)
   const cmd = `apt-get update && apt-get install -y ${missing.join(' ')}`
   if (process.getuid?.() !== 0) {
     log(`missing system packages: ${missing.join(', ')}. Install them with:\n\n  sudo sh -c '${cmd}'\n`)
@@ -56,6 +75,21 @@ function ensureAptPackages (needs) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
   mustRun('apt-get', ['update', '-qq'], { env })
   mustRun('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { env })
+}
+
+/**
+ * macOS has no apt-get: say the Homebrew commands and stop. Chromium is not
+ * a Homebrew formula; Playwright's own build runs there (e2e/fixtures/chromium.ts
+ * uses it wherever /usr/bin/chromium is absent).
+ */
+function adviseHomebrew (missing) {
+  const formulae = missing.filter((pkg) => pkg !== 'chromium' && pkg !== 'docker-compose')
+  const commands = []
+  if (formulae.length > 0) commands.push(`brew install ${formulae.join(' ')}`)
+  if (missing.includes('chromium')) commands.push('npx playwright install chromium')
+  if (missing.includes('docker-compose')) commands.push('brew install docker-compose   # or Docker Desktop (its `docker compose` does)')
+  log(`missing: ${missing.join(', ')}. On macOS, install them with Homebrew (https://brew.sh):\n\n  ${commands.join('\n  ')}\n`)
+  process.exit(1)
 }
 
 function ensureNpmPackages () {
@@ -83,7 +117,7 @@ if (Number(process.versions.node.split('.')[0]) < 22) {
   log(`Node ${process.version} is past its end of life and older than the >=22 that the dependency tree declares (cookie@2, under fastify). stickless runs on it, but use Node 26, the active LTS.`)
 }
 ensureNpmPackages()
-ensureAptPackages(needs)
+ensureSystemPackages(needs)
 build()
 
 /**

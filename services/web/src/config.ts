@@ -69,6 +69,8 @@ export const defaults = Object.freeze({
 export const devSessionSecret = 'stickless-development-secret-do-not-use-in-production'
 
 const MIN_SECRET_LENGTH = 32
+/** What @stickless/memcached-store's encryptionKeys option admits (its options.ts). */
+const MIN_ENCRYPTION_KEY_LENGTH = 32
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 // The environment as a TypeBox schema, the way the LB reads its own: one
@@ -89,7 +91,9 @@ const EnvSchema = Type.Object({
   SESSION_SERVERS_PREVIOUS: Type.Optional(Type.String()),
   // Never echo a secret, not even a short one: `secret` makes the error say only its length.
   SESSION_SECRETS: Type.Array(Type.String({ minLength: MIN_SECRET_LENGTH }), { default: [], secret: true, expected: `at least ${MIN_SECRET_LENGTH} characters each` }),
-  SESSION_ENCRYPTION_KEYS: Type.Array(Type.String(), { default: [] }),
+  // The store's rule for its encryptionKeys, checked here so that a short key fails at start
+  // with this node's code and the variable's name, not later as a store error.
+  SESSION_ENCRYPTION_KEYS: Type.Array(Type.String({ minLength: MIN_ENCRYPTION_KEY_LENGTH }), { default: [], secret: true, expected: `at least ${MIN_ENCRYPTION_KEY_LENGTH} characters each` }),
   SESSION_IDLE_TIMEOUT_S: integer(1, 30 * 24 * 3600, defaults.idleTimeoutS),
   SESSION_ABSOLUTE_TIMEOUT_S: integer(1, 365 * 24 * 3600, defaults.absoluteTimeoutS),
   TRUSTED_PROXIES: Type.Array(Type.String(), { default: list(defaults.trustedProxies) }),

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { resolveOptions } from '@stickless/memcached-store'
 import { loadConfig, devSessionSecret } from '../src/config.js'
 
 test('defaults', () => {
@@ -59,6 +60,7 @@ test('bad values fail with STK_ERR_WEB_INVALID_OPTION naming the option, never e
     [{ PORT: 'http' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
     [{ SESSION_SECRETS: 'short-secret-value' }, /SESSION_SECRETS.*18 characters/],
+    [{ SESSION_ENCRYPTION_KEYS: `${'k'.repeat(32)},short-secret-value` }, /SESSION_ENCRYPTION_KEYS: got entry 2 with 18 characters, expected at least 32/],
     [{ NODE_NAME: 'web 1\r\n' }, /NODE_NAME/],
     [{ SESSION_IDLE_TIMEOUT_S: '600', SESSION_ABSOLUTE_TIMEOUT_S: '60' }, /SESSION_ABSOLUTE_TIMEOUT_S/],
     [{ LB_STATUS_URL: 'file:///etc/passwd' }, /LB_STATUS_URL/],
@@ -75,5 +77,19 @@ test('bad values fail with STK_ERR_WEB_INVALID_OPTION naming the option, never e
       assert.doesNotMatch(err.message, /short-secret-value/)
       return true
     })
+  }
+})
+
+test('SESSION_ENCRYPTION_KEYS admits exactly the keys the store admits', () => {
+  for (const length of [31, 32]) {
+    const key = 'k'.repeat(length)
+    const store = (): unknown => resolveOptions({ servers: 'tcp://127.0.0.1:11211', encryptionKeys: [key] })
+    if (length < 32) {
+      assert.throws(store)
+      assert.throws(() => loadConfig({ SESSION_ENCRYPTION_KEYS: key }), { code: 'STK_ERR_WEB_INVALID_OPTION' })
+    } else {
+      assert.doesNotThrow(store)
+      assert.deepEqual(loadConfig({ SESSION_ENCRYPTION_KEYS: key }).encryptionKeys, [key])
+    }
   }
 })
