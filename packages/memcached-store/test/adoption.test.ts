@@ -97,13 +97,13 @@ ${appBody('')}
 /**
  * The Nodes the app runs on: this one (the test runs on the active LTS) and
  * the oldest release of each older line the package's `engines` admits
- * (^20.19.0 || >=22.12.0, where require() of an ES module arrived), plus the
- * newest 24, the line the images run. Each is fetched once into the
+ * (>=22.12.0, where require() of an ES module arrived without a flag; Node 20
+ * is past its end of life), plus the newest 24, still in maintenance. Each is fetched once into the
  * repository's .cache/ (a few seconds from the npm registry), so the packed
  * store is proven on every Node it promises without running the whole suite
  * once per Node.
  */
-const ENGINE_NODES: readonly string[] = ['20.19.0', '22.12.0', '24']
+const ENGINE_NODES: readonly string[] = ['22.12.0', '24']
 
 function nodes (): { nodes: Array<{ path: string, how: string }>, missing: string[] } {
   const found = [{ path: process.execPath, how: `this process's Node ${process.version}` }]
