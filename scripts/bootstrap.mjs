@@ -110,11 +110,16 @@ if (!needs) {
   console.error('usage: bootstrap.mjs start|test|bench|simulate [args]')
   process.exit(2)
 }
-if (Number(process.versions.node.split('.')[0]) < 22) {
+// Node's release schedule as of December 2026: 26 is the active LTS, 22 and
+// 24 are maintenance LTS lines, 20 and older are past their end of life.
+const nodeMajor = Number(process.versions.node.split('.')[0])
+if (nodeMajor < 22) {
   // Said, not enforced: CI machines may still carry Node 20, and `npm test` runs
   // the unit and integration tests on Node 26, the active LTS, fetched when the
   // machine's Node is another (scripts/src/test-runner/node-lts.ts).
   log(`Node ${process.version} is past its end of life and older than the >=22 that the dependency tree declares (cookie@2, under fastify). stickless runs on it, but use Node 26, the active LTS.`)
+} else if (nodeMajor === 22 || nodeMajor === 24) {
+  log(`Node ${process.version} is a maintenance LTS line: supported. The images and the tests run on Node 26, the active LTS.`)
 }
 ensureNpmPackages()
 ensureSystemPackages(needs)
