@@ -38,9 +38,6 @@ export interface ServerHealthReport extends HealthSnapshot {
 
 function ignore (): void {}
 
-/** Sessions a logout everywhere destroys at once. */
-const DESTROY_CONCURRENCY = 32
-
 /**
  * A replicated memcached store for @fastify/session and express-session. See
  * docs/store-design.md (in the repository) for the design.
@@ -265,14 +262,7 @@ export class MemcachedStore extends FrameworkStore {
     const ids = await this.userIndex.ids(userId)
     const now = this.clock()
     const live = await Promise.all(ids.map(async (id) => await this.peekLive(id, now) !== undefined))
-    // Up to DESTROY_CONCURRENCY destroys in flight: a logout everywhere
-    // (and the live sockets it closes on every node) waits about one write
-    // per batch rather than one per session, and a user with thousands of
-    // sessions still cannot flood the servers.
-    let next = 0
-    await Promise.all(Array.from({ length: Math.min(DESTROY_CONCURRENCY, ids.length) }, async () => {
-      while (next < ids.length) await this.destroySession(ids[next++] as string)
-    }))
+    for (const id of ids) await this.destroySession(id)
     await this.userIndex.empty(userId)
     return live.filter(Boolean).length
   }
