@@ -36,6 +36,9 @@ interface Entry {
   readonly stats: UpstreamStats
 }
 
+/** The traffic that shares a round-robin turn: plain requests, or WebSocket upgrades. */
+export type Lane = 'request' | 'upgrade'
+
 /**
  * The load balancer's policy: which upstreams exist, which may take traffic,
  * which one takes the next request, and what happened to each. It owns no
@@ -47,7 +50,11 @@ export class Balancer {
   readonly options: ResolvedBalancerOptions
   // Insertion order is the round-robin order.
   private readonly entries = new Map<string, Entry>()
-  private readonly rotation = new WeightedRoundRobin()
+  // Requests and WebSocket upgrades each go round on their own turn: on one
+  // shared turn, a page that loads and then opens its live socket takes two
+  // picks per reload, so with two upstreams every reload of the page would be
+  // served by the same one.
+  private readonly rotations: Readonly<Record<Lane, WeightedRoundRobin>> = { request: new WeightedRoundRobin(), upgrade: new WeightedRoundRobin() }
 
   constructor (options: BalancerOptions = {}, upstreams: readonly UpstreamSpec[] = []) {
     this.options = resolveBalancerOptions(options)
@@ -74,7 +81,7 @@ export class Balancer {
   }
 
   remove (id: string): boolean {
-    this.rotation.forget(id)
+    for (const rotation of Object.values(this.rotations)) rotation.forget(id)
     return this.entries.delete(id)
   }
 
@@ -114,17 +121,18 @@ export class Balancer {
   }
 
   /**
-   * The next upstream in rotation, skipping those in `exclude` (the ones this
-   * request already tried). Undefined when none is available.
+   * The next upstream in rotation for this lane (requests, or WebSocket
+   * upgrades), skipping those in `exclude` (the ones this request already
+   * tried). Undefined when none is available.
    */
-  pick (exclude?: ReadonlySet<string>): Upstream | undefined {
+  pick (exclude?: ReadonlySet<string>, lane: Lane = 'request'): Upstream | undefined {
     const now = this.options.now()
     const candidates: Upstream[] = []
     for (const entry of this.entries.values()) {
       if (exclude?.has(entry.upstream.id) === true) continue
       if (entry.health.isAvailable(now)) candidates.push(entry.upstream)
     }
-    return this.rotation.pick(candidates)
+    return this.rotations[lane].pick(candidates)
   }
 
   state (id: string): UpstreamState | undefined {

@@ -1,4 +1,4 @@
-export { Balancer, type HealthTransition, type UpstreamDiff, type UpstreamSnapshot } from './balancer.js'
+export { Balancer, type HealthTransition, type Lane, type UpstreamDiff, type UpstreamSnapshot } from './balancer.js'
 export { type CodedError, type CodedErrorClass } from './errors.js'
 export { errorCodes, type ErrorCode } from './errors.js'
 export { type CheckResult, type LastCheck, type UpstreamState } from './health-state.js'

@@ -53,3 +53,15 @@ test('removing an upstream takes it out of rotation and keeps the others in orde
   balancer.remove('b')
   assert.deepEqual(picks(balancer, 4), ['a', 'c', 'a', 'c'])
 })
+
+test('requests and upgrades take turns each on their own: a page load and its live socket per reload still spread the page loads', () => {
+  const balancer = new Balancer({}, three.slice(0, 2))
+  const pages: Array<string | undefined> = []
+  const sockets: Array<string | undefined> = []
+  for (let reload = 0; reload < 4; reload++) {
+    pages.push(balancer.pick()?.id)
+    sockets.push(balancer.pick(undefined, 'upgrade')?.id)
+  }
+  assert.deepEqual(pages, ['a', 'b', 'a', 'b'])
+  assert.deepEqual(sockets, ['a', 'b', 'a', 'b'])
+})

@@ -88,7 +88,7 @@ export class UpgradeForwarder {
       setUpgradeForwardedHeaders(req, proto, requestId)
       this.held += 1
       socket.once('close', () => { handshake.gone = true })
-      this.attempt(handshake, this.deps.balancer.pick())
+      this.attempt(handshake, this.deps.balancer.pick(undefined, 'upgrade'))
     } catch (error) {
       this.deps.logger.error({ reqId: requestId, err: error }, 'upgrade handling failed')
       socket.destroy()
@@ -217,7 +217,7 @@ export class UpgradeForwarder {
       attempt: handshake.attempts
     })
     handshake.tried.add(upstream.id)
-    const next = decision.retry && !handshake.gone ? balancer.pick(handshake.tried) : undefined
+    const next = decision.retry && !handshake.gone ? balancer.pick(handshake.tried, 'upgrade') : undefined
     this.recordFinish(upstream.id, { latencyMs: performance.now() - startedAt, failed: true, retried: next !== undefined })
     logger.warn({ reqId: handshake.requestId, upstream: upstream.name, code: failure.code, error: failure.message, attempt: handshake.attempts, retry: decision.reason, next: next?.name }, 'upgrade attempt failed')
     if (next !== undefined) {
