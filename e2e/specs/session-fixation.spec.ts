@@ -46,8 +46,11 @@ test('a real session id planted before sign-in is replaced and ends', async ({ b
     expect(after, 'session cookie after sign-in').toBeDefined()
     expect(after).not.toBe(planted[0]?.value)
 
-    // The attacker's id never becomes alice's session; it is gone.
-    const res = await attackerPage.reload()
+    // The attacker's id never becomes alice's session; it is gone. The
+    // attacker's open dashboard learns it from its live channel (4001) and
+    // goes to the login page by itself; a fresh load is the login page too.
+    await attackerPage.waitForURL((url) => url.pathname === '/login')
+    const res = await attackerPage.goto('/')
     await expect(attackerPage.locator('body')).not.toContainText('Signed in as alice')
     await expectLoginPage(attackerPage, res)
   } finally {

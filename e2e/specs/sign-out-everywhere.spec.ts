@@ -34,6 +34,8 @@ test('two browsers of one user see both sessions; signing out everywhere from on
     await page.getByRole('button', { name: 'Sign out everywhere' }).click()
     await page.waitForURL((url) => url.pathname === '/login')
     await expectLoginPage(page)
+    // The other browser's open dashboard is told by its live channel (4001).
+    await otherPage.waitForURL((url) => url.pathname === '/login')
 
     // The other browser's cookie again before every visit: a node clearing it
     // must not make the next check pass by default.
