@@ -1,7 +1,8 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
-import { WebSocket, WebSocketServer, type RawData } from 'ws'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
+import { openLiveSocket, refusedUpgrade, type LiveRefusedError, type LiveSocket } from '@stickless/test-support'
 
 /** An answer the fake node gives an upgrade instead of the 101 (a web node's 401 without a session, 403 for a foreign Origin). */
 export interface Refusal {
@@ -91,47 +92,19 @@ export async function startWsBackend (t: TestContext, name: string, options: { r
   return backend
 }
 
-/** What a client saw of its WebSocket through the LB. */
-export interface WsClient {
-  readonly ws: WebSocket
-  /** Messages received, parsed. */
-  readonly messages: Array<Record<string, unknown>>
-  /** Resolves with the close code and reason once the socket has closed. */
-  readonly closed: Promise<{ code: number, reason: string }>
-}
+/** What a client saw of its WebSocket through the LB: test-support's live-channel client. */
+export type WsClient = LiveSocket
 
 /** Opens a WebSocket and resolves once it is open (rejects on an error or a non-101 answer). Terminated by t.after. */
 export async function openWs (t: TestContext, url: string, headers: Record<string, string> = {}): Promise<WsClient> {
-  const ws = new WebSocket(url, { headers })
-  const messages: Array<Record<string, unknown>> = []
-  ws.on('message', (data) => messages.push(JSON.parse(textOf(data)) as Record<string, unknown>))
-  const closed = new Promise<{ code: number, reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })))
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected response ${String(res.statusCode)}`)))
-  })
-  return { ws, messages, closed }
+  const socket = await openLiveSocket(url, { headers, waitFor: 'open' })
+  t.after(() => { socket.ws.terminate() })
+  return socket
 }
 
 /** The answer to an upgrade that is not accepted: status, headers and body, read to its end. */
-export function upgradeRefusal (url: string, headers: Record<string, string> = {}): Promise<{ status: number, headers: IncomingHttpHeaders, body: string }> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers })
-    ws.on('error', () => {})
-    ws.once('open', () => {
-      ws.terminate()
-      reject(new Error('the upgrade was accepted'))
-    })
-    ws.once('unexpected-response', (_req, res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => { body += chunk })
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      res.on('error', reject)
-    })
-  })
+export async function upgradeRefusal (url: string, headers: Record<string, string> = {}): Promise<LiveRefusedError> {
+  return await refusedUpgrade(url, { headers })
 }
 
 function textOf (data: RawData): string {
