@@ -5,11 +5,17 @@
 // and one with 1. About a minute. Not part of `npm run bench`; the
 // suite's figures come from http-bench.ts.
 //
-// `node bench/dist/src/node-quick.js [--seconds 3] [--rounds 3] [--profile] [--only 4 KB,healthz]`
+// `node bench/dist/src/node-quick.js [--seconds 3] [--rounds 3] [--profile] [--only 4 KB,healthz] [--before DIR]`
 // Extra environment for the web node: NODE_QUICK_ENV='LOG_LEVEL=warn,...'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+//
+// `--before DIR` measures a change side by side with the code before it: DIR
+// is another built checkout (e.g. `git worktree add /tmp/before HEAD~1` and
+// `npm ci && npx tsc -b` there). Its web nodes run beside ours on the same
+// memcached servers, every case runs against both in each round, and each
+// line says what the change did to throughput and to CPU per request.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { BenchProcesses } from './bench-processes.js'
 import { runWrk } from './load-tool.js'
 import { cpuSeconds } from './process-cpu.js'
@@ -17,11 +23,14 @@ import { cartOfSize, loginMany, SessionEditor, writeCookieFile } from './session
 import { ROOT_DIR } from './http-topology.js'
 import { CART_WRITE_BODY } from './http-bench.js'
 import { randomBytes } from 'node:crypto'
-import { LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
+import { BenchArgsError, LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
 import { freePort } from '@stickless/scripts/cluster'
 import { memcachedArgs } from '@stickless/test-support'
 
-const USAGE = 'usage: node bench/dist/src/node-quick.js [--seconds N] [--rounds N] [--profile] [--only CASE,...]'
+const WEB_MAIN = 'services/web/dist/src/main.js'
+const BEFORE = '(before)'
+
+const USAGE = 'usage: node bench/dist/src/node-quick.js [--seconds N] [--rounds N] [--profile] [--only CASE,...] [--before DIR]'
 
 function extraEnv (): Record<string, string> {
   const out: Record<string, string> = {}
@@ -33,9 +42,11 @@ function extraEnv (): Record<string, string> {
 }
 
 async function main (): Promise<void> {
-  const { seconds, rounds, profile, only } = parseBenchArgs(process.argv.slice(2), { ...LOAD_RUN_OPTIONS, only: { type: 'string' } }, USAGE, ({ values, positionals }) => {
+  const { seconds, rounds, profile, only, before } = parseBenchArgs(process.argv.slice(2), { ...LOAD_RUN_OPTIONS, only: { type: 'string' }, before: { type: 'string' } }, USAGE, ({ values, positionals }) => {
     noPositionals(positionals)
-    return { ...loadRunFlags(values, { seconds: 3, rounds: 3 }), only: values.only?.split(',') }
+    const before = values.before === undefined ? undefined : resolve(values.before)
+    if (before !== undefined && !existsSync(join(before, WEB_MAIN))) throw new BenchArgsError(`--before ${values.before}: no ${WEB_MAIN} there (build that checkout first)`)
+    return { ...loadRunFlags(values, { seconds: 3, rounds: 3 }), only: values.only?.split(','), before }
   })
   const p = new BenchProcesses({})
   const dir = mkdtempSync(join(tmpdir(), 'node-quick-'))
@@ -51,13 +62,13 @@ async function main (): Promise<void> {
     }
     const helloPort = await freePort()
     p.start({ name: 'hello', tier: 1, command: process.execPath, args: [`${ROOT_DIR}bench/dist/src/hello-server.js`], env: { PORT: String(helloPort) } })
-    const startWeb = async (name: string, servers: readonly string[], env: Record<string, string> = {}): Promise<string> => {
+    const startWeb = async (name: string, servers: readonly string[], root = ROOT_DIR): Promise<string> => {
       const port = await freePort()
       p.start({
         name,
         tier: 1,
         command: process.execPath,
-        args: [...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, `prof-${name}`)] : []), `${ROOT_DIR}services/web/dist/src/main.js`],
+        args: [...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, `prof-${name}`)] : []), join(root, WEB_MAIN)],
         env: {
           PORT: String(port),
           HOST: '127.0.0.1',
@@ -66,8 +77,7 @@ async function main (): Promise<void> {
           SESSION_SECRETS: secret,
           TRUSTED_PROXIES: '127.0.0.1',
           SHUTDOWN_DRAIN_MS: '0',
-          ...extraEnv(),
-          ...env
+          ...extraEnv()
         }
       })
       const url = `http://127.0.0.1:${port}`
@@ -76,6 +86,8 @@ async function main (): Promise<void> {
     }
     const web = await startWeb('web', mc)
     const webSolo = await startWeb('web-solo', mc.slice(0, 1))
+    const webBefore = before === undefined ? undefined : await startWeb('web-before', mc, before)
+    const webSoloBefore = before === undefined ? undefined : await startWeb('web-solo-before', mc.slice(0, 1), before)
     const hello = `http://127.0.0.1:${helloPort}`
     await p.waitForHttp('hello', `${hello}/healthz`)
     const logged = await loginMany([web], 20, 4)
@@ -99,30 +111,37 @@ async function main (): Promise<void> {
       { id: 'write 1 replica', url: `${webSolo}/api/cart`, pid: 'web-solo', cookies: join(dir, 'writers.txt'), method: 'POST' as const, body, before: emptyCarts },
       { id: 'write 2 replicas', url: `${web}/api/cart`, pid: 'web', cookies: join(dir, 'writers.txt'), method: 'POST' as const, body, before: emptyCarts }
     ]
-    const chosen = cases.filter((c) => only === undefined || c.id === 'hello' || only.some((o) => c.id.includes(o)))
-    const results = new Map<string, Array<{ rps: number, cpuUs: number, bad: number }>>()
+    const picked = cases.filter((c) => only === undefined || c.id === 'hello' || only.some((o) => c.id.includes(o)))
+    // each case of a node, then the same case on the node of the code before
+    const chosen = picked.flatMap((c) => webBefore === undefined || webSoloBefore === undefined || c.pid === 'hello'
+      ? [c]
+      : [c, { ...c, id: `${c.id} ${BEFORE}`, pid: `${c.pid}-before`, url: c.url.replace(c.pid === 'web' ? web : webSolo, c.pid === 'web' ? webBefore : webSoloBefore) }])
+    const results = new Map<string, Array<{ rps: number, cpuUs: number, mcUs: number, bad: number }>>()
     for (let r = 0; r < rounds; r++) {
       for (const c of chosen) {
         await c.before?.()
         const pid = p.pid(c.pid) as number
-        const before = cpuSeconds([pid])
+        const mcPids = ['memcached-a', 'memcached-b'].map((n) => p.pid(n) as number)
+        const before = cpuSeconds([pid, ...mcPids])
         const load = await runWrk({ url: c.url, connections: c.connections ?? 50, durationS: seconds, cookieFile: c.cookies, method: c.method, body: c.body })
-        const after = cpuSeconds([pid])
+        const after = cpuSeconds([pid, ...mcPids])
         const cpu = (after.get(pid) ?? 0) - (before.get(pid) ?? 0)
+        const mcCpu = mcPids.reduce((s, m) => s + (after.get(m) ?? 0) - (before.get(m) ?? 0), 0)
         const list = results.get(c.id) ?? []
-        list.push({ rps: load.rps, cpuUs: cpu * 1e6 / load.requests, bad: load.badStatus + load.socketErrors })
+        list.push({ rps: load.rps, cpuUs: cpu * 1e6 / load.requests, mcUs: mcCpu * 1e6 / load.requests, bad: load.badStatus + load.socketErrors })
         results.set(c.id, list)
       }
     }
     const med = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-    const helloRps = med((results.get('hello') ?? []).map((x) => x.rps))
-    const base10 = med((results.get('session 200 B c10') ?? []).map((x) => x.rps))
-    const base50 = med((results.get('session 200 B') ?? []).map((x) => x.rps))
-    const write1 = med((results.get('write 1 replica') ?? []).map((x) => x.rps))
+    const rpsOf = (id: string): number => med((results.get(id) ?? []).map((x) => x.rps))
+    const cpuOf = (id: string): number => med((results.get(id) ?? []).map((x) => x.cpuUs))
     for (const [id, list] of results) {
-      const rps = med(list.map((x) => x.rps))
-      const vs = id.startsWith('write') ? `${(rps / write1).toFixed(2)}x 1 replica` : id.includes('c10') ? `${(rps / base10).toFixed(2)}x 200B-c10` : id.includes('4 KB') ? `${(rps / base50).toFixed(2)}x 200B` : `${(rps / helloRps).toFixed(2)}x hello`
-      console.log(`${id.padEnd(20)} ${rps.toFixed(0).padStart(7)} req/s  ${med(list.map((x) => x.cpuUs)).toFixed(0).padStart(5)} µs/req  ${vs}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
+      const rps = rpsOf(id)
+      // each ratio against the same build's peer: the before node's cases against the before node's
+      const tag = id.endsWith(BEFORE) ? ` ${BEFORE}` : ''
+      const vs = id.startsWith('write') ? `${(rps / rpsOf(`write 1 replica${tag}`)).toFixed(2)}x 1 replica` : id.includes('c10') ? `${(rps / rpsOf(`session 200 B c10${tag}`)).toFixed(2)}x 200B-c10` : id.includes('4 KB') ? `${(rps / rpsOf(`session 200 B${tag}`)).toFixed(2)}x 200B` : `${(rps / rpsOf('hello')).toFixed(2)}x hello`
+      const change = results.has(`${id} ${BEFORE}`) ? `  vs before: ${(rps / rpsOf(`${id} ${BEFORE}`)).toFixed(2)}x req/s, ${(cpuOf(id) / cpuOf(`${id} ${BEFORE}`)).toFixed(2)}x CPU` : ''
+      console.log(`${id.padEnd(28)} ${rps.toFixed(0).padStart(7)} req/s  ${cpuOf(id).toFixed(0).padStart(5)} µs/req  memcached ${med(list.map((x) => x.mcUs)).toFixed(0).padStart(4)} µs/req  ${vs}${change}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
     }
     if (profile) console.log(`profile in ${join(dir, 'prof')}`)
     if (chosen.some((c) => c.id.startsWith('write'))) {
@@ -135,7 +154,7 @@ async function main (): Promise<void> {
       lengths.sort((a, b) => a - b)
       console.log(`writer carts after the last write run: min ${lengths[0]}, median ${lengths[500]}, max ${lengths[999]}, full ${lengths.filter((x) => x >= 100).length}`)
     }
-    for (const name of ['web', 'web-solo']) {
+    for (const name of ['web', 'web-solo', ...(before === undefined ? [] : ['web-before', 'web-solo-before'])]) {
       // What went wrong, when something did: the node's warnings and errors.
       const problems = readFileSync(join(p.dir, 'logs', `${name}.log`), 'utf8').split('\n').filter((l) => /"level":(40|50|60)/.test(l))
       if (problems.length > 0) console.log(`${name}: ${problems.length} warnings/errors, the last: ${problems.slice(-3).join('\n')}`)
