@@ -32,6 +32,13 @@ const BEFORE = '(before)'
 
 const USAGE = 'usage: node bench/dist/src/node-quick.js [--seconds N] [--rounds N] [--profile] [--only CASE,...] [--before DIR]'
 
+/** Reads and writes (syscalls of the read and write families) a process has made: a socket write is the dearest thing a node does per command. */
+function syscalls (pid: number): number {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+  const count = (field: string): number => Number(new RegExp(`^${field}: (\\d+)`, 'm').exec(io)?.[1] ?? 0)
+  return count('syscr') + count('syscw')
+}
+
 function extraEnv (): Record<string, string> {
   const out: Record<string, string> = {}
   for (const pair of (process.env.NODE_QUICK_ENV ?? '').split(',').filter((p) => p.includes('='))) {
@@ -116,19 +123,21 @@ async function main (): Promise<void> {
     const chosen = picked.flatMap((c) => webBefore === undefined || webSoloBefore === undefined || c.pid === 'hello'
       ? [c]
       : [c, { ...c, id: `${c.id} ${BEFORE}`, pid: `${c.pid}-before`, url: c.url.replace(c.pid === 'web' ? web : webSolo, c.pid === 'web' ? webBefore : webSoloBefore) }])
-    const results = new Map<string, Array<{ rps: number, cpuUs: number, mcUs: number, bad: number }>>()
+    const results = new Map<string, Array<{ rps: number, cpuUs: number, mcUs: number, syscalls: number, bad: number }>>()
     for (let r = 0; r < rounds; r++) {
       for (const c of chosen) {
         await c.before?.()
         const pid = p.pid(c.pid) as number
         const mcPids = ['memcached-a', 'memcached-b'].map((n) => p.pid(n) as number)
         const before = cpuSeconds([pid, ...mcPids])
+        const ioBefore = syscalls(pid)
         const load = await runWrk({ url: c.url, connections: c.connections ?? 50, durationS: seconds, cookieFile: c.cookies, method: c.method, body: c.body })
         const after = cpuSeconds([pid, ...mcPids])
+        const ioAfter = syscalls(pid)
         const cpu = (after.get(pid) ?? 0) - (before.get(pid) ?? 0)
         const mcCpu = mcPids.reduce((s, m) => s + (after.get(m) ?? 0) - (before.get(m) ?? 0), 0)
         const list = results.get(c.id) ?? []
-        list.push({ rps: load.rps, cpuUs: cpu * 1e6 / load.requests, mcUs: mcCpu * 1e6 / load.requests, bad: load.badStatus + load.socketErrors })
+        list.push({ rps: load.rps, cpuUs: cpu * 1e6 / load.requests, mcUs: mcCpu * 1e6 / load.requests, syscalls: (ioAfter - ioBefore) / load.requests, bad: load.badStatus + load.socketErrors })
         results.set(c.id, list)
       }
     }
@@ -141,7 +150,7 @@ async function main (): Promise<void> {
       const tag = id.endsWith(BEFORE) ? ` ${BEFORE}` : ''
       const vs = id.startsWith('write') ? `${(rps / rpsOf(`write 1 replica${tag}`)).toFixed(2)}x 1 replica` : id.includes('c10') ? `${(rps / rpsOf(`session 200 B c10${tag}`)).toFixed(2)}x 200B-c10` : id.includes('4 KB') ? `${(rps / rpsOf(`session 200 B${tag}`)).toFixed(2)}x 200B` : `${(rps / rpsOf('hello')).toFixed(2)}x hello`
       const change = results.has(`${id} ${BEFORE}`) ? `  vs before: ${(rps / rpsOf(`${id} ${BEFORE}`)).toFixed(2)}x req/s, ${(cpuOf(id) / cpuOf(`${id} ${BEFORE}`)).toFixed(2)}x CPU` : ''
-      console.log(`${id.padEnd(28)} ${rps.toFixed(0).padStart(7)} req/s  ${cpuOf(id).toFixed(0).padStart(5)} µs/req  memcached ${med(list.map((x) => x.mcUs)).toFixed(0).padStart(4)} µs/req  ${vs}${change}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
+      console.log(`${id.padEnd(28)} ${rps.toFixed(0).padStart(7)} req/s  ${cpuOf(id).toFixed(0).padStart(5)} µs/req  ${med(list.map((x) => x.syscalls)).toFixed(1).padStart(4)} syscalls/req  memcached ${med(list.map((x) => x.mcUs)).toFixed(0).padStart(4)} µs/req  ${vs}${change}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
     }
     if (profile) console.log(`profile in ${join(dir, 'prof')}`)
     if (chosen.some((c) => c.id.startsWith('write'))) {

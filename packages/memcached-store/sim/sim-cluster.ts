@@ -120,7 +120,9 @@ export class SimCluster {
           const s = await store.getSession(sid)
           rec.read = s === null ? null : cartOf(s)
         } else if (rec.kind === 'add') {
-          // the web app's cart route: read the session, append, save what was read
+          // the web app's cart route: read the session, append, save what was read;
+          // every other one says so first, as the web node does, so both kinds of read run
+          if (rec.id % 2 === 0) store.expectWrite(sid)
           const s = await store.getSession(sid)
           rec.read = s === null ? null : cartOf(s)
           if (s === null) throw Object.assign(new Error('no session'), { code: 'NO_SESSION' })

@@ -60,3 +60,43 @@ test('a changed session is a gets on the other replica and one cas on each (no w
   assert.equal(after.set - before.set, 2, 'no plain set')
   assert.equal(after.get - before.get, 1, "the read's cas token serves its replica; the other is read once")
 })
+
+test('a read told a write follows (expectWrite) reads both replicas at once, and its write reads nothing more', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const ports = servers.map((s) => s.port)
+  const store = await settledStoreFor(t, servers)
+  await store.setSession('s', session({ cart: [] }))
+  const start = await commandCounts(ports)
+  store.expectWrite('s')
+  const s = await store.getSession('s')
+  const read = await commandCounts(ports)
+  assert.equal(read.get - start.get, 2, 'one gets on each replica, sent together')
+  await store.setSession('s', { ...s, cart: ['x'] })
+  const written = await commandCounts(ports)
+  assert.equal(written.get - read.get, 0, 'the write stores over the copies its read found')
+  assert.equal(written.cas - read.cas, 2, 'a cas on each replica')
+  assert.deepEqual((await store.getSession('s'))?.cart, ['x'])
+  // the next read, not announced, is one gets again
+  const plain = await commandCounts(ports)
+  await store.getSession('s')
+  assert.equal((await commandCounts(ports)).get - plain.get, 1, 'expectWrite covers one read')
+})
+
+test('a copy changed on either replica between a read for a write and the write is merged, not overwritten', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const store = await settledStoreFor(t, servers)
+  for (const [i, server] of servers.entries()) {
+    // a node that reaches this server alone (a partition) writes there alone
+    const cut = await settledStoreFor(t, [server], { keyPrefix: store.options.keyPrefix, replicas: 1 })
+    const id = `s${i}`
+    await store.setSession(id, session({ cart: ['before'] }))
+    store.expectWrite(id)
+    const ours = await store.getSession(id)
+    const theirs = await cut.getSession(id)
+    await cut.setSession(id, { ...theirs, cart: ['before', 'theirs'] })
+    await store.setSession(id, { ...ours, cart: ['before', 'ours'] })
+    for (const reader of [store, cut]) {
+      assert.deepEqual([...((await reader.getSession(id))?.cart as string[])].sort(), ['before', 'ours', 'theirs'], `changed on server ${i + 1}`)
+    }
+  }
+})

@@ -28,6 +28,8 @@ export interface WebSessionStore {
   get (sessionId: string, callback: StoreGetCallback): void
   set (sessionId: string, session: Session, callback: StoreCallback): void
   destroy (sessionId: string, callback: StoreCallback): void
+  /** The next get of this session comes before a set (a route that changes it): the store may read for the write then. */
+  expectWrite (sessionId: string): void
   /** Replicated fixed-window counter; resolves to the count after this hit. */
   hit (counterName: string, windowMs: number): Promise<number>
   /** The counter's current count, 0 when there is none. */

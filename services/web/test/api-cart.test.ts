@@ -29,6 +29,23 @@ test('POST /api/cart appends the item and the next request sees it, from any nod
   assert.deepEqual(session.json().cart, ['tea', 'Crème brûlée 🍮'])
 })
 
+test('POST /api/cart tells the store a write follows its read; a read-only route does not', async (t) => {
+  const { app, store } = buildTestApp(t, memcached)
+  const announced: string[] = []
+  const expectWrite = store.expectWrite.bind(store)
+  store.expectWrite = (id: string) => {
+    announced.push(id)
+    expectWrite(id)
+  }
+  const sid = await signIn(app)
+  await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
+  assert.deepEqual(announced, [], 'GET /api/session only reads')
+  const res = await addItem(app, sid, { item: 'tea' })
+  assert.equal(res.statusCode, 200)
+  assert.equal(announced.length, 1)
+  assert.ok(sid.startsWith(`${announced[0] ?? 'none'}.`), 'the id the cookie names')
+})
+
 test('POST /api/cart: 401 when not signed in', async (t) => {
   const { app } = buildTestApp(t, memcached)
   const res = await addItem(app, undefined, { item: 'tea' })

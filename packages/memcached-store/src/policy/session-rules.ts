@@ -32,6 +32,21 @@ export interface KnownRead {
   readonly cookieExpires?: number | undefined
   /** the revision's lineage (write-plan.ts), so a write knows what the copy it read includes */
   readonly lineage?: string[] | undefined
+  /** the item as the server held it: a copy on another replica with the same bytes is the same revision, known without decoding it */
+  readonly raw?: string | undefined
+  /**
+   * What the other replicas held when the read asked them all at once (a
+   * read told a write would follow: MemcachedStore.expectWrite). The write
+   * stores over these copies with `cas` instead of reading them again.
+   */
+  readonly others?: readonly OtherCopy[] | undefined
+}
+
+/** One other replica's copy, as a read for a write found it: its cas token and bytes (both undefined: a miss). */
+export interface OtherCopy {
+  readonly connId: string
+  readonly cas: string | undefined
+  readonly raw: string | undefined
 }
 
 /** True when the record holds a session that has not ended at `now`: not destroyed, within its absolute lifetime and its recorded end. */

@@ -79,11 +79,23 @@ export function includes (a: Revision, b: Revision): boolean {
  * changes (a pool-change schedule in sim/regressions.json shows it).
  */
 export function basisOf (copies: ReadonlyArray<Revision | undefined>): Revision | undefined {
+  // replicas in step: the one revision they all hold
+  const [first] = copies
+  if (first !== undefined && copies.every((c) => c === first)) return first
   const present = copies.filter((c): c is Revision => c !== undefined).sort((x, y) => isNewer(y.record, x.record) ? 1 : isNewer(x.record, y.record) ? -1 : 0)
   let basis: Revision | undefined
+  // the copies the basis joins: a join has no id of its own, so a copy
+  // replaces it only when it includes each of them (the join's lineage ends
+  // with one sibling's id, and a copy of that sibling would seem to include it)
+  let parts: Revision[] = []
   for (const copy of present) {
-    if (basis === undefined || includes(copy, basis)) basis = copy
-    else if (!includes(basis, copy)) basis = joinSiblings(basis, copy)
+    if (parts.every((p) => includes(copy, p))) {
+      basis = copy
+      parts = [copy]
+    } else if (basis !== undefined && !includes(basis, copy)) {
+      basis = joinSiblings(basis, copy)
+      parts.push(copy)
+    }
   }
   return basis
 }
@@ -101,7 +113,10 @@ export function joinSiblings (a: Revision, b: Revision): Revision {
   const data = joinSessions(dataOf(newer) ?? {}, dataOf(older) ?? {})
   const record: SessionRecord = {
     ...newer.record,
-    version: Math.max(a.record.version, b.record.version),
+    // newer than either sibling: a save read at one of them sees that someone
+    // wrote since (session-rules.ts nextRecord merges only with a newer copy),
+    // and merges the other's items in instead of storing over them
+    version: Math.max(a.record.version, b.record.version) + 1,
     createdAt: Math.min(a.record.createdAt, b.record.createdAt),
     writtenAt: Math.max(a.record.writtenAt, b.record.writtenAt),
     data,

@@ -35,7 +35,7 @@ export class ReadMemory {
    * its revision on the object, and report the cookie's expiry as expiry.ts
    * says. Takes `record`'s data and cookie as the session's own.
    */
-  sessionFromRead (sessionId: string, key: string, read: { connId: string, cas: string, dataText: string }, record: LiveRecord, userField: string, now: number): SessionData {
+  sessionFromRead (sessionId: string, key: string, read: Pick<KnownRead, 'connId' | 'cas' | 'dataText' | 'raw' | 'others'>, record: LiveRecord, userField: string, now: number): SessionData {
     const revision = String(record.version)
     this.bases.set(`${sessionId}:${record.version}`, {
       connId: read.connId,
@@ -48,7 +48,9 @@ export class ReadMemory {
       user: record.data[userField],
       endsAt: record.endsAt,
       cookieExpires: expiresOf(record.cookie),
-      lineage: record.lineage
+      lineage: record.lineage,
+      raw: read.raw,
+      others: read.others
     })
     // the record was decoded for this call alone, so its data becomes the session as is
     const session: SessionData = record.data

@@ -10,6 +10,7 @@ import { SILENT, type CasValue, type ServerConnection } from '../connection/serv
 import { encodeJson } from '../record/codec.js'
 import { isNewer } from '../record/session-record.js'
 import { basisOf, revisionOf, sameRevision, supersedes } from '../policy/write-plan.js'
+import type { OtherCopy } from '../policy/session-rules.js'
 
 /** What a read found on one replica. */
 export interface Found {
@@ -17,6 +18,16 @@ export interface Found {
   readonly cas: string
   readonly raw: string
   readonly decoded: Decoded
+  /** the session is siblings joined (readNewest): `decoded` is not what `raw` holds */
+  readonly joined?: boolean
+}
+
+/** What one replica answered to a read that asked every replica at once. */
+interface Held {
+  readonly conn: ServerConnection
+  readonly cas: string | undefined
+  readonly raw: string | undefined
+  readonly decoded: Decoded | undefined
 }
 
 export interface ReaderParts {
@@ -108,17 +119,33 @@ export class ReplicatedReader {
   }
 
   /**
+   * A read that a write will follow (MemcachedStore.expectWrite): every
+   * replica is asked at once, in the same turn as the other reads (one
+   * multi-get per server), and read as while the pool changes. The write
+   * stores over what each held with `cas` instead of reading it again, so a
+   * write with two replicas takes three rounds, not four. Nothing is repaired:
+   * the write brings every replica to one revision.
+   */
+  async readForWrite (key: string): Promise<{ found: Found | undefined, others: OtherCopy[] }> {
+    const held: Held[] = []
+    const found = await this.readNewest(key, this.parts.placement.readTargets(key), held)
+    const others = found === undefined ? [] : held.filter((h) => h.conn !== found.conn).map((h) => ({ connId: h.conn.id, cas: h.cas, raw: h.raw }))
+    return { found, others }
+  }
+
+  /**
    * While the pool changes: every holder is asked at once and the newest copy
    * wins, since a node still on the old list wrote only to the old replicas
    * (placement.ts). The holders that lack it or hold an older copy are
    * repaired, so the new pool's replicas catch up with each read. A miss is
    * believed when a holder that is up answered it and no holder had the key.
+   * Given `forWrite`, what each holder answered goes there, and none is repaired.
    */
-  private async readNewest (key: string, order: readonly ServerConnection[]): Promise<Found | undefined> {
+  private async readNewest (key: string, order: readonly ServerConnection[], forWrite?: Held[]): Promise<Found | undefined> {
     const { codec, counts } = this.parts
     const answers = await Promise.allSettled(order.map(async (conn) => ({ conn, item: await conn.gets(key) })))
     let found: Found | undefined
-    const held: Array<{ conn: ServerConnection, cas: string | undefined, decoded: Decoded | undefined }> = []
+    const held: Held[] = forWrite ?? []
     let believedMiss = false
     for (const answer of answers) {
       if (answer.status === 'rejected') {
@@ -126,10 +153,12 @@ export class ReplicatedReader {
         continue
       }
       const { conn, item } = answer.value
-      const decoded = item === undefined ? undefined : codec.decode(key, item.value)
+      // replicas in step hold the same bytes: decoded once
+      const twin = item === undefined ? undefined : held.find((h) => h.raw === item.value)
+      const decoded = item === undefined ? undefined : twin !== undefined ? twin.decoded : codec.decode(key, item.value)
       if (item !== undefined && decoded === undefined) counts.rejectedValues++
       if (item === undefined && conn.health.readable) believedMiss = true
-      held.push({ conn, cas: item?.cas, decoded })
+      held.push({ conn, cas: item?.cas, raw: item?.value, decoded })
       if (item !== undefined && decoded !== undefined && (found === undefined || isNewer(decoded.record, found.decoded.record))) {
         found = { conn, cas: item.cas, raw: item.value, decoded }
       }
@@ -146,8 +175,9 @@ export class ReplicatedReader {
       // copy): the session is both, until the next write stores their join.
       // No holder holds the join, so none is repaired with it.
       const data = joined.record.data ?? {}
-      return { ...found, decoded: { record: { ...joined.record, data }, dataText: joined.dataText ?? encodeJson(data) } }
+      return { ...found, joined: true, decoded: { record: { ...joined.record, data }, dataText: joined.dataText ?? encodeJson(data) } }
     }
+    if (forWrite !== undefined) return found
     for (const [i, h] of held.entries()) {
       const theirs = revisions[i]
       if (h.conn !== found.conn && (theirs === undefined || supersedes(newest, theirs))) this.repair(key, h.conn, found, h.cas)

@@ -17,7 +17,7 @@ import { basisOf, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision
 import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 /** What a write knows from its request's read: the replica and cas token it came from, and the revision. */
-export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage'>
+export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage' | 'raw' | 'others'>
 
 /** What a write builds from the newest copy found (undefined: none), or undefined to drop the write. */
 export type NextStep = (current: SessionRecord | undefined) => { record: SessionRecord, dataText?: string | undefined } | undefined
@@ -124,24 +124,28 @@ export class ReplicatedWriter {
   /**
    * What each target holds now, in target order: a `gets` on each, in
    * parallel, except the replica this request's read came from, whose copy
-   * and cas token the hint already holds.
+   * and cas token the hint already holds, and the replicas a read for a
+   * write read with it (hint.others). A copy read then and changed since
+   * fails its `cas`, as one read now would.
    */
   private async copiesOn (key: string, targets: readonly ServerConnection[], hint: WriteHint | undefined): Promise<Held[]> {
+    // one object for the read's revision wherever it is found: basisOf sees at once that the copies are one
+    const read = hint === undefined ? undefined : { rev: hintRevision(hint), raw: hint.raw }
     return await Promise.all(targets.map(async (conn): Promise<Held> => {
-      if (hint !== undefined && hint.connId === conn.id) {
-        const record: SessionRecord = { version: hint.version, createdAt: hint.createdAt, writtenAt: hint.writtenAt, ttlS: 0 }
-        if (hint.lineage !== undefined) record.lineage = hint.lineage
-        return { conn, cas: hint.cas, rev: { record, dataText: hint.dataText } }
-      }
+      if (hint !== undefined && hint.connId === conn.id) return { conn, cas: hint.cas, rev: read?.rev }
+      const other = hint?.others?.find((o) => o.connId === conn.id)
+      if (other !== undefined) return this.heldFrom(key, conn, other.raw === undefined || other.cas === undefined ? undefined : { value: other.raw, cas: other.cas }, read)
       try {
-        return this.heldFrom(key, conn, await conn.gets(key))
+        return this.heldFrom(key, conn, await conn.gets(key), read)
       } catch (err) {
         return { conn, cas: undefined, rev: undefined, failed: err }
       }
     }))
   }
 
-  private heldFrom (key: string, conn: ServerConnection, item: CasValue | undefined): Held {
+  private heldFrom (key: string, conn: ServerConnection, item: CasValue | undefined, read?: { rev: Revision, raw: string | undefined }): Held {
+    // the same bytes as the copy this request read: the same revision, without decoding it again
+    if (item !== undefined && read?.raw !== undefined && item.value === read.raw) return { conn, cas: item.cas, rev: read.rev }
     const decoded = item === undefined ? undefined : this.parts.codec.decode(key, item.value)
     // a value we cannot read is overwritten with cas, as a miss is with add
     return { conn, cas: item?.cas, rev: decoded === undefined ? undefined : { record: decoded.record, dataText: decoded.record.destroyed === true ? undefined : decoded.dataText } }
@@ -220,6 +224,13 @@ export class ReplicatedWriter {
       throw storeError(verdict.code, `${what} of ${key.slice(0, 12)}… acknowledged by ${acks} of ${results.length}, ${verdict.needed} needed`, cause)
     }
   }
+}
+
+/** The revision a request's read saw, as far as a write needs it: the header and the data's text. */
+function hintRevision (hint: WriteHint): Revision {
+  const record: SessionRecord = { version: hint.version, createdAt: hint.createdAt, writtenAt: hint.writtenAt, ttlS: 0 }
+  if (hint.lineage !== undefined) record.lineage = hint.lineage
+  return { record, dataText: hint.dataText }
 }
 
 async function pause (ms: number): Promise<void> {

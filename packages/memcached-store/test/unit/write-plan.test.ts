@@ -37,6 +37,19 @@ test('siblings (two writers built on one copy, each ordered on its own first rep
   assert.deepEqual(twice?.record.data, { cart: ['x', 'y', 'x'] })
 })
 
+test('a second copy of one sibling does not replace the join of two (three replicas while the pool changes)', () => {
+  const newer = rev(3, 878, { cart: ['a', 'c'] }, { lineage: ['p', 'q', 'r'] })
+  const older = rev(3, 876, { cart: ['a', 'b'] }, { lineage: ['p', 'q', 's'] })
+  // the join's lineage ends with the older sibling's id; a copy of that sibling holds it too
+  for (const copies of [[older, newer, { ...older }], [newer, older, older], [older, older, newer]]) {
+    const basis = basisOf(copies)
+    assert.deepEqual([...(basis?.record.data?.cart as string[])].sort(), ['a', 'b', 'c'], 'both siblings\' items')
+  }
+  // a later copy that includes both siblings is the basis itself
+  const merged = rev(4, 900, { cart: ['a', 'b', 'c'] }, { lineage: ['p', 'q', 'r', 's', 'm+'] })
+  assert.equal(basisOf([older, newer, merged]), merged)
+})
+
 test('copies written without a lineage are ordered by version', () => {
   assert.ok(includes(rev(6, 1, {}), rev(5, 9, {})))
   assert.ok(!includes(rev(5, 9, {}), rev(6, 1, {})))

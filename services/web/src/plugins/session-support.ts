@@ -7,8 +7,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { WebSessionStore } from '../session-store.js'
 import { SESSION_COOKIE_NAME, isHttps } from '../session-cookie.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route changes the session whenever it is signed in (see session-support.ts). */
+    writesSession?: boolean
+  }
+}
+
 export interface SessionSupportOptions {
-  readonly store: Pick<WebSessionStore, 'get' | 'set' | 'destroy'>
+  readonly store: Pick<WebSessionStore, 'get' | 'set' | 'destroy' | 'expectWrite'>
   /** Signs with the first secret, verifies with all (rotation). */
   readonly signer: CookieSigner
   readonly idleTimeoutMs: number
@@ -26,8 +33,11 @@ async function sessionSupport (instance: FastifyInstance, options: SessionSuppor
     const value = request.cookies?.[SESSION_COOKIE_NAME]
     if (typeof value === 'string' && value.length > 0) {
       const unsigned = signer.unsign(value)
-      if (unsigned.valid && unsigned.renew && unsigned.value !== null) {
-        request.cookies[SESSION_COOKIE_NAME] = signer.sign(unsigned.value)
+      if (unsigned.valid && unsigned.value !== null) {
+        if (unsigned.renew) request.cookies[SESSION_COOKIE_NAME] = signer.sign(unsigned.value)
+        // A route that changes the session: the store's read (@fastify/session's,
+        // next) can then read every replica for the write in one round.
+        if (request.routeOptions.config.writesSession === true) options.store.expectWrite(unsigned.value)
       }
     }
     done()

@@ -8,7 +8,7 @@ import { parseCartItem } from '../cart-item.js'
 
 export async function apiCartRoutes (app: FastifyInstance, deps: RouteDependencies): Promise<void> {
   const { config } = deps
-  app.post('/api/cart', { preValidation: requireJson }, async function addToCart (request: FastifyRequest, reply: FastifyReply) {
+  app.post('/api/cart', { preValidation: requireJson, config: { writesSession: true } }, async function addToCart (request: FastifyRequest, reply: FastifyReply) {
     if (signedInUser(request, config.absoluteTimeoutMs) === undefined) {
       await endSession(request, reply)
       throw new WebError('STK_ERR_WEB_UNAUTHENTICATED')

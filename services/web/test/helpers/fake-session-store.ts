@@ -39,6 +39,13 @@ export class FakeSessionStore implements WebSessionStore {
     })
   }
 
+  /** Every session id a route announced a write of (expectWrite), in order. */
+  readonly expectedWrites: string[] = []
+
+  expectWrite (sessionId: string): void {
+    this.expectedWrites.push(sessionId)
+  }
+
   destroy (sessionId: string, callback: StoreCallback): void {
     setImmediate(() => {
       this.#sessions.delete(sessionId)
