@@ -2,6 +2,8 @@
 // flag is an error, not ignored), and numbers checked, so `--seconds x` or
 // `--rounds` without a value stops the run with a message instead of
 // benchmarking NaN seconds.
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 
 export class BenchArgsError extends Error {}
@@ -53,4 +55,19 @@ export function loadRunFlags (values: { seconds?: string, rounds?: string, profi
     rounds: integerFlag('--rounds', values.rounds, defaults.rounds),
     profile: values.profile ?? false
   }
+}
+
+/** Where a checkout's web node is, once built (`npx tsc -b`). */
+export const WEB_MAIN_PATH = 'services/web/dist/src/main.js'
+
+/**
+ * Another built checkout named by a flag (`--before DIR`): its absolute path,
+ * or undefined when the flag is absent; an error naming the flag and the value
+ * when it holds no built web node.
+ */
+export function checkoutFlag (flag: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined
+  const dir = resolve(raw)
+  if (raw.trim() === '' || !existsSync(join(dir, WEB_MAIN_PATH))) throw new BenchArgsError(`${flag} ${JSON.stringify(raw)}: no ${WEB_MAIN_PATH} in ${dir} (a built checkout: \`npm ci && npx tsc -b\` there)`)
+  return dir
 }

@@ -7,9 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { probeHttp } from '@stickless/scripts/cluster'
 import { runAutocannon, runWrk, type LoadResult, type LoadSpec } from './load-tool.js'
 import { cpuSeconds } from './process-cpu.js'
-import { HttpTopology, proxyProcess, type ProxyName } from './http-topology.js'
+import { HttpTopology, proxyProcess, ROOT_DIR, type ProxyName } from './http-topology.js'
 import { cartOfSize, loginMany, SessionEditor, writeCookieFile, type PoolSession } from './session-pool.js'
 import { runFailover, type FailoverResult } from './failover-bench.js'
+import { beforeId, checkoutCommit, TWIN_CASE_IDS, type BuildCommits } from './side-by-side.js'
 
 export interface SizeStep {
   label: string
@@ -48,6 +49,12 @@ export interface HttpBenchOptions {
    * "Incidents").
    */
   sizeConnections: number
+  /**
+   * Another built checkout (`--before DIR`) whose web node runs beside ours:
+   * the goal cases of one node (TWIN_CASE_IDS) then also run on it, each
+   * right after its own case. Undefined: ours only.
+   */
+  beforeDir?: string
 }
 
 export const HTTP_QUICK: HttpBenchOptions = {
@@ -124,6 +131,8 @@ export interface HttpBenchResult {
   failover: FailoverResult
   loginMs: number
   logins: number
+  /** With beforeDir: the commits of both builds. */
+  commits?: BuildCommits
 }
 
 export interface Incident {
@@ -137,7 +146,7 @@ export interface Incident {
 
 /** "" when every web node sees every one of its memcached servers up, else what is not. */
 async function serversNotUp (topology: HttpTopology): Promise<string> {
-  const nodes = [...topology.web, topology.webSolo]
+  const nodes = [...topology.web, topology.webSolo, ...topology.beforeNodes]
   const reports = await Promise.all(nodes.map(async (w) => {
     const r = await probeHttp(`${w.url}/healthz`, 2_000)
     if (r?.status !== 200) return `${w.name}: /healthz ${r?.status ?? 'no answer'}`
@@ -205,7 +214,7 @@ export async function measureCase (topology: HttpTopology, c: BenchCase): Promis
 
 export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) => void): Promise<HttpBenchResult> {
   // BENCH_KEEP_TMP=1 keeps the temp dir (every process's log) for a post-mortem.
-  const topology = new HttpTopology({ keepTempDir: process.env.BENCH_KEEP_TMP === '1', proxies: [...new Set([...opts.proxies, ...opts.sweepProxies])] })
+  const topology = new HttpTopology({ keepTempDir: process.env.BENCH_KEEP_TMP === '1', proxies: [...new Set([...opts.proxies, ...opts.sweepProxies])], beforeDir: opts.beforeDir })
   let editor: SessionEditor | undefined
   try {
     await topology.start(log)
@@ -244,7 +253,18 @@ export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) 
     const web1 = topology.web[0] as { name: string, url: string }
     const solo = topology.webSolo
     const cases: BenchCase[] = []
-    const add = (c: BenchCase): void => { cases.push(c) }
+    // A goal case of one node is followed at once by its twin on the node of
+    // the code before (same cookies, same load), when that node runs.
+    const twinOf = new Map([[web1.name, topology.webBefore], [solo.name, topology.webSoloBefore]])
+    const add = (c: BenchCase): void => {
+      cases.push(c)
+      const node = c.cpuOf[0]
+      const twin = node === undefined ? undefined : twinOf.get(node)
+      if (twin === undefined || !TWIN_CASE_IDS.includes(c.id)) return
+      const own = node === web1.name ? web1 : solo
+      if (!c.spec.url.startsWith(own.url)) return
+      cases.push({ ...c, id: beforeId(c.id), label: `${c.label} (code before)`, spec: { ...c.spec, url: twin.url + c.spec.url.slice(own.url.length) }, cpuOf: [twin.name] })
+    }
     for (const t of opts.wrkThreads) {
       add({ id: `tool:wrk-t${t}`, label: `wrk -t${t}, one Fastify node GET /hello`, tool: 'wrk', spec: { url: `${hello1.url}/hello`, connections: conns, durationS: d, threads: t }, cpuOf: [hello1.name] })
     }
@@ -308,7 +328,8 @@ export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) 
       shortDurationS: opts.durationS > 1 ? Math.min(d, 3) : 1,
       rounds: opts.failoverRounds
     }, log)
-    return { options: opts, cases: stats, sessionBytes, sizeLabels: ['200 B', ...opts.sizes.map((s) => s.label)], incidents, failover, loginMs, logins: loggedIn.length }
+    const commits = opts.beforeDir === undefined ? undefined : { before: checkoutCommit(opts.beforeDir), now: checkoutCommit(ROOT_DIR) }
+    return { options: opts, cases: stats, sessionBytes, sizeLabels: ['200 B', ...opts.sizes.map((s) => s.label)], incidents, failover, loginMs, logins: loggedIn.length, commits }
   } finally {
     await editor?.close()
     await topology.stop()

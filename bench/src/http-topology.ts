@@ -4,6 +4,8 @@
 //   hello-1..3                        bare Fastify /hello servers (the baseline)
 //   web-1..3                          web nodes, sessions on both servers (2 replicas)
 //   web-solo                          a web node with memcached-a only (1 replica)
+//   web-before, web-solo-before       with beforeDir: web-1's and web-solo's twins
+//                                     running the web node of another checkout
 //   lb-hello, lb-web                  our LB (services/lb) over hello-1..3 / web-1..3
 //   lb-2w-hello, lb-2w-web            the same with LB_WORKERS=2 (a primary and two workers each)
 //   nginx, haproxy                    the peers, each with one port per group
@@ -12,14 +14,16 @@
 //
 // Everything is started by start() and stopped by stop(), by PID.
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort, probeHttp } from '@stickless/scripts/cluster'
 import { BenchProcesses } from './bench-processes.js'
 import { startHaproxy, startNginx } from './peer-proxies.js'
 import { memcachedArgs } from '@stickless/test-support'
+import { WEB_MAIN_PATH } from './bench-args.js'
 
 export const ROOT_DIR = fileURLToPath(new URL('../../../', import.meta.url))
-const WEB_MAIN = `${ROOT_DIR}services/web/dist/src/main.js`
+const WEB_MAIN = join(ROOT_DIR, WEB_MAIN_PATH)
 const LB_MAIN = `${ROOT_DIR}services/lb/dist/src/main.js`
 const HELLO_MAIN = fileURLToPath(new URL('hello-server.js', import.meta.url))
 const BARE_PROXY_MAIN = fileURLToPath(new URL('bare-proxy.js', import.meta.url))
@@ -52,6 +56,12 @@ export interface TopologyOptions {
   /** memcached -m; the 512 KB sessions need room. */
   memcachedMemoryMb?: number
   keepTempDir?: boolean
+  /**
+   * Another built checkout (`--before DIR`): its web node also runs as
+   * web-before (both servers) and web-solo-before (memcached-a only), with
+   * the secret and settings of ours, so the same cookies work on both.
+   */
+  beforeDir?: string
 }
 
 export class HttpTopology {
@@ -61,6 +71,9 @@ export class HttpTopology {
   readonly hello: Endpoint[] = []
   readonly web: Endpoint[] = []
   webSolo: Endpoint = { name: 'web-solo', url: '' }
+  /** With beforeDir: the twins of web-1 and web-solo running the code before. */
+  webBefore: Endpoint | undefined
+  webSoloBefore: Endpoint | undefined
   /** Per proxy: the URL of its /hello group and of its web-node group. */
   readonly proxies = new Map<ProxyName, { hello: string, web: string }>()
   private readonly options: TopologyOptions
@@ -104,9 +117,15 @@ export class HttpTopology {
     if (!helloOnly) {
       for (let i = 1; i <= 3; i++) this.web.push(await this.startWeb(`web-${i}`, this.memcachedAddresses))
       this.webSolo = await this.startWeb('web-solo', this.memcachedAddresses.slice(0, 1))
+      const before = this.options.beforeDir
+      if (before !== undefined) {
+        const main = join(before, WEB_MAIN_PATH)
+        this.webBefore = await this.startWeb('web-before', this.memcachedAddresses, {}, main)
+        this.webSoloBefore = await this.startWeb('web-solo-before', this.memcachedAddresses.slice(0, 1), {}, main)
+      }
     }
-    for (const e of [...this.hello, ...this.web, ...(helloOnly ? [] : [this.webSolo])]) await p.waitForHttp(e.name, `${e.url}/healthz`)
-    log(helloOnly ? 'hello servers are up' : `hello servers, web nodes and web-solo are up (logs in ${p.dir}/logs)`)
+    for (const e of [...this.hello, ...this.web, ...(helloOnly ? [] : [this.webSolo]), ...this.beforeNodes]) await p.waitForHttp(e.name, `${e.url}/healthz`)
+    log(helloOnly ? 'hello servers are up' : `hello servers, web nodes and web-solo${this.beforeNodes.length > 0 ? ` and the code before's ${this.beforeNodes.map((e) => e.name).join(', ')}` : ''} are up (logs in ${p.dir}/logs)`)
 
     // With helloOnly every proxy's "web" port fronts the hello servers too (unused).
     const webGroup = helloOnly ? this.hello : this.web
@@ -165,14 +184,19 @@ export class HttpTopology {
     log(`${[...this.proxies.keys()].join(', ')} have every node in rotation`)
   }
 
-  /** Starts a web node (not waiting for it); `env` adds to or overrides the defaults. */
-  async startWeb (name: string, servers: readonly string[], env: Record<string, string> = {}): Promise<Endpoint> {
+  /** web-before and web-solo-before when started, else none. */
+  get beforeNodes (): Endpoint[] {
+    return [this.webBefore, this.webSoloBefore].filter((e): e is Endpoint => e !== undefined)
+  }
+
+  /** Starts a web node (not waiting for it); `env` adds to or overrides the defaults; `main` is another checkout's web node. */
+  async startWeb (name: string, servers: readonly string[], env: Record<string, string> = {}, main = WEB_MAIN): Promise<Endpoint> {
     const port = await freePort()
     this.processes.start({
       name,
       tier: 1,
       command: process.execPath,
-      args: [...(this.options.nodeArgs?.(name) ?? []), WEB_MAIN],
+      args: [...(this.options.nodeArgs?.(name) ?? []), main],
       env: {
         PORT: String(port),
         HOST: '127.0.0.1',

@@ -11,24 +11,32 @@
 //
 // Without a suite name it runs store and http. A run of some suites replaces
 // only their sections of RESULTS.md.
+//
+// `--before DIR` (http only): DIR is another built checkout, the code before a
+// change; its web node runs beside ours and the goal cases of one node run on
+// both in the same rounds (side-by-side.ts).
 import { readFileSync, writeFileSync, existsSync, realpathSync } from 'node:fs'
 import { relative } from 'node:path'
-import { spawnSync } from 'node:child_process'
 import { FULL, QUICK, runStoreBench, storeSection, type StoreBenchResult } from './store-bench.js'
 import { HTTP_FULL, HTTP_QUICK, runHttpBench, type HttpBenchResult } from './http-bench.js'
 import { httpGoals, httpSection, writeHttpCharts, type Goal } from './http-section.js'
 import { missedGoalNotes } from './goal-notes.js'
 import { runProfiles } from './profile-run.js'
 import { machineLines } from './machine-info.js'
-import { BenchArgsError, parseBenchArgs } from './bench-args.js'
+import { BenchArgsError, checkoutFlag, parseBenchArgs } from './bench-args.js'
 import { LIVE_FULL, LIVE_QUICK, runLiveBench } from './live-bench.js'
 import { liveSection } from './live-section.js'
 import { ROOT_DIR } from './http-topology.js'
+import { checkoutCommit } from './side-by-side.js'
 
 const RESULTS = new URL('../../RESULTS.md', import.meta.url)
 const CHARTS = new URL('../../charts/', import.meta.url)
 const SUITES = ['store', 'http', 'profile', 'live'] as const
 type Suite = typeof SUITES[number]
+const USAGE = [
+  `usage: npm run bench [-- --quick] [-- --before DIR] [-- ${SUITES.join('|')} ...]`,
+  '  --before DIR  another built checkout (the code before a change) whose web node the http suite measures beside ours; the other suites ignore it'
+].join('\n')
 
 const COMMANDS = [
   '## How to run',
@@ -38,6 +46,7 @@ const COMMANDS = [
   '| `npm run bench` | everything below; installs memcached, nginx, haproxy and wrk with apt-get when missing (as root) | under 15 min |',
   '| `npm run bench -- --quick` | the same cases with 1 s runs, 50 real logins, fewer big sessions, a smaller concurrency sweep | under 2 min |',
   '| `npm run bench -- store` / `-- http` | one suite; replaces only its sections here | |',
+  '| `npm run bench -- --before DIR` (also with `--quick`, `http`) | a change side by side with the code before it: DIR is another built checkout (`git worktree add ../before HEAD~1`, then `npm ci && npx tsc -b` there); its web node runs beside ours on the same memcached servers as `web-before` (2 replicas) and `web-solo-before` (1 replica), each goal case of one node (reads, cart writes, 200 B and 4 KB sessions, /healthz) runs on both in every round, and the HTTP section gets a table of both builds\' req/s and CPU per request and of their goal ratios. The store suite ignores it | adds about 1½ min (`--quick`: about 30 s) |',
   '| `npm run bench -- live` (`--quick`) | 10,000 idle WebSockets through our LB (1,000): memory, CPU and memcached operations per socket against no socket, and the closes of a logout everywhere of 300 sockets with and without them; not part of a plain `npm run bench` (it holds 20,000 descriptors in the LB) | 2–4 min / about 1½ min |',
   '| `npm run bench -- profile` | CPU profiles of the web nodes and our LB under load, and logging on/off A/B runs: [PROFILES.md](PROFILES.md) | about 2 min |',
   '| `npm run chaos` / `npm run chaos -- --short` | kills, restarts, freezes, an asymmetric partition and a pool grown 2 → 3 and shrunk 3 → 2 under 50 signed-in users; exits non-zero when a goal is missed; writes its report to bench/out/chaos.md, and with `--write-doc` to [CHAOS.md](CHAOS.md) | about 4 min / about 1½–2 min |',
@@ -62,11 +71,6 @@ function liveCommand (quick: boolean): string {
   return `${node} bench/dist/src/main.js ${args}`
 }
 
-function shortCommit (): string {
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' })
-  return r.status === 0 ? r.stdout.trim() : '?'
-}
-
 /** Splits a markdown file into its preamble and `## ` sections, keyed by heading. */
 function sections (text: string): Map<string, string> {
   const out = new Map<string, string>()
@@ -83,13 +87,14 @@ function heading (section: string): string {
 }
 
 async function main (): Promise<void> {
-  const { quick, chosen } = parseBenchArgs(process.argv.slice(2), { quick: { type: 'boolean' } }, `usage: npm run bench [-- --quick] [-- ${SUITES.join('|')} ...]`, ({ values, positionals }) => {
+  const { quick, chosen, before, beforeArg } = parseBenchArgs(process.argv.slice(2), { quick: { type: 'boolean' }, before: { type: 'string' } }, USAGE, ({ values, positionals }) => {
     const unknown = positionals.filter((a) => !SUITES.includes(a as Suite))
     if (unknown.length > 0) throw new BenchArgsError(`unknown argument(s): ${unknown.join(' ')}`)
-    return { quick: values.quick ?? false, chosen: positionals as Suite[] }
+    return { quick: values.quick ?? false, chosen: positionals as Suite[], before: checkoutFlag('--before', values.before), beforeArg: values.before }
   })
   const suites = new Set<Suite>(chosen.length > 0 ? chosen : ['store', 'http'])
   const log = (line: string): void => { console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`) }
+  if (before !== undefined && !suites.has('http')) log(`--before ${beforeArg ?? ''}: only the http suite measures the code before; ignored`)
   const started = Date.now()
   const machine = machineLines()
   const produced: string[] = []
@@ -102,7 +107,7 @@ async function main (): Promise<void> {
   }
   let http: HttpBenchResult | undefined
   if (suites.has('http')) {
-    http = await runHttpBench(quick ? HTTP_QUICK : HTTP_FULL, log)
+    http = await runHttpBench({ ...(quick ? HTTP_QUICK : HTTP_FULL), beforeDir: before }, log)
     const goals: Goal[] = httpGoals(http)
     if (store !== undefined) {
       const ms = store.refill.restartToUpMs
@@ -120,12 +125,13 @@ async function main (): Promise<void> {
   }
   if (suites.has('live')) {
     const live = await runLiveBench(quick ? LIVE_QUICK : LIVE_FULL, log)
-    produced.push(liveSection(live, { command: liveCommand(quick), commit: shortCommit(), machine }))
+    produced.push(liveSection(live, { command: liveCommand(quick), commit: checkoutCommit(ROOT_DIR), machine }))
   }
   if (produced.length === 0) return
 
   const seconds = Math.round((Date.now() - started) / 1000)
-  const command = `npm run bench${quick || chosen.length > 0 ? ' --' : ''}${quick ? ' --quick' : ''}${chosen.length > 0 ? ` ${chosen.join(' ')}` : ''}`
+  const flags = [...(quick ? ['--quick'] : []), ...(before !== undefined && suites.has('http') ? [`--before ${beforeArg ?? ''}`] : []), ...chosen]
+  const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`
   const old = existsSync(RESULTS) ? sections(readFileSync(RESULTS, 'utf8')) : new Map<string, string>()
   for (const s of produced) old.set(heading(s), s.trimEnd() + '\n')
   old.set(heading(COMMANDS), COMMANDS)
