@@ -13,9 +13,9 @@
 // `npm ci && npx tsc -b` there). Its web nodes run beside ours on the same
 // memcached servers, every case runs against both in each round, and each
 // line says what the change did to throughput and to CPU per request.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { BenchProcesses } from './bench-processes.js'
 import { runWrk } from './load-tool.js'
 import { cpuSeconds } from './process-cpu.js'
@@ -23,11 +23,10 @@ import { cartOfSize, loginMany, SessionEditor, writeCookieFile } from './session
 import { ROOT_DIR } from './http-topology.js'
 import { CART_WRITE_BODY } from './http-bench.js'
 import { randomBytes } from 'node:crypto'
-import { BenchArgsError, LOAD_RUN_OPTIONS, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
+import { checkoutFlag, LOAD_RUN_OPTIONS, WEB_MAIN_PATH, loadRunFlags, noPositionals, parseBenchArgs } from './bench-args.js'
 import { freePort } from '@stickless/scripts/cluster'
 import { memcachedArgs } from '@stickless/test-support'
 
-const WEB_MAIN = 'services/web/dist/src/main.js'
 const BEFORE = '(before)'
 
 const USAGE = 'usage: node bench/dist/src/node-quick.js [--seconds N] [--rounds N] [--profile] [--only CASE,...] [--before DIR]'
@@ -51,9 +50,7 @@ function extraEnv (): Record<string, string> {
 async function main (): Promise<void> {
   const { seconds, rounds, profile, only, before } = parseBenchArgs(process.argv.slice(2), { ...LOAD_RUN_OPTIONS, only: { type: 'string' }, before: { type: 'string' } }, USAGE, ({ values, positionals }) => {
     noPositionals(positionals)
-    const before = values.before === undefined ? undefined : resolve(values.before)
-    if (before !== undefined && !existsSync(join(before, WEB_MAIN))) throw new BenchArgsError(`--before ${values.before}: no ${WEB_MAIN} there (build that checkout first)`)
-    return { ...loadRunFlags(values, { seconds: 3, rounds: 3 }), only: values.only?.split(','), before }
+    return { ...loadRunFlags(values, { seconds: 3, rounds: 3 }), only: values.only?.split(','), before: checkoutFlag('--before', values.before) }
   })
   const p = new BenchProcesses({})
   const dir = mkdtempSync(join(tmpdir(), 'node-quick-'))
@@ -75,7 +72,7 @@ async function main (): Promise<void> {
         name,
         tier: 1,
         command: process.execPath,
-        args: [...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, `prof-${name}`)] : []), join(root, WEB_MAIN)],
+        args: [...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(dir, `prof-${name}`)] : []), join(root, WEB_MAIN_PATH)],
         env: {
           PORT: String(port),
           HOST: '127.0.0.1',
