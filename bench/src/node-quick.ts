@@ -120,7 +120,7 @@ async function main (): Promise<void> {
     const chosen = picked.flatMap((c) => webBefore === undefined || webSoloBefore === undefined || c.pid === 'hello'
       ? [c]
       : [c, { ...c, id: `${c.id} ${BEFORE}`, pid: `${c.pid}-before`, url: c.url.replace(c.pid === 'web' ? web : webSolo, c.pid === 'web' ? webBefore : webSoloBefore) }])
-    const results = new Map<string, Array<{ rps: number, cpuUs: number, mcUs: number, syscalls: number, bad: number }>>()
+    const results = new Map<string, Array<{ rps: number, cpuUs: number, mcUs: number, syscalls: number, mcSyscalls: number, bad: number }>>()
     for (let r = 0; r < rounds; r++) {
       for (const c of chosen) {
         await c.before?.()
@@ -128,13 +128,16 @@ async function main (): Promise<void> {
         const mcPids = ['memcached-a', 'memcached-b'].map((n) => p.pid(n) as number)
         const before = cpuSeconds([pid, ...mcPids])
         const ioBefore = syscalls(pid)
+        const mcIoBefore = mcPids.reduce((n, m) => n + syscalls(m), 0)
         const load = await runWrk({ url: c.url, connections: c.connections ?? 50, durationS: seconds, cookieFile: c.cookies, method: c.method, body: c.body })
         const after = cpuSeconds([pid, ...mcPids])
         const ioAfter = syscalls(pid)
+        const mcIoAfter = mcPids.reduce((n, m) => n + syscalls(m), 0)
         const cpu = (after.get(pid) ?? 0) - (before.get(pid) ?? 0)
         const mcCpu = mcPids.reduce((s, m) => s + (after.get(m) ?? 0) - (before.get(m) ?? 0), 0)
         const list = results.get(c.id) ?? []
-        list.push({ rps: load.rps, cpuUs: cpu * 1e6 / load.requests, mcUs: mcCpu * 1e6 / load.requests, syscalls: (ioAfter - ioBefore) / load.requests, bad: load.badStatus + load.socketErrors })
+        const per = (n: number): number => n / load.requests
+        list.push({ rps: load.rps, cpuUs: per(cpu * 1e6), mcUs: per(mcCpu * 1e6), syscalls: per(ioAfter - ioBefore), mcSyscalls: per(mcIoAfter - mcIoBefore), bad: load.badStatus + load.socketErrors })
         results.set(c.id, list)
       }
     }
@@ -147,7 +150,7 @@ async function main (): Promise<void> {
       const tag = id.endsWith(BEFORE) ? ` ${BEFORE}` : ''
       const vs = id.startsWith('write') ? `${(rps / rpsOf(`write 1 replica${tag}`)).toFixed(2)}x 1 replica` : id.includes('c10') ? `${(rps / rpsOf(`session 200 B c10${tag}`)).toFixed(2)}x 200B-c10` : id.includes('4 KB') ? `${(rps / rpsOf(`session 200 B${tag}`)).toFixed(2)}x 200B` : `${(rps / rpsOf('hello')).toFixed(2)}x hello`
       const change = results.has(`${id} ${BEFORE}`) ? `  vs before: ${(rps / rpsOf(`${id} ${BEFORE}`)).toFixed(2)}x req/s, ${(cpuOf(id) / cpuOf(`${id} ${BEFORE}`)).toFixed(2)}x CPU` : ''
-      console.log(`${id.padEnd(28)} ${rps.toFixed(0).padStart(7)} req/s  ${cpuOf(id).toFixed(0).padStart(5)} µs/req  ${med(list.map((x) => x.syscalls)).toFixed(1).padStart(4)} syscalls/req  memcached ${med(list.map((x) => x.mcUs)).toFixed(0).padStart(4)} µs/req  ${vs}${change}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
+      console.log(`${id.padEnd(28)} ${rps.toFixed(0).padStart(7)} req/s  ${cpuOf(id).toFixed(0).padStart(5)} µs/req  ${med(list.map((x) => x.syscalls)).toFixed(1).padStart(4)} syscalls/req  memcached ${med(list.map((x) => x.mcUs)).toFixed(0).padStart(4)} µs/req ${med(list.map((x) => x.mcSyscalls)).toFixed(1)} syscalls/req  ${vs}${change}  bad ${list.reduce((s, x) => s + x.bad, 0)}  runs ${list.map((x) => x.rps.toFixed(0)).join('/')}`)
     }
     if (profile) console.log(`profile in ${join(dir, 'prof')}`)
     if (chosen.some((c) => c.id.startsWith('write'))) {
