@@ -26,6 +26,7 @@ import { createSessionLogId } from './session-log-id.js'
 import { CachingSigner } from './caching-signer.js'
 import { installAccessLog } from './access-log.js'
 import { requestIdFrom } from './request-id.js'
+import { lazyRequestLogger } from './lazy-request-logger.js'
 import { createClientErrorHandler } from './client-errors.js'
 import { createFrameworkErrorHandler, installErrorHandling } from './error-handling.js'
 import { installRequireHost, installResponseHeaders } from './response-headers.js'
@@ -103,6 +104,7 @@ export function buildApp (options: BuildAppOptions): FastifyInstance {
     requestIdHeader: false,
     // Fastify's two lines per request are replaced by one (access-log.ts), or none.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     genReqId: requestIdFrom,
     requestTimeout: serverTimeouts.requestTimeoutMs,
     keepAliveTimeout: serverTimeouts.keepAliveTimeoutMs,

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onResponseHookHandler } from 'fastify'
 import type { WebMetrics } from './metrics.js'
 import { BoundedMap } from '@stickless/memcached-store'
 
@@ -6,17 +6,49 @@ type Observer = ReturnType<WebMetrics['httpRequestDuration']['labels']>
 
 export function installRequestMetrics (app: FastifyInstance, metrics: WebMetrics): void {
   // prom-client hashes the label object on every observe; the labelled child
-  // of each (method, route, status) is looked up once instead. Bounded, as a
+  // of each (method, route, status) is looked up once instead. Labels use the
+  // route pattern, not the URL: they must stay few.
+  const observerOf = (method: string, route: string, status: number): Observer =>
+    metrics.httpRequestDuration.labels({ method, route, status_code: String(status) })
+
+  // Each route records its own requests, its pattern known when it is added:
+  // request.routeOptions, which would say it, builds a new object on every
+  // call. A route's methods are its own few, and status codes are few.
+  app.addHook('onRoute', function measureRoute (routeOptions) {
+    const route = routeOptions.url ?? 'unmatched'
+    const observers = new Map<string, Map<number, Observer>>()
+    const recordRouteDuration: onResponseHookHandler = function recordRouteDuration (request, reply, done) {
+      let byStatus = observers.get(request.method)
+      if (byStatus === undefined) {
+        byStatus = new Map()
+        observers.set(request.method, byStatus)
+      }
+      let observer = byStatus.get(reply.statusCode)
+      if (observer === undefined) {
+        observer = observerOf(request.method, route, reply.statusCode)
+        byStatus.set(reply.statusCode, observer)
+      }
+      observer.observe(reply.elapsedTime / 1000)
+      done()
+    }
+    const onResponse = routeOptions.onResponse
+    routeOptions.onResponse = onResponse === undefined ? [recordRouteDuration] : [...(Array.isArray(onResponse) ? onResponse : [onResponse]), recordRouteDuration]
+  })
+
+  // A request no route took (404, or refused before routing). Bounded, as a
   // client can send any method name.
-  const observers = new BoundedMap<string, Observer>(1_000)
+  const unrouted = new BoundedMap<string, Observer>(1_000)
   app.addHook('onResponse', function recordRequestDuration (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    // The route pattern, not the URL: labels must stay few.
-    const route = request.routeOptions.url ?? (reply.statusCode === 404 ? 'not_found' : 'unmatched')
+    if (!request.is404) {
+      done()
+      return
+    }
+    const route = reply.statusCode === 404 ? 'not_found' : 'unmatched'
     const key = `${request.method} ${reply.statusCode} ${route}`
-    let observer = observers.get(key)
+    let observer = unrouted.get(key)
     if (observer === undefined) {
-      observer = metrics.httpRequestDuration.labels({ method: request.method, route, status_code: String(reply.statusCode) })
-      observers.set(key, observer)
+      observer = observerOf(request.method, route, reply.statusCode)
+      unrouted.set(key, observer)
     }
     observer.observe(reply.elapsedTime / 1000)
     done()

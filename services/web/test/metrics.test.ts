@@ -24,6 +24,8 @@ test('GET /metrics: Prometheus text with default, HTTP, login and store metrics'
   for (const sid of sids) await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
   await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid: new Signer([SECRET]).sign('no-such-session') }) } })
   await app.inject({ method: 'POST', url: '/api/logout', headers: { cookie: cookieHeader({ sid: sids[0] }) } })
+  await app.inject('/no-such-page')
+  await app.inject({ method: 'HEAD', url: '/healthz' })
 
   const res = await app.inject('/metrics')
   assert.equal(res.statusCode, 200)
@@ -32,6 +34,9 @@ test('GET /metrics: Prometheus text with default, HTTP, login and store metrics'
   assert.equal(sample(res.body, 'http_request_duration_seconds_count', 'node="web-1",method="GET",route="/healthz",status_code="200"'), 1)
   assert.equal(sample(res.body, 'http_request_duration_seconds_count', 'node="web-1",method="POST",route="/api/login",status_code="200"'), 3)
   assert.equal(sample(res.body, 'http_request_duration_seconds_count', 'node="web-1",method="POST",route="/api/login",status_code="401"'), 2)
+  assert.equal(sample(res.body, 'http_request_duration_seconds_count', 'node="web-1",method="GET",route="not_found",status_code="404"'), 1)
+  assert.equal(sample(res.body, 'http_request_duration_seconds_count', 'node="web-1",method="HEAD",route="/healthz",status_code="200"'), 1)
+  assert.equal(sample(res.body, 'http_request_duration_seconds_count', 'node="web-1",method="GET",route="/api/session",status_code="200"'), 3)
   assert.equal(sample(res.body, 'stickless_login_attempts_total', 'outcome="success",node="web-1"'), 3)
   assert.equal(sample(res.body, 'stickless_login_attempts_total', 'outcome="wrong",node="web-1"'), 2)
   assert.equal(sample(res.body, 'stickless_draining', 'node="web-1"'), 0)

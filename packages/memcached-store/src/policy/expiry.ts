@@ -44,8 +44,87 @@ export function maxAgeOf (cookie: ExpiryCookie | undefined): number | undefined 
 export function expiresOf (cookie: ExpiryCookie | undefined): number | undefined {
   const raw = cookie?.expires
   if (raw === null || raw === undefined || raw === '') return undefined
-  const ms = raw instanceof Date ? raw.getTime() : typeof raw === 'string' || typeof raw === 'number' ? new Date(raw).getTime() : Number.NaN
+  const ms = raw instanceof Date ? raw.getTime() : typeof raw === 'string' ? (isoMs(raw) ?? new Date(raw).getTime()) : typeof raw === 'number' ? new Date(raw).getTime() : Number.NaN
   return Number.isFinite(ms) ? ms : undefined
+}
+
+// A read parses the cookie's expiry and writes it back as text; `new Date`
+// and toISOString cost about 0.25 and 0.5 µs each, several times per read.
+// The text is toISOString's own form ("2030-01-02T03:04:05.678Z") whenever
+// the store or a framework wrote it, so that form is read and written here by
+// hand; any other text goes through Date as before, with the same result.
+
+const DAY_MS = 86_400_000
+/** 9999-12-31T23:59:59.999Z: past it toISOString writes a six-digit year. */
+const MAX_ISO_MS = 253_402_300_799_999
+
+function isLeap (year: number): boolean {
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+}
+
+function daysInMonth (year: number, month: number): number {
+  return month === 2 ? (isLeap(year) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+}
+
+/** The decimal number in text[from, from + length), or -1 if any of it is not a digit. */
+function digits (text: string, from: number, length: number): number {
+  let n = 0
+  for (let i = from; i < from + length; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/**
+ * The ms of a date written exactly as toISOString writes one from 1970 on,
+ * every field in range; undefined for any other text (which may still be a
+ * date: Date reads it). For such text, `new Date(text).getTime()` gives the
+ * same ms and isoText(ms) gives the text back.
+ */
+export function isoMs (text: string): number | undefined {
+  if (text.length !== 24 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || text.charCodeAt(19) !== 46 || text.charCodeAt(23) !== 90) return undefined
+  const year = digits(text, 0, 4)
+  const month = digits(text, 5, 2)
+  const day = digits(text, 8, 2)
+  const hour = digits(text, 11, 2)
+  const minute = digits(text, 14, 2)
+  const second = digits(text, 17, 2)
+  const ms = digits(text, 20, 3)
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) ||
+    hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms)
+}
+
+function pad (n: number, width: number): string {
+  const text = String(n)
+  return text.length >= width ? text : '000'.slice(0, width - text.length) + text
+}
+
+/** `new Date(ms).toISOString()`, by hand for whole ms from 1970 through 9999. */
+export function isoText (ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_ISO_MS) return new Date(ms).toISOString()
+  const days = Math.floor(ms / DAY_MS)
+  let rest = ms - days * DAY_MS
+  // civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted)
+  const z = days + 719_468
+  const era = Math.floor(z / 146_097)
+  const doe = z - era * 146_097
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365)
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
+  const mp = Math.floor((5 * doy + 2) / 153)
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1
+  const month = mp < 10 ? mp + 3 : mp - 9
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+  const hour = Math.floor(rest / 3_600_000)
+  rest -= hour * 3_600_000
+  const minute = Math.floor(rest / 60_000)
+  rest -= minute * 60_000
+  const second = Math.floor(rest / 1000)
+  const milli = rest - second * 1000
+  return `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(milli, 3)}Z`
 }
 
 /** True when the session's end moves with activity (maxAge, or no expiry at all); false for a fixed `expires`. */
@@ -120,7 +199,10 @@ export function reportedExpiry (written: number | undefined, pending: number | u
 export function reportExpiry (cookie: Record<string, unknown>, endsAt: number | undefined, pending: number | undefined, now: number): void {
   const written = expiresOf(cookie)
   const reported = reportedExpiry(written, pending, endsAt, now)
-  if (reported !== undefined && written !== undefined) cookie.expires = new Date(reported).toISOString()
+  if (reported === undefined || written === undefined) return
+  // the text already says it the way toISOString would (the common case): nothing to write
+  if (reported === written && typeof cookie.expires === 'string' && isoMs(cookie.expires) === written) return
+  cookie.expires = isoText(reported)
 }
 
 /**

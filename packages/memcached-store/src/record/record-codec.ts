@@ -3,7 +3,7 @@
 // two, and the data's own text is at hand without encoding it again on every
 // read. The header's short keys are the format's, kept for size and for
 // compatibility with items already stored; they stop here.
-import { decodeJson, encodeJson } from './codec.js'
+import { copyDecoded, decodeJson, encodeJson } from './codec.js'
 import type { ValueCipher } from './cipher.js'
 import { storeError } from '../errors.js'
 import type { SessionRecord } from './session-record.js'
@@ -46,7 +46,39 @@ function fromWire (header: WireHeader): SessionRecord | undefined {
   return record
 }
 
+// Decoding is two JSON.parse calls (header and data): on a signed-in read it
+// cost more than anything else in the store. A session is read far more often
+// than it changes, so the last value decoded for each key is kept: the same
+// stored text again is a string compare and a copy (copyDecoded) instead. A
+// value decodes to the same record whoever reads it (decoding is a pure
+// function of key and value), so this changes nothing but the cost. Bounded
+// in entries and in text, oldest first; a value too large to be worth its
+// room is decoded every time.
+const MEMO_ENTRIES = 10_000
+const MEMO_CHARS = 8 * 1024 * 1024
+const MEMO_MAX_VALUE_CHARS = 64 * 1024
+
+interface Memo {
+  readonly stored: string
+  /** Never handed out: every reader gets its own copy. */
+  readonly decoded: Decoded
+}
+
+/** A copy of a decoded record sharing nothing mutable with it, its fields in the order fromWire and decode give them. */
+function copyRecord (record: SessionRecord): SessionRecord {
+  const copy: SessionRecord = { version: record.version, createdAt: record.createdAt, writtenAt: record.writtenAt, ttlS: record.ttlS }
+  if (record.cookie !== undefined) copy.cookie = copyDecoded(record.cookie)
+  if (record.destroyed === true) copy.destroyed = true
+  if (record.endsAt !== undefined) copy.endsAt = record.endsAt
+  if (record.lineage !== undefined) copy.lineage = record.lineage.slice()
+  if (record.data !== undefined) copy.data = copyDecoded(record.data)
+  return copy
+}
+
 export class RecordCodec {
+  private readonly memo = new Map<string, Memo>()
+  private memoChars = 0
+
   constructor (private readonly cipher: ValueCipher, private readonly maxValueBytes: number) {}
 
   /** Encodes, or throws STK_ERR_VALUE_TOO_LARGE before anything is sent, so no server holds a partial write. */
@@ -60,9 +92,34 @@ export class RecordCodec {
     return text
   }
 
-  /** The record, or undefined for a value we did not write (foreign, tampered, undecryptable). */
+  /** The record, or undefined for a value we did not write (foreign, tampered, undecryptable). Each call returns objects of its own. */
   decode (key: string, stored: unknown): Decoded | undefined {
     if (typeof stored !== 'string') return undefined
+    const kept = this.memo.get(key)
+    if (kept !== undefined && kept.stored === stored) return { record: copyRecord(kept.decoded.record), dataText: kept.decoded.dataText }
+    const decoded = this.decodeText(key, stored)
+    if (decoded === undefined || stored.length > MEMO_MAX_VALUE_CHARS) return decoded
+    this.remember(key, stored, decoded)
+    return { record: copyRecord(decoded.record), dataText: decoded.dataText }
+  }
+
+  private remember (key: string, stored: string, decoded: Decoded): void {
+    const old = this.memo.get(key)
+    if (old !== undefined) {
+      this.memo.delete(key)
+      this.memoChars -= old.stored.length
+    }
+    this.memo.set(key, { stored, decoded })
+    this.memoChars += stored.length
+    while (this.memo.size > MEMO_ENTRIES || this.memoChars > MEMO_CHARS) {
+      const oldest = this.memo.entries().next()
+      if (oldest.done === true) break
+      this.memo.delete(oldest.value[0])
+      this.memoChars -= oldest.value[1].stored.length
+    }
+  }
+
+  private decodeText (key: string, stored: string): Decoded | undefined {
     const plain = this.cipher.decrypt(stored, key)
     if (plain === undefined) return undefined
     const nl = plain.indexOf('\n')

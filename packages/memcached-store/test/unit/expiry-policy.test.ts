@@ -1,7 +1,7 @@
 // The expiry rules on their own, with a made-up clock.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { extendEvery, hasExpired, isRolling, planWrite, reportedExpiry, requestedExpiry, saveIsDue, storedExpiry, ttlSeconds } from '../../src/policy/expiry.js'
+import { expiresOf, extendEvery, hasExpired, isoMs, isoText, isRolling, planWrite, reportedExpiry, reportExpiry, requestedExpiry, saveIsDue, storedExpiry, ttlSeconds } from '../../src/policy/expiry.js'
 
 const settings = { idleTimeoutMs: 30 * 60_000, absoluteTimeoutMs: 12 * 3600_000, touchAfterMs: 180_000 }
 const forever = { ...settings, absoluteTimeoutMs: 1e15 }
@@ -103,4 +103,35 @@ test('a read reports the expiry written, a later one a skipped save asked for, o
   assert.equal(reportedExpiry(T0 + 1000, T0 + 1050, T0 + 1100, T0), T0 + 1050)
   assert.equal(reportedExpiry(T0 + 1000, undefined, T0 + 1100, T0 + 1000), T0 + 1100, 'alive in its margin: not reported as expired')
   assert.equal(reportedExpiry(undefined, undefined, T0 + 1100, T0), T0 + 1100)
+})
+
+test('toISOString\'s own form is read and written by hand with Date\'s results; any other text is left to Date', () => {
+  const samples = [0, 1, 951_782_399_999, 951_782_400_000, 951_868_800_000, 4_107_542_400_000, 253_402_300_799_999, T0, T0 + 123_456_789]
+  for (let i = 0; i < 2000; i++) samples.push(Math.floor(Math.random() * 253_402_300_800_000))
+  for (const ms of samples) {
+    const text = new Date(ms).toISOString()
+    assert.equal(isoText(ms), text)
+    assert.equal(isoMs(text), ms)
+    assert.equal(expiresOf({ expires: text }), ms)
+  }
+  // Date reads these too (or not), each its own way: the hand-written reader declines them
+  for (const text of ['2030-02-30T00:00:00.000Z', '2030-01-01T24:00:00.000Z', '1969-12-31T23:59:59.999Z', '2030-01-01T00:00:00.000+', '2030-01-01 00:00:00.000Z', '+002030-01-01T00:00:00.000Z', '2030-01-01T00:00:00.0a0Z', '2030-01-01']) {
+    assert.equal(isoMs(text), undefined, text)
+    const viaDate = new Date(text).getTime()
+    assert.equal(expiresOf({ expires: text }), Number.isFinite(viaDate) ? viaDate : undefined, text)
+  }
+  assert.equal(isoText(-1), new Date(-1).toISOString())
+  assert.equal(isoText(1.5), new Date(1.5).toISOString())
+})
+
+test('a read reports the expiry as toISOString writes it, whatever form the item held', () => {
+  const canonical = { expires: new Date(T0 + 60_000).toISOString() }
+  reportExpiry(canonical, T0 + 66_000, undefined, T0)
+  assert.equal(canonical.expires, new Date(T0 + 60_000).toISOString())
+  const other = { expires: new Date(T0 + 60_000).toUTCString() }
+  reportExpiry(other, T0 + 66_000, undefined, T0)
+  assert.equal(other.expires, new Date(T0 + 60_000).toISOString())
+  const pending = { expires: new Date(T0 + 60_000).toISOString() }
+  reportExpiry(pending, T0 + 66_000, T0 + 61_000, T0)
+  assert.equal(pending.expires, new Date(T0 + 61_000).toISOString())
 })

@@ -33,3 +33,28 @@ test('values we did not write are not records', () => {
     assert.equal(codec.decode('stk:s:x', stored), undefined, String(stored))
   }
 })
+
+test('reading the same value again gives the same record, never an object another read holds', () => {
+  const memo = new RecordCodec(new ValueCipher([]), 1024 * 1024)
+  const stored = '{"v":3,"c":1000,"w":2000,"t":60,"e":9000,"k":{"originalMaxAge":5000,"expires":"2030-01-01T00:00:00.000Z"},"l":["a","b"]}\n{"user":"alice","cart":["a"],"at":{"$date":"2030-01-01T00:00:00.000Z"},"deep":{"list":[{"x":1}]}}'
+  const first = memo.decode('stk:s:x', stored)
+  const second = memo.decode('stk:s:x', stored)
+  assert.ok(first !== undefined && second !== undefined)
+  assert.deepEqual(second, first)
+  assert.deepEqual(Object.keys(second.record), Object.keys(first.record), 'fields in the same order')
+  assert.deepEqual(Object.keys(second.record.data ?? {}), ['user', 'cart', 'at', 'deep'])
+  assert.ok((second.record.data?.at as Date) instanceof Date)
+  // a reader changing what it got changes nothing another reader gets
+  first.record.cookie!.expires = 'changed'
+  ;(first.record.data!.cart as string[]).push('b')
+  ;((first.record.data!.deep as { list: Array<{ x: number }> }).list[0] as { x: number }).x = 2
+  ;(first.record.data!.at as Date).setTime(0)
+  first.record.lineage!.push('c')
+  const third = memo.decode('stk:s:x', stored)
+  assert.deepEqual(third, second)
+  assert.equal(memo.decode('stk:s:y', stored)?.record.version, 3, 'another key')
+  const changed = stored.replace('"alice"', '"bob"')
+  assert.equal(memo.decode('stk:s:x', changed)?.record.data?.user, 'bob', 'a new value of the key is decoded')
+  assert.equal(memo.decode('stk:s:x', 'garbage'), undefined)
+  assert.equal(memo.decode('stk:s:x', changed)?.record.data?.user, 'bob')
+})

@@ -35,9 +35,10 @@ export function installServerTiming (app: FastifyInstance): void {
   })
   // A body arrives in the socket's callbacks, outside the context entered
   // above: the hooks after parsing and the handler enter it again.
+  // A request without a body gets here still inside it: nothing to enter.
   app.addHook('preValidation', function resumeStoreTimings (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const timings = request.storeTimings
-    if (timings === null) done()
+    if (timings === null || requests.getStore() === timings) done()
     else requests.run(timings, done)
   })
 
@@ -50,7 +51,8 @@ export function installServerTiming (app: FastifyInstance): void {
     routeOptions.onSend = onSend === undefined ? [addServerTiming] : [...(Array.isArray(onSend) ? onSend : [onSend]), addServerTiming]
   })
   app.addHook('onSend', function addServerTimingWithoutRoute (request, reply, payload, done) {
-    if (request.routeOptions.url === undefined) reply.header('server-timing', serverTimingOf(reply.elapsedTime, request.storeTimings))
+    // is404 says what routeOptions.url === undefined says, without building routeOptions
+    if (request.is404) reply.header('server-timing', serverTimingOf(reply.elapsedTime, request.storeTimings))
     done(null, payload)
   })
 }
