@@ -42,9 +42,13 @@ function request()
 end
 
 function done(summary, latency, requests)
+  -- no answer at all (a target overloaded for the whole run): the latencies
+  -- are NaN, which %d cannot print; report zeros so the caller sees 0 requests
+  local none = summary.requests == 0
+  local function us(v) if none or v ~= v then return 0 end return v end
   io.write(string.format(
     'WRK_JSON {"requests":%d,"durationUs":%d,"bytes":%d,"connectErrors":%d,"readErrors":%d,"writeErrors":%d,"statusErrors":%d,"timeouts":%d,"p50Us":%d,"p90Us":%d,"p99Us":%d,"maxUs":%d,"meanUs":%.1f}\n',
     summary.requests, summary.duration, summary.bytes,
     summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.status, summary.errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+    us(latency:percentile(50)), us(latency:percentile(90)), us(latency:percentile(99)), us(latency.max), us(latency.mean)))
 end
