@@ -55,7 +55,9 @@ async function runTimed (command: string, args: readonly string[]): Promise<Spaw
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
     child.once('error', reject)
-    child.once('exit', (code) => {
+    // 'close', not 'exit': at 'exit' the child's output may still be unread,
+    // and a busy machine then lost wrk's report (a run "failed" with exit 0)
+    child.once('close', (code) => {
       const timesLines = stdout.slice(stdout.indexOf('TIMES_BEGIN')).split('\n').slice(1)
       const seconds = (text: string | undefined): number =>
         [...(text ?? '').matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0)
