@@ -7,7 +7,7 @@ export type { MemcachedStoreOptions, ResolvedOptions, ResolvedServer, StoreLogge
 export { parseServerString } from './options/server-string.js'
 export type { ServerSpec } from './options/server-string.js'
 export { replicasFor } from './policy/replica-set.js'
-export { BoundedMap } from './replication/bounded-map.js'
+export { BoundedMap } from './policy/bounded-map.js'
 export type { RefillReport } from './replication/refill.js'
 export type { RebalanceReport } from './replication/rebalance.js'
 export { REVISION } from './framework/express-session-api.js'

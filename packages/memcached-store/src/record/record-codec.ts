@@ -6,6 +6,7 @@
 import { copyDecoded, decodeJson, encodeJson } from './codec.js'
 import type { ValueCipher } from './cipher.js'
 import { storeError } from '../errors.js'
+import { BoundedMap } from '../policy/bounded-map.js'
 import type { SessionRecord } from './session-record.js'
 
 /** A decoded item and the JSON text of its data, kept so an unchanged session is found by comparing strings. */
@@ -52,7 +53,7 @@ function fromWire (header: WireHeader): SessionRecord | undefined {
 // stored text again is a string compare and a copy (copyDecoded) instead. A
 // value decodes to the same record whoever reads it (decoding is a pure
 // function of key and value), so this changes nothing but the cost. Bounded
-// in entries and in text, oldest first; a value too large to be worth its
+// in entries and in text (bounded-map.ts); a value too large to be worth its
 // room is decoded every time.
 const MEMO_ENTRIES = 10_000
 const MEMO_CHARS = 8 * 1024 * 1024
@@ -76,8 +77,7 @@ function copyRecord (record: SessionRecord): SessionRecord {
 }
 
 export class RecordCodec {
-  private readonly memo = new Map<string, Memo>()
-  private memoChars = 0
+  private readonly memo = new BoundedMap<string, Memo>(MEMO_ENTRIES, { maxWeight: MEMO_CHARS, weigh: (m) => m.stored.length })
 
   constructor (private readonly cipher: ValueCipher, private readonly maxValueBytes: number) {}
 
@@ -99,24 +99,8 @@ export class RecordCodec {
     if (kept !== undefined && kept.stored === stored) return { record: copyRecord(kept.decoded.record), dataText: kept.decoded.dataText }
     const decoded = this.decodeText(key, stored)
     if (decoded === undefined || stored.length > MEMO_MAX_VALUE_CHARS) return decoded
-    this.remember(key, stored, decoded)
-    return { record: copyRecord(decoded.record), dataText: decoded.dataText }
-  }
-
-  private remember (key: string, stored: string, decoded: Decoded): void {
-    const old = this.memo.get(key)
-    if (old !== undefined) {
-      this.memo.delete(key)
-      this.memoChars -= old.stored.length
-    }
     this.memo.set(key, { stored, decoded })
-    this.memoChars += stored.length
-    while (this.memo.size > MEMO_ENTRIES || this.memoChars > MEMO_CHARS) {
-      const oldest = this.memo.entries().next()
-      if (oldest.done === true) break
-      this.memo.delete(oldest.value[0])
-      this.memoChars -= oldest.value[1].stored.length
-    }
+    return { record: copyRecord(decoded.record), dataText: decoded.dataText }
   }
 
   private decodeText (key: string, stored: string): Decoded | undefined {

@@ -2,7 +2,7 @@
 // write: the revision read (for the cas hint and the merge base), the expiry
 // a read reported (to find the revision again), and the later expiry a
 // skipped save asked for. Bounded maps: memory never grows with traffic.
-import { BoundedMap } from './bounded-map.js'
+import { BoundedMap } from '../policy/bounded-map.js'
 import { expiresOf, reportExpiry } from '../policy/expiry.js'
 import { REVISION } from '../framework/express-session-api.js'
 import type { KnownRead, SessionData } from '../policy/session-rules.js'
