@@ -25,11 +25,14 @@ async function fill (port: number, bytes: number): Promise<void> {
 }
 
 test('a server with no room for an item stays up, keeps no older copy, and the write lands on the peer', async (t) => {
-  const [roomy] = await startMemcached(t, 1)
+  const [roomy, roomy2] = await startMemcached(t, 2)
   const [full] = await startMemcached(t, 1, FULL_ARGS)
-  const store = storeFor(t, [roomy!, full!])
-  // one session ordered on the full server first, one ordered on it second
-  const sids = ids(50)
+  // Two replicas of three servers: with as many replicas as servers every
+  // session would have the same order; here some have the full server first
+  // and some second.
+  const servers = [roomy!, roomy2!, full!]
+  const store = storeFor(t, servers, { replicas: 2 })
+  const sids = ids(200)
   const firstOnFull = sids.find((sid) => portsInReadOrder(store, sid)[0] === full!.port)!
   const secondOnFull = sids.find((sid) => portsInReadOrder(store, sid)[1] === full!.port)!
   for (const sid of [firstOnFull, secondOnFull]) await store.setSession(sid, session({ sid, version: 1 }))
@@ -37,17 +40,18 @@ test('a server with no room for an item stays up, keeps no older copy, and the w
 
   const big = 'b'.repeat(2000)
   await store.setSession('sample', session({ sid: firstOnFull, version: 2, big }))
-  await fill(full!.port, (await rawGet(roomy!.port, sessionKey('sample')))!.length)
+  const [sampleHolder] = portsInReadOrder(store, 'sample')
+  await fill(full!.port, (await rawGet(sampleHolder!, sessionKey('sample')))!.length)
   for (const sid of [firstOnFull, secondOnFull]) await store.setSession(sid, session({ sid, version: 2, big }))
 
   assert.ok(store.counters().refusedItems >= 2, `refusedItems ${store.counters().refusedItems}`)
-  assert.deepEqual(store.health().map((h) => h.state), ['up', 'up'], 'a refusal is not a failure')
+  assert.deepEqual(store.health().map((h) => h.state), ['up', 'up', 'up'], 'a refusal is not a failure')
   for (const sid of [firstOnFull, secondOnFull]) {
     assert.equal(await rawGet(full!.port, sessionKey(sid)), undefined, `no older copy of ${sid} left on the full server`)
     assert.equal((await store.getSession(sid))?.version, 2, `${sid} reads the acknowledged write`)
   }
   // a node that never saw these writes reads them too
-  const other = storeFor(t, [roomy!, full!])
+  const other = storeFor(t, servers, { replicas: 2 })
   for (const sid of [firstOnFull, secondOnFull]) assert.equal((await other.getSession(sid))?.version, 2)
 })
 

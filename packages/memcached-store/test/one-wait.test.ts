@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MemcachedStore } from '../src/index.js'
 import { startMemcached, type MemcachedProcess, rawGet, sessionKey } from '@stickless/test-support'
-import { portsInReadOrder, session, storeFor } from './helpers/fixtures.js'
+import { serversInReadOrder, session, storeFor } from './helpers/fixtures.js'
 
 // "A frozen memcached server holds no request longer than its timeout: a
 // read, a write, or a request that does both waits at most that long in
@@ -15,14 +15,6 @@ import { portsInReadOrder, session, storeFor } from './helpers/fixtures.js'
 // or none when the store's background skip watch had a command in flight
 // there at the freeze (every request then inherits that silence).
 
-/** A session id whose first replica (reads, and the write's `cas`) is on `port`. */
-function sidPlacedFirstOn (store: MemcachedStore, port: number, prefix: string): string {
-  for (let i = 0; ; i++) {
-    const sid = `${prefix}${i}`
-    if (portsInReadOrder(store, sid)[0] === port) return sid
-  }
-}
-
 function healthOf (store: MemcachedStore, server: MemcachedProcess): ReturnType<MemcachedStore['health']>[number] {
   const h = store.health().find((s) => s.id === server.address)
   assert.ok(h !== undefined, `no health for ${server.address}`)
@@ -34,11 +26,12 @@ const QUIET = { readRepairChance: 0, retryIntervalMs: 60_000, probeIntervalMs: 6
 test('read then write of one session while its first replica is frozen: one timeout in all on that server', async (t) => {
   const servers = await startMemcached(t, 2)
   t.after(() => { for (const s of servers) s.signal('SIGCONT') })
-  const [a, b] = servers as [MemcachedProcess, MemcachedProcess]
   // A long timeout: the write starts about half of it after the frozen
   // server fell silent, with seconds to spare before that silence ends it.
   const store = storeFor(t, servers, { ...QUIET, timeoutMs: 3_000 })
-  const sid = sidPlacedFirstOn(store, a.port, 'rw')
+  // a: every session's first replica
+  const [a, b] = serversInReadOrder(store, servers) as [MemcachedProcess, MemcachedProcess]
+  const sid = 'rw'
   await store.setSession(sid, session({ cart: ['one'] }))
   await a.freeze()
 
@@ -80,9 +73,10 @@ for (const frozenIs of ['first', 'second'] as const) {
   test(`a write alone, the frozen server ${frozenIs} in placement: waits one timeout on it, then writes past it`, async (t) => {
     const servers = await startMemcached(t, 2)
     t.after(() => { for (const s of servers) s.signal('SIGCONT') })
-    const [a, b] = servers as [MemcachedProcess, MemcachedProcess]
     const store = storeFor(t, servers, { ...QUIET, timeoutMs: 1_000 })
-    const sid = sidPlacedFirstOn(store, frozenIs === 'first' ? a.port : b.port, frozenIs === 'first' ? 'wf' : 'ws')
+    const [first, second] = serversInReadOrder(store, servers) as [MemcachedProcess, MemcachedProcess]
+    const a = frozenIs === 'first' ? first : second
+    const sid = frozenIs === 'first' ? 'wf' : 'ws'
     await store.setSession(sid, session({ cart: ['one'] }))
     await a.freeze()
 
@@ -107,9 +101,9 @@ for (const frozenIs of ['first', 'second'] as const) {
 test('requests that keep coming while a server is frozen: every command on it gives up when the first silence ends', async (t) => {
   const servers = await startMemcached(t, 2)
   t.after(() => { for (const s of servers) s.signal('SIGCONT') })
-  const [a] = servers as [MemcachedProcess, MemcachedProcess]
   const store = storeFor(t, servers, { ...QUIET, timeoutMs: 3_000 })
-  const sids = Array.from({ length: 6 }, (_, i) => sidPlacedFirstOn(store, a.port, `many${i}-`))
+  const [a] = serversInReadOrder(store, servers) as [MemcachedProcess, MemcachedProcess]
+  const sids = Array.from({ length: 6 }, (_, i) => `many${i}`)
   for (const sid of sids) await store.setSession(sid, session({ cart: ['one'] }))
   await a.freeze()
   // read-modify-write of each session, one request after another
@@ -126,12 +120,12 @@ test('requests that keep coming while a server is frozen: every command on it gi
 test('a read placed on a server that another read already passed over passes over it at once', async (t) => {
   const servers = await startMemcached(t, 2)
   t.after(() => { for (const s of servers) s.signal('SIGCONT') })
-  const [a] = servers as [MemcachedProcess, MemcachedProcess]
   // A long timeout: the first read passes over after half of it, the second
   // at once, leaving the other half as slack before the server is marked down.
   const store = storeFor(t, servers, { ...QUIET, timeoutMs: 4_000 })
-  const first = sidPlacedFirstOn(store, a.port, 'h1-')
-  const second = sidPlacedFirstOn(store, a.port, 'h2-')
+  const [a] = serversInReadOrder(store, servers) as [MemcachedProcess, MemcachedProcess]
+  const first = 'h1'
+  const second = 'h2'
   await store.setSession(first, session({ n: 1 }))
   await store.setSession(second, session({ n: 2 }))
   await a.freeze()

@@ -51,3 +51,21 @@ export async function settledStoreFor (t: TestContext, servers: readonly Memcach
 export function portsInReadOrder (store: { options: { servers: readonly ResolvedServer[] } }, sid: string): number[] {
   return replicasFor(store.options.servers, sessionKey(sid), 2).map((s) => s.port)
 }
+
+/**
+ * The servers in the order reads use them. With as many replicas as servers
+ * every session has the same order (replica-set.ts), so a test that needs a
+ * session's first or second replica picks the server, not the session.
+ */
+export function serversInReadOrder<S extends { port: number }> (store: { options: { servers: readonly ResolvedServer[] } }, servers: readonly S[]): S[] {
+  return portsInReadOrder(store, 'any').map((port) => {
+    const server = servers.find((s) => s.port === port)
+    if (server === undefined) throw new Error(`no server on port ${port}`)
+    return server
+  })
+}
+
+/** What the store thinks of a server now: up, down or recovering. */
+export function stateOf (store: MemcachedStore, server: { address: string }): string | undefined {
+  return store.health().find((h) => h.id === server.address)?.state
+}

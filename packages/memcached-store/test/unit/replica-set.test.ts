@@ -15,15 +15,27 @@ test('the same key gets the same replicas in the same order, R distinct nodes', 
   }
 })
 
-test('with R = N every key is on every node, and the primary role is spread', () => {
-  const set = nodes(2)
-  const primaries = new Map<string, number>()
-  for (const key of keys) {
-    const r = replicasFor(set, key, 2)
-    assert.equal(r.length, 2)
-    primaries.set(r[0]!.id, (primaries.get(r[0]!.id) ?? 0) + 1)
+test('with R = N every key is on every node, all in one order whatever the list\'s order', () => {
+  for (const n of [2, 3]) {
+    const set = nodes(n)
+    const order = replicasFor(set, keys[0]!, n).map((s) => s.id)
+    assert.equal(new Set(order).size, n)
+    for (const key of keys.slice(0, 2000)) {
+      assert.deepEqual(replicasFor(set, key, n).map((s) => s.id), order)
+      assert.deepEqual(replicasFor([...set].reverse(), key, n + 1).map((s) => s.id), order)
+    }
   }
-  for (const count of primaries.values()) assert.ok(Math.abs(count / keys.length - 0.5) < 0.03, `primary share ${count}`)
+})
+
+test('with R = N the heavier server leads far more often than not', () => {
+  let heavyFirst = 0
+  const lists = 2000
+  for (let i = 0; i < lists; i++) {
+    const set = [{ id: `10.1.${i}.1:11211`, weight: 1 }, { id: `10.1.${i}.2:11211`, weight: 4 }]
+    if (replicasFor(set, 'any', 2)[0]!.id === set[1]!.id) heavyFirst++
+  }
+  // weighted rendezvous: the weight-4 server wins the rank 4 times in 5
+  assert.ok(Math.abs(heavyFirst / lists - 0.8) < 0.04, `heavy first in ${heavyFirst} of ${lists}`)
 })
 
 test('weights set each server\'s share of keys', () => {
