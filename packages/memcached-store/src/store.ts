@@ -23,7 +23,7 @@ import { ServerConnection } from './connection/server-connection.js'
 import type { HealthSnapshot, ServerState } from './policy/server-health.js'
 import { ServerWatch } from './replication/server-watch.js'
 import { SessionListing } from './replication/session-listing.js'
-import { holdsSession, type LiveRecord } from './record/session-record.js'
+import { holdsSession, type LiveRecord, type SessionRecord } from './record/session-record.js'
 import { isLive, nextRecord, pastAbsoluteLifetime, remainingTtl, splitSession, tombstone, type SessionData } from './policy/session-rules.js'
 import { ValueCipher } from './record/cipher.js'
 import { UserIndex } from './replication/user-index.js'
@@ -111,7 +111,7 @@ export class MemcachedStore extends FrameworkStore {
       refillBatchSize: opts.refillBatchSize,
       refillConcurrency: opts.refillConcurrency
     })
-    holdCalls(this, this.keeper, ['getSession', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'peekSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek', 'rebalance'])
+    holdCalls(this, this.keeper, ['getSession', 'getSessionReadOnly', 'setSession', 'touchSession', 'destroySession', 'allSessions', 'clearSessions', 'userSessions', 'peekSessions', 'listUserSessions', 'destroyUserSessions', 'hit', 'peek', 'rebalance'])
   }
 
   protected get logger (): StoreLogger | undefined {
@@ -135,20 +135,40 @@ export class MemcachedStore extends FrameworkStore {
     const forWrite = this.expectedWrites.get(sessionId) === true
     if (forWrite) this.expectedWrites.delete(sessionId)
     const { found, others } = key === undefined ? { found: undefined, others: undefined } : forWrite ? await this.reader.readForWrite(key) : { found: await this.reader.read(key), others: undefined }
-    const record = found?.decoded.record
     const now = this.clock()
-    if (key === undefined || found === undefined || !isLive(record, now, this.options)) {
+    const record = this.liveOrMiss(sessionId, found?.decoded.record, now)
+    if (key === undefined || found === undefined || record === undefined) return null
+    // siblings joined: the bytes read are not the revision the session is, so they cannot stand for it
+    const raw = found.joined === true ? undefined : found.raw
+    return this.memory.sessionFromRead(sessionId, key, { connId: found.conn.id, cas: found.cas, dataText: found.decoded.dataText, raw, others }, record, this.options.userField, now)
+  }
+
+  /**
+   * The session for a route that only reads it, or null: live and counted
+   * as getSession finds it, but no save may follow. Nothing is remembered
+   * for a write, the cookie's expiry is not reported (judge liveness by the
+   * answer, not by the cookie), and the objects are shared with other such
+   * reads and frozen: a change throws. Cheaper than getSession, most of all
+   * for large sessions, whose copy it saves.
+   */
+  async getSessionReadOnly (sessionId: string): Promise<Readonly<SessionData> | null> {
+    const key = this.sessionKeyOrUndefined(sessionId)
+    const found = key === undefined ? undefined : await this.reader.read(key, true)
+    return this.liveOrMiss(sessionId, found?.decoded.record, this.clock())?.data ?? null
+  }
+
+  /** The record if it holds a live session (a hit), else undefined (a miss); one past its absolute lifetime is destroyed. */
+  private liveOrMiss (sessionId: string, record: SessionRecord | undefined, now: number): LiveRecord | undefined {
+    if (!isLive(record, now, this.options)) {
       // past its absolute lifetime: destroyed, so no node ever serves it again
       if (holdsSession(record) && pastAbsoluteLifetime(record, now, this.options)) this.destroySession(sessionId).catch(ignore)
       this.counts.misses++
-      return null
+      return undefined
     }
     // A read never extends a session: with rolling off, its end is fixed. The
     // frameworks extend it by saving (or touching) with a later cookie expiry.
     this.counts.hits++
-    // siblings joined: the bytes read are not the revision the session is, so they cannot stand for it
-    const raw = found.joined === true ? undefined : found.raw
-    return this.memory.sessionFromRead(sessionId, key, { connId: found.conn.id, cas: found.cas, dataText: found.decoded.dataText, raw, others }, record, this.options.userField, now)
+    return record
   }
 
   /**

@@ -28,6 +28,12 @@ export interface WebSessionStore {
   get (sessionId: string, callback: StoreGetCallback): void
   set (sessionId: string, session: Session, callback: StoreCallback): void
   destroy (sessionId: string, callback: StoreCallback): void
+  /**
+   * The session for a route that only reads it, or null when there is none
+   * live (judged as get judges it, by the store, not by the cookie): no set
+   * may follow, and what it returns is frozen.
+   */
+  getSessionReadOnly (sessionId: string): Promise<Readonly<Record<string, unknown>> | null>
   /** The next get of this session comes before a set (a route that changes it): the store may read for the write then. */
   expectWrite (sessionId: string): void
   /** Replicated fixed-window counter; resolves to the count after this hit. */

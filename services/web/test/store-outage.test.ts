@@ -89,7 +89,7 @@ test('a store error that is not an outage is a 500 without details', async (t) =
   const store = new FakeSessionStore()
   const { app } = buildTestApp(t, noMemcached, { store })
   const sid = await signIn(app)
-  store.get = (_id, cb) => { cb(new Error('secret internal detail')) }
+  store.getSessionReadOnly = async () => { throw new Error('secret internal detail') }
   const res = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
   assert.equal(res.statusCode, 500)
   assert.equal(res.json().code, 'STK_ERR_WEB_INTERNAL')

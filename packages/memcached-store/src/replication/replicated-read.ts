@@ -52,8 +52,10 @@ export class ReplicatedReader {
    * Reads a key from the first replica that has it, falling back on a miss or
    * an error, and repairs the replicas that lacked it. A miss is only believed
    * from a replica that is up; if the others all failed, the read fails.
+   * Given `shared`, what it found is decoded shared and frozen
+   * (RecordCodec.decodeShared): for a caller that only reads.
    */
-  async read (key: string): Promise<Found | undefined> {
+  async read (key: string, shared = false): Promise<Found | undefined> {
     const { placement, codec, counts } = this.parts
     const order = placement.readTargets(key)
     if (placement.changing) return await this.readNewest(key, order)
@@ -65,7 +67,7 @@ export class ReplicatedReader {
     let found: Found | undefined
     /** What this replica answered, if usable; a miss or a value we cannot read is noted for repair. */
     const consider = (conn: ServerConnection, item: CasValue | undefined): Found | undefined => {
-      const decoded = item === undefined ? undefined : codec.decode(key, item.value)
+      const decoded = item === undefined ? undefined : shared ? codec.decodeShared(key, item.value) : codec.decode(key, item.value)
       if (item === undefined || decoded === undefined) {
         if (item !== undefined) counts.rejectedValues++
         missed.push({ conn, cas: item?.cas })

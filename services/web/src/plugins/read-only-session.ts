@@ -7,10 +7,14 @@
 // grows with the session (37% of the CPU at 64 KB).
 //
 // Every route that may create, change or end a session stays on
-// @fastify/session (session-support.ts). What this keeps of its behaviour:
-// the store's get (which extends the TTL when due, like any read), and a
+// @fastify/session (session-support.ts). What this keeps of its behaviour: a
 // cookie that names no valid, live session is cleared as @fastify/session
 // clears it. It never writes: an expired session is signed out, not replaced.
+// It reads with the store's getSessionReadOnly, which judges liveness as a
+// get does but keeps nothing for a save and hands out the session it
+// decoded, frozen and shared, instead of a copy of its own. Measured on one
+// node, side by side with a get (bench/src/node-quick.ts, 50 connections):
+// 48 -> 44 µs of CPU per signed-in read at 200 B, 74 -> 61 µs at 4 KB.
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Session } from 'fastify'
@@ -20,7 +24,8 @@ import { SESSION_COOKIE_NAME } from '../session-cookie.js'
 
 export interface StoredSession {
   readonly id: string
-  readonly data: Session
+  /** Frozen: a read-only route changes nothing. */
+  readonly data: Readonly<Session>
 }
 
 declare module 'fastify' {
@@ -31,16 +36,8 @@ declare module 'fastify' {
 }
 
 export interface ReadOnlySessionOptions {
-  readonly store: Pick<WebSessionStore, 'get'>
+  readonly store: Pick<WebSessionStore, 'getSessionReadOnly'>
   readonly signer: CookieSigner
-}
-
-function expired (data: Session, now: number): boolean {
-  const cookie = (data as { cookie?: { expires?: unknown } }).cookie
-  const expires = cookie?.expires
-  if (expires === undefined || expires === null) return false
-  const at = expires instanceof Date ? expires.getTime() : new Date(expires as string).getTime()
-  return Number.isFinite(at) && at <= now
 }
 
 async function readOnlySession (instance: FastifyInstance, options: ReadOnlySessionOptions): Promise<void> {
@@ -60,18 +57,12 @@ async function readOnlySession (instance: FastifyInstance, options: ReadOnlySess
       return
     }
     const id = unsigned.value
-    store.get(id, (err, data) => {
-      if (err !== null && err !== undefined) {
-        done(err)
-        return
-      }
-      if (data === null || data === undefined || expired(data, Date.now())) {
-        clearSessionCookie(reply)
-      } else {
-        request.storedSession = { id, data }
-      }
+    store.getSessionReadOnly(id).then((data) => {
+      // stored JSON, frozen: the routes check each field's type (session-data.ts) and change nothing
+      if (data === null) clearSessionCookie(reply)
+      else request.storedSession = { id, data: data as Readonly<Session> }
       done()
-    })
+    }, done)
   })
 }
 

@@ -32,6 +32,11 @@ export class FakeSessionStore implements WebSessionStore {
     })
   }
 
+  async getSessionReadOnly (sessionId: string): Promise<Readonly<Record<string, unknown>> | null> {
+    const session = await new Promise<Session | null | undefined>((resolve) => { this.get(sessionId, (_err, s) => { resolve(s) }) })
+    return session === null || session === undefined ? null : Object.freeze(session as unknown as Record<string, unknown>)
+  }
+
   set (sessionId: string, session: Session, callback: StoreCallback): void {
     setImmediate(() => {
       this.#sessions.set(sessionId, JSON.stringify(session))
