@@ -34,6 +34,23 @@ test('GET /api/session is read-only: no store write, no Set-Cookie, data unchang
   assert.deepEqual(await storedSession(store, sessionIdOf(sid)), before)
 })
 
+test('GET /api/session answers JSON that follows every change of the session, however often it is read unchanged', async (t) => {
+  const { app } = buildTestApp(t, memcached)
+  const sid = await signIn(app)
+  const read = async (): Promise<unknown> => {
+    const res = await app.inject({ url: '/api/session', headers: { cookie: cookieHeader({ sid }) } })
+    assert.equal(res.statusCode, 200)
+    assert.match(String(res.headers['content-type']), /^application\/json; charset=utf-8$/)
+    return res.json()
+  }
+  for (const item of ['tea', 'milk']) {
+    const added = await app.inject({ method: 'POST', url: '/api/cart', headers: { cookie: cookieHeader({ sid }), 'content-type': 'application/json' }, payload: JSON.stringify({ item }) })
+    assert.equal(added.statusCode, 200)
+    const cart = item === 'tea' ? ['tea'] : ['tea', 'milk']
+    for (let i = 0; i < 3; i++) assert.deepEqual(await read(), { authenticated: true, user: 'alice', node: 'web-1', cart })
+  }
+})
+
 test('a session past its absolute lifetime is signed out', async (t) => {
   const { app, store } = buildTestApp(t, memcached)
   const sid = await signIn(app)
