@@ -1,7 +1,8 @@
 // Prometheus metrics of one node: default process metrics, request latency by
 // route and status, login outcomes, and the session store's own counters and
 // server health, read at scrape time.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
+import { TalliedHistogram } from './tallied-histogram.js'
 import type { WebSessionStore } from './session-store.js'
 import type { Lifecycle } from './lifecycle.js'
 import type { LiveRegistry } from './live/live-registry.js'
@@ -24,7 +25,7 @@ export class WebMetrics {
   // A registry per app rather than prom-client's global one, so tests can
   // build many apps in one process.
   readonly registry = new Registry()
-  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status_code'>
+  readonly httpRequestDuration: TalliedHistogram<'method' | 'route' | 'status_code'>
   readonly loginAttempts: Counter<'outcome'>
 
   constructor (options: WebMetricsOptions) {
@@ -33,7 +34,8 @@ export class WebMetrics {
     this.registry.setDefaultLabels({ node: options.nodeName })
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry })
 
-    this.httpRequestDuration = new Histogram({
+    // recorded on every request: counted by hand, exposed through the registry as prom-client's own (tallied-histogram.ts)
+    this.httpRequestDuration = new TalliedHistogram({
       name: 'http_request_duration_seconds',
       help: 'Time from request to response, by route pattern and status code',
       labelNames: ['method', 'route', 'status_code'],

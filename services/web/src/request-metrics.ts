@@ -5,9 +5,9 @@ import { BoundedMap } from '@stickless/memcached-store'
 type Observer = ReturnType<WebMetrics['httpRequestDuration']['labels']>
 
 export function installRequestMetrics (app: FastifyInstance, metrics: WebMetrics): void {
-  // prom-client hashes the label object on every observe; the labelled child
-  // of each (method, route, status) is looked up once instead. Labels use the
-  // route pattern, not the URL: they must stay few.
+  // The recorder of each (method, route, status) is made once and kept
+  // (tallied-histogram.ts). Labels use the route pattern, not the URL: they
+  // must stay few.
   const observerOf = (method: string, route: string, status: number): Observer =>
     metrics.httpRequestDuration.labels({ method, route, status_code: String(status) })
 
