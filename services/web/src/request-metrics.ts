@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onResponseHookHandler } from 'fastify'
 import type { WebMetrics } from './metrics.js'
 import { BoundedMap } from '@stickless/memcached-store'
+import { withHookLast } from './route-hooks.js'
 
 type Observer = ReturnType<WebMetrics['httpRequestDuration']['labels']>
 
@@ -31,8 +32,7 @@ export function installRequestMetrics (app: FastifyInstance, metrics: WebMetrics
       observer.observe(reply.elapsedTime / 1000)
       done()
     }
-    const onResponse = routeOptions.onResponse
-    routeOptions.onResponse = onResponse === undefined ? [recordRouteDuration] : [...(Array.isArray(onResponse) ? onResponse : [onResponse]), recordRouteDuration]
+    routeOptions.onResponse = withHookLast(routeOptions.onResponse, recordRouteDuration)
   })
 
   // A request no route took (404, or refused before routing). Bounded, as a

@@ -8,6 +8,7 @@ import diagnosticsChannel from 'node:diagnostics_channel'
 import { COMMAND_CHANNEL_NAME, type CommandEvent } from '@stickless/memcached-store'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onSendHookHandler } from 'fastify'
 import { StoreTimings } from './store-timings.js'
+import { withHookLast } from '../route-hooks.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,8 +48,7 @@ export function installServerTiming (app: FastifyInstance): void {
   // @fastify/session) is counted. A response without a route (404) gets it
   // from the instance-level hook below.
   app.addHook('onRoute', function timeRoute (routeOptions) {
-    const onSend = routeOptions.onSend
-    routeOptions.onSend = onSend === undefined ? [addServerTiming] : [...(Array.isArray(onSend) ? onSend : [onSend]), addServerTiming]
+    routeOptions.onSend = withHookLast(routeOptions.onSend, addServerTiming)
   })
   app.addHook('onSend', function addServerTimingWithoutRoute (request, reply, payload, done) {
     // is404 says what routeOptions.url === undefined says, without building routeOptions
