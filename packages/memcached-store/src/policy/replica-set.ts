@@ -68,10 +68,13 @@ export function score (node: WeightedNode, key: string, keyHash = fnv1a(key)): n
  */
 export function replicasFor<T extends WeightedNode> (nodes: readonly T[], key: string, count: number): T[] {
   if (count >= nodes.length) return [...rankedOrder(nodes)]
+  return byScore(nodes, key).slice(0, count)
+}
+
+/** The nodes, best score for `key` first. */
+function byScore<T extends WeightedNode> (nodes: readonly T[], key: string): T[] {
   const keyHash = fnv1a(key)
-  const scored = nodes.map((node) => ({ node, s: score(node, key, keyHash) }))
-  scored.sort((a, b) => b.s - a.s)
-  return scored.slice(0, Math.min(count, nodes.length)).map((x) => x.node)
+  return nodes.map((node) => ({ node, s: score(node, key, keyHash) })).sort((a, b) => b.s - a.s).map((x) => x.node)
 }
 
 /** The key whose rendezvous order is every key's when every server holds every key. */
@@ -82,8 +85,7 @@ const ranked = new WeakMap<readonly WeightedNode[], readonly WeightedNode[]>()
 function rankedOrder<T extends WeightedNode> (nodes: readonly T[]): readonly T[] {
   let order = ranked.get(nodes) as readonly T[] | undefined
   if (order === undefined) {
-    const keyHash = fnv1a(RANK_KEY)
-    order = nodes.map((node) => ({ node, s: score(node, RANK_KEY, keyHash) })).sort((a, b) => b.s - a.s).map((x) => x.node)
+    order = byScore(nodes, RANK_KEY)
     ranked.set(nodes, order)
   }
   return order
