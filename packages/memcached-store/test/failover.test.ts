@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startMemcached, waitFor } from '@stickless/test-support'
-import { serversInReadOrder, session, stateOf, storeFor } from './helpers/fixtures.js'
+import { healthOf, serversInReadOrder, session, stateOf, storeFor } from './helpers/fixtures.js'
 
 test('a killed server is marked down and skipped; nobody is logged out', async (t) => {
   const servers = await startMemcached(t, 2)
@@ -54,7 +54,7 @@ test('a frozen server (SIGSTOP) holds no request longer than its timeout', async
   // reads then all inherit its silence.) Without the store's own timer
   // memcache-client would have held the first for 5 s and the store would
   // not have marked it down.
-  const frozen = store.health().find((h) => h.id === first!.address)!
+  const frozen = healthOf(store, first!)
   const { boundedWaits } = store.counters()
   assert.ok(frozen.failures >= 1 && frozen.failures - boundedWaits <= 1, 'at most one full timeout on the frozen server: ' + JSON.stringify({ counters: store.counters(), frozen }))
   assert.equal(stateOf(store, second!), 'up', 'the thawed server answered every read that reached it')

@@ -1,8 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { MemcachedStore } from '../src/index.js'
 import { startMemcached, type MemcachedProcess, rawGet, sessionKey } from '@stickless/test-support'
-import { serversInReadOrder, session, storeFor } from './helpers/fixtures.js'
+import { healthOf, serversInReadOrder, session, storeFor } from './helpers/fixtures.js'
 
 // "A frozen memcached server holds no request longer than its timeout: a
 // read, a write, or a request that does both waits at most that long in
@@ -14,12 +13,6 @@ import { serversInReadOrder, session, storeFor } from './helpers/fixtures.js'
 // difference is the number of full timeouts waited on the frozen server: one,
 // or none when the store's background skip watch had a command in flight
 // there at the freeze (every request then inherits that silence).
-
-function healthOf (store: MemcachedStore, server: MemcachedProcess): ReturnType<MemcachedStore['health']>[number] {
-  const h = store.health().find((s) => s.id === server.address)
-  assert.ok(h !== undefined, `no health for ${server.address}`)
-  return h
-}
 
 const QUIET = { readRepairChance: 0, retryIntervalMs: 60_000, probeIntervalMs: 60_000 }
 

@@ -3,19 +3,11 @@
 // sockets on "ended" and must never do so because memcached was down).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { commandCounts, startMemcached, TestClock } from '@stickless/test-support'
-import { session, storeFor } from './helpers/fixtures.js'
-
-const T0 = Date.UTC(2030, 0, 1)
+import { commandCounts, startMemcached } from '@stickless/test-support'
+import { session, storeFor, storeWithEndings } from './helpers/fixtures.js'
 
 test('peekSessions: live with data, ended when missing, destroyed, idle or past the absolute lifetime', async (t) => {
-  const servers = await startMemcached(t, 2)
-  const clock = new TestClock(T0)
-  const store = storeFor(t, servers, { clock: clock.now, idleTimeoutMs: 50_000, absoluteTimeoutMs: 60_000 })
-  await store.setSession('live', session({ user: 'alice', cart: ['tea'] }, 50_000))
-  await store.setSession('short', session({ user: 'alice' }, 10_000))
-  await store.setSession('gone', session({ user: 'bob' }))
-  await store.destroySession('gone')
+  const { store, clock } = await storeWithEndings(t)
 
   const first = await store.peekSessions(['live', 'short', 'gone', 'never', 'live'])
   assert.deepEqual([...first.keys()], ['live', 'short', 'gone', 'never'], 'one entry per distinct id')

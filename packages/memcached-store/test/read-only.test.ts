@@ -3,19 +3,11 @@
 // read of it (nor a change attempted on it) alters what the next reader gets.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { commandCounts, startMemcached, TestClock } from '@stickless/test-support'
-import { session, settledStoreFor, storeFor } from './helpers/fixtures.js'
-
-const T0 = Date.UTC(2030, 0, 1)
+import { commandCounts, startMemcached } from '@stickless/test-support'
+import { session, settledStoreFor, storeFor, storeWithEndings } from './helpers/fixtures.js'
 
 test('getSessionReadOnly: live with its data, null when missing, destroyed, idle or past the absolute lifetime; counted as getSession counts', async (t) => {
-  const servers = await startMemcached(t, 2)
-  const clock = new TestClock(T0)
-  const store = storeFor(t, servers, { clock: clock.now, idleTimeoutMs: 50_000, absoluteTimeoutMs: 60_000 })
-  await store.setSession('live', session({ user: 'alice', cart: ['tea'] }, 50_000))
-  await store.setSession('short', session({ user: 'alice' }, 10_000))
-  await store.setSession('gone', session({ user: 'bob' }))
-  await store.destroySession('gone')
+  const { store, clock } = await storeWithEndings(t)
 
   assert.deepEqual(await store.getSessionReadOnly('live'), { user: 'alice', cart: ['tea'] })
   assert.equal(await store.getSessionReadOnly('gone'), null, 'a tombstone')
@@ -33,7 +25,7 @@ test('getSessionReadOnly: live with its data, null when missing, destroyed, idle
 test('getSessionReadOnly hands out one frozen object per stored value; a change throws and reaches no other reader', async (t) => {
   const servers = await startMemcached(t, 2)
   const store = storeFor(t, servers)
-  await store.setSession('s', session({ user: 'alice', cart: [{ sku: 'tea', qty: 1 }], at: new Date(T0) }))
+  await store.setSession('s', session({ user: 'alice', cart: [{ sku: 'tea', qty: 1 }], at: new Date(Date.UTC(2030, 0, 1)) }))
 
   const first = await store.getSessionReadOnly('s')
   const second = await store.getSessionReadOnly('s')

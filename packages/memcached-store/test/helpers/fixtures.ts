@@ -2,8 +2,9 @@ import type { TestContext } from 'node:test'
 import { MemcachedStore } from '../../src/index.js'
 import type { MemcachedStoreOptions, ResolvedServer } from '../../src/options/options.js'
 import { replicasFor } from '../../src/policy/replica-set.js'
+import assert from 'node:assert/strict'
 import type { MemcachedProcess } from '@stickless/test-support'
-import { rawGet, sessionKey, waitFor } from '@stickless/test-support'
+import { rawGet, sessionKey, startMemcached, TestClock, waitFor } from '@stickless/test-support'
 
 /** A store over the given servers, closed when the test ends. Short timeouts keep failure tests quick. */
 export function storeFor (t: TestContext, servers: readonly MemcachedProcess[], options: Partial<MemcachedStoreOptions> = {}): MemcachedStore {
@@ -65,7 +66,31 @@ export function serversInReadOrder<S extends { port: number }> (store: { options
   })
 }
 
+/** What the store reports of a server now; fails the test if it reports nothing. */
+export function healthOf (store: MemcachedStore, server: { address: string }): ReturnType<MemcachedStore['health']>[number] {
+  const h = store.health().find((s) => s.id === server.address)
+  assert.ok(h !== undefined, `no health for ${server.address}`)
+  return h
+}
+
 /** What the store thinks of a server now: up, down or recovering. */
-export function stateOf (store: MemcachedStore, server: { address: string }): string | undefined {
-  return store.health().find((h) => h.id === server.address)?.state
+export function stateOf (store: MemcachedStore, server: { address: string }): string {
+  return healthOf(store, server).state
+}
+
+/**
+ * A store on a test clock (idle end 50 s, absolute lifetime 60 s, from
+ * 2030-01-01) over two new servers, holding a session for each way a read
+ * can find one ended: `live` (alice, a cart of tea, maxAge 50 s), `short`
+ * (maxAge 10 s: past its end 12 s on) and `gone` (destroyed).
+ */
+export async function storeWithEndings (t: TestContext): Promise<{ store: MemcachedStore, clock: TestClock }> {
+  const servers = await startMemcached(t, 2)
+  const clock = new TestClock(Date.UTC(2030, 0, 1))
+  const store = storeFor(t, servers, { clock: clock.now, idleTimeoutMs: 50_000, absoluteTimeoutMs: 60_000 })
+  await store.setSession('live', session({ user: 'alice', cart: ['tea'] }, 50_000))
+  await store.setSession('short', session({ user: 'alice' }, 10_000))
+  await store.setSession('gone', session({ user: 'bob' }))
+  await store.destroySession('gone')
+  return { store, clock }
 }
