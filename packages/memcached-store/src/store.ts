@@ -122,7 +122,7 @@ export class MemcachedStore extends FrameworkStore {
    * Says that the next read of this session comes before a write of it (a
    * route that changes the session): that read asks every replica at once,
    * and the write then needs no read of its own. With two replicas a write
-   * takes three rounds instead of four. A read that only reads pays one
+   * takes two rounds, as with one, instead of three. A read that only reads pays one
    * `gets`, as before; so call this only where a write follows.
    */
   expectWrite (sessionId: string): void {

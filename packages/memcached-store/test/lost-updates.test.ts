@@ -82,12 +82,14 @@ test('a write racing a logout does not bring the session back', async (t) => {
   assert.equal(await b.getSession('s'), null)
 })
 
-test('a writer that loses the cas race leaves nothing on the other replicas, so the winner survives the first replica\'s death', async (t) => {
+test('a writer that loses the cas race on every replica leaves nothing behind, so the winner survives the first replica\'s death', async (t) => {
   const servers = await startMemcached(t, 2)
   const winner = storeFor(t, servers, { readRepairChance: 0 })
   // It gives up after losing once: whatever it sent must not be left behind.
   const loser = storeFor(t, servers, { readRepairChance: 0, conflictRetries: 0 })
   await winner.setSession('s', session({ cart: ['first'] }))
+  // the loser reads every replica for its write: its cas tokens are all stale once the winner writes
+  loser.expectWrite('s')
   const [w, l] = [await winner.getSession('s'), await loser.getSession('s')]
   await winner.setSession('s', { ...w, cart: ['first', 'acknowledged'] })
   await assert.rejects(loser.setSession('s', { ...l, cart: ['first', 'unmerged'] }), (err: Error & { code?: string }) => err.code === 'STK_ERR_CONFLICT')
@@ -96,4 +98,26 @@ test('a writer that loses the cas race leaves nothing on the other replicas, so 
   await servers.find((m) => m.port === primary)!.kill()
   const fresh = storeFor(t, servers, { readRepairChance: 0 })
   assert.deepEqual((await fresh.getSession('s'))?.cart, ['first', 'acknowledged'])
+})
+
+test('a writer that loses on the first replica but takes another brings every replica to one revision holding both writes', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const loser = storeFor(t, servers, { readRepairChance: 0, conflictRetries: 0 })
+  await loser.setSession('s', session({ cart: ['first'] }))
+  loser.expectWrite('s')
+  const read = await loser.getSession('s')
+  // A writer ordered on the first replica whose store on the second has not
+  // arrived yet: a store that reaches the first replica alone writes there.
+  const [primary] = portsInReadOrder(loser, 's')
+  const ahead = storeFor(t, servers.filter((m) => m.port === primary), { readRepairChance: 0 })
+  const seen = await ahead.getSession('s')
+  await ahead.setSession('s', { ...seen, cart: ['first', 'ahead'] })
+  // Both stores go out at once: the first replica refuses the loser's, the
+  // second takes it. No retry is left, yet the write must not be half done:
+  // it merges the first replica's copy in and stores that on both.
+  await loser.setSession('s', { ...read, cart: ['first', 'late'] })
+  assert.ok(loser.counters().conflicts >= 1, 'the copies were merged')
+  await servers.find((m) => m.port === primary)!.kill()
+  const fresh = storeFor(t, servers, { readRepairChance: 0 })
+  assert.deepEqual([...((await fresh.getSession('s'))?.cart as string[])].sort(), ['ahead', 'first', 'late'])
 })

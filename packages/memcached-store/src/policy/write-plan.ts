@@ -43,7 +43,22 @@ export function revisionId (random: () => number, kind: 'write' | 'merge' = 'wri
   return kind === 'merge' ? `${id}${MERGE_MARK}` : id
 }
 
-/** The lineage of a revision that includes each of `parents` whole, with its own id last (none for a join that is never stored). */
+/**
+ * A join's id: a merge's, so a copy includes the join once it includes both
+ * siblings, and never because it is one of them (without an id of its own the
+ * join's lineage would end with a sibling's, and that sibling would seem to
+ * include it). The same two siblings give the same id on every node: their
+ * joins are one revision.
+ */
+function joinId (a: SessionRecord, b: SessionRecord): string {
+  const sides = [a, b].map((r) => r.lineage?.at(-1) ?? `v${r.version}@${r.writtenAt}`).sort().join(' ')
+  // FNV-1a, 32 bits: spread enough that two joins of one session's lineage differ
+  let h = 0x811c9dc5
+  for (let i = 0; i < sides.length; i++) h = Math.imul(h ^ sides.charCodeAt(i), 0x01000193)
+  return `${(h >>> 0).toString(36).padStart(6, '0').slice(-6)}${MERGE_MARK}`
+}
+
+/** The lineage of a revision that includes each of `parents` whole, with its own id last. */
 export function lineageOf (parents: ReadonlyArray<SessionRecord | undefined>, id?: string): string[] {
   const ids: string[] = []
   for (const p of parents) for (const x of p?.lineage ?? []) if (!ids.includes(x)) ids.push(x)
@@ -84,18 +99,10 @@ export function basisOf (copies: ReadonlyArray<Revision | undefined>): Revision 
   if (first !== undefined && copies.every((c) => c === first)) return first
   const present = copies.filter((c): c is Revision => c !== undefined).sort((x, y) => isNewer(y.record, x.record) ? 1 : isNewer(x.record, y.record) ? -1 : 0)
   let basis: Revision | undefined
-  // the copies the basis joins: a join has no id of its own, so a copy
-  // replaces it only when it includes each of them (the join's lineage ends
-  // with one sibling's id, and a copy of that sibling would seem to include it)
-  let parts: Revision[] = []
   for (const copy of present) {
-    if (parts.every((p) => includes(copy, p))) {
-      basis = copy
-      parts = [copy]
-    } else if (basis !== undefined && !includes(basis, copy)) {
-      basis = joinSiblings(basis, copy)
-      parts.push(copy)
-    }
+    // a join is a merge (joinId): a copy of one of its siblings does not include it
+    if (basis === undefined || includes(copy, basis)) basis = copy
+    else if (!includes(basis, copy)) basis = joinSiblings(basis, copy)
   }
   return basis
 }
@@ -120,7 +127,7 @@ export function joinSiblings (a: Revision, b: Revision): Revision {
     createdAt: Math.min(a.record.createdAt, b.record.createdAt),
     writtenAt: Math.max(a.record.writtenAt, b.record.writtenAt),
     data,
-    lineage: lineageOf([a.record, b.record])
+    lineage: lineageOf([a.record, b.record], joinId(a.record, b.record))
   }
   if (a.record.endsAt !== undefined || b.record.endsAt !== undefined) record.endsAt = Math.max(a.record.endsAt ?? 0, b.record.endsAt ?? 0)
   return { record, dataText: encodeJson(data) }

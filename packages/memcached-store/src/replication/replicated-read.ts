@@ -125,7 +125,7 @@ export class ReplicatedReader {
    * replica is asked at once, in the same turn as the other reads (one
    * multi-get per server), and read as while the pool changes. The write
    * stores over what each held with `cas` instead of reading it again, so a
-   * write with two replicas takes three rounds, not four. Nothing is repaired:
+   * write with two replicas takes two rounds, as with one, not three. Nothing is repaired:
    * the write brings every replica to one revision.
    */
   async readForWrite (key: string): Promise<{ found: Found | undefined, others: OtherCopy[] }> {

@@ -52,11 +52,13 @@ export class ReplicatedWriter {
    * on any replica (write-plan.ts). The copy on every replica not marked down
    * is read first (the read's own cas token stands for the replica it came
    * from), the new revision is built on the newest of them, and then stored
-   * with `cas` on the first replica, which orders concurrent writers, and once
-   * it has taken it, with `cas` on each of the others, on the copy read there.
-   * A lost race on the first replica reads again and asks `next` to merge; a
-   * copy on another replica that changed meanwhile is merged in by
-   * `reconcile`, never overwritten. `next` returning undefined drops the
+   * with `cas` on every replica at once, each on the copy read there. The
+   * first replica's `cas` orders concurrent writers. A writer that lost there
+   * and took no other replica has left nothing behind: it reads again and
+   * asks `next` to merge. A copy that changed meanwhile on any replica where
+   * ours stands (a loser that took the second replica, a write of the same
+   * order arriving late) is merged in by `reconcile`, never overwritten, and
+   * the result stored on every replica. `next` returning undefined drops the
    * write (the record was destroyed, or has expired).
    */
   async write (key: string, known: WriteHint | undefined, next: NextStep): Promise<SessionRecord | undefined> {
@@ -80,21 +82,27 @@ export class ReplicatedWriter {
       step.record.lineage = lineageOf([basedOn?.record], revisionId(this.parts.random))
       const ours: Revision = { record: step.record, dataText: step.record.data === undefined ? undefined : (step.dataText ?? encodeJson(step.record.data)) }
       const encoded = codec.encode(key, step.record, ours.dataText)
-      const [first] = await Promise.allSettled<[Promise<string>]>([SAFETY_RULES['first-replica-cas'] ? this.storeOver(key, primary, encoded, step.record.ttlS) : primary.conn.set(key, encoded, step.record.ttlS)])
-      if (first.status === 'fulfilled' && first.value !== 'stored') {
-        // someone wrote since our read: read again and merge, after a pause
+      // Every replica in one round: the first replica's `cas` still orders
+      // concurrent writers, and a writer that lost there but took another
+      // replica brings every replica to a revision holding both (below).
+      const others = reachable.slice(1)
+      const [first, ...outcomes] = await Promise.allSettled([
+        SAFETY_RULES['first-replica-cas'] ? this.storeOver(key, primary, encoded, step.record.ttlS) : primary.conn.set(key, encoded, step.record.ttlS),
+        ...others.map(async (h) => await this.storeOver(key, h, encoded, step.record.ttlS))
+      ])
+      if (first === undefined) continue
+      const tookOthers = outcomes.some((o) => o.status === 'fulfilled' && o.value === 'stored')
+      if (first.status === 'fulfilled' && first.value !== 'stored' && !tookOthers) {
+        // someone wrote since our read, and nothing of ours is left on any
+        // replica: read again and merge, after a pause
         hint = undefined
         await pause(conflictPauseMs(attempt, this.parts.random()))
         continue
       }
-      // The others only once the first has taken the value: a writer that loses
-      // the race there leaves nothing behind on any replica.
-      const others = reachable.slice(1)
-      const outcomes = await Promise.allSettled(others.map(async (h) => await this.storeOver(key, h, encoded, step.record.ttlS)))
-      const changed = others.filter((_, i) => { const o = outcomes[i]; return o?.status === 'fulfilled' && o.value !== 'stored' })
+      const changed = [first, ...outcomes].some((o) => o.status === 'fulfilled' && o.value !== 'stored')
       let results: Array<PromiseSettledResult<unknown>> = [first, ...held.filter((h) => h.failed !== undefined).map((h) => ({ status: 'rejected' as const, reason: h.failed })), ...outcomes]
       let final = ours
-      if (changed.length > 0) {
+      if (changed) {
         // A copy changed between our read of it and our store: a write of the
         // same order arriving late, or a node that writes past the first
         // replica (a partition). Merge what we have not seen, store everywhere.
@@ -199,10 +207,10 @@ export class ReplicatedWriter {
         const outcome = SAFETY_RULES['merge-diverged'] ? await this.storeOver(key, h, encoded, ours.record.ttlS) : await h.conn.set(key, encoded, ours.record.ttlS)
         return outcome
       }
-      // The first replica first, as in write: no other replica ever holds a
-      // revision of this order the first has not taken, so a copy newer than
-      // ours on another replica is found on the first one too, and merged
-      // there against the right base.
+      // The first replica first: it orders the writers that reconcile at
+      // once, and one that loses there leaves nothing on the others, so two
+      // reconciles do not leave two merges about. A reconcile follows a race
+      // or a partition only, so its extra round costs little.
       const [head, ...rest] = held
       const outcomes: Array<PromiseSettledResult<string>> = head === undefined ? [] : await Promise.allSettled([storeOne(head)])
       if (outcomes.every((o) => o.status === 'rejected' || o.value === 'stored')) outcomes.push(...await Promise.allSettled(rest.map(storeOne)))
