@@ -114,6 +114,10 @@ export class SessionEditor {
       while (next < sessions.length) {
         const i = next++
         const s = sessions[i] as PoolSession
+        // Read every replica: after a 1-replica node's run the other server
+        // holds an older copy, and a save built on that copy merges the newer
+        // one in (the lost-update rule), keeping the cart it was to empty.
+        this.store.expectWrite(s.id)
         const data = await this.store.getSession(s.id)
         if (data === null) throw new Error(`session ${i} is gone from memcached`)
         await this.store.setSession(s.id, { ...data, cart: cart(i) })
