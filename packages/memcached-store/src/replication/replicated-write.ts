@@ -86,11 +86,10 @@ export class ReplicatedWriter {
       // concurrent writers, and a writer that lost there but took another
       // replica brings every replica to a revision holding both (below).
       const others = reachable.slice(1)
-      const [first, ...outcomes] = await Promise.allSettled([
-        SAFETY_RULES['first-replica-cas'] ? this.storeOver(key, primary, encoded, step.record.ttlS) : primary.conn.set(key, encoded, step.record.ttlS),
-        ...others.map(async (h) => await this.storeOver(key, h, encoded, step.record.ttlS))
+      const [[first], outcomes] = await Promise.all([
+        Promise.allSettled<[Promise<string>]>([SAFETY_RULES['first-replica-cas'] ? this.storeOver(key, primary, encoded, step.record.ttlS) : primary.conn.set(key, encoded, step.record.ttlS)]),
+        Promise.allSettled(others.map(async (h) => await this.storeOver(key, h, encoded, step.record.ttlS)))
       ])
-      if (first === undefined) continue
       const tookOthers = outcomes.some((o) => o.status === 'fulfilled' && o.value === 'stored')
       if (first.status === 'fulfilled' && first.value !== 'stored' && !tookOthers) {
         // someone wrote since our read, and nothing of ours is left on any
@@ -103,9 +102,10 @@ export class ReplicatedWriter {
       let results: Array<PromiseSettledResult<unknown>> = [first, ...held.filter((h) => h.failed !== undefined).map((h) => ({ status: 'rejected' as const, reason: h.failed })), ...outcomes]
       let final = ours
       if (changed) {
-        // A copy changed between our read of it and our store: a write of the
-        // same order arriving late, or a node that writes past the first
-        // replica (a partition). Merge what we have not seen, store everywhere.
+        // A copy changed between our read of it and our store: a rival that
+        // took the first replica while we took another (or the reverse), a
+        // write arriving late, or a node that writes past the first replica
+        // (a partition). Merge what we have not seen, store everywhere.
         // every revision this write has seen: a merge's base is found among them
         const seen = [...reachable.flatMap((h) => h.rev === undefined ? [] : [h.rev]), ours]
         const reconciled = await (this.parts.tracer ?? noTracing).internal('merge', {}, async () => await this.reconcile(key, ours, seen))
