@@ -302,7 +302,12 @@ export class MemcachedStore extends FrameworkStore {
     const ids = await this.userIndex.ids(userId)
     const now = this.clock()
     const live = await Promise.all(ids.map(async (id) => await this.peekLive(id, now) !== undefined))
-    for (const id of ids) await this.destroySession(id)
+    // Each tombstone is a key of its own: all at once, every one tried before
+    // a failure is reported; the index stays until all have succeeded, so a
+    // retry finds every session again.
+    const outcomes = await Promise.allSettled(ids.map(async (id) => await this.destroySession(id)))
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
     await this.userIndex.empty(userId)
     return live.filter(Boolean).length
   }

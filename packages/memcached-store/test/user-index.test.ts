@@ -20,6 +20,20 @@ test('every session of a user is listed and can be destroyed at once ("log out e
   assert.equal((await node1.getSession('bobs'))?.user, 'bob')
 })
 
+test('log out everywhere ends every one of many sessions of a user, and the next listing is empty', async (t) => {
+  const servers = await startMemcached(t, 2)
+  const node1 = storeFor(t, servers)
+  const node2 = storeFor(t, servers)
+  const ids = Array.from({ length: 12 }, (_, i) => `device-${i}`)
+  for (const [i, id] of ids.entries()) await (i % 2 === 0 ? node1 : node2).setSession(id, session({ user: 'alice' }))
+  assert.equal(await node2.destroyUserSessions('alice'), ids.length)
+  for (const id of ids) {
+    assert.equal(await node1.getSession(id), null, id)
+    assert.equal(await node2.getSession(id), null, id)
+  }
+  assert.deepEqual(await node1.listUserSessions('alice'), [])
+})
+
 test('user ids with spaces or CR/LF are safe: they are hashed into valid keys', async (t) => {
   const servers = await startMemcached(t, 2)
   const store = storeFor(t, servers)

@@ -24,12 +24,14 @@ export interface SessionSupportOptions {
 async function sessionSupport (instance: FastifyInstance, options: SessionSupportOptions): Promise<void> {
   const { signer } = options
 
+  // Before @fastify/session reads the session, two things about its cookie.
   // @fastify/session unsigns with every secret but compares the cookie with
   // the id signed by the first one, and clears the cookie of an unchanged
   // session when they differ: a read-only request after a secret rotation
   // would sign the user out. Re-signing the parsed cookie first avoids that;
-  // the next saving response sends the client the newly signed value.
-  instance.addHook('onRequest', function renewRotatedSignature (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+  // the next saving response sends the client the newly signed value. And a
+  // route that changes the session tells the store so before its read.
+  instance.addHook('onRequest', function prepareSessionRead (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const value = request.cookies?.[SESSION_COOKIE_NAME]
     if (typeof value === 'string' && value.length > 0) {
       const unsigned = signer.unsign(value)
