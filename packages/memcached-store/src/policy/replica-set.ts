@@ -22,7 +22,7 @@ export interface WeightedNode {
 // with each node's own hash through murmur3's finalizer (md5 from node:crypto
 // cost 9% of a read in a profile). It must never change between releases:
 // every web node has to place a key on the same servers.
-function fnv1a (text: string): number {
+export function fnv1a (text: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i)

@@ -13,6 +13,7 @@
 // stays in every later one there.
 import { decodeJson, encodeJson } from '../record/codec.js'
 import { expiresOf } from './expiry.js'
+import { fnv1a } from './replica-set.js'
 import { joinSessions, mergeSessions } from './merge.js'
 import type { Decoded } from '../record/record-codec.js'
 import { isNewer, LINEAGE_KEPT, type SessionRecord } from '../record/session-record.js'
@@ -52,10 +53,8 @@ export function revisionId (random: () => number, kind: 'write' | 'merge' = 'wri
  */
 function joinId (a: SessionRecord, b: SessionRecord): string {
   const sides = [a, b].map((r) => r.lineage?.at(-1) ?? `v${r.version}@${r.writtenAt}`).sort().join(' ')
-  // FNV-1a, 32 bits: spread enough that two joins of one session's lineage differ
-  let h = 0x811c9dc5
-  for (let i = 0; i < sides.length; i++) h = Math.imul(h ^ sides.charCodeAt(i), 0x01000193)
-  return `${(h >>> 0).toString(36).padStart(6, '0').slice(-6)}${MERGE_MARK}`
+  // placement's 32-bit hash: spread enough that two joins of one session's lineage differ
+  return `${fnv1a(sides).toString(36).padStart(6, '0').slice(-6)}${MERGE_MARK}`
 }
 
 /** The lineage of a revision that includes each of `parents` whole, with its own id last. */
