@@ -3,7 +3,7 @@
 // sockets on "ended" and must never do so because memcached was down).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { commandCounts, startMemcached } from '@stickless/test-support'
+import { commandCounts, rawGet, startMemcached, waitFor } from '@stickless/test-support'
 import { session, storeFor, storeWithEndings } from './helpers/fixtures.js'
 
 test('peekSessions: live with data, ended when missing, destroyed, idle or past the absolute lifetime', async (t) => {
@@ -32,6 +32,11 @@ test('peekSessions writes and extends nothing', async (t) => {
   const ids = Array.from({ length: 20 }, (_, i) => `peek${i}`)
   for (const id of ids) await store.setSession(id, session({ user: 'alice', n: id }))
   const ports = servers.map((s) => s.port)
+  // The servers started empty: the store's first probes claim and refill
+  // them, ending with a `set` of the filled marker that must not land in the
+  // window measured below.
+  for (const port of ports) await waitFor(`filled marker on ${port}`, async () => await rawGet(port, 'stk:m:filled') === 'ok')
+  await store.settled()
   const before = await commandCounts(ports)
   const countersBefore = store.counters()
   const peeks = await store.peekSessions(ids)
