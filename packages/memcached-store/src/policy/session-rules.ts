@@ -32,6 +32,8 @@ export interface KnownRead {
   readonly cookieExpires?: number | undefined
   /** the revision's lineage (write-plan.ts), so a write knows what the copy it read includes */
   readonly lineage?: string[] | undefined
+  /** a merge's heads (write-plan.ts) */
+  readonly heads?: string[] | undefined
   /** the item as the server held it: a copy on another replica with the same bytes is the same revision, known without decoding it */
   readonly raw?: string | undefined
   /**

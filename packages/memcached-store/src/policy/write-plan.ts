@@ -57,12 +57,58 @@ function joinId (a: SessionRecord, b: SessionRecord): string {
   return `${fnv1a(sides).toString(36).padStart(6, '0').slice(-6)}${MERGE_MARK}`
 }
 
-/** The lineage of a revision that includes each of `parents` whole, with its own id last. */
+/**
+ * The lineage of a revision that includes each of `parents` whole, with its
+ * own id last. It names writes only: a merge adds nothing of its own, so its
+ * id stands last in its own lineage and is not handed on (a copy includes a
+ * merge once it includes the merge's heads, see includes). Handed on, merge
+ * ids filled the LINEAGE_KEPT window: after a burst of merges of merges a
+ * revision no longer showed that it included a recent write, a later merge
+ * took an older common base, and that write's cart item was applied twice
+ * (a schedule in sim/regressions.json). The newest writes of both parents
+ * are kept, an id's age being how many writes came after it.
+ */
 export function lineageOf (parents: ReadonlyArray<SessionRecord | undefined>, id?: string): string[] {
-  const ids: string[] = []
-  for (const p of parents) for (const x of p?.lineage ?? []) if (!ids.includes(x)) ids.push(x)
+  const room = id === undefined ? LINEAGE_KEPT : LINEAGE_KEPT - 1
+  // How many writes came after each id, by the parent that saw most of them:
+  // a common ancestor is as old as the longer line makes it.
+  const age = new Map<string, number>()
+  for (const p of parents) {
+    const writes = (p?.lineage ?? []).filter((x) => !isMergeId(x))
+    writes.forEach((x, i) => { age.set(x, Math.max(age.get(x) ?? 0, writes.length - 1 - i)) })
+  }
+  const ids = [...age.keys()].sort((x, y) => (age.get(x) ?? 0) - (age.get(y) ?? 0)).slice(0, room).reverse()
   if (id !== undefined) ids.push(id)
-  return ids.slice(-LINEAGE_KEPT)
+  return ids
+}
+
+function isMergeId (id: string): boolean {
+  return id.endsWith(MERGE_MARK)
+}
+
+/** The newest write of each line of writes a revision holds: itself for a write, its heads for a merge; undefined when unknown (no lineage, or a merge stored without heads). */
+function headsOf (record: SessionRecord): readonly string[] | undefined {
+  const own = record.lineage?.at(-1)
+  if (own === undefined) return undefined
+  return isMergeId(own) ? record.heads : [own]
+}
+
+/**
+ * The heads of a merge of `a` and `b`: each side's heads that the other side
+ * does not hold in its lineage (a write both hold is behind the other's
+ * newer writes, unless it is a head of both). Undefined when a side's heads
+ * are unknown or more than a merge's lineage has room for: includes then falls
+ * back to the merge's lineage.
+ */
+function mergedHeads (a: SessionRecord, b: SessionRecord): string[] | undefined {
+  const ha = headsOf(a)
+  const hb = headsOf(b)
+  if (ha === undefined || hb === undefined) return undefined
+  const heads: string[] = []
+  for (const [mine, theirs, other] of [[ha, hb, b], [hb, ha, a]] as const) {
+    for (const h of mine) if (!heads.includes(h) && (theirs.includes(h) || other.lineage?.includes(h) !== true)) heads.push(h)
+  }
+  return heads.length < LINEAGE_KEPT ? heads : undefined
 }
 
 /**
@@ -77,10 +123,15 @@ export function includes (a: Revision, b: Revision): boolean {
   const kept = a.record.lineage
   if (theirs === undefined || own === undefined || kept === undefined) return !isNewer(b.record, a.record)
   if (kept.includes(own) || b.record.version + LINEAGE_KEPT <= a.record.version) return true
-  // Two nodes that each merged the other's sibling made two merges of one
-  // content: either includes the other. Merging them again against a base
-  // that lacks one of the siblings would add its items twice.
-  return own.endsWith(MERGE_MARK) && theirs.slice(0, -1).every((id) => kept.includes(id))
+  if (!isMergeId(own)) return false
+  // A merge adds nothing of its own: a copy that holds its heads (the newest
+  // write of each line it joined) includes it. So two nodes that each merged
+  // the other's sibling made two merges of one content, either including the
+  // other; merging them again against a base that lacks one of the siblings
+  // would add its items twice. A merge stored without heads is judged by the
+  // ids its lineage kept.
+  const heads = b.record.heads
+  return (heads ?? theirs.slice(0, -1)).every((id) => kept.includes(id))
 }
 
 /**
@@ -128,6 +179,9 @@ export function joinSiblings (a: Revision, b: Revision): Revision {
     data,
     lineage: lineageOf([a.record, b.record], joinId(a.record, b.record))
   }
+  delete record.heads
+  const heads = mergedHeads(a.record, b.record)
+  if (heads !== undefined) record.heads = heads
   if (a.record.endsAt !== undefined || b.record.endsAt !== undefined) record.endsAt = Math.max(a.record.endsAt ?? 0, b.record.endsAt ?? 0)
   return { record, dataText: encodeJson(data) }
 }
@@ -191,6 +245,9 @@ export function mergeDiverged (seen: ReadonlyArray<Revision | undefined>, theirs
     data: d,
     lineage: lineageOf([ours.record, theirs.record], id)
   }
+  delete record.heads
+  const heads = mergedHeads(ours.record, theirs.record)
+  if (heads !== undefined) record.heads = heads
   const expires = laterExpiry(ours.record, theirs.record)
   if (expires !== undefined && record.cookie !== undefined) {
     // Every revision reports an expiry of its own: a read names its revision

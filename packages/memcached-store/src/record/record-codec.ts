@@ -15,7 +15,7 @@ export interface Decoded {
   dataText: string
 }
 
-/** The header as stored: version, created, written, ttl, cookie, tombstone, end, lineage. */
+/** The header as stored: version, created, written, ttl, cookie, tombstone, end, lineage, heads. */
 interface WireHeader {
   v: number
   c: number
@@ -25,6 +25,7 @@ interface WireHeader {
   x?: 1
   e?: number
   l?: string[]
+  h?: string[]
 }
 
 function toWire (record: SessionRecord): WireHeader {
@@ -33,6 +34,7 @@ function toWire (record: SessionRecord): WireHeader {
   if (record.destroyed === true) header.x = 1
   if (record.endsAt !== undefined) header.e = record.endsAt
   if (record.lineage !== undefined) header.l = record.lineage
+  if (record.heads !== undefined) header.h = record.heads
   return header
 }
 
@@ -44,6 +46,7 @@ function fromWire (header: WireHeader): SessionRecord | undefined {
   if (header.x === 1) record.destroyed = true
   if (typeof header.e === 'number') record.endsAt = header.e
   if (Array.isArray(header.l) && header.l.every((id) => typeof id === 'string')) record.lineage = header.l
+  if (Array.isArray(header.h) && header.h.every((id) => typeof id === 'string')) record.heads = header.h
   return record
 }
 
@@ -79,6 +82,7 @@ function copyRecord (record: SessionRecord): SessionRecord {
   if (record.destroyed === true) copy.destroyed = true
   if (record.endsAt !== undefined) copy.endsAt = record.endsAt
   if (record.lineage !== undefined) copy.lineage = record.lineage.slice()
+  if (record.heads !== undefined) copy.heads = record.heads.slice()
   if (record.data !== undefined) copy.data = copyDecoded(record.data)
   return copy
 }

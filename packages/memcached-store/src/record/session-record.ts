@@ -27,6 +27,12 @@ export interface SessionRecord {
    * first replicas (a pool change, a partition): their revisions are siblings.
    */
   lineage?: string[]
+  /**
+   * A merge's heads: the newest write of each line of writes it joins. A
+   * copy includes the merge once its lineage holds every head (write-plan.ts);
+   * the merge's lineage alone cannot say so once older ids have left it.
+   */
+  heads?: string[]
 }
 
 /** Revision ids a record keeps: siblings arise within a few writes of each other, and each id costs 9 bytes in every item. */

@@ -49,6 +49,7 @@ export class ReadMemory {
       endsAt: record.endsAt,
       cookieExpires: expiresOf(record.cookie),
       lineage: record.lineage,
+      heads: record.heads,
       raw: read.raw,
       others: read.others
     })

@@ -17,7 +17,7 @@ import { basisOf, lineageOf, mergeDiverged, relationTo, revisionId, sameRevision
 import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 /** What a write knows from its request's read: the replica and cas token it came from, and the revision. */
-export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage' | 'raw' | 'others'>
+export type WriteHint = Pick<KnownRead, 'connId' | 'cas' | 'version' | 'createdAt' | 'writtenAt' | 'dataText' | 'lineage' | 'heads' | 'raw' | 'others'>
 
 /** What a write builds from the newest copy found (undefined: none), or undefined to drop the write. */
 export type NextStep = (current: SessionRecord | undefined) => { record: SessionRecord, dataText?: string | undefined } | undefined
@@ -238,6 +238,7 @@ export class ReplicatedWriter {
 function hintRevision (hint: WriteHint): Revision {
   const record: SessionRecord = { version: hint.version, createdAt: hint.createdAt, writtenAt: hint.writtenAt, ttlS: 0 }
   if (hint.lineage !== undefined) record.lineage = hint.lineage
+  if (hint.heads !== undefined) record.heads = hint.heads
   return { record, dataText: hint.dataText }
 }
 

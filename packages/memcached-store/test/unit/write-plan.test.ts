@@ -30,7 +30,8 @@ test('siblings (two writers built on one copy, each ordered on its own first rep
   assert.ok(!includes(left, right) && !includes(right, left), 'a larger write time does not make one include the other')
   const basis = basisOf([parent, right, left])
   assert.deepEqual(basis?.record.data, { cart: ['a', 'b', 'c'] })
-  assert.deepEqual(basis?.record.lineage?.slice(0, 3), ['p', 'l', 'r'])
+  assert.deepEqual(basis?.record.lineage?.slice(0, 3), ['p', 'r', 'l'])
+  assert.deepEqual(basis?.record.heads, ['l', 'r'], 'the join\'s heads: the newest write of each sibling')
   assert.ok(basis !== undefined && includes(basis, left) && includes(basis, right))
   // a cart may hold one item twice: the join keeps as many as the side holding most, never more
   const twice = basisOf([rev(6, 1, { cart: ['x', 'x'] }, { lineage: ['p', 'q'] }), rev(6, 2, { cart: ['x', 'y'] }, { lineage: ['p', 's'] })])
@@ -99,7 +100,8 @@ test('a diverged copy is merged against the copy last seen on its replica: both 
   const base = rev(5, 100, { cart: ['a', 'gone'], user: 'u' }, { lineage: ['p'] })
   const merged = mergeDiverged([base], rev(6, 150, { cart: ['a', 'c'], user: 'u' }, { lineage: ['p', 't'] }), rev(6, 200, { cart: ['a', 'gone', 'b'], user: 'u' }, { lineage: ['p', 'o'] }), 300, 'm')
   assert.deepEqual(merged.record.data, { cart: ['a', 'c', 'b'], user: 'u' }, 'a removal on their side stays removed')
-  assert.deepEqual(merged.record.lineage, ['p', 'o', 't', 'm'])
+  assert.deepEqual(merged.record.lineage, ['p', 't', 'o', 'm'])
+  assert.deepEqual(merged.record.heads, ['o', 't'])
   assert.equal(merged.record.version, 7, 'newer than both')
   assert.equal(merged.record.writtenAt, 300)
   assert.equal(merged.dataText, encodeJson(merged.record.data))
@@ -139,4 +141,32 @@ test('a merge takes the latest common ancestor as its base: against an older one
   assert.deepEqual(mergeDiverged([root, shared], theirs, ours, 5, 'm').record.data, { cart: ['i7', 'i5', 'i8'] })
   // only the older ancestor at hand: the join, which doubles nothing
   assert.deepEqual(mergeDiverged([root], theirs, ours, 5, 'm').record.data, { cart: ['i7', 'i8', 'i5'] })
+})
+
+test('a merge hands on writes only, newest first from each side, so a burst of merges keeps the writes it holds', () => {
+  // eight merges of merges, each joining a fresh write: with merge ids handed
+  // on, the window held merges and lost the writes
+  let ours = rev(1, 1, { cart: [] }, { lineage: ['w0'] })
+  for (let i = 1; i <= 8; i++) {
+    const theirs = rev(ours.record.version + 1, 10 * i, { cart: [`i${i}`] }, { lineage: lineageOf([ours.record], `w${i}`) })
+    ours = mergeDiverged([], theirs, ours, 10 * i + 1, `m${i}+`)
+    assert.ok(includes(ours, theirs), `merge ${i} includes the write it merged`)
+  }
+  assert.equal(ours.record.lineage?.filter((id) => id.endsWith('+')).length, 1, 'only its own merge id')
+  assert.deepEqual(ours.record.lineage?.slice(-4), ['w6', 'w7', 'w8', 'm8+'])
+})
+
+test('a copy includes a merge once it holds the merge\'s heads, though the merge\'s older ids have left its lineage', () => {
+  const left = rev(3, 30, { cart: ['a', 'l'] }, { lineage: ['login', 'a', 'l'] })
+  const right = rev(3, 31, { cart: ['a', 'r'] }, { lineage: ['login', 'a', 'r'] })
+  const merge = mergeDiverged([rev(2, 20, { cart: ['a'] }, { lineage: ['login', 'a'] })], left, right, 40, 'm+')
+  assert.deepEqual(merge.record.heads, ['r', 'l'])
+  // the other merge of the same two siblings, then six writes on it: 'login' and 'a' have left the lineage
+  let later = mergeDiverged([], right, left, 41, 'n+')
+  for (let i = 1; i <= 6; i++) later = rev(later.record.version + 1, 50 + i, { cart: ['a', 'l', 'r'] }, { lineage: lineageOf([later.record], `w${i}`) })
+  assert.equal(later.record.lineage?.includes('login'), false)
+  assert.ok(includes(later, merge), 'it holds both heads')
+  assert.ok(supersedes(later, merge), 'so a repair may store it over the merge')
+  const withoutRight = rev(9, 60, { cart: ['a', 'l', 'x'] }, { lineage: ['login', 'a', 'l', 'x1', 'x2', 'x3', 'x4', 'x5'] })
+  assert.ok(!includes(withoutRight, merge), 'a copy lacking one head does not include it')
 })
