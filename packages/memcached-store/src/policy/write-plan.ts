@@ -111,6 +111,13 @@ function mergedHeads (a: SessionRecord, b: SessionRecord): string[] | undefined 
   return heads.length < LINEAGE_KEPT ? heads : undefined
 }
 
+/** Gives a merge of `a` and `b` their merged heads, never the heads a parent's fields spread into it. */
+function setMergedHeads (record: SessionRecord, a: SessionRecord, b: SessionRecord): void {
+  delete record.heads
+  const heads = mergedHeads(a, b)
+  if (heads !== undefined) record.heads = heads
+}
+
 /**
  * True when revision `a` includes `b`: b is a, or a was built on it or
  * merged it, directly or further back. Copies written without a lineage are
@@ -179,9 +186,7 @@ export function joinSiblings (a: Revision, b: Revision): Revision {
     data,
     lineage: lineageOf([a.record, b.record], joinId(a.record, b.record))
   }
-  delete record.heads
-  const heads = mergedHeads(a.record, b.record)
-  if (heads !== undefined) record.heads = heads
+  setMergedHeads(record, a.record, b.record)
   if (a.record.endsAt !== undefined || b.record.endsAt !== undefined) record.endsAt = Math.max(a.record.endsAt ?? 0, b.record.endsAt ?? 0)
   return { record, dataText: encodeJson(data) }
 }
@@ -245,9 +250,7 @@ export function mergeDiverged (seen: ReadonlyArray<Revision | undefined>, theirs
     data: d,
     lineage: lineageOf([ours.record, theirs.record], id)
   }
-  delete record.heads
-  const heads = mergedHeads(ours.record, theirs.record)
-  if (heads !== undefined) record.heads = heads
+  setMergedHeads(record, ours.record, theirs.record)
   const expires = laterExpiry(ours.record, theirs.record)
   if (expires !== undefined && record.cookie !== undefined) {
     // Every revision reports an expiry of its own: a read names its revision
