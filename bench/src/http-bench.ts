@@ -12,6 +12,13 @@ import { cartOfSize, loginMany, SessionEditor, writeCookieFile, type PoolSession
 import { runFailover, type FailoverResult } from './failover-bench.js'
 import { beforeId, checkoutCommit, TWIN_CASE_IDS, type BuildCommits } from './side-by-side.js'
 
+/**
+ * The cases the goals of one node compare: the bare /hello baseline and the
+ * node's cases that also run on the code before. They run `goalRounds` times.
+ */
+export const GOAL_CASE_IDS: ReadonlySet<string> = new Set(['tool:wrk-t1', ...TWIN_CASE_IDS])
+const isGoalCase = (id: string): boolean => GOAL_CASE_IDS.has(id.startsWith(beforeId('')) ? id.slice(beforeId('').length) : id)
+
 export interface SizeStep {
   label: string
   /** Target size of the stored session, in bytes. */
@@ -24,6 +31,13 @@ export interface HttpBenchOptions {
   durationS: number
   /** Runs per case; the median is reported. */
   rounds: number
+  /**
+   * Runs of each case a goal of one node compares (GOAL_CASE_IDS, and their
+   * twins on the code before), at least `rounds`: those verdicts are the
+   * ones a change is judged by, and a ratio near its bound needs more rounds
+   * than a table row to tell the code from the neighbours.
+   */
+  goalRounds: number
   /** Connections of every run outside the concurrency sweep. */
   connections: number
   /** Distinct sessions each read or write case rotates over. */
@@ -32,7 +46,7 @@ export interface HttpBenchOptions {
   logins: number
   /** Runs of each failover phase. */
   failoverRounds: number
-  /** wrk thread counts tried in the load-tool comparison. */
+  /** wrk thread counts tried in the load-tool comparison (-t1 always runs: it is the goals' /hello baseline). */
   wrkThreads: readonly number[]
   /** Proxies compared on /hello and /api/session. */
   proxies: readonly ProxyName[]
@@ -60,6 +74,7 @@ export interface HttpBenchOptions {
 export const HTTP_QUICK: HttpBenchOptions = {
   durationS: 1,
   rounds: 3,
+  goalRounds: 3,
   connections: 50,
   sessions: 1000,
   logins: 50,
@@ -75,6 +90,7 @@ export const HTTP_QUICK: HttpBenchOptions = {
 export const HTTP_FULL: HttpBenchOptions = {
   durationS: 4,
   rounds: 3,
+  goalRounds: 5,
   connections: 50,
   sessions: 1000,
   logins: 1000,
@@ -114,6 +130,8 @@ export interface CaseStats {
   /** CPU of `cpuOf` per request, µs. */
   serverCpuUs: number
   toolCpuUs: number
+  /** req/s of each run, in round order: goals take their ratios round by round (round-ratio.ts). */
+  roundRps: number[]
   /** Summed over rounds. */
   requests: number
   socketErrors: number
@@ -196,6 +214,7 @@ export function statsOf (c: BenchCase, runs: readonly Run[]): CaseStats {
     maxMs: m((r) => r.load.maxMs),
     serverCpuUs: m((r) => r.serverCpuUs),
     toolCpuUs: m((r) => r.load.toolCpuUsPerRequest),
+    roundRps: runs.map((r) => r.load.rps),
     requests: runs.reduce((s, r) => s + r.load.requests, 0),
     socketErrors: runs.reduce((s, r) => s + r.load.socketErrors, 0),
     badStatus: runs.reduce((s, r) => s + r.load.badStatus, 0)
@@ -268,11 +287,12 @@ export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) 
       if (!c.spec.url.startsWith(own.url)) return
       cases.push({ ...c, id: beforeId(c.id), label: `${c.label} (code before)`, spec: { ...c.spec, url: twin.url + c.spec.url.slice(own.url.length) }, cpuOf: [twin.name] })
     }
-    for (const t of opts.wrkThreads) {
-      add({ id: `tool:wrk-t${t}`, label: `wrk -t${t}, one Fastify node GET /hello`, tool: 'wrk', spec: { url: `${hello1.url}/hello`, connections: conns, durationS: d, threads: t }, cpuOf: [hello1.name] })
-    }
+    const helloWith = (t: number): BenchCase => ({ id: `tool:wrk-t${t}`, label: `wrk -t${t}, one Fastify node GET /hello`, tool: 'wrk', spec: { url: `${hello1.url}/hello`, connections: conns, durationS: d, threads: t }, cpuOf: [hello1.name] })
+    for (const t of opts.wrkThreads) if (t !== 1) add(helloWith(t))
     add({ id: 'tool:autocannon', label: 'autocannon, one Fastify node GET /hello', tool: 'autocannon', spec: { url: `${hello1.url}/hello`, connections: conns, durationS: d }, cpuOf: [hello1.name] })
     add({ id: 'node:healthz', label: 'web node GET /healthz (no session)', tool: 'wrk', spec: { url: `${web1.url}/healthz`, connections: conns, durationS: d }, cpuOf: [web1.name] })
+    // the read goal's baseline right before the read: one round's ratio is of two runs seconds apart
+    add(helloWith(1))
     add({ id: 'node:read-2', label: 'web node GET /api/session, 2 replicas', tool: 'wrk', spec: { url: `${web1.url}/api/session`, connections: conns, durationS: d, cookieFile: readFile }, cpuOf: [web1.name] })
     add({ id: 'node:read-1', label: 'web node GET /api/session, 1 replica', tool: 'wrk', spec: { url: `${solo.url}/api/session`, connections: conns, durationS: d, cookieFile: readFile }, cpuOf: [solo.name] })
     add({ id: 'node:write-2', label: 'web node POST /api/cart, 2 replicas', tool: 'wrk', spec: { url: `${web1.url}/api/cart`, connections: conns, durationS: d, cookieFile: writeFile, method: 'POST', body: CART_WRITE_BODY }, cpuOf: [web1.name], before: emptyWriterCarts })
@@ -307,13 +327,15 @@ export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) 
     await Promise.all(Array.from({ length: WARM_UP_AT_ONCE }, async () => {
       for (let spec = queue.shift(); spec !== undefined; spec = queue.shift()) await runWrk(spec)
     }))
-    log(`warmed up ${targets.size} targets; ${cases.length} cases × ${opts.rounds} rounds of ${d} s`)
+    const rounds = Math.max(opts.rounds, opts.goalRounds)
+    log(`warmed up ${targets.size} targets; ${cases.length} cases × ${opts.rounds} rounds of ${d} s, the goal cases ${rounds} rounds`)
 
     const runs = new Map<string, Run[]>()
     const incidents: Incident[] = []
     let previous: string | undefined
-    for (let round = 0; round < opts.rounds; round++) {
+    for (let round = 0; round < rounds; round++) {
       for (const c of cases) {
+        if (round >= opts.rounds && !isGoalCase(c.id)) continue
         const incident = await healthGuard(topology, c.id, previous)
         if (incident !== undefined) {
           incidents.push(incident)
@@ -323,7 +345,7 @@ export async function runHttpBench (opts: HttpBenchOptions, log: (line: string) 
         const run = await measureCase(topology, c)
         runs.set(c.id, [...(runs.get(c.id) ?? []), run])
       }
-      log(`round ${round + 1}/${opts.rounds} done`)
+      log(`round ${round + 1}/${rounds} done`)
     }
     const stats: Record<string, CaseStats> = {}
     for (const c of cases) stats[c.id] = statsOf(c, runs.get(c.id) ?? [])

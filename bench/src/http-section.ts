@@ -1,11 +1,13 @@
 // RESULTS.md sections and SVG charts of the HTTP benchmark. Every goal is a
-// ratio of two cases measured in the same run, and says met or missed.
+// ratio of two cases measured in the same rounds (round-ratio.ts), and says
+// met or missed.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import type { CaseStats, HttpBenchResult } from './http-bench.js'
 import type { LoadResult } from './load-tool.js'
 import { renderCharts } from './svg-chart.js'
 import { frozenGoal } from './failover-bench.js'
 import { NODE_GOALS, sideBySideSection } from './side-by-side.js'
+import { roundRatio, roundRatiosText } from './round-ratio.js'
 
 export interface Goal {
   goal: string
@@ -42,17 +44,17 @@ export function httpGoals (r: HttpBenchResult): Goal[] {
   const rps = (id: string): number => c[id]?.rps ?? NaN
   const goals: Goal[] = []
   const ratioGoal = (goal: string, a: string, b: string, min: number, what: string): void => {
-    const x = rps(a) / rps(b)
-    goals.push({ goal, measured: `${r2(x)} (${n0(rps(a))} vs ${n0(rps(b))} req/s)${what}`, met: Number.isFinite(x) ? x >= min : undefined })
+    const x = roundRatio(c[a], c[b])
+    goals.push({ goal, measured: `${r2(x)} (${roundRatiosText(c[a], c[b])}; medians ${n0(rps(a))} vs ${n0(rps(b))} req/s)${what}`, met: Number.isFinite(x) ? x >= min : undefined })
   }
   const g = NODE_GOALS
   ratioGoal(`signed-in GET /api/session (2 replicas) ≥ ${g.readVsHello.toFixed(2)}× one Fastify node's GET /hello`, 'node:read-2', 'tool:wrk-t1', g.readVsHello,
-    `; against the web node's own /healthz: ${r2(rps('node:read-2') / rps('node:healthz'))}`)
+    `; against the web node's own /healthz: ${r2(roundRatio(c['node:read-2'], c['node:healthz']))}`)
   const cpuCost = (a: string, b: string): string => `; CPU per request ${n0(c[a]?.serverCpuUs ?? NaN)} vs ${n0(c[b]?.serverCpuUs ?? NaN)} µs (${r2((c[a]?.serverCpuUs ?? NaN) / (c[b]?.serverCpuUs ?? NaN))})`
   ratioGoal('two replicas cost ≤ 5% on reads (2 replicas ≥ 0.95× 1 replica)', 'node:read-2', 'node:read-1', 0.95, cpuCost('node:read-2', 'node:read-1'))
   ratioGoal(`two replicas cost ≤ ${Math.round((1 - g.writeReplicas) * 100)}% on writes (2 replicas ≥ ${g.writeReplicas.toFixed(2)}× 1 replica)`, 'node:write-2', 'node:write-1', g.writeReplicas, cpuCost('node:write-2', 'node:write-1'))
   ratioGoal('our LB ≥ 0.5× nginx on GET /hello over 3 nodes', 'proxy:lb:hello', 'proxy:nginx:hello', 0.5,
-    c['proxy:bare-proxy:hello'] === undefined ? '' : `; the bare http-proxy reference: ${r2(rps('proxy:bare-proxy:hello') / rps('proxy:nginx:hello'))}`)
+    c['proxy:bare-proxy:hello'] === undefined ? '' : `; the bare http-proxy reference: ${r2(roundRatio(c['proxy:bare-proxy:hello'], c['proxy:nginx:hello']))}`)
   ratioGoal('our LB ≥ 0.8× nginx on GET /api/session over 3 nodes', 'proxy:lb:web', 'proxy:nginx:web', 0.8, '')
   goals.push(...proxyGoals(c))
   goals.push(signedInProxyGoal(c))
@@ -79,9 +81,9 @@ export function httpGoals (r: HttpBenchResult): Goal[] {
 export function proxyGoals (c: Readonly<Record<string, CaseStats | undefined>>): Goal[] {
   const rps = (id: string): number => c[id]?.rps ?? NaN
   const cpu = (id: string): number => c[id]?.serverCpuUs ?? NaN
-  const one = rps('proxy:lb:hello') / rps('proxy:bare-proxy:hello')
+  const one = roundRatio(c['proxy:lb:hello'], c['proxy:bare-proxy:hello'])
   const bestId = rps('proxy:lb-2w:hello') > rps('proxy:lb:hello') ? 'proxy:lb-2w:hello' : 'proxy:lb:hello'
-  const best = rps(bestId) / rps('proxy:reply-from:hello')
+  const best = roundRatio(c[bestId], c['proxy:reply-from:hello'])
   return [
     {
       goal: 'our LB at 1 worker ≥ 1.0× the bare http-proxy (GET /hello over 3 nodes)',
@@ -104,7 +106,7 @@ export function proxyGoals (c: Readonly<Record<string, CaseStats | undefined>>):
 export function signedInProxyGoal (c: Readonly<Record<string, CaseStats | undefined>>): Goal {
   const rps = (id: string): number => c[id]?.rps ?? NaN
   const cpu = (id: string): number => c[id]?.serverCpuUs ?? NaN
-  const x = rps('proxy:lb:web') / rps('proxy:bare-proxy:web')
+  const x = roundRatio(c['proxy:lb:web'], c['proxy:bare-proxy:web'])
   return {
     goal: 'our LB ≥ 0.95× the bare http-proxy on signed-in GET /api/session over 3 nodes',
     measured: `${r2(x)} (${n0(rps('proxy:lb:web'))} vs ${n0(rps('proxy:bare-proxy:web'))} req/s; CPU per request ${n0(cpu('proxy:lb:web'))} vs ${n0(cpu('proxy:bare-proxy:web'))} µs)`,
@@ -122,7 +124,7 @@ export function toolSection (r: HttpBenchResult): string {
   const c = r.cases
   const wrk = c['tool:wrk-t1']
   const ac = c['tool:autocannon']
-  const rows = Object.values(c).filter((x) => x.id.startsWith('tool:'))
+  const rows = [...r.options.wrkThreads.map((t) => `tool:wrk-t${t}`), 'tool:autocannon'].flatMap((id) => c[id] ?? [])
     .map((x) => `| ${x.label} | ${n0(x.rps)} | ${n1(x.p99Ms)} | ${n1(x.toolCpuUs)} | ${n0(x.serverCpuUs)} |`)
   const cheaper = wrk !== undefined && ac !== undefined && wrk.toolCpuUs < ac.toolCpuUs
   return [
@@ -153,7 +155,7 @@ export function httpSection (r: HttpBenchResult, goals: readonly Goal[], notes: 
   return [
     '## The HTTP stack: web nodes, our LB and its peers',
     '',
-    `Each case ran ${o.rounds} times for ${o.durationS} s, interleaved (every case once, then again), and each figure is the median of its runs. ${o.connections} connections unless stated. Load: wrk, 1 thread, rotating over ${o.sessions.toLocaleString('en-US')} distinct signed-in sessions (${r.logins.toLocaleString('en-US')} logged in through \`POST /api/login\` in ${n0(r.loginMs)} ms, the rest copies of them written through the store with fresh ids and signed cookies). Writes are \`POST /api/cart\` on another ${o.sessions.toLocaleString('en-US')} sessions whose carts are emptied before each run. "Server CPU" is the CPU time (user + system, from /proc) that the process under test used per request: the steadier figure on a noisy machine.`,
+    `Each case ran ${o.rounds} times for ${o.durationS} s, interleaved (every case once, then again), and each figure is the median of its runs; the cases the goals of one node compare (/hello, the node's reads, cart writes, 200 B and 4 KB sessions, /healthz${r.commits === undefined ? '' : ', and their twins on the code before'}) ran ${Math.max(o.rounds, o.goalRounds)} times. A goal's ratio is the median of its rounds' ratios: in every round both of its cases ran within seconds of each other (/hello right before the signed-in read), so a neighbour's burst moves one round's ratio, not the verdict. ${o.connections} connections unless stated. Load: wrk, 1 thread, rotating over ${o.sessions.toLocaleString('en-US')} distinct signed-in sessions (${r.logins.toLocaleString('en-US')} logged in through \`POST /api/login\` in ${n0(r.loginMs)} ms, the rest copies of them written through the store with fresh ids and signed cookies). Writes are \`POST /api/cart\` on another ${o.sessions.toLocaleString('en-US')} sessions whose carts are emptied before each run. "Server CPU" is the CPU time (user + system, from /proc) that the process under test used per request: the steadier figure on a noisy machine.`,
     '',
     'Topology, all on loopback, every process started and stopped by the benchmark: memcached-a and -b; web-1..3 with both servers (2 replicas) and web-solo with memcached-a only (1 replica); three bare Fastify `/hello` servers (the web node has no `/hello` route, so the baseline is our own minimal Fastify server, `bench/src/hello-server.ts`; the web node\'s no-session route `/healthz` is reported beside it); our LB twice (over the hello servers, over web-1..3); nginx and HAProxy (`bench/configs/`, one worker/thread, round robin, keep-alive to the nodes: `keepalive 64` / `http-reuse always`, the same X-Forwarded-* and X-Request-Id headers our LB sets)' + (proxies.includes('bare-proxy') ? '; a bare http-proxy round robin (`bench/src/bare-proxy.ts`) as a reference for what any Node http-proxy LB costs here' : '') + (proxies.includes('lb-2w') ? '; our LB again with `LB_WORKERS=2` (a primary and two node:cluster workers, CPU counted over all three)' : '') + (proxies.includes('reply-from') ? '; Fastify with @fastify/reply-from over undici (`bench/src/reply-from-proxy.ts`), the Node peer.' : '.'),
     '',
@@ -172,7 +174,7 @@ export function httpSection (r: HttpBenchResult, goals: readonly Goal[], notes: 
     '',
     header + ' vs /hello |',
     sep + ' ---: |',
-    ...['tool:wrk-t1', 'node:healthz', 'node:read-1', 'node:read-2', 'node:write-1', 'node:write-2'].map((id) => row(c[id] === undefined ? undefined : { ...c[id], label: id === 'tool:wrk-t1' ? 'bare Fastify GET /hello (baseline)' : c[id].label }, [r2((c[id]?.rps ?? NaN) / (c['tool:wrk-t1']?.rps ?? NaN))])),
+    ...['tool:wrk-t1', 'node:healthz', 'node:read-1', 'node:read-2', 'node:write-1', 'node:write-2'].map((id) => row(c[id] === undefined ? undefined : { ...c[id], label: id === 'tool:wrk-t1' ? 'bare Fastify GET /hello (baseline)' : c[id].label }, [r2(roundRatio(c[id], c['tool:wrk-t1']))])),
     '',
     '### Load balancers over three nodes',
     '',

@@ -6,6 +6,7 @@
 // changes do; two builds measured in the same rounds do not.
 import { spawnSync } from 'node:child_process'
 import type { CaseStats } from './http-bench.js'
+import { roundRatio } from './round-ratio.js'
 
 /** The id of a case's twin on the code before. */
 export const beforeId = (id: string): string => `before:${id}`
@@ -46,13 +47,12 @@ export interface GoalRatios {
 
 type Cases = Readonly<Record<string, CaseStats | undefined>>
 
-/** Each goal of one node as a ratio of two cases of the same build (the /hello baseline is shared: it runs no code of either). */
+/** Each goal of one node as a ratio of two cases of the same build, the median of the rounds' ratios (the /hello baseline is shared: it runs no code of either). */
 export function sideBySideGoals (c: Cases): GoalRatios[] {
-  const rps = (id: string): number => c[id]?.rps ?? NaN
   const both = (goal: string, a: string, b: string, min: number, bShared = false): GoalRatios => ({
     goal,
-    before: rps(beforeId(a)) / rps(bShared ? b : beforeId(b)),
-    now: rps(a) / rps(b),
+    before: roundRatio(c[beforeId(a)], c[bShared ? b : beforeId(b)]),
+    now: roundRatio(c[a], c[b]),
     min
   })
   return [
@@ -90,7 +90,7 @@ export function sideBySideSection (c: Cases, commits: BuildCommits): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    'The goals of one node, each a ratio of two cases of the same build (the bare Fastify /hello baseline is the same for both):',
+    'The goals of one node, each the median of its rounds\' ratios of two cases of the same build (the bare Fastify /hello baseline is the same for both):',
     '',
     '| goal | before | now | goal |',
     '| --- | ---: | ---: | ---: |',

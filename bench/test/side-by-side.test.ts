@@ -4,7 +4,7 @@ import type { CaseStats } from '../src/http-bench.js'
 import { beforeId, sideBySideGoals, sideBySideSection } from '../src/side-by-side.js'
 
 const stats = (id: string, rps: number, serverCpuUs: number, badStatus = 0): CaseStats => ({
-  id, label: `label of ${id}`, connections: 50, runs: 3, rps, p50Ms: 1, p99Ms: 2, maxMs: 3, serverCpuUs, toolCpuUs: 10, requests: 1000, socketErrors: 0, badStatus
+  id, label: `label of ${id}`, connections: 50, runs: 3, rps, p50Ms: 1, p99Ms: 2, maxMs: 3, serverCpuUs, toolCpuUs: 10, roundRps: [rps, rps, rps], requests: 1000, socketErrors: 0, badStatus
 })
 
 /** Our build and the one before, with round figures: each goal ratio of either build is easy to state. */
