@@ -1,6 +1,6 @@
 // `npm run bench -- --before DIR`: the web nodes of another built checkout run
 // beside ours on the same memcached servers, each goal case of one node runs
-// against both in every round (theirs right after ours), and the section says
+// against both in every round (one right after the other), and the section says
 // what the change did to throughput, to CPU per request and to each goal's
 // ratio. Two runs minutes apart on this shared machine differ more than most
 // changes do; two builds measured in the same rounds do not.
@@ -84,7 +84,7 @@ export function sideBySideSection (c: Cases, commits: BuildCommits): string {
   return [
     '### The change, side by side with the code before',
     '',
-    `The web nodes of the code before (commit ${commits.before}) ran beside ours (commit ${commits.now}) on the same memcached servers with the same secret and settings: \`web-before\` as web-1 (2 replicas) and \`web-solo-before\` as web-solo (1 replica). In every round each case below ran on our node and then at once on the node before, so both saw the same neighbours. Ratios are now / before: above 1× is faster for req/s, below 1× is cheaper for CPU per request (the node's own CPU).`,
+    `The web nodes of the code before (commit ${commits.before}) ran beside ours (commit ${commits.now}) on the same memcached servers with the same secret and settings: \`web-before\` as web-1 (2 replicas) and \`web-solo-before\` as web-solo (1 replica). In every round each case below ran on our node and on the node before one right after the other (ours first in odd rounds, theirs first in even ones), so both saw the same neighbours. Ratios are now / before: above 1× is faster for req/s, below 1× is cheaper for CPU per request (the node's own CPU).`,
     '',
     '| case | before req/s | now req/s | ratio | before CPU µs/request | now CPU µs/request | ratio |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
