@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { probeHttp } from '@stickless/scripts/cluster'
 import { runAutocannon, runWrk, type LoadResult, type LoadSpec } from './load-tool.js'
 import { cpuSeconds } from './process-cpu.js'
+import { medianOf } from './median.js'
 import { HttpTopology, proxyProcess, ROOT_DIR, type ProxyName } from './http-topology.js'
 import { cartOfSize, loginMany, SessionEditor, writeCookieFile, type PoolSession } from './session-pool.js'
 import { runFailover, type FailoverResult } from './failover-bench.js'
@@ -190,13 +191,6 @@ async function healthGuard (topology: HttpTopology, before: string, after: strin
     states = await serversNotUp(topology)
   }
   return { before, after, states: first, waitedMs: Date.now() - started }
-}
-
-function medianOf (values: readonly number[]): number {
-  const sorted = [...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
-  if (sorted.length === 0) return NaN
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 export interface Run { load: LoadResult, serverCpuUs: number }

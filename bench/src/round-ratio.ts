@@ -4,6 +4,7 @@
 // one round moves one ratio, where a ratio of two medians could take each
 // side's median from a different round.
 import type { CaseStats } from './http-bench.js'
+import { medianOf } from './median.js'
 
 /** a's req/s over b's in each round both ran, in round order. */
 export function roundRatios (a: CaseStats | undefined, b: CaseStats | undefined): number[] {
@@ -14,10 +15,7 @@ export function roundRatios (a: CaseStats | undefined, b: CaseStats | undefined)
 
 /** The median of roundRatios; NaN when no round ran both. */
 export function roundRatio (a: CaseStats | undefined, b: CaseStats | undefined): number {
-  const s = roundRatios(a, b).sort((x, y) => x - y)
-  if (s.length === 0) return NaN
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid] as number : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+  return medianOf(roundRatios(a, b))
 }
 
 /** "rounds 0.61/0.65/0.70" for a goal's text: what the median was taken over. */
