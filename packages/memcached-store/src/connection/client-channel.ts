@@ -51,7 +51,10 @@ export class ClientChannel implements CommandChannel {
     }
     if (verb === 'gets' || verb === 'get') {
       const items = new Map<string, CasValue>()
-      for (const [k, v] of Object.entries((r ?? {}) as MultiCasRetrievalResponse<string>)) {
+      const found = (r ?? {}) as MultiCasRetrievalResponse<string>
+      // a prototype-less object (client-send.ts): every key is the reply's own
+      for (const k in found) {
+        const v = found[k]
         if (v !== undefined) items.set(k, { value: v.value, cas: String(v.casUniq) })
       }
       return { kind: 'values', items }

@@ -12,6 +12,30 @@ interface ClientInternals {
   _send: (conn: object, data: unknown, options: object) => Promise<unknown>
 }
 
+interface ConnectionInternals {
+  queueCommand: (context: { results: object }) => void
+}
+
+/**
+ * memcache-client gathers a multi-get's items in an object literal, one
+ * property per key. Every key is new to that object, so V8 made a hidden
+ * class for each insertion: about 1 µs per item, the dearest step of a
+ * signed-in read in the store's profile. An object without a prototype is a
+ * hash table from the start: the same items, a third of the cost (a loop of
+ * 20-key batches of fresh 40-character keys, Node 26: 0.8-1.3 µs per key
+ * against 0.3 µs). Readers of the results walk own keys only.
+ */
+function withDictionaryResults (conn: object, patched: WeakSet<object>): void {
+  if (patched.has(conn)) return
+  patched.add(conn)
+  const c = conn as ConnectionInternals
+  const queue = c.queueCommand.bind(conn)
+  c.queueCommand = (context) => {
+    context.results = Object.create(null) as object
+    queue(context)
+  }
+}
+
 /**
  * Every command passes here, on its connection. With credentials, memcached's
  * ASCII authentication: the first command on every connection is
@@ -28,6 +52,7 @@ export function wrapSend (client: MemcacheClient, auth: AuthSettings | undefined
   const internals = client as unknown as ClientInternals
   const send = internals._send.bind(client)
   const handshakes = new WeakMap<object, Promise<unknown>>()
+  const patched = new WeakSet<object>()
   const command = auth === undefined ? '' : authCommand(auth)
   internals._send = (conn, data, options) => {
     // An idle connection does not keep the process alive (an app that closes
@@ -35,6 +60,7 @@ export function wrapSend (client: MemcacheClient, auth: AuthSettings | undefined
     // does, through its timer in run().
     const c = conn as { socket?: Socket, _checkCmdTimer?: NodeJS.Timeout }
     c.socket?.unref()
+    withDictionaryResults(conn, patched)
     const unrefCheck = <T>(sent: T): T => {
       // memcache-client's own (backstop) command timer
       c._checkCmdTimer?.unref?.()

@@ -17,7 +17,7 @@ export class GetBatcher {
   private pending = new Map<string, Waiter[]>()
   private scheduled = false
 
-  constructor (private readonly fetch: (keys: string[]) => Promise<Map<string, CasValue>>) {}
+  constructor (private readonly fetch: (keys: string[]) => Promise<ReadonlyMap<string, CasValue>>) {}
 
   get (key: string): Promise<CasValue | undefined> {
     return new Promise((resolve, reject) => {

@@ -10,12 +10,14 @@ import { StoreError, storeError } from '../errors.js'
 import type { DumpedKey } from './metadump.js'
 import type { ResolvedServer } from '../options/options.js'
 import { GetBatcher } from './get-batcher.js'
+import { HedgeWatch, SILENT, ranLate } from './hedge-watch.js'
 import { ServerHealth, type ServerIdentity } from '../policy/server-health.js'
 import { Silence } from '../policy/silence.js'
 import { isTlsFailure } from '../options/tls-options.js'
 import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 export type { CasValue }
+export { SILENT }
 
 /** memcached's answers to a conditional store that are not failures of the server. */
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
@@ -24,18 +26,6 @@ export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
 const PUBLISH_ONLY = Object.freeze({ span: false, publish: true })
 const SPAN_ONLY = Object.freeze({ span: true, publish: false })
 const SPAN_AND_PUBLISH = Object.freeze({ span: true, publish: true })
-
-/** What untilSilent answers for a server that has said nothing for too long. */
-export const SILENT: unique symbol = Symbol('silent')
-
-/**
- * A timer that fires more than a quarter of its period late means this
- * process's own event loop was busy: a reply may be waiting, unread, in the
- * socket, so the server is not to blame for the silence.
- */
-function ranLate (now: number, dueAt: number, periodMs: number): boolean {
-  return now - dueAt > periodMs / 4
-}
 
 /**
  * memcached's answers when it has no room for one item: it could not evict
@@ -68,6 +58,8 @@ export class ServerConnection {
   private closed = false
   /** Commands owed a reply and when this server last answered anything: a server that answers is not frozen. */
   private readonly silence = new Silence()
+  /** The hedged reads watching this server, by how long a silence they wait for (in practice one). */
+  private readonly hedgeWatches = new Map<number, HedgeWatch>()
   /** Items this server refused for want of memory (see REFUSAL). */
   refusedItems = 0
   /**
@@ -216,24 +208,12 @@ export class ServerConnection {
    * fails at its timeout and is marked down.
    */
   untilSilent<T> (pending: Promise<T>, silentMs: number): Promise<T | typeof SILENT> {
-    const askedAt = performance.now()
-    return new Promise((resolve, reject) => {
-      const since = this.silence.silentSince()
-      let dueAt = since === undefined ? askedAt + silentMs : Math.max(askedAt, since + silentMs)
-      const check = (): void => {
-        const now = performance.now()
-        const late = ranLate(now, dueAt, silentMs)
-        const silentSince = this.silence.silentSince()
-        if (!late && silentSince !== undefined && now - silentSince >= silentMs) {
-          resolve(SILENT)
-          return
-        }
-        dueAt = late || silentSince === undefined ? now + silentMs : Math.max(now, silentSince + silentMs)
-        timer = setTimeout(check, dueAt - now)
-      }
-      let timer = setTimeout(check, dueAt - askedAt)
-      pending.then((value) => { clearTimeout(timer); resolve(value) }, (err: Error) => { clearTimeout(timer); reject(err) })
-    })
+    let watch = this.hedgeWatches.get(silentMs)
+    if (watch === undefined) {
+      watch = new HedgeWatch(this.silence, silentMs)
+      this.hedgeWatches.set(silentMs, watch)
+    }
+    return watch.race(pending)
   }
 
   /** Sends one command line (and data block) on the channel, which parses the reply. */
@@ -246,10 +226,10 @@ export class ServerConnection {
     return end === undefined ? reply : end(reply)
   }
 
-  async getsMany (keys: readonly string[]): Promise<Map<string, CasValue>> {
+  async getsMany (keys: readonly string[]): Promise<ReadonlyMap<string, CasValue>> {
     if (keys.length === 0) return new Map()
     const r = await this.send('gets', `gets ${keys.join(' ')}\r\n`, 'tick')
-    return r.kind === 'values' ? new Map(r.items) : new Map()
+    return r.kind === 'values' ? r.items : new Map()
   }
 
   /**

@@ -66,6 +66,8 @@ interface Memo {
   readonly stored: string
   /** Handed out only frozen, to readers that only read (decodeShared); every other reader gets its own copy. */
   readonly decoded: Decoded
+  /** decoded.record is frozen, all of it: a shared read need not walk it again */
+  frozen: boolean
 }
 
 /** Freezes a decoded value and everything it holds (objects, arrays; a Date's time cannot be frozen, and nothing here changes it). */
@@ -121,8 +123,12 @@ export class RecordCodec {
    */
   decodeShared (key: string, stored: unknown): Decoded | undefined {
     const memo = this.memoOf(key, stored)
-    if (memo !== undefined) deepFreeze(memo.decoded.record)
-    return memo?.decoded
+    if (memo === undefined) return undefined
+    if (!memo.frozen) {
+      deepFreeze(memo.decoded.record)
+      memo.frozen = true
+    }
+    return memo.decoded
   }
 
   /** The memo of this stored text: the kept one, or one decoded now (kept unless too large); undefined for a value we did not write. */
@@ -132,7 +138,7 @@ export class RecordCodec {
     if (kept !== undefined && kept.stored === stored) return kept
     const decoded = this.decodeText(key, stored)
     if (decoded === undefined) return undefined
-    const memo = { stored, decoded }
+    const memo = { stored, decoded, frozen: false }
     if (stored.length <= MEMO_MAX_VALUE_CHARS) this.memo.set(key, memo)
     return memo
   }

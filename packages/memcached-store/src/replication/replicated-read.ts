@@ -203,7 +203,8 @@ export class ReplicatedReader {
   private async verifyReplicas (key: string, found: Found, rest: readonly ServerConnection[]): Promise<void> {
     await Promise.all(rest.map(async (conn) => {
       const item = await conn.gets(key)
-      const decoded = item === undefined ? undefined : this.parts.codec.decode(key, item.value)
+      // only compared and copied as bytes: shared, not a copy of its own
+      const decoded = item === undefined ? undefined : this.parts.codec.decodeShared(key, item.value)
       const ours = revisionOf(found.decoded)
       const theirs = decoded === undefined ? undefined : revisionOf(decoded)
       // only over a copy the other includes: siblings wait for the next write to join them
