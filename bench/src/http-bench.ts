@@ -36,7 +36,8 @@ export interface HttpBenchOptions {
    * Runs of each case a goal of one node compares (GOAL_CASE_IDS, and their
    * twins on the code before), at least `rounds`: those verdicts are the
    * ones a change is judged by, and a ratio near its bound needs more rounds
-   * than a table row to tell the code from the neighbours.
+   * than a table row to tell the code from the neighbours. Even, so that
+   * every forward round has its reverse twin (round-ratio.ts).
    */
   goalRounds: number
   /** Connections of every run outside the concurrency sweep. */
@@ -75,7 +76,7 @@ export interface HttpBenchOptions {
 export const HTTP_QUICK: HttpBenchOptions = {
   durationS: 1,
   rounds: 3,
-  goalRounds: 3,
+  goalRounds: 4,
   connections: 50,
   sessions: 1000,
   logins: 50,
@@ -91,7 +92,7 @@ export const HTTP_QUICK: HttpBenchOptions = {
 export const HTTP_FULL: HttpBenchOptions = {
   durationS: 4,
   rounds: 3,
-  goalRounds: 5,
+  goalRounds: 6,
   connections: 50,
   sessions: 1000,
   logins: 1000,

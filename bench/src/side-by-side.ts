@@ -90,7 +90,7 @@ export function sideBySideSection (c: Cases, commits: BuildCommits): string {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    'The goals of one node, each the median of its rounds\' ratios of two cases of the same build (the bare Fastify /hello baseline is the same for both):',
+    'The goals of one node, each the median of its rounds\' ratios (of forward-and-reverse pairs of rounds) of two cases of the same build (the bare Fastify /hello baseline is the same for both):',
     '',
     '| goal | before | now | goal |',
     '| --- | ---: | ---: | ---: |',

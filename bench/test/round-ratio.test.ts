@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { CaseStats } from '../src/http-bench.js'
-import { roundRatio, roundRatios, roundRatiosText } from '../src/round-ratio.js'
+import { pairedRatios, roundRatio, roundRatios, roundRatiosText } from '../src/round-ratio.js'
 
 const stats = (id: string, roundRps: number[]): CaseStats => ({
   id, label: id, connections: 50, runs: roundRps.length, rps: NaN, p50Ms: 1, p99Ms: 2, maxMs: 3, serverCpuUs: 1, toolCpuUs: 1, roundRps, requests: 1, socketErrors: 0, badStatus: 0
@@ -17,11 +17,31 @@ test('a goal is the median of its rounds\' ratios, not a ratio of two medians ta
   assert.equal(roundRatiosText(read, hello), 'rounds 0.70/0.35/0.70/1.40/0.70')
 })
 
-test('only the rounds both cases ran count, and an even count takes the middle two', () => {
+test('only the rounds both cases ran count', () => {
   const a = stats('a', [10, 20, 30, 40, 50])
   const b = stats('b', [10, 10, 10])
   assert.deepEqual(roundRatios(a, b), [1, 2, 3])
-  assert.equal(roundRatio(stats('c', [1, 3, 2, 4]), stats('d', [1, 1, 1, 1])), 2.5)
+  assert.equal(roundRatio(a, b), 2)
+})
+
+test('with an even count of rounds, a cost of running first cancels: each forward round is paired with the reverse one after it', () => {
+  // the 1-replica write pays 1.25x when it runs first, which is in every reverse round: the 2-replica write's true ratio is 0.9
+  const two = stats('write-2', [9_000, 9_000, 9_000, 9_000, 9_000, 9_000])
+  const one = stats('write-1', [10_000, 8_000, 10_000, 8_000, 10_000, 8_000])
+  assert.deepEqual(roundRatios(two, one), [0.9, 1.125, 0.9, 1.125, 0.9, 1.125])
+  const pairs = pairedRatios(two, one)
+  assert.equal(pairs.length, 3)
+  for (const p of pairs) assert.ok(Math.abs(p - Math.sqrt(0.9 * 1.125)) < 1e-12)
+  assert.ok(Math.abs(roundRatio(two, one) - Math.sqrt(0.9 * 1.125)) < 1e-12)
+  assert.equal(roundRatiosText(two, one), 'rounds 0.90/1.13 0.90/1.13 0.90/1.13, pairs 1.01/1.01/1.01')
+  // the median of the same six rounds, unpaired, would be the middle two's mean
+  assert.equal(roundRatio(stats('c', [1, 3, 2, 4]), stats('d', [1, 1, 1, 1])), (Math.sqrt(3) + Math.sqrt(8)) / 2)
+})
+
+test('a pair with a round that had no answers is left out, not the rounds around it', () => {
+  const a = stats('a', [10, 20, 10, 10])
+  const b = stats('b', [10, 0, 10, 10])
+  assert.deepEqual(pairedRatios(a, b), [1])
 })
 
 test('no ratio without both cases or without a round with answers', () => {
