@@ -43,7 +43,7 @@ const COMMANDS = [
   '',
   '| command | what | time on this machine |',
   '| --- | --- | --- |',
-  '| `npm run bench` | everything below; installs memcached, nginx, haproxy and wrk with apt-get when missing (as root) | under 15 min |',
+  '| `npm run bench` | everything below; installs memcached, nginx, haproxy and wrk with apt-get when missing (as root) | about 15–16 min |',
   '| `npm run bench -- --quick` | the same cases with 1 s runs, 50 real logins, fewer big sessions, a smaller concurrency sweep | under 2 min |',
   '| `npm run bench -- store` / `-- http` | one suite; replaces only its sections here | |',
   '| `npm run bench -- --before DIR` (also with `--quick`, `http`) | a change side by side with the code before it: DIR is another built checkout (`git worktree add ../before HEAD~1`, then `npm ci && npx tsc -b` there); its web node runs beside ours on the same memcached servers as `web-before` (2 replicas) and `web-solo-before` (1 replica), each goal case of one node (reads, cart writes, 200 B and 4 KB sessions, /healthz) runs on both in every round, and the HTTP section gets a table of both builds\' req/s and CPU per request and of their goal ratios. The store suite ignores it | adds about 1½ min (`--quick`: about 30 s) |',
