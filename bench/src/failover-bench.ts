@@ -12,6 +12,7 @@ import { pollUntil } from '@stickless/test-support'
 import { runWrk, type LoadResult } from './load-tool.js'
 import { SESSION_TIMEOUT_S, type HttpTopology } from './http-topology.js'
 import { loginMany, SessionEditor, writeCookieFile } from './session-pool.js'
+import { medianOf } from './median.js'
 
 export interface FailoverOptions {
   cookieFile: string
@@ -125,13 +126,6 @@ export async function runFailover (topology: HttpTopology, opts: FailoverOptions
   }
 }
 
-function median (values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid] as number : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
-
 const n0 = (x: number): string => Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '–'
 
 /**
@@ -152,7 +146,7 @@ export function frozenGoal (f: FailoverResult): { goal: string, measured: string
   const errors = f.frozen.badStatus + f.frozen.socketErrors + f.frozenWrites.badStatus + f.frozenWrites.socketErrors
   return {
     goal: `a frozen memcached holds no request longer than its timeout (${f.timeoutMs} ms): reads, and cart writes (read-modify-write)`,
-    measured: `longest read while memcached-a froze: ${n0(f.frozen.maxMs)} ms, ${readsMet ? 'under' : '**over**'} the timeout (a read passes over a replica that has been silent for half its timeout, the store's readHedgeFraction; normal read p99 ${n0(median(f.normal.map((x) => x.p99Ms)))} ms); ` +
+    measured: `longest read while memcached-a froze: ${n0(f.frozen.maxMs)} ms, ${readsMet ? 'under' : '**over**'} the timeout (a read passes over a replica that has been silent for half its timeout, the store's readHedgeFraction; normal read p99 ${n0(medianOf(f.normal.map((x) => x.p99Ms)))} ms); ` +
       `longest cart write: ${n0(f.frozenWrites.maxMs)} ms, ${writesMet ? 'within' : '**over**'} the timeout plus a normal write's p99 (${n0(writeP99)} ms at most before the freeze): a write waits on the frozen server only until it has been silent for its timeout, also after its read passed over it; ` +
       `the server was marked down on every node ${f.markedDownMs === undefined ? 'never' : `${n0(f.markedDownMs)} ms`} after SIGSTOP, at its own timeout; ${errors} error responses`,
     met: readsMet && writesMet && errors === 0

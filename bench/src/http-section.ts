@@ -8,6 +8,7 @@ import { renderCharts } from './svg-chart.js'
 import { frozenGoal } from './failover-bench.js'
 import { NODE_GOALS, sideBySideSection } from './side-by-side.js'
 import { roundRatio, roundRatiosText } from './round-ratio.js'
+import { medianOf } from './median.js'
 
 export interface Goal {
   goal: string
@@ -21,13 +22,6 @@ const n0 = (x: number): string => Number.isFinite(x) ? Math.round(x).toLocaleStr
 const n1 = (x: number): string => Number.isFinite(x) ? x.toFixed(1) : '–'
 const r2 = (x: number): string => Number.isFinite(x) ? `${x.toFixed(2)}×` : '–'
 const verdict = (met: boolean | undefined): string => met === undefined ? 'not measured' : met ? '**met**' : '**missed**'
-
-function median (values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid] as number : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
 
 function errorsOf (c: CaseStats): string {
   const total = c.socketErrors + c.badStatus
@@ -61,8 +55,8 @@ export function httpGoals (r: HttpBenchResult): Goal[] {
   ratioGoal(`a 4 KB session ≥ ${g.sizeKb4}× a 200 B one (GET /api/session, one node, ${r.options.sizeConnections} connections)`, 'size:4 KB', 'size:200 B', g.sizeKb4, '')
 
   const f = r.failover
-  const normalP99 = median(f.normal.map((x) => x.p99Ms))
-  const afterP99 = median(f.after.map((x) => x.p99Ms))
+  const normalP99 = medianOf(f.normal.map((x) => x.p99Ms))
+  const afterP99 = medianOf(f.after.map((x) => x.p99Ms))
   // Reads and cart writes, judged in one place (failover-bench.ts) for this report and frozen-bench.
   goals.push(frozenGoal(f))
   goals.push({
@@ -115,7 +109,7 @@ export function signedInProxyGoal (c: Readonly<Record<string, CaseStats | undefi
 }
 
 function failoverRows (name: string, runs: readonly LoadResult[]): string {
-  const m = (f: (x: LoadResult) => number): number => median(runs.map(f))
+  const m = (f: (x: LoadResult) => number): number => medianOf(runs.map(f))
   const bad = runs.reduce((s, x) => s + x.badStatus + x.socketErrors, 0)
   return `| ${name} | ${runs.length} | ${n0(m((x) => x.rps))} | ${n1(m((x) => x.p50Ms))} | ${n1(m((x) => x.p99Ms))} | ${n0(Math.max(...runs.map((x) => x.maxMs)))} | ${bad} |`
 }

@@ -12,6 +12,7 @@ import { HttpTopology, type Endpoint } from './http-topology.js'
 import { cpuSeconds } from './process-cpu.js'
 import { fdSoftLimit, openFds, rssBytes } from './process-memory.js'
 import { DEMO_ACCOUNTS, login, SessionEditor, type PoolSession } from './session-pool.js'
+import { medianOf } from './median.js'
 
 export interface LiveBenchOptions {
   /** Idle sockets wanted through the LB (fewer when the LB's descriptor limit cannot hold them). */
@@ -134,13 +135,6 @@ async function loginAll (urls: readonly string[], account: { username: string, p
     }
   }))
   return out
-}
-
-function median (values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  if (s.length === 0) return NaN
-  const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid] as number : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
 function failureKind (err: unknown): string {
@@ -267,7 +261,7 @@ class LiveStand {
     const cpuMsPerS: Record<string, number> = {}
     names.forEach((n, i) => { cpuMsPerS[n] = ((cpu1.get(pids[i] as number) ?? 0) - (cpu0.get(pids[i] as number) ?? 0)) * 1000 / wall })
     const memcachedPerS = Object.fromEntries(MEMCACHED_COUNTERS.map((c) => [c, (ops1[c] - ops0[c]) / wall])) as Record<Counter, number>
-    return { sockets, seconds: wall, cpuMsPerS, memcachedPerS, probe: { count: latencies.length, failed, medianMs: median(latencies), maxMs: Math.max(...latencies) } }
+    return { sockets, seconds: wall, cpuMsPerS, memcachedPerS, probe: { count: latencies.length, failed, medianMs: medianOf(latencies), maxMs: Math.max(...latencies) } }
   }
 
   rss (): Record<string, number> {
@@ -335,7 +329,7 @@ class LiveStand {
       status: res.status,
       requestMs,
       codes: codeCounts(sockets.filter((s) => times.has(s))),
-      medianCloseMs: median(closeTimes),
+      medianCloseMs: medianOf(closeTimes),
       slowestCloseMs: Math.max(...closeTimes),
       notClosed,
       idleStillOpen: idle.filter((s) => s.closeCode === undefined).length
