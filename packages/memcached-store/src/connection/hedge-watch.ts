@@ -36,7 +36,7 @@ export class HedgeWatch {
     return new Promise((resolve, reject) => {
       const watcher: Watcher = () => { resolve(SILENT) }
       this.watchers.add(watcher)
-      if (this.timer === undefined) this.arm(this.now())
+      if (this.timer === undefined) this.lookAgain(this.now(), this.silence.silentSince(), false)
       pending.then((value) => {
         this.unwatch(watcher)
         resolve(value)
@@ -45,13 +45,6 @@ export class HedgeWatch {
         reject(err)
       })
     })
-  }
-
-  /** The first look: when the silence under way, if any, reaches `silentMs`, else `silentMs` from now. */
-  private arm (now: number): void {
-    const since = this.silence.silentSince()
-    this.dueAt = since === undefined ? now + this.silentMs : Math.max(now, since + this.silentMs)
-    this.timer = setTimeout(() => { this.check() }, this.dueAt - now)
   }
 
   private check (): void {
@@ -65,6 +58,14 @@ export class HedgeWatch {
       for (const tell of told) tell()
       return
     }
+    this.lookAgain(now, silentSince, late)
+  }
+
+  /**
+   * The next look: when the silence under way reaches `silentMs`, else (no
+   * silence, or a look that ran late) `silentMs` from now.
+   */
+  private lookAgain (now: number, silentSince: number | undefined, late: boolean): void {
     this.dueAt = late || silentSince === undefined ? now + this.silentMs : Math.max(now, silentSince + this.silentMs)
     this.timer = setTimeout(() => { this.check() }, this.dueAt - now)
   }
