@@ -27,16 +27,21 @@ export function roundRatios (a: CaseStats | undefined, b: CaseStats | undefined)
   return rawRatios(a, b).filter((x) => Number.isFinite(x))
 }
 
+/** Rounds are paired only when every forward round has its reverse twin. */
+const paired = (rounds: number): boolean => rounds >= 2 && rounds % 2 === 0
+
 /**
  * What the median is taken over: with an even count of rounds, each
  * forward-and-reverse pair's geometric mean; with an odd count, the rounds.
+ * As with single rounds, a pair whose ratio is not a number (its baseline
+ * had no answers) is left out, and a case that had none counts as 0.
  */
 export function pairedRatios (a: CaseStats | undefined, b: CaseStats | undefined): number[] {
   const raw = rawRatios(a, b)
-  if (raw.length < 2 || raw.length % 2 !== 0) return raw.filter((x) => Number.isFinite(x))
+  if (!paired(raw.length)) return raw.filter((x) => Number.isFinite(x))
   const pairs: number[] = []
   for (let i = 0; i < raw.length; i += 2) pairs.push(Math.sqrt((raw[i] as number) * (raw[i + 1] as number)))
-  return pairs.filter((x) => Number.isFinite(x) && x > 0)
+  return pairs.filter((x) => Number.isFinite(x))
 }
 
 /** The median of pairedRatios; NaN when no round ran both. */
@@ -50,7 +55,7 @@ export function roundRatiosText (a: CaseStats | undefined, b: CaseStats | undefi
   const r = raw.filter((x) => Number.isFinite(x))
   if (r.length === 0) return 'no round'
   const f = (x: number): string => x.toFixed(2)
-  if (raw.length < 2 || raw.length % 2 !== 0) return `rounds ${r.map(f).join('/')}`
+  if (!paired(raw.length)) return `rounds ${r.map(f).join('/')}`
   const rounds: string[] = []
   for (let i = 0; i < raw.length; i += 2) rounds.push(`${f(raw[i] as number)}/${f(raw[i + 1] as number)}`)
   return `rounds ${rounds.join(' ')}, pairs ${pairedRatios(a, b).map(f).join('/')}`

@@ -42,6 +42,9 @@ test('a pair with a round that had no answers is left out, not the rounds around
   const a = stats('a', [10, 20, 10, 10])
   const b = stats('b', [10, 0, 10, 10])
   assert.deepEqual(pairedRatios(a, b), [1])
+  // a case that answered nothing in a round is a ratio of 0 there, paired or not: it counts against the goal
+  assert.deepEqual(roundRatios(stats('c', [0, 10]), stats('d', [10, 10])), [0, 1])
+  assert.deepEqual(pairedRatios(stats('c', [0, 10]), stats('d', [10, 10])), [0])
 })
 
 test('no ratio without both cases or without a round with answers', () => {
