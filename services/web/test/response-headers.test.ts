@@ -44,6 +44,9 @@ test('the LB\'s x-request-id is kept; a malformed one is replaced', async (t) =>
   assert.equal(kept.headers['x-request-id'], 'lb-1234-abcd')
   const replaced = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'bad id <script>' } })
   assert.match(String(replaced.headers['x-request-id']), /^[0-9a-f-]{36}$/)
+  const own = await app.inject({ url: '/healthz' })
+  assert.match(String(own.headers['x-request-id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  assert.notEqual(own.headers['x-request-id'], replaced.headers['x-request-id'])
 })
 
 test('HTML pages get a CSP with a script nonce and no framing', async (t) => {

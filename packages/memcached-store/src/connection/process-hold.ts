@@ -18,11 +18,13 @@ export class ProcessHold {
   /** `work`, keeping the process alive until it settles. */
   hold<T> (work: Promise<T>): Promise<T> {
     if (this.inFlight++ === 0) this.timer.ref()
-    const release = (): void => {
-      if (--this.inFlight === 0) this.timer.unref()
-    }
-    work.then(release, release)
+    work.then(this.release, this.release)
     return work
+  }
+
+  // made once: a closure per call was an allocation on every read
+  private readonly release = (): void => {
+    if (--this.inFlight === 0) this.timer.unref()
   }
 
   close (): void {

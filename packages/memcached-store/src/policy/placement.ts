@@ -57,6 +57,8 @@ export class Placement<S extends PlacedServer> {
   /** Where a read goes, in order: up holders first, then recovering ones (possibly not refilled yet). */
   readTargets (key: string): S[] {
     const holders = this.holdersOf(key)
+    // the usual case, every holder readable: the holders' own (fresh) list is the order, three copies spared per read
+    if (holders.every((s) => s.health.readable)) return holders
     const order = [...holders.filter((s) => s.health.readable), ...holders.filter((s) => s.health.state === 'recovering')]
     if (order.length === 0) throw allDown(key)
     return order

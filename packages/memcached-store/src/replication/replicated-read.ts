@@ -55,6 +55,12 @@ function ignore (): void {}
 const VERIFY_DELAY_MS = 20
 const VERIFY_QUEUE_MAX = 1_000
 
+/** A replica that lacked the key (or held a value we cannot read), with its cas token if it held one. */
+interface Missed {
+  readonly conn: ServerConnection
+  readonly cas: string | undefined
+}
+
 interface Check {
   readonly key: string
   readonly found: Found
@@ -76,27 +82,19 @@ export class ReplicatedReader {
    * (RecordCodec.decodeShared): for a caller that only reads.
    */
   async read (key: string, shared = false): Promise<Found | undefined> {
-    const { placement, codec, counts } = this.parts
+    const { placement, counts } = this.parts
     const order = placement.readTargets(key)
     if (placement.changing) return await this.readNewest(key, order)
-    const missed: Array<{ conn: ServerConnection, cas: string | undefined }> = []
+    // What a read keeps besides its answer is made only when needed: on the
+    // usual read the first replica answers, and nothing else is allocated.
+    let missed: Missed[] | undefined
     // Replicas that went silent: asked, not answered, passed over for the next one.
-    const silent: Array<{ conn: ServerConnection, pending: Promise<CasValue | undefined> }> = []
+    let silent: Array<{ conn: ServerConnection, pending: Promise<CasValue | undefined> }> | undefined
     let errors = 0
     let believedMiss = false
     let found: Found | undefined
-    /** What this replica answered, if usable; a miss or a value we cannot read is noted for repair. */
-    const consider = (conn: ServerConnection, item: CasValue | undefined): Found | undefined => {
-      const decoded = item === undefined ? undefined : shared ? codec.decodeShared(key, item.value) : codec.decode(key, item.value)
-      if (item === undefined || decoded === undefined) {
-        if (item !== undefined) counts.rejectedValues++
-        missed.push({ conn, cas: item?.cas })
-        if (conn.health.readable) believedMiss = true
-        return undefined
-      }
-      return { conn, cas: item.cas, raw: item.value, decoded }
-    }
-    for (const [i, conn] of order.entries()) {
+    for (let i = 0; i < order.length; i++) {
+      const conn = order[i] as ServerConnection
       const pending = conn.gets(key)
       const hedgeMs = i < order.length - 1 ? conn.server.timeoutMs * this.parts.readHedgeFraction : 0
       let item
@@ -109,35 +107,54 @@ export class ReplicatedReader {
       }
       if (item === SILENT) {
         pending.catch(ignore) // its own timeout marks the server down
-        silent.push({ conn, pending })
+        ;(silent ??= []).push({ conn, pending })
         counts.hedgedReads++
         continue
       }
-      found = consider(conn, item)
+      found = this.usable(key, shared, conn, item)
       if (found !== undefined) break
+      ;(missed ??= []).push({ conn, cas: item?.cas })
+      if (conn.health.readable) believedMiss = true
     }
     // No other replica could answer: a silent one still may, within its timeout.
-    if (found === undefined && !believedMiss) {
+    if (found === undefined && !believedMiss && silent !== undefined) {
       for (const s of silent) {
+        let item
         try {
-          found = consider(s.conn, await s.pending)
-          if (found !== undefined) break
+          item = await s.pending
         } catch {
           errors++
           counts.failovers++
+          continue
         }
+        found = this.usable(key, shared, s.conn, item)
+        if (found !== undefined) break
+        ;(missed ??= []).push({ conn: s.conn, cas: item?.cas })
+        if (s.conn.health.readable) believedMiss = true
       }
     }
     if (found === undefined) {
       if (errors > 0 && !believedMiss) throw storeError('STK_ERR_STORE_UNAVAILABLE', `no replica of ${key.slice(0, 12)}… answered`)
       return undefined
     }
-    for (const m of missed) this.repair(key, m.conn, found, m.cas)
+    if (missed !== undefined) for (const m of missed) this.repair(key, m.conn, found, m.cas)
     if (this.parts.readRepairChance > 0 && this.parts.random() < this.parts.readRepairChance) {
       const rest = order.slice(order.indexOf(found.conn) + 1)
       if (rest.length > 0) this.verifyLater({ key, found, rest })
     }
     return found
+  }
+
+  /** What this replica answered, if usable: a miss or a value we cannot read (counted) is undefined, for repair. */
+  private usable (key: string, shared: boolean, conn: ServerConnection, item: CasValue | undefined): Found | undefined {
+    if (item === undefined) return undefined
+    const { codec } = this.parts
+    const decoded = shared ? codec.decodeShared(key, item.value) : codec.decode(key, item.value)
+    if (decoded === undefined) {
+      this.parts.counts.rejectedValues++
+      return undefined
+    }
+    return { conn, cas: item.cas, raw: item.value, decoded }
   }
 
   /**
