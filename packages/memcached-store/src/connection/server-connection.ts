@@ -9,21 +9,20 @@ import type { CasValue, CommandChannel, FlushAt, Reply } from './command-channel
 import { StoreError, storeError } from '../errors.js'
 import type { DumpedKey } from './metadump.js'
 import type { ResolvedServer } from '../options/options.js'
-import { GetBatcher } from './get-batcher.js'
-import { HedgeWatch, SILENT, ranLate } from './hedge-watch.js'
+import { GetBatcher, Silenced } from './get-batcher.js'
+import { HedgeWatch, ranLate } from './hedge-watch.js'
 import { ServerHealth, type ServerIdentity } from '../policy/server-health.js'
 import { Silence } from '../policy/silence.js'
 import { isTlsFailure } from '../options/tls-options.js'
 import { noTracing, type StoreTracer } from '../tracing/store-tracer.js'
 
 export type { CasValue }
-export { SILENT }
+export { Silenced }
 
 /** memcached's answers to a conditional store that are not failures of the server. */
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
 
 // What the tracer does with a command (tracing/store-tracer.ts).
-const PUBLISH_ONLY = Object.freeze({ span: false, publish: true })
 const SPAN_ONLY = Object.freeze({ span: true, publish: false })
 const SPAN_AND_PUBLISH = Object.freeze({ span: true, publish: true })
 
@@ -54,7 +53,7 @@ const OUTCOME_BY_WORD: Record<string, StoreOutcome> = {
 export class ServerConnection {
   readonly health: ServerHealth
   private readonly channel: CommandChannel
-  private readonly batcher = new GetBatcher((keys) => this.getsMany(keys))
+  private readonly batcher = new GetBatcher((keys) => this.getsMany(keys), (silentMs) => this.watchOf(silentMs))
   private closed = false
   /** Commands owed a reply and when this server last answered anything: a server that answers is not frozen. */
   private readonly silence = new Silence()
@@ -190,30 +189,32 @@ export class ServerConnection {
 
   /** One key's value and cas token; joins the other gets of this event-loop turn in one command. */
   gets (key: string): Promise<CasValue | undefined> {
-    // the command event goes out here, once per caller; the span, once per multi-get, in send()
-    const end = this.tracer.command(this.server, 'gets', PUBLISH_ONLY)
-    const value = this.batcher.get(key)
-    return end === undefined ? value : end(value)
+    // the command event goes out once per caller, the span once per multi-get (send())
+    return this.batcher.get(key, this.tracer.finisher(this.server, 'gets')) as Promise<CasValue | undefined>
   }
 
   /**
-   * `pending` (a command sent to this server just now), or SILENT once the
-   * server has said nothing at all for `silentMs` while it owed a reply: no
-   * reply to this command nor to any other. The silence may have begun before
-   * this command (another request's command is still unanswered): then it is
-   * passed over that much sooner. A server that answers other commands is
-   * alive and this reply waits behind theirs; a timer that ran late means our
-   * own loop was busy (the reply may be unread in the socket): both wait
-   * another period. `pending` runs on either way, so a silent server still
-   * fails at its timeout and is marked down.
+   * As gets, or Silenced once the server has said nothing at all for
+   * `silentMs` while it owed a reply: no reply to this command nor to any
+   * other. The silence may have begun before this command (another request's
+   * command is still unanswered): then it is passed over that much sooner. A
+   * server that answers other commands is alive and this reply waits behind
+   * theirs; a timer that ran late means our own loop was busy (the reply may
+   * be unread in the socket): both wait another period. The command runs on
+   * either way (Silenced.pending), so a silent server still fails at its
+   * timeout and is marked down.
    */
-  untilSilent<T> (pending: Promise<T>, silentMs: number): Promise<T | typeof SILENT> {
+  getsHedged (key: string, silentMs: number): Promise<CasValue | undefined | Silenced> {
+    return this.batcher.get(key, this.tracer.finisher(this.server, 'gets'), silentMs)
+  }
+
+  private watchOf (silentMs: number): HedgeWatch {
     let watch = this.hedgeWatches.get(silentMs)
     if (watch === undefined) {
       watch = new HedgeWatch(this.silence, silentMs)
       this.hedgeWatches.set(silentMs, watch)
     }
-    return watch.race(pending)
+    return watch
   }
 
   /** Sends one command line (and data block) on the channel, which parses the reply. */

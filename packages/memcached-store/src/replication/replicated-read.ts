@@ -6,7 +6,7 @@ import type { StoreCounters, Emit } from '../counters.js'
 import { storeError } from '../errors.js'
 import type { Placement } from '../policy/placement.js'
 import type { Decoded, RecordCodec } from '../record/record-codec.js'
-import { SILENT, type CasValue, type ServerConnection } from '../connection/server-connection.js'
+import { Silenced, type CasValue, type ServerConnection } from '../connection/server-connection.js'
 import { encodeJson } from '../record/codec.js'
 import { isNewer } from '../record/session-record.js'
 import { basisOf, revisionOf, sameRevision, supersedes } from '../policy/write-plan.js'
@@ -95,19 +95,18 @@ export class ReplicatedReader {
     let found: Found | undefined
     for (let i = 0; i < order.length; i++) {
       const conn = order[i] as ServerConnection
-      const pending = conn.gets(key)
       const hedgeMs = i < order.length - 1 ? conn.server.timeoutMs * this.parts.readHedgeFraction : 0
       let item
       try {
-        item = hedgeMs > 0 ? await conn.untilSilent(pending, hedgeMs) : await pending
+        item = hedgeMs > 0 ? await conn.getsHedged(key, hedgeMs) : await conn.gets(key)
       } catch {
         errors++
         counts.failovers++
         continue
       }
-      if (item === SILENT) {
-        pending.catch(ignore) // its own timeout marks the server down
-        ;(silent ??= []).push({ conn, pending })
+      if (item instanceof Silenced) {
+        // its own timeout marks the server down
+        ;(silent ??= []).push({ conn, pending: item.pending })
         counts.hedgedReads++
         continue
       }

@@ -5,6 +5,7 @@
 // @opentelemetry/api is used: the app that wants traces registers an SDK;
 // without one the API's tracer is a no-op, and a command that nobody traces
 // and nobody listens to costs one boolean test and two property reads.
+import { AsyncLocalStorage } from 'node:async_hooks'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { performance } from 'node:perf_hooks'
 import { ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api'
@@ -112,6 +113,23 @@ export class StoreTracer {
     })
   }
 
+  /**
+   * The event alone, for a command whose caller is answered by a callback
+   * (a get of a multi-get, get-batcher.ts): undefined when nobody listens,
+   * else the function that ends it, publishing in the caller's async context
+   * as captured now. The same event as command()'s, without a promise of its
+   * own for each caller.
+   */
+  finisher (target: CommandTarget, command: string): ((failed: boolean) => void) | undefined {
+    if (!commandChannel.hasSubscribers) return undefined
+    const startedAt = performance.now()
+    const inCaller = AsyncLocalStorage.snapshot()
+    return (failed) => {
+      const event: CommandEvent = { command, server: target.id, startedAt, durationMs: performance.now() - startedAt, failed }
+      inCaller(publish, event)
+    }
+  }
+
   /** Runs `work` inside an INTERNAL span named `memcached <name>` (refill, rebalance, merge). */
   async internal<T> (name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
     const tracer = this.activeTracer()
@@ -127,6 +145,10 @@ export class StoreTracer {
       }
     })
   }
+}
+
+function publish (event: CommandEvent): void {
+  commandChannel.publish(event)
 }
 
 function endSpan (span: Span, error: unknown): void {
