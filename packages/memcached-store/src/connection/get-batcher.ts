@@ -10,13 +10,9 @@ export class Silenced {
   constructor (readonly pending: Promise<CasValue | undefined>) {}
 }
 
-/** Ends a command's event (store-tracer.ts), in the caller's async context. */
-export type Finish = (failed: boolean) => void
-
 interface Waiter {
   readonly resolve: (value: CasValue | undefined | Silenced) => void
   readonly reject: (err: unknown) => void
-  readonly finish: Finish | undefined
   /** a hedged get's silence to wait for; 0 when not hedged */
   readonly silentMs: number
 }
@@ -32,8 +28,7 @@ interface Waiter {
 //
 // A hedged get is watched with its batch: one watch of the server per
 // multi-get, not one per read, and its caller is told through the same
-// promise, so a read that is not hedged away costs one promise and no timer
-// or watcher of its own.
+// promise, so a hedged read costs no promise, timer or watcher of its own.
 export class GetBatcher {
   private pending = new Map<string, Waiter[]>()
   /** The hedges asked for by the gets of the batch being gathered (in practice none or one). */
@@ -50,9 +45,9 @@ export class GetBatcher {
    * Given `silentMs`, answers Silenced instead once the server has said
    * nothing for that long while it owed a reply (HedgeWatch).
    */
-  get (key: string, finish?: Finish, silentMs = 0): Promise<CasValue | undefined | Silenced> {
+  get (key: string, silentMs = 0): Promise<CasValue | undefined | Silenced> {
     return new Promise((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, finish, silentMs }
+      const waiter: Waiter = { resolve, reject, silentMs }
       const waiters = this.pending.get(key)
       if (waiters === undefined) this.pending.set(key, [waiter])
       else waiters.push(waiter)
@@ -75,17 +70,11 @@ export class GetBatcher {
       // a get already told Silenced has its answer: resolving it again does nothing
       for (const [key, waiters] of batch) {
         const item = found.get(key)
-        for (const w of waiters) {
-          w.finish?.(false)
-          w.resolve(item)
-        }
+        for (const w of waiters) w.resolve(item)
       }
     }, (err: unknown) => {
       for (const waiters of batch.values()) {
-        for (const w of waiters) {
-          w.finish?.(true)
-          w.reject(err)
-        }
+        for (const w of waiters) w.reject(err)
       }
     })
     for (const silentMs of hedges) {

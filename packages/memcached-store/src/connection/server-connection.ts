@@ -23,6 +23,7 @@ export { Silenced }
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
 
 // What the tracer does with a command (tracing/store-tracer.ts).
+const PUBLISH_ONLY = Object.freeze({ span: false, publish: true })
 const SPAN_ONLY = Object.freeze({ span: true, publish: false })
 const SPAN_AND_PUBLISH = Object.freeze({ span: true, publish: true })
 
@@ -190,7 +191,9 @@ export class ServerConnection {
   /** One key's value and cas token; joins the other gets of this event-loop turn in one command. */
   gets (key: string): Promise<CasValue | undefined> {
     // the command event goes out once per caller, the span once per multi-get (send())
-    return this.batcher.get(key, this.tracer.finisher(this.server, 'gets')) as Promise<CasValue | undefined>
+    const end = this.tracer.command(this.server, 'gets', PUBLISH_ONLY)
+    const got = this.batcher.get(key) as Promise<CasValue | undefined>
+    return end === undefined ? got : end(got)
   }
 
   /**
@@ -205,7 +208,18 @@ export class ServerConnection {
    * timeout and is marked down.
    */
   getsHedged (key: string, silentMs: number): Promise<CasValue | undefined | Silenced> {
-    return this.batcher.get(key, this.tracer.finisher(this.server, 'gets'), silentMs)
+    const finish = this.tracer.finisher(this.server, 'gets')
+    const got = this.batcher.get(key, silentMs)
+    if (finish === undefined) return got
+    // the callbacks run in the caller's async context, where its event must go out
+    return got.then((item) => {
+      if (item instanceof Silenced) item.pending.then(() => { finish(false) }, () => { finish(true) })
+      else finish(false)
+      return item
+    }, (err: unknown) => {
+      finish(true)
+      throw err
+    })
   }
 
   private watchOf (silentMs: number): HedgeWatch {

@@ -5,7 +5,6 @@
 // @opentelemetry/api is used: the app that wants traces registers an SDK;
 // without one the API's tracer is a no-op, and a command that nobody traces
 // and nobody listens to costs one boolean test and two property reads.
-import { AsyncLocalStorage } from 'node:async_hooks'
 import diagnosticsChannel from 'node:diagnostics_channel'
 import { performance } from 'node:perf_hooks'
 import { ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api'
@@ -95,13 +94,10 @@ export class StoreTracer {
         [SERVER_PORT]: target.port
       }
     })
-    const startedAt = performance.now()
+    const publish = listened ? publisher(target, command) : undefined
     const finish = (error: unknown): void => {
       if (span !== undefined) endSpan(span, error)
-      if (listened) {
-        const event: CommandEvent = { command, server: target.id, startedAt, durationMs: performance.now() - startedAt, failed: error !== undefined }
-        commandChannel.publish(event)
-      }
+      publish?.(error !== undefined)
     }
     // then, not an async function: one promise per command instead of two
     return (pending) => pending.then((value) => {
@@ -114,20 +110,13 @@ export class StoreTracer {
   }
 
   /**
-   * The event alone, for a command whose caller is answered by a callback
-   * (a get of a multi-get, get-batcher.ts): undefined when nobody listens,
-   * else the function that ends it, publishing in the caller's async context
-   * as captured now. The same event as command()'s, without a promise of its
-   * own for each caller.
+   * The event alone (a get of a multi-get: its span is the multi-get's):
+   * undefined when nobody listens, else the function that ends it. Called
+   * from the caller's async context, as command()'s callbacks are, so that a
+   * listener can tell whose command it was.
    */
   finisher (target: CommandTarget, command: string): ((failed: boolean) => void) | undefined {
-    if (!commandChannel.hasSubscribers) return undefined
-    const startedAt = performance.now()
-    const inCaller = AsyncLocalStorage.snapshot()
-    return (failed) => {
-      const event: CommandEvent = { command, server: target.id, startedAt, durationMs: performance.now() - startedAt, failed }
-      inCaller(publish, event)
-    }
+    return commandChannel.hasSubscribers ? publisher(target, command) : undefined
   }
 
   /** Runs `work` inside an INTERNAL span named `memcached <name>` (refill, rebalance, merge). */
@@ -147,8 +136,13 @@ export class StoreTracer {
   }
 }
 
-function publish (event: CommandEvent): void {
-  commandChannel.publish(event)
+/** Publishes the command's event when called, timed from now. */
+function publisher (target: CommandTarget, command: string): (failed: boolean) => void {
+  const startedAt = performance.now()
+  return (failed) => {
+    const event: CommandEvent = { command, server: target.id, startedAt, durationMs: performance.now() - startedAt, failed }
+    commandChannel.publish(event)
+  }
 }
 
 function endSpan (span: Span, error: unknown): void {
