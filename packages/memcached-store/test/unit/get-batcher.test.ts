@@ -4,6 +4,7 @@ import { GetBatcher, Silenced } from '../../src/connection/get-batcher.js'
 import { HedgeWatch } from '../../src/connection/hedge-watch.js'
 import { Silence } from '../../src/policy/silence.js'
 import type { CasValue } from '../../src/connection/command-channel.js'
+import { mockClock } from '../helpers/mock-clock.js'
 
 // A batcher over a fake server: each multi-get it sends is recorded, marks
 // the server as owing a reply (as ServerConnection.run does), and is answered
@@ -14,9 +15,7 @@ function setup (): {
   sent: Array<{ keys: string[], answer: (items: Record<string, string>) => void, fail: (err: Error) => void }>
   tick: (ms: number) => Promise<void>
 } {
-  mock.timers.enable({ apis: ['setTimeout'] })
-  let t = 10_000
-  const now = (): number => t
+  const { now, tick } = mockClock()
   const silence = new Silence(now)
   const watches = new Map<number, HedgeWatch>()
   const sent: ReturnType<typeof setup>['sent'] = []
@@ -33,15 +32,7 @@ function setup (): {
     if (w === undefined) watches.set(silentMs, w = new HedgeWatch(silence, silentMs, now))
     return w
   })
-  return {
-    batcher,
-    sent,
-    tick: async (ms) => {
-      t += ms
-      mock.timers.tick(ms)
-      await new Promise((resolve) => { setImmediate(resolve) })
-    }
-  }
+  return { batcher, sent, tick }
 }
 
 function observe<T> (p: Promise<T>): { value: T | undefined, error: unknown } {

@@ -2,27 +2,14 @@ import { test, mock } from 'node:test'
 import assert from 'node:assert/strict'
 import { HedgeWatch, SILENT } from '../../src/connection/hedge-watch.js'
 import { Silence } from '../../src/policy/silence.js'
+import { mockClock } from '../helpers/mock-clock.js'
 
 // The watch's timers are mocked (node:test) and its clock and the silence's
 // follow them: time moves only when a test ticks it.
 function setup (silentMs = 500): { silence: Silence, watch: HedgeWatch, tick: (ms: number) => Promise<void>, lag: (ms: number) => void } {
-  mock.timers.enable({ apis: ['setTimeout'] })
-  let t = 10_000
-  const now = (): number => t
+  const { now, tick, lag } = mockClock()
   const silence = new Silence(now)
-  const watch = new HedgeWatch(silence, silentMs, now)
-  return {
-    silence,
-    watch,
-    tick: async (ms) => {
-      t += ms
-      mock.timers.tick(ms)
-      // let the promises the timers settled run
-      await new Promise((resolve) => { setImmediate(resolve) })
-    },
-    // the clock moves but the timers do not fire: a loop busy for `ms`
-    lag: (ms) => { t += ms }
-  }
+  return { silence, watch: new HedgeWatch(silence, silentMs, now), tick, lag }
 }
 
 /** A command the server owes a reply to, settled by the test. */
