@@ -14,7 +14,7 @@ const COUNTER_LIMIT = 2 ** 48
 let prefix = ''
 let counter = COUNTER_LIMIT
 
-export function ownRequestId (): string {
+function ownRequestId (): string {
   if (counter >= COUNTER_LIMIT) {
     // "xxxxxxxx-xxxx-4xxx-yxxx-": all of a v4 UUID but its last 12 digits
     prefix = randomUUID().slice(0, 24)

@@ -18,7 +18,7 @@
 // client's own parser.
 
 /** What of memcache-client's connection (a MemcacheParser) these replace or call. */
-export interface ParserInternals {
+interface ParserInternals {
   _pending: PendingValue | undefined
   _partialData: Buffer | undefined
   _cmdBrkLookupOffset: number
@@ -31,11 +31,10 @@ export interface ParserInternals {
   unknownCmd: (tokens: string[]) => void
   isReady: () => boolean
   peekCommand: () => { results: Record<string, unknown>, error?: unknown } | undefined
-  client?: { _unpackValue: (pending: PendingValue) => unknown }
 }
 
 /** A value being read: memcache-parser's `pending`. */
-export interface PendingValue {
+interface PendingValue {
   data: Buffer | undefined
   filled: number
   cmdTokens: string[]

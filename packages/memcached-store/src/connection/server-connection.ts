@@ -22,11 +22,6 @@ export { Silenced }
 /** memcached's answers to a conditional store that are not failures of the server. */
 export type StoreOutcome = 'stored' | 'exists' | 'not_found' | 'not_stored'
 
-// What the tracer does with a command (tracing/store-tracer.ts).
-const PUBLISH_ONLY = Object.freeze({ span: false, publish: true })
-const SPAN_ONLY = Object.freeze({ span: true, publish: false })
-const SPAN_AND_PUBLISH = Object.freeze({ span: true, publish: true })
-
 /**
  * memcached's answers when it has no room for one item: it could not evict
  * enough (a slab class without pages, `-M`) or the item is over its `-I`.
@@ -190,10 +185,8 @@ export class ServerConnection {
 
   /** One key's value and cas token; joins the other gets of this event-loop turn in one command. */
   gets (key: string): Promise<CasValue | undefined> {
-    // the command event goes out once per caller, the span once per multi-get (send())
-    const end = this.tracer.command(this.server, 'gets', PUBLISH_ONLY)
-    const got = this.batcher.get(key) as Promise<CasValue | undefined>
-    return end === undefined ? got : end(got)
+    // not hedged: never Silenced
+    return this.getsHedged(key, 0) as Promise<CasValue | undefined>
   }
 
   /**
@@ -205,9 +198,10 @@ export class ServerConnection {
    * theirs; a timer that ran late means our own loop was busy (the reply may
    * be unread in the socket): both wait another period. The command runs on
    * either way (Silenced.pending), so a silent server still fails at its
-   * timeout and is marked down.
+   * timeout and is marked down. `silentMs` 0: not hedged.
    */
   getsHedged (key: string, silentMs: number): Promise<CasValue | undefined | Silenced> {
+    // the command event goes out once per caller, the span once per multi-get (send())
     const finish = this.tracer.finisher(this.server, 'gets')
     const got = this.batcher.get(key, silentMs)
     if (finish === undefined) return got
@@ -234,7 +228,8 @@ export class ServerConnection {
   /** Sends one command line (and data block) on the channel, which parses the reply. */
   private send (what: string, data: string, flushAt: FlushAt = 'immediate', refusedKey?: string): Promise<Reply> {
     let sent: Promise<Reply> | undefined
-    const end = this.tracer.command(this.server, what, what === 'gets' ? SPAN_ONLY : SPAN_AND_PUBLISH)
+    // a multi-get's event goes out from each of its callers instead (getsHedged)
+    const end = this.tracer.command(this.server, what, what !== 'gets')
     const reply = this.run<Reply>(what, () => (sent = this.channel.send(data, flushAt)), refusedKey, () => {
       if (sent !== undefined) this.channel.abandoned?.(sent)
     })

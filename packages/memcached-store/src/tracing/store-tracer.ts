@@ -35,7 +35,6 @@ export interface CommandTarget {
 export type CommandEnd = <T>(pending: Promise<T>) => Promise<T>
 
 const commandChannel = diagnosticsChannel.channel(COMMAND_CHANNEL_NAME)
-const both = Object.freeze({ span: true, publish: true })
 
 const TRACER_NAME = '@stickless/memcached-store'
 // Database semantic conventions (stable names, semconv 1.26+).
@@ -73,17 +72,17 @@ export class StoreTracer {
   }
 
   /**
-   * Starts one command to `target`: undefined when nobody traces it or
-   * listens for it, else the function that ends it with its promise. `what`
-   * says which of the two it is for: the command on the wire gets the span;
-   * the event goes out from where a caller waits for it, in the caller's
-   * async context (a multi-get serves several callers, each publishes its own).
+   * Starts one command to `target` on the wire: undefined when nobody traces
+   * it or listens for it, else the function that ends it with its promise.
+   * The command gets the span; the event goes out from where a caller waits
+   * for it, in the caller's async context, so `publish` is false for a
+   * multi-get: its callers each publish their own (finisher()).
    */
-  command (target: CommandTarget, command: string, what: { readonly span: boolean, readonly publish: boolean } = both): CommandEnd | undefined {
+  command (target: CommandTarget, command: string, publish = true): CommandEnd | undefined {
     // Only under a span (a request's, a refill's): the background probes
     // every second would otherwise each be a trace of their own.
-    const tracer = what.span && trace.getActiveSpan() !== undefined ? this.activeTracer() : undefined
-    const listened = what.publish && commandChannel.hasSubscribers
+    const tracer = trace.getActiveSpan() !== undefined ? this.activeTracer() : undefined
+    const listened = publish && commandChannel.hasSubscribers
     if (tracer === undefined && !listened) return undefined
     const span = tracer?.startSpan(`memcached ${command}`, {
       kind: SpanKind.CLIENT,
@@ -94,10 +93,10 @@ export class StoreTracer {
         [SERVER_PORT]: target.port
       }
     })
-    const publish = listened ? publisher(target, command) : undefined
+    const publishEvent = listened ? publisher(target, command) : undefined
     const finish = (error: unknown): void => {
       if (span !== undefined) endSpan(span, error)
-      publish?.(error !== undefined)
+      publishEvent?.(error !== undefined)
     }
     // then, not an async function: one promise per command instead of two
     return (pending) => pending.then((value) => {
